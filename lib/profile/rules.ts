@@ -1,0 +1,148 @@
+/**
+ * Rules that span fields of a schema-valid profile: sections that do not fit the cluster,
+ * contradictions, and the checks the schema cannot express. Sizing rules live in resolve.ts.
+ */
+import { parseCidr } from '../net/cidr';
+import { error, Finding, FieldPath, warning } from './diagnostics';
+import { ClusterProfile, TerwaySpec } from './schema';
+import { CREDENTIAL_MESSAGE, isCredentialKey } from './zod-findings';
+
+/** eni_conf keys the typed terway fields render; the pass-through must not set them twice. */
+export const TYPED_ENI_CONF_KEYS: Readonly<Record<string, string>> = {
+  version: 'netscale renders it',
+  vswitches: 'terway.vswitches',
+  security_group: 'terway.securityGroups',
+  security_groups: 'terway.securityGroups',
+  service_cidr: 'terway.serviceCidr',
+  min_pool_size: 'terway.pool.min',
+  max_pool_size: 'terway.pool.max',
+  vswitch_selection_policy: 'terway.vswitchSelectionPolicy',
+  eni_tags: 'terway.eniTags',
+  credential_path: 'terway.credentialPath',
+  ip_stack: 'terway.ipStack',
+};
+
+/** Fields of `terway` that render eni_conf (and so need the full eni-config). */
+export const ENI_CONF_FIELDS = ['vswitches', 'securityGroups', 'serviceCidr', 'pool', 'vswitchSelectionPolicy', 'eniTags', 'credentialPath', 'ipStack', 'eniConf', 'cniConf', 'inClusterLoadBalance'] as const;
+
+/** Terway's daemon rejects more security groups than this in the releases checked. */
+export const TERWAY_DAEMON_SECURITY_GROUP_LIMIT = 5;
+
+/** The seeds' threshold for a "large" Terway cluster. */
+export const LARGE_TERWAY_CLUSTER_NODES = 100;
+
+/** Folders of dist/ that are not clusters: a cluster of that name would be mixed into them. */
+export const RESERVED_NAMES = ['reviews', 'argocd', 'values'] as const;
+
+export function checkProfile(profile: ClusterProfile): Finding[] {
+  const spec = profile.spec;
+  const at = (...p: FieldPath): FieldPath => ['spec', ...p];
+  const out: Finding[] = [];
+
+  if ((RESERVED_NAMES as readonly string[]).includes(profile.metadata.name)) {
+    out.push(error(['metadata', 'name'], `"${profile.metadata.name}" names a folder netscale keeps in dist/ (${RESERVED_NAMES.join(', ')}): choose another cluster name`));
+  }
+
+  if (spec.cni === 'terway' && spec.platform !== 'ack') {
+    out.push(error(at('cni'), `terway runs only on ACK (platform: ack), not on ${spec.platform}; use calico or cilium`));
+  }
+  if (spec.platform === 'ack' && spec.region === undefined) {
+    out.push(error(at('region'), 'is required on ACK: it names the VPC registry of the Typha image (registry-vpc.<region>.aliyuncs.com), e.g. cn-shanghai'));
+  }
+  if (spec.platform !== 'ack' && spec.region !== undefined) {
+    out.push(error(at('region'), `applies to ACK only (platform is ${spec.platform}): remove it`));
+  }
+  if (spec.terway !== undefined && (spec.cni !== 'terway' || spec.platform !== 'ack')) {
+    out.push(error(at('terway'), `applies to ACK clusters with cni: terway only (this one is ${spec.platform} with ${spec.cni}): remove the section`));
+  }
+
+  const policy = spec.networkPolicy ?? 'direct';
+  if (spec.cni === 'cilium' && policy !== 'direct') {
+    out.push(error(at('networkPolicy'), `${policy} does not apply to Cilium, which enforces NetworkPolicy itself without Felix or Typha: use direct (or leave it out)`));
+  }
+  if (spec.cni === 'calico' && policy === 'disabled') {
+    out.push(error(at('networkPolicy'), 'disabled applies to Terway only (its disable_network_policy key); Calico always enforces NetworkPolicy: use relay or direct'));
+  }
+  if (spec.typha !== undefined && policy !== 'relay') {
+    out.push(error(at('typha'), `configures the Typha relay, which runs only with networkPolicy: relay (this profile has ${policy}): set networkPolicy: relay or remove the section`));
+  }
+  if (spec.cni === 'terway' && policy === 'direct' && spec.nodes > LARGE_TERWAY_CLUSTER_NODES) {
+    out.push(
+      warning(
+        at('networkPolicy'),
+        `direct on ${spec.nodes} nodes: every node's Felix watches the API server; above ${LARGE_TERWAY_CLUSTER_NODES} nodes deploy the Typha relay (networkPolicy: relay) or turn NetworkPolicy off (networkPolicy: disabled)`,
+        'seeds 000/001',
+      ),
+    );
+  }
+
+  const tls = spec.typha?.tls;
+  if (tls && tls.clientCommonName === undefined && tls.clientUriSan === undefined) {
+    out.push(error(at('typha', 'tls'), 'needs clientCommonName or clientUriSan: Typha refuses to start with TLS but no rule for which Felix clients to accept'));
+  }
+
+  if (spec.terway) out.push(...checkTerway(spec.terway, spec.maxPodsPerNode, (...p) => at('terway', ...p)));
+  return out;
+}
+
+function checkTerway(terway: TerwaySpec, maxPodsPerNode: number | undefined, at: (...p: FieldPath) => FieldPath): Finding[] {
+  const out: Finding[] = [];
+  const eniConfFields = ENI_CONF_FIELDS.filter((f) => terway[f] !== undefined);
+
+  if (terway.mode === 'patch' && eniConfFields.length > 0) {
+    out.push(error(at('mode'), `patch owns only felix_relay_service and disable_network_policy, but ${eniConfFields.join(', ')} render the whole eni-config: use mode: full or remove them`));
+  }
+  const full = terway.mode === 'full' || (terway.mode === undefined && eniConfFields.length > 0);
+  if (full) {
+    for (const required of ['vswitches', 'securityGroups', 'serviceCidr'] as const) {
+      if (terway[required] === undefined) out.push(error(at(required), 'is required when the whole eni-config is rendered (mode: full): Terway cannot start without it'));
+    }
+  }
+
+  const pool = terway.pool;
+  if (pool?.min !== undefined && pool.max !== undefined && pool.min > pool.max) {
+    out.push(error(at('pool'), `min (${pool.min}) must not exceed max (${pool.max})`));
+  }
+
+  if (terway.serviceCidr !== undefined) {
+    const parsed = parseCidr(terway.serviceCidr);
+    if (!parsed.ok) out.push(error(at('serviceCidr'), `${terway.serviceCidr} ${parsed.reason}`));
+  }
+
+  if (terway.securityGroups && terway.securityGroups.length > TERWAY_DAEMON_SECURITY_GROUP_LIMIT) {
+    out.push(warning(at('securityGroups'), `lists ${terway.securityGroups.length} groups: Terway daemons of the releases checked refuse more than ${TERWAY_DAEMON_SECURITY_GROUP_LIMIT}; check your Terway version accepts them`, 'Terway daemon config validation'));
+  }
+  const duplicates = (terway.securityGroups ?? []).filter((g, i, all) => all.indexOf(g) !== i);
+  for (const g of new Set(duplicates)) out.push(error(at('securityGroups'), `lists ${g} more than once`));
+
+  for (const [key, value] of Object.entries(terway.eniConf ?? {})) {
+    if (isCredentialKey(key)) out.push(error(at('eniConf', key), CREDENTIAL_MESSAGE));
+    else if (TYPED_ENI_CONF_KEYS[key]) out.push(error(at('eniConf', key), `is rendered from ${TYPED_ENI_CONF_KEYS[key]}: set it there, not in the pass-through`));
+    else if (value === null || value === undefined) out.push(error(at('eniConf', key), 'has no value'));
+  }
+
+  const zoneOf = new Map<string, string>();
+  for (const [zone, ids] of Object.entries(terway.vswitches ?? {})) {
+    ids.forEach((id, i) => {
+      if (zoneOf.has(id)) out.push(error(at('vswitches', zone, i), `${id} is listed under ${zoneOf.get(id)} too: a vSwitch belongs to one zone`));
+      else zoneOf.set(id, zone);
+    });
+  }
+
+  for (const [id, text] of Object.entries(terway.vswitchCidrs ?? {})) {
+    const parsed = parseCidr(text);
+    if (!parsed.ok) {
+      out.push(error(at('vswitchCidrs', id), `${text} ${parsed.reason}`));
+      continue;
+    }
+    if (parsed.cidr.family !== 4) out.push(error(at('vswitchCidrs', id), `${text} is not IPv4: give the vSwitch's IPv4 CIDR`));
+    if (!zoneOf.has(id)) out.push(error(at('vswitchCidrs', id), `${id} is not in terway.vswitches: list it under its zone first`));
+  }
+  if (terway.vswitchCidrs && maxPodsPerNode === undefined) {
+    out.push(warning(at('vswitchCidrs'), 'IP capacity per zone is not checked: set spec.maxPodsPerNode to compare the vSwitches with the pods they must hold', 'seed 003'));
+  }
+  for (const zone of Object.keys(terway.nodesPerZone ?? {})) {
+    if (terway.vswitches?.[zone] === undefined) out.push(error(at('nodesPerZone', zone), `${zone} has no vSwitches in terway.vswitches`));
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+/**
+ * Schema issues turned into findings that say what was found and what would be valid.
+ */
+import { z } from 'zod';
+import { error, Finding, FieldPath, show } from './diagnostics';
+
+type AnySchema = z.core.$ZodType;
+
+/** The keys an object schema accepts at `path`, for "did you mean" hints on unknown fields. */
+export function knownKeysAt(root: AnySchema, path: FieldPath): string[] {
+  let schema: AnySchema | undefined = root;
+  for (const segment of path) {
+    schema = unwrap(schema);
+    const def = schema?._zod.def as unknown as Record<string, unknown> | undefined;
+    if (!def) return [];
+    if (def.type === 'object') schema = (def.shape as Record<string, AnySchema>)[String(segment)];
+    else if (def.type === 'record') schema = def.valueType as AnySchema;
+    else if (def.type === 'array') schema = def.element as AnySchema;
+    else return [];
+  }
+  const def = unwrap(schema)?._zod.def as unknown as Record<string, unknown> | undefined;
+  return def?.type === 'object' ? Object.keys(def.shape as object) : [];
+}
+
+function unwrap(schema: AnySchema | undefined): AnySchema | undefined {
+  let s = schema;
+  while (s) {
+    const def = s._zod.def as unknown as Record<string, unknown>;
+    if (def.type === 'optional' || def.type === 'nullable' || def.type === 'default') s = def.innerType as AnySchema;
+    else if (def.type === 'pipe') s = def.in as AnySchema;
+    else break;
+  }
+  return s;
+}
+
+export function valueAt(input: unknown, path: FieldPath): unknown {
+  let v: unknown = input;
+  for (const segment of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[segment];
+  }
+  return v;
+}
+
+/** Closest name by edit distance, if close enough to be a likely typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/** Keys that hold cloud credentials: never accepted, whatever section they appear in. */
+const CREDENTIAL_KEY = /^(access[_-]?key|access[_-]?secret|accesskeyid|accesskeysecret|secret[_-]?key)$/i;
+
+export const CREDENTIAL_MESSAGE =
+  'holds a cloud credential, which must never be committed: leave access_key/access_secret out and let Terway read its credentials from credential_path (default /var/addon/token-config), the RAM role ACK mounts on every node';
+
+export function isCredentialKey(key: string): boolean {
+  return CREDENTIAL_KEY.test(key);
+}
+
+export function findingsFromIssues(root: AnySchema, input: unknown, issues: readonly z.core.$ZodIssue[]): Finding[] {
+  const out: Finding[] = [];
+  for (const issue of issues) out.push(...describeIssue(root, input, issue, issue.path as FieldPath));
+  return out;
+}
+
+function describeIssue(root: AnySchema, input: unknown, issue: z.core.$ZodIssue, path: FieldPath): Finding[] {
+  const got = valueAt(input, path);
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = knownKeysAt(root, path);
+      return issue.keys.map((key) => {
+        if (isCredentialKey(key)) return { ...error([...path, key], CREDENTIAL_MESSAGE), atKey: true } as Finding;
+        const hint = closest(key, known);
+        const valid = known.length > 0 ? `; valid fields here: ${known.join(', ')}` : '';
+        return { ...error([...path, key], `unknown field${hint ? ` (did you mean "${hint}"?)` : ''}${valid}`), atKey: true } as Finding;
+      });
+    }
+    case 'invalid_type': {
+      if (got === undefined) return [error(path, 'is required')];
+      return [error(path, `must be ${article(issue.expected)} (got ${show(got)})`)];
+    }
+    case 'invalid_value': {
+      if (issue.values.length === 1) return [error(path, `must be ${show(issue.values[0])} (got ${show(got)})`)];
+      // A custom message from the schema says more than the list of values.
+      const custom = issue.message.startsWith('Invalid option') ? undefined : issue.message;
+      return [error(path, `${custom ?? `must be one of ${issue.values.map((v) => String(v)).join(', ')}`} (got ${show(got)})`)];
+    }
+    case 'too_small':
+      return [error(path, `${boundMessage(issue.origin, 'at least', issue.minimum, issue.inclusive)} (got ${show(got)})`)];
+    case 'too_big':
+      return [error(path, `${boundMessage(issue.origin, 'at most', issue.maximum, issue.inclusive)} (got ${show(got)})`)];
+    case 'invalid_format':
+      return [error(path, `${issue.message.startsWith('Invalid') ? `must match ${issue.format}` : issue.message} (got ${show(got)})`)];
+    case 'invalid_key': {
+      const key = path[path.length - 1];
+      const inner = issue.issues[0];
+      const message = inner && !inner.message.startsWith('Invalid') ? inner.message : 'is not a valid key here';
+      return [{ ...error(path, `key ${show(key)} ${message}`), atKey: true } as Finding];
+    }
+    case 'invalid_element':
+      return issue.issues.flatMap((inner) => describeIssue(root, input, inner, [...path, ...(inner.path as FieldPath)]));
+    case 'invalid_union':
+      return [error(path, `${issue.message} (got ${show(got)})`)];
+    default:
+      return [error(path, `${issue.message} (got ${show(got)})`)];
+  }
+}
+
+function boundMessage(origin: string, word: string, bound: number | bigint, inclusive: boolean | undefined): string {
+  const n = Number(bound);
+  switch (origin) {
+    case 'array':
+      return `must list ${word} ${n} item${n === 1 ? '' : 's'}`;
+    case 'string':
+      return `must be ${word} ${n} character${n === 1 ? '' : 's'} long`;
+    default:
+      return inclusive === false ? `must be ${word === 'at least' ? 'greater' : 'less'} than ${n}` : `must be ${word} ${n}`;
+  }
+}
+
+function article(expected: string): string {
+  const words: Record<string, string> = {
+    int: 'a whole number',
+    number: 'a number',
+    string: 'a string',
+    boolean: 'true or false',
+    object: 'a mapping',
+    array: 'a list',
+    record: 'a mapping',
+  };
+  return words[expected] ?? `a ${expected}`;
+}

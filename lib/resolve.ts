@@ -1,0 +1,179 @@
+/**
+ * From a checked profile to what the constructs take: defaults applied and sizing rules run, each
+ * decision recorded with its rule, so the review explains exactly the numbers in dist/.
+ */
+import { cidrOf } from './net/cidr';
+import { error, Finding, FieldPath, warning } from './profile/diagnostics';
+import { ENI_CONF_FIELDS } from './profile/rules';
+import { ClusterProfile, Cni, NetworkPolicyMode, Platform, TerwaySpec } from './profile/schema';
+import { Decision, spreadNodes, typhaReplicas, VSWITCH_RECOMMENDED_PREFIX, zoneCapacity, ZoneCapacity } from './sizing';
+import { DEFAULT_CREDENTIAL_PATH, TERWAY_DAEMONSET, TerwayEniConfigProps } from './terway-eni-config';
+import { ackTyphaImage, TYPHA_NAME, TyphaRelayProps, UPSTREAM_TYPHA_IMAGE } from './typha-relay';
+
+/** Headroom below which a zone's pod IPs get a warning (seed 003's advice to expand early). */
+export const IP_HEADROOM_WARNING = 0.2;
+
+export interface ResolvedCluster {
+  readonly name: string;
+  readonly platform: Platform;
+  readonly cni: Cni;
+  readonly kubernetesVersion: string;
+  readonly nodes: number;
+  readonly networkPolicy: NetworkPolicyMode;
+  readonly typha?: TyphaRelayProps & { readonly replicas: number };
+  readonly terway?: TerwayEniConfigProps;
+  readonly zoneCapacity: readonly ZoneCapacity[];
+  /** Every computed or defaulted value that shapes dist/, with its rule. */
+  readonly decisions: readonly Decision[];
+  /** What a human still has to do after Argo CD (or kubectl) applied dist/. */
+  readonly steps: readonly string[];
+}
+
+export interface Resolution {
+  readonly cluster: ResolvedCluster;
+  readonly findings: readonly Finding[];
+}
+
+export function resolveProfile(profile: ClusterProfile): Resolution {
+  const spec = profile.spec;
+  const findings: Finding[] = [];
+  const decisions: Decision[] = [];
+  const steps: string[] = [];
+  const networkPolicy = spec.networkPolicy ?? 'direct';
+  decisions.push({ name: 'NetworkPolicy mode', value: networkPolicy, rule: spec.networkPolicy ? 'set in the profile' : 'default: direct (no change to how Felix reaches the API server)' });
+
+  let typha: ResolvedCluster['typha'];
+  if (networkPolicy === 'relay') {
+    const t = spec.typha ?? {};
+    const sizing = typhaReplicas({ nodes: spec.nodes, ...t });
+    for (const message of sizing.errors) findings.push(error(['spec', 'typha', ...(t.replicas !== undefined ? ['replicas'] : [])], message));
+    if (sizing.capped) {
+      findings.push(
+        warning(['spec', 'nodes'], `${spec.nodes} nodes ask for ${sizing.uncapped} Typha replicas; capped at maxReplicas ${sizing.replicas} (${Math.ceil(spec.nodes / sizing.replicas)} nodes per replica)`, 'Calico: at most 20 Typha replicas'),
+      );
+    }
+    decisions.push(sizing.decision);
+    const onAck = spec.platform === 'ack';
+    const image = t.image ?? (onAck ? ackTyphaImage(spec.region ?? '') : UPSTREAM_TYPHA_IMAGE);
+    decisions.push({ name: 'Typha image', value: image, rule: t.image ? 'set in the profile' : onAck ? `ACK VPC registry of ${spec.region}, pinned tag` : 'upstream Calico Typha, pinned' });
+    const serviceAccountName = t.serviceAccountName ?? (onAck ? 'terway' : TYPHA_NAME);
+    decisions.push({ name: 'Typha service account', value: serviceAccountName, rule: onAck ? 'ACK: reuse Terway\'s account, which can read what Felix reads' : 'own account with the ClusterRole Typha needs' });
+    const bgpPeerCrd = t.bgpPeerCrd ?? onAck;
+    typha = {
+      replicas: sizing.replicas,
+      namespace: t.namespace,
+      image,
+      serviceAccountName,
+      createRbac: !onAck || t.serviceAccountName !== undefined,
+      bgpPeerCrd,
+      logSeverity: t.logSeverity,
+      shutdownTimeoutSeconds: t.shutdownTimeoutSeconds,
+      cpuRequest: t.resources?.cpu,
+      memoryRequest: t.resources?.memory,
+      tls: t.tls,
+    };
+  }
+
+  let terway: TerwayEniConfigProps | undefined;
+  const zones: ZoneCapacity[] = [];
+  if (spec.cni === 'terway') {
+    const t: TerwaySpec = spec.terway ?? {};
+    const typed = ENI_CONF_FIELDS.filter((f) => t[f] !== undefined);
+    const mode = t.mode ?? (typed.length > 0 ? 'full' : 'patch');
+    decisions.push({
+      name: 'eni-config mode',
+      value: mode,
+      rule: t.mode ? 'set in the profile' : typed.length > 0 ? `full: eni_conf fields given (${typed.join(', ')})` : 'patch: no eni_conf fields given; only the relay and policy keys are owned',
+    });
+    terway = {
+      mode,
+      felixRelayService: networkPolicy === 'relay' ? TYPHA_NAME : undefined,
+      disableNetworkPolicy: networkPolicy === 'disabled',
+      eniConf:
+        mode === 'full'
+          ? {
+              vswitches: t.vswitches ?? {},
+              securityGroups: t.securityGroups ?? [],
+              serviceCidr: t.serviceCidr ?? '',
+              minPoolSize: t.pool?.min,
+              maxPoolSize: t.pool?.max,
+              vswitchSelectionPolicy: t.vswitchSelectionPolicy,
+              eniTags: t.eniTags,
+              credentialPath: t.credentialPath,
+              ipStack: t.ipStack,
+              extra: t.eniConf,
+            }
+          : undefined,
+      cniConf: t.cniConf,
+      inClusterLoadBalance: t.inClusterLoadBalance,
+    };
+    if (mode === 'full') {
+      decisions.push({ name: 'IP pool watermarks', value: `min ${t.pool?.min ?? 0}, max ${t.pool?.max ?? 5}`, rule: t.pool ? 'set in the profile' : 'Terway chart defaults (min_pool_size 0, max_pool_size 5)' });
+      decisions.push({ name: 'credential_path', value: t.credentialPath ?? DEFAULT_CREDENTIAL_PATH, rule: t.credentialPath ? 'set in the profile' : 'ACK default: the RAM role token mounted on every node' });
+    }
+    zones.push(...checkCapacity(t, spec.nodes, spec.maxPodsPerNode, findings));
+    for (const z of zones) decisions.push(z.decision);
+    steps.push(
+      `Restart Terway so it reads the new eni-config, one node at a time as the DaemonSet's maxUnavailable allows: \`kubectl -n kube-system rollout restart ds/${TERWAY_DAEMONSET} && kubectl -n kube-system rollout status ds/${TERWAY_DAEMONSET} --timeout=30m\`. Do not delete every Terway pod at once as the seeds do: that restarts every node's network agent in the same minute.`,
+    );
+  }
+  if (typha) {
+    steps.unshift(`Wait until Typha is ready before Felix is pointed at it: \`kubectl -n ${typha.namespace ?? 'kube-system'} rollout status deploy/${TYPHA_NAME}\`.`);
+  }
+
+  return {
+    cluster: {
+      name: profile.metadata.name,
+      platform: spec.platform,
+      cni: spec.cni,
+      kubernetesVersion: spec.kubernetesVersion,
+      nodes: spec.nodes,
+      networkPolicy,
+      typha,
+      terway,
+      zoneCapacity: zones,
+      decisions,
+      steps,
+    },
+    findings,
+  };
+}
+
+/** Seed 003: vSwitches of /19 or larger, and enough pod IPs in every zone. */
+function checkCapacity(t: TerwaySpec, nodes: number, maxPodsPerNode: number | undefined, findings: Finding[]): ZoneCapacity[] {
+  const at = (...p: FieldPath): FieldPath => ['spec', 'terway', ...p];
+  const cidrs = t.vswitchCidrs ?? {};
+  for (const [id, text] of Object.entries(cidrs)) {
+    const c = cidrOf(text);
+    if (c.prefix > VSWITCH_RECOMMENDED_PREFIX) {
+      findings.push(warning(at('vswitchCidrs', id), `${text} holds ${2 ** (32 - c.prefix)} addresses, fewer than a /${VSWITCH_RECOMMENDED_PREFIX} (8192): pods will run out of IPs first here`, 'seed 003: pod vSwitches of /19 or larger'));
+    }
+  }
+  if (!t.vswitches || Object.keys(cidrs).length === 0 || maxPodsPerNode === undefined) return [];
+
+  const zoneIds = Object.keys(t.vswitches).sort();
+  const nodesPerZone = t.nodesPerZone ? new Map(Object.entries(t.nodesPerZone)) : spreadNodes(nodes, zoneIds);
+  if (t.nodesPerZone) {
+    const total = [...nodesPerZone.values()].reduce((a, b) => a + b, 0);
+    if (total !== nodes) findings.push(warning(at('nodesPerZone'), `adds up to ${total} nodes, but spec.nodes is ${nodes}`));
+  }
+  const out: ZoneCapacity[] = [];
+  for (const zone of zoneIds) {
+    const ids = t.vswitches[zone];
+    const missing = ids.filter((id) => cidrs[id] === undefined);
+    if (missing.length > 0) {
+      findings.push(warning(at('vswitches', zone), `capacity of ${zone} not checked: no CIDR for ${missing.join(', ')} in terway.vswitchCidrs`, 'seed 003'));
+      continue;
+    }
+    const cap = zoneCapacity({ zone, nodes: nodesPerZone.get(zone) ?? 0, maxPodsPerNode, vswitches: ids.map((id) => ({ id, cidr: cidrOf(cidrs[id]) })) });
+    out.push(cap);
+    if (cap.demand > cap.usable) {
+      findings.push(
+        error(at('vswitches', zone), `${cap.demand} pod IPs needed (${nodesPerZone.get(zone)} nodes x ${maxPodsPerNode} pods) but the zone's vSwitches hand out ${cap.usable}: add a vSwitch of this zone (/19 or larger) before pods fail with InvalidVSwitchId.IpNotEnough`),
+      );
+    } else if (cap.headroom < IP_HEADROOM_WARNING) {
+      findings.push(warning(at('vswitches', zone), `only ${Math.round(cap.headroom * 100)}% of the zone's pod IPs stay free at full density (${cap.demand} of ${cap.usable}): add a vSwitch of this zone`, 'seed 003'));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,168 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+
+export const ENI_CONFIG_NAME = 'eni-config';
+export const TERWAY_DAEMONSET = 'terway-eniip';
+export const DEFAULT_CREDENTIAL_PATH = '/var/addon/token-config';
+export const DEFAULT_TERWAY_CNI_CONF: Readonly<Record<string, unknown>> = { cniVersion: '0.3.0', name: 'terway', type: 'terway' };
+
+/**
+ * Argo CD options for objects shared with other owners: server-side apply owns only the fields
+ * netscale renders, and neither pruning nor deleting the app ever removes the ConfigMap Terway
+ * needs to start.
+ */
+export const SHARED_OBJECT_SYNC_OPTIONS = 'ServerSideApply=true,Prune=false,Delete=false';
+
+export type TerwayEniConfigMode = 'patch' | 'full';
+
+/** The typed `eni_conf` of a full eni-config. */
+export interface EniConfProps {
+  /** Zone id to pod vSwitch ids. */
+  readonly vswitches: Readonly<Record<string, readonly string[]>>;
+  /** Security groups of the ENIs; one renders `security_group`, more render `security_groups`. */
+  readonly securityGroups: readonly string[];
+  /** The cluster's Service CIDR. */
+  readonly serviceCidr: string;
+  /**
+   * min_pool_size: idle pod IPs each node keeps ready.
+   * @default 0
+   */
+  readonly minPoolSize?: number;
+  /**
+   * max_pool_size: idle pod IPs above which a node releases them.
+   * @default 5
+   */
+  readonly maxPoolSize?: number;
+  /**
+   * vswitch_selection_policy.
+   * @default 'ordered'
+   */
+  readonly vswitchSelectionPolicy?: 'ordered' | 'random';
+  /**
+   * eni_tags.
+   * @default - none
+   */
+  readonly eniTags?: Readonly<Record<string, string>>;
+  /**
+   * credential_path: where Terway reads its RAM credentials on the node.
+   * @default DEFAULT_CREDENTIAL_PATH
+   */
+  readonly credentialPath?: string;
+  /**
+   * ip_stack.
+   * @default 'ipv4'
+   */
+  readonly ipStack?: 'ipv4' | 'dual';
+  /**
+   * Other eni_conf keys, rendered after the typed ones in key order.
+   * @default - none
+   */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export interface TerwayEniConfigProps {
+  /**
+   * patch: a ConfigMap with only the keys netscale owns, applied server-side so ACK's keys stay.
+   * full: the whole eni-config. Requires `eniConf`.
+   * @default 'patch'
+   */
+  readonly mode?: TerwayEniConfigMode;
+  /**
+   * felix_relay_service: the Typha Service Felix connects to.
+   * @default - not set: Felix watches the API server directly
+   */
+  readonly felixRelayService?: string;
+  /**
+   * disable_network_policy. In full mode false renders "false"; in patch mode the key is only set
+   * when true.
+   * @default false
+   */
+  readonly disableNetworkPolicy?: boolean;
+  /**
+   * eni_conf content (full mode).
+   * @default - none (patch mode)
+   */
+  readonly eniConf?: EniConfProps;
+  /**
+   * 10-terway.conf content (full mode).
+   * @default DEFAULT_TERWAY_CNI_CONF
+   */
+  readonly cniConf?: Readonly<Record<string, unknown>>;
+  /**
+   * in_cluster_loadbalance (full mode).
+   * @default - not set
+   */
+  readonly inClusterLoadBalance?: boolean;
+  /**
+   * @default 'kube-system'
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Terway's `eni-config` ConfigMap: the relay or NetworkPolicy switch (seeds 000/001) and the
+ * vSwitch and IP pool settings (seed 003). Terway reads it only at start: restart the
+ * `terway-eniip` DaemonSet after a change.
+ */
+export class TerwayEniConfig extends Construct {
+  public readonly mode: TerwayEniConfigMode;
+  public readonly data: Readonly<Record<string, string>>;
+  public readonly configMap: k8s.KubeConfigMap;
+
+  constructor(scope: Construct, id: string, props: TerwayEniConfigProps = {}) {
+    super(scope, id);
+    this.mode = props.mode ?? 'patch';
+    if (this.mode === 'full' && !props.eniConf) throw new Error('TerwayEniConfig mode "full" needs eniConf: Terway cannot start without vswitches, security groups and the service CIDR');
+    if (this.mode === 'patch' && (props.eniConf || props.cniConf || props.inClusterLoadBalance !== undefined)) {
+      throw new Error('TerwayEniConfig mode "patch" owns only felix_relay_service and disable_network_policy: use mode "full" to render eni_conf, 10-terway.conf or in_cluster_loadbalance');
+    }
+    if (props.felixRelayService !== undefined && props.disableNetworkPolicy) {
+      throw new Error('TerwayEniConfig: a relay for a disabled NetworkPolicy does nothing; set felixRelayService or disableNetworkPolicy, not both');
+    }
+    const data: Record<string, string> = {};
+    if (this.mode === 'full') {
+      data['10-terway.conf'] = JSON.stringify(props.cniConf ?? DEFAULT_TERWAY_CNI_CONF, null, 2);
+      data.disable_network_policy = props.disableNetworkPolicy ? 'true' : 'false';
+      data.eni_conf = renderEniConf(props.eniConf!);
+      if (props.inClusterLoadBalance !== undefined) data.in_cluster_loadbalance = String(props.inClusterLoadBalance);
+    } else if (props.disableNetworkPolicy) {
+      data.disable_network_policy = 'true';
+    }
+    if (props.felixRelayService !== undefined) data.felix_relay_service = props.felixRelayService;
+    this.data = data;
+
+    this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
+      metadata: {
+        name: ENI_CONFIG_NAME,
+        namespace: props.namespace ?? 'kube-system',
+        annotations: { 'argocd.argoproj.io/sync-options': SHARED_OBJECT_SYNC_OPTIONS },
+      },
+      // Patch mode with nothing to own still renders the object: server-side apply then releases
+      // keys an earlier version of this profile owned (a relay turned off) instead of leaving them.
+      data: sortKeys(data),
+    });
+  }
+}
+
+/** eni_conf as Terway reads it: JSON, typed keys first in a fixed order, pass-through keys after. */
+export function renderEniConf(conf: EniConfProps): string {
+  const groups = conf.securityGroups.length === 1 ? { security_group: conf.securityGroups[0] } : { security_groups: [...conf.securityGroups] };
+  const body: Record<string, unknown> = {
+    version: '1',
+    max_pool_size: conf.maxPoolSize ?? 5,
+    min_pool_size: conf.minPoolSize ?? 0,
+    credential_path: conf.credentialPath ?? DEFAULT_CREDENTIAL_PATH,
+    vswitches: sortKeys(Object.fromEntries(Object.entries(conf.vswitches).map(([zone, ids]) => [zone, [...ids]]))),
+    ...(conf.eniTags ? { eni_tags: sortKeys({ ...conf.eniTags }) } : {}),
+    service_cidr: conf.serviceCidr,
+    ...groups,
+    vswitch_selection_policy: conf.vswitchSelectionPolicy ?? 'ordered',
+    ip_stack: conf.ipStack ?? 'ipv4',
+    ...sortKeys({ ...(conf.extra ?? {}) }),
+  };
+  return JSON.stringify(body, null, 2);
+}
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

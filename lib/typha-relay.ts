@@ -1,0 +1,345 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+
+/** Typha's listening port, where Felix agents connect. */
+export const TYPHA_PORT = 5473;
+/** Typha's health port (/liveness, /readiness), bound to localhost. */
+export const TYPHA_HEALTH_PORT = 9098;
+export const TYPHA_NAME = 'calico-typha';
+
+/** The Typha build ACK publishes in every region's VPC registry (seeds 000/001). */
+export const ACK_TYPHA_TAG = 'v3.5.8';
+/** Upstream Calico Typha, pinned; its RBAC below follows the same release. */
+export const UPSTREAM_TYPHA_IMAGE = 'docker.io/calico/typha:v3.28.5';
+
+/** The pinned Typha image ACK serves from the VPC registry of `region`. */
+export function ackTyphaImage(region: string): string {
+  return `registry-vpc.${region}.aliyuncs.com/acs/typha:${ACK_TYPHA_TAG}`;
+}
+
+export interface TyphaTlsProps {
+  /** Secret with the Typha server certificate and key, keys `tls.crt` and `tls.key`. */
+  readonly secretName: string;
+  /** ConfigMap with the CA bundle that signed the Felix client certificates, key `ca.crt`. */
+  readonly caConfigMapName: string;
+  /**
+   * Common name a Felix client certificate must carry (TYPHA_CLIENTCN).
+   * @default - not checked; then `clientUriSan` must be set
+   */
+  readonly clientCommonName?: string;
+  /**
+   * URI SAN a Felix client certificate must carry (TYPHA_CLIENTURISAN).
+   * @default - not checked; then `clientCommonName` must be set
+   */
+  readonly clientUriSan?: string;
+}
+
+export interface TyphaRelayProps {
+  /**
+   * Number of Typha replicas. Use `typhaReplicas()` from `sizing.ts` to size it from the node count.
+   * @default 3
+   */
+  readonly replicas?: number;
+  /**
+   * Namespace of every namespaced object. Felix looks the Service up in kube-system.
+   * @default 'kube-system'
+   */
+  readonly namespace?: string;
+  /**
+   * Typha image, pinned to a tag or digest.
+   * @default UPSTREAM_TYPHA_IMAGE (use `ackTyphaImage(region)` on ACK)
+   */
+  readonly image?: string;
+  /**
+   * Service account the pods run as. Its token is mounted: Typha watches the API server.
+   * @default 'calico-typha'
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * Create the ServiceAccount, ClusterRole and ClusterRoleBinding Typha needs. Turn off where an
+   * existing account already carries the rules (ACK's `terway`).
+   * @default true
+   */
+  readonly createRbac?: boolean;
+  /**
+   * Emit the `bgppeers.crd.projectcalico.org` CRD, which Typha v3.5 watches and Terway's chart lacks.
+   * @default false
+   */
+  readonly bgpPeerCrd?: boolean;
+  /**
+   * TYPHA_LOGSEVERITYSCREEN.
+   * @default 'info'
+   */
+  readonly logSeverity?: string;
+  /**
+   * TYPHA_SHUTDOWNTIMEOUTSECS, also the pod's termination grace period, so Typha can move its
+   * Felix connections to the other replicas before it is killed.
+   * @default 300
+   */
+  readonly shutdownTimeoutSeconds?: number;
+  /**
+   * CPU request of the Typha container.
+   * @default '250m'
+   */
+  readonly cpuRequest?: string;
+  /**
+   * Memory request of the Typha container.
+   * @default '256Mi'
+   */
+  readonly memoryRequest?: string;
+  /**
+   * Mutual TLS between Felix and Typha.
+   * @default - no TLS
+   */
+  readonly tls?: TyphaTlsProps;
+}
+
+const SELECTOR = { 'k8s-app': TYPHA_NAME };
+const LABELS = { ...SELECTOR, 'app.kubernetes.io/managed-by': 'netscale' };
+const CERTS_DIR = '/typha-certs';
+const CA_DIR = '/typha-ca';
+/** Non-root identity, set explicitly so it holds whatever user the image declares. */
+const NOBODY = 65534;
+
+/**
+ * The Calico Typha relay: Felix agents connect to a few Typha replicas instead of each watching
+ * the API server (seeds 000/001).
+ */
+export class TyphaRelay extends Construct {
+  public readonly serviceName = TYPHA_NAME;
+  public readonly namespace: string;
+  public readonly replicas: number;
+  public readonly service: k8s.KubeService;
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
+
+  constructor(scope: Construct, id: string, props: TyphaRelayProps = {}) {
+    super(scope, id);
+    this.namespace = props.namespace ?? 'kube-system';
+    this.replicas = props.replicas ?? 3;
+    const serviceAccountName = props.serviceAccountName ?? TYPHA_NAME;
+    const shutdownTimeoutSeconds = props.shutdownTimeoutSeconds ?? 300;
+    if (!Number.isInteger(this.replicas) || this.replicas < 1) throw new Error(`TyphaRelay replicas must be a whole number of at least 1 (got ${this.replicas})`);
+    if (props.tls && !props.tls.clientCommonName && !props.tls.clientUriSan) {
+      throw new Error('TyphaRelay tls needs clientCommonName or clientUriSan: Typha refuses TLS without a rule for which clients to accept');
+    }
+    const meta = { name: TYPHA_NAME, namespace: this.namespace, labels: LABELS };
+
+    if (props.createRbac ?? true) this.addRbac(serviceAccountName);
+    if (props.bgpPeerCrd) new BgpPeerCrd(this, 'BgpPeerCrd');
+
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: meta,
+      spec: {
+        selector: SELECTOR,
+        ports: [{ name: TYPHA_NAME, port: TYPHA_PORT, protocol: 'TCP', targetPort: k8s.IntOrString.fromString(TYPHA_NAME) }],
+      },
+    });
+
+    const tls = props.tls;
+    const env: k8s.EnvVar[] = [
+      { name: 'TYPHA_LOGSEVERITYSCREEN', value: props.logSeverity ?? 'info' },
+      { name: 'TYPHA_LOGFILEPATH', value: 'none' },
+      { name: 'TYPHA_LOGSEVERITYSYS', value: 'none' },
+      { name: 'TYPHA_CONNECTIONREBALANCINGMODE', value: 'kubernetes' },
+      { name: 'TYPHA_DATASTORETYPE', value: 'kubernetes' },
+      { name: 'TYPHA_HEALTHENABLED', value: 'true' },
+      { name: 'TYPHA_HEALTHPORT', value: String(TYPHA_HEALTH_PORT) },
+      { name: 'TYPHA_K8SNAMESPACE', value: this.namespace },
+      { name: 'TYPHA_SHUTDOWNTIMEOUTSECS', value: String(shutdownTimeoutSeconds) },
+      ...(tls
+        ? [
+            { name: 'TYPHA_CAFILE', value: `${CA_DIR}/ca.crt` },
+            { name: 'TYPHA_SERVERCERTFILE', value: `${CERTS_DIR}/tls.crt` },
+            { name: 'TYPHA_SERVERKEYFILE', value: `${CERTS_DIR}/tls.key` },
+            ...(tls.clientCommonName ? [{ name: 'TYPHA_CLIENTCN', value: tls.clientCommonName }] : []),
+            ...(tls.clientUriSan ? [{ name: 'TYPHA_CLIENTURISAN', value: tls.clientUriSan }] : []),
+          ]
+        : []),
+    ];
+    const probe = (path: string, periodSeconds: number, initialDelaySeconds?: number): k8s.Probe => ({
+      httpGet: { path, port: k8s.IntOrString.fromNumber(TYPHA_HEALTH_PORT), host: 'localhost' },
+      periodSeconds,
+      timeoutSeconds: 10,
+      ...(initialDelaySeconds ? { initialDelaySeconds } : {}),
+    });
+
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: meta,
+      spec: {
+        replicas: this.replicas,
+        revisionHistoryLimit: 2,
+        selector: { matchLabels: SELECTOR },
+        // Typha binds host port 5473: a surge pod would need a node without Typha. Replacing one
+        // replica at a time always finds room, and PDB and rollout agree on one down at most.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1), maxSurge: k8s.IntOrString.fromNumber(0) } },
+        template: {
+          metadata: { labels: LABELS, annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' } },
+          spec: {
+            hostNetwork: true,
+            priorityClassName: 'system-cluster-critical',
+            nodeSelector: { 'kubernetes.io/os': 'linux' },
+            tolerations: [
+              { key: 'CriticalAddonsOnly', operator: 'Exists' },
+              { effect: 'NoSchedule', operator: 'Exists' },
+              { effect: 'NoExecute', operator: 'Exists' },
+            ],
+            serviceAccountName,
+            automountServiceAccountToken: true,
+            terminationGracePeriodSeconds: shutdownTimeoutSeconds,
+            securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, fsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: SELECTOR }, topologyKey: 'kubernetes.io/hostname' }],
+              },
+            },
+            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: SELECTOR } }],
+            containers: [
+              {
+                name: TYPHA_NAME,
+                image: props.image ?? UPSTREAM_TYPHA_IMAGE,
+                ports: [{ name: TYPHA_NAME, containerPort: TYPHA_PORT, protocol: 'TCP' }],
+                env,
+                livenessProbe: probe('/liveness', 30, 30),
+                readinessProbe: probe('/readiness', 10),
+                resources: {
+                  requests: {
+                    cpu: k8s.Quantity.fromString(props.cpuRequest ?? '250m'),
+                    memory: k8s.Quantity.fromString(props.memoryRequest ?? '256Mi'),
+                  },
+                },
+                securityContext: {
+                  runAsNonRoot: true,
+                  allowPrivilegeEscalation: false,
+                  privileged: false,
+                  capabilities: { drop: ['ALL'] },
+                  seccompProfile: { type: 'RuntimeDefault' },
+                },
+                volumeMounts: tls
+                  ? [
+                      { name: 'typha-certs', mountPath: CERTS_DIR, readOnly: true },
+                      { name: 'typha-ca', mountPath: CA_DIR, readOnly: true },
+                    ]
+                  : undefined,
+              },
+            ],
+            volumes: tls
+              ? [
+                  { name: 'typha-certs', secret: { secretName: tls.secretName } },
+                  { name: 'typha-ca', configMap: { name: tls.caConfigMapName } },
+                ]
+              : undefined,
+          },
+        },
+      },
+    });
+
+    this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+      metadata: meta,
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: SELECTOR } },
+    });
+  }
+
+  private addRbac(serviceAccountName: string): void {
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: serviceAccountName, namespace: this.namespace, labels: LABELS } });
+    new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: TYPHA_NAME, labels: LABELS }, rules: TYPHA_CLUSTER_ROLE_RULES.map((r) => ({ ...r })) });
+    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name: TYPHA_NAME, labels: LABELS },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: TYPHA_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace: this.namespace }],
+    });
+  }
+}
+
+/**
+ * What Typha reads and writes in Kubernetes-datastore mode, as the Calico 3.28 operator grants it:
+ * it serves Felix, BIRD/confd and the node IP allocator, so it reads Calico's resources, patches
+ * node status and does IPAM bookkeeping.
+ */
+export const TYPHA_CLUSTER_ROLE_RULES: ReadonlyArray<k8s.PolicyRule> = [
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+  { apiGroups: [''], resources: ['pods', 'nodes', 'namespaces'], verbs: ['get'] },
+  { apiGroups: [''], resources: ['endpoints', 'services'], verbs: ['watch', 'list', 'get'] },
+  { apiGroups: [''], resources: ['nodes/status'], verbs: ['patch', 'update'] },
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['watch', 'list'] },
+  { apiGroups: [''], resources: ['pods', 'namespaces', 'serviceaccounts'], verbs: ['watch', 'list'] },
+  { apiGroups: [''], resources: ['pods/status'], verbs: ['patch'] },
+  {
+    apiGroups: ['crd.projectcalico.org'],
+    resources: [
+      'bgpconfigurations',
+      'bgpfilters',
+      'bgppeers',
+      'blockaffinities',
+      'caliconodestatuses',
+      'clusterinformations',
+      'felixconfigurations',
+      'globalnetworkpolicies',
+      'globalnetworksets',
+      'hostendpoints',
+      'ipamblocks',
+      'ippools',
+      'ipreservations',
+      'networkpolicies',
+      'networksets',
+    ],
+    verbs: ['get', 'list', 'watch'],
+  },
+  { apiGroups: ['crd.projectcalico.org'], resources: ['clusterinformations', 'felixconfigurations', 'ippools'], verbs: ['create', 'update'] },
+  { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['crd.projectcalico.org'], resources: ['blockaffinities', 'ipamblocks', 'ipamhandles'], verbs: ['get', 'list', 'create', 'update', 'delete'] },
+  { apiGroups: ['crd.projectcalico.org'], resources: ['ipamconfigs'], verbs: ['get'] },
+  { apiGroups: ['crd.projectcalico.org'], resources: ['blockaffinities'], verbs: ['watch'] },
+];
+
+/**
+ * The `bgppeers.crd.projectcalico.org` CRD, `apiextensions.k8s.io/v1` with a structural schema.
+ * Typha v3.5 watches BGPPeers and fails without the CRD; Terway's chart does not ship it.
+ */
+export class BgpPeerCrd extends Construct {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const str = { type: 'string' };
+    const int = { type: 'integer', format: 'int32' };
+    new k8s.KubeCustomResourceDefinition(this, 'Resource', {
+      metadata: { name: 'bgppeers.crd.projectcalico.org', labels: { 'app.kubernetes.io/managed-by': 'netscale' } },
+      spec: {
+        group: 'crd.projectcalico.org',
+        scope: 'Cluster',
+        names: { kind: 'BGPPeer', listKind: 'BGPPeerList', plural: 'bgppeers', singular: 'bgppeer' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openApiv3Schema: {
+                type: 'object',
+                properties: {
+                  apiVersion: str,
+                  kind: str,
+                  metadata: { type: 'object' },
+                  spec: {
+                    type: 'object',
+                    properties: {
+                      asNumber: int,
+                      keepOriginalNextHop: { type: 'boolean' },
+                      node: str,
+                      nodeSelector: str,
+                      peerIP: str,
+                      peerSelector: str,
+                      sourceAddress: str,
+                      maxRestartTime: str,
+                    },
+                    // Newer Calico releases add peer fields; keep them rather than prune them.
+                    xKubernetesPreserveUnknownFields: true,
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+  }
+}
