@@ -101,6 +101,119 @@ export const terwaySchema = z
   })
   .meta({ description: 'Terway eni-config (seeds 000/001/003). ACK with cni terway only.' });
 
+/** A Go duration as kube-proxy parses it: 30s, 1m30s, 250ms, 0s. */
+export const goDuration = z
+  .string()
+  .regex(/^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/, 'must be a Go duration such as 30s, 1m30s or 250ms');
+
+export const IPVS_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'mh'] as const;
+
+export const kubeProxySchema = z
+  .strictObject({
+    mode: doc(z.enum(['ipvs', 'nftables']), 'Proxy mode. nftables needs Kubernetes 1.31 or newer (GA in 1.33).', 'ipvs').optional(),
+    scheduler: doc(z.enum(IPVS_SCHEDULERS, `must be an IPVS scheduler: ${IPVS_SCHEDULERS.join(', ')}`), 'IPVS scheduler; seed 002 uses lc (least connections) for busy data planes.', 'rr').optional(),
+    syncPeriod: doc(goDuration, 'Full resync interval (ipvs.syncPeriod or nftables.syncPeriod).', '30s').optional(),
+    minSyncPeriod: doc(goDuration, 'Shortest interval between resyncs; 0s resyncs on every endpoint change.', '1s').optional(),
+    conntrackMax: doc(z.int().min(1), 'Target nf_conntrack_max: maxPerCore = ceil(conntrackMax / cpuPerNode), min = conntrackMax (seed 002: 2310720).').optional(),
+    conntrackMaxPerCore: doc(z.int().min(0), 'conntrack.maxPerCore, explicit. 0 leaves the kernel setting alone.', 32768).optional(),
+    conntrackMin: doc(z.int().min(0), 'conntrack.min, explicit.', 131072).optional(),
+    tcpEstablishedTimeout: doc(goDuration, 'conntrack.tcpEstablishedTimeout.', '24h0m0s').optional(),
+    tcpCloseWaitTimeout: doc(goDuration, 'conntrack.tcpCloseWaitTimeout.', '1h0m0s').optional(),
+    udpTimeout: doc(goDuration, 'ipvs.udpTimeout; ACK advises 10s in IPVS mode.').optional(),
+    strictARP: doc(z.boolean(), 'ipvs.strictARP (needed by MetalLB and kube-vip in IPVS mode).', false).optional(),
+    excludeCIDRs: doc(z.array(cidr), 'ipvs.excludeCIDRs: IPVS rules kube-proxy leaves alone.').optional(),
+    clusterCIDR: doc(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}(,[0-9a-fA-F:.]+\/\d{1,3})?$/, 'must be a CIDR, or an IPv4 and an IPv6 CIDR separated by a comma'), 'clusterCIDR: the pod network.').optional(),
+    metricsBindAddress: doc(z.string().regex(/^([0-9.]+|\[[0-9a-fA-F:]+\]|[0-9a-fA-F:]+)?:[0-9]{1,5}$/, 'must be host:port such as 0.0.0.0:10249'), 'metricsBindAddress.', '127.0.0.1:10249').optional(),
+    configMapName: doc(dnsSubdomain, 'ConfigMap kube-proxy reads. Default: kube-proxy (kubeadm, k3s), kube-proxy-worker (ACK).').optional(),
+    configMapKey: doc(z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a ConfigMap key'), 'Key of the KubeProxyConfiguration in the ConfigMap.', 'config.conf').optional(),
+    baseConfig: doc(z.string().min(1), 'The cluster\'s current KubeProxyConfiguration as YAML; netscale changes only the tuned fields and keeps the rest.').optional(),
+  })
+  .meta({ description: 'kube-proxy tuning (seed 002): IPVS scheduler, sync periods, conntrack sizing.' });
+
+export const calicoIpPoolSchema = z.strictObject({
+  name: doc(dnsSubdomain, 'IPPool name.'),
+  cidr: doc(cidr, 'Pool CIDR.'),
+  blockSize: doc(z.int().min(0).max(128), 'Per-node block size; the same in every pool (seed 002: 27).', 26).optional(),
+  ipipMode: doc(z.enum(['Always', 'CrossSubnet', 'Never']), 'IP-in-IP encapsulation.', 'Never').optional(),
+  vxlanMode: doc(z.enum(['Always', 'CrossSubnet', 'Never']), 'VXLAN encapsulation.', 'Never').optional(),
+  natOutgoing: doc(z.boolean(), 'SNAT traffic leaving the pool.', true).optional(),
+  nodeSelector: doc(z.string().min(1), 'Nodes that take addresses from this pool (Calico selector).', 'all()').optional(),
+  disabled: doc(z.boolean(), 'Keep the pool but hand out no new addresses.', false).optional(),
+});
+
+export const calicoSchema = z
+  .strictObject({
+    ipPools: doc(z.array(calicoIpPoolSchema).min(1), 'IP pools (seed 002: one blockSize, 27, in every pool).').optional(),
+    mtu: doc(z.int().min(576).max(9216), 'Underlay (node network) MTU; the tunnel MTU is derived from it.', 1500).optional(),
+    wireguard: doc(z.boolean(), 'WireGuard encryption between nodes (60 bytes of MTU).', false).optional(),
+    bgp: doc(
+      z.strictObject({
+        asNumber: doc(z.int(), 'The cluster\'s AS number (1 to 4294967295).', 64512).optional(),
+        routeReflectors: doc(
+          z.strictObject({
+            nodeSelector: doc(z.string(), 'Label selector of the route reflector nodes, e.g. route-reflector == \'true\'.'),
+            clusterId: doc(z.string().regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}$/, 'must be an IPv4-formatted id such as 244.0.0.1'), 'routeReflectorClusterID set on the reflector nodes.', '244.0.0.1').optional(),
+            nodes: doc(z.array(dnsSubdomain), 'Names of the reflector nodes, for the labelling commands in the review.').optional(),
+          }),
+          'Route reflectors: the full node-to-node mesh is turned off.',
+        ).optional(),
+      }),
+      'BGP peering (seed 002, option two).',
+    ).optional(),
+  })
+  .meta({ description: 'Calico IP pools, encapsulation and BGP route reflectors (seed 002).' });
+
+export const CILIUM_ROUTING_MODES = ['native', 'tunnel'] as const;
+
+export const ciliumSchema = z
+  .strictObject({
+    version: doc(z.string().regex(/^1\.[0-9]{1,2}\.[0-9]{1,3}$/, 'must be an exact chart version such as 1.13.4 or 1.18.12'), 'Exact Cilium chart version (1.13.0 or newer).'),
+    k8sServiceHost: doc(z.string().min(1), 'API server address the agents use without kube-proxy (an IP or DNS name; not "auto" under Argo CD).'),
+    k8sServicePort: doc(z.int().min(1).max(65535), 'API server port.'),
+    routingMode: doc(z.enum(CILIUM_ROUTING_MODES), 'native routing or a tunnel.', 'tunnel').optional(),
+    tunnelProtocol: doc(z.enum(['vxlan', 'geneve']), 'Tunnel protocol when routingMode is tunnel.', 'vxlan').optional(),
+    ipv4NativeRoutingCidr: doc(cidr, 'ipv4NativeRoutingCIDR: traffic to it is not masqueraded; required with native routing.').optional(),
+    autoDirectNodeRoutes: doc(z.boolean(), 'Install routes to other nodes\' pod CIDRs (nodes on one L2 segment); native routing only.', false).optional(),
+    loadBalancer: doc(
+      z.strictObject({
+        mode: doc(z.enum(['snat', 'dsr', 'hybrid']), 'Service load-balancing mode.', 'snat').optional(),
+        acceleration: doc(z.enum(['disabled', 'native', 'best-effort']), 'XDP acceleration.', 'disabled').optional(),
+        dsrDispatch: doc(z.enum(['opt', 'geneve']), 'How DSR carries the service address (geneve needs 1.14 or newer).', 'opt').optional(),
+      }),
+      'Service load balancing.',
+    ).optional(),
+    bpfMasquerade: doc(z.boolean(), 'Masquerade in eBPF instead of iptables.', false).optional(),
+    hubble: doc(
+      z.strictObject({
+        relay: doc(z.boolean(), 'Hubble relay.', false).optional(),
+        ui: doc(z.boolean(), 'Hubble UI (needs relay).', false).optional(),
+      }),
+      'Hubble observability.',
+    ).optional(),
+    operatorReplicas: doc(z.int().min(1), 'Cilium operator replicas (not more than nodes).', 2).optional(),
+    delivery: doc(z.enum(['argocd', 'k3s', 'values']), 'How the chart is installed. Default: k3s on k3s, argocd when spec.argocd is set, else values.').optional(),
+    values: doc(z.record(z.string(), z.unknown()), 'Extra chart values, merged last and checked like the rest.').optional(),
+  })
+  .meta({ description: 'Cilium as a full kube-proxy replacement (seed 004), version-aware.' });
+
+export const argocdSchema = z
+  .strictObject({
+    repoURL: doc(z.string().min(1), 'Git repository Argo CD reads dist/ from.'),
+    targetRevision: doc(z.string().min(1), 'Branch, tag or commit.', 'main').optional(),
+    path: doc(z.string().min(1), 'Folder of the rendered output in the repository.', 'dist').optional(),
+    project: doc(dnsSubdomain, 'Argo CD project.', 'default').optional(),
+    namespace: doc(dnsLabel, 'Namespace Argo CD runs in (where Applications live).', 'argocd').optional(),
+    destination: doc(
+      z.strictObject({
+        server: doc(z.string().regex(/^https:\/\/\S+$/, 'must be an https:// API server URL'), 'API server URL of the target cluster.').optional(),
+        name: doc(z.string().min(1), 'Name of the target cluster as registered in Argo CD.').optional(),
+      }),
+      'Target cluster: a server URL or a name, not both.',
+      { server: 'https://kubernetes.default.svc' },
+    ).optional(),
+  })
+  .meta({ description: 'Argo CD delivery of dist/ (Applications in dist/argocd/).' });
+
 export const specSchema = z.strictObject({
   platform: doc(z.enum(PLATFORMS), 'Where the cluster runs: ack (Alibaba Cloud ACK), kubeadm or k3s.'),
   cni: doc(z.enum(CNIS), 'The CNI: terway (ack only), calico or cilium.'),
@@ -113,8 +226,13 @@ export const specSchema = z.strictObject({
   maxPodsPerNode: doc(z.int().min(1).max(1024), 'Most pods a node runs (IP capacity check).').optional(),
   region: doc(z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/, 'must be an Alibaba Cloud region id such as cn-shanghai'), 'Alibaba Cloud region id; ack only (required there).').optional(),
   networkPolicy: doc(z.enum(NETWORK_POLICY_MODES), 'relay: Felix talks to the API server through Typha. direct: every Felix watches the API server. disabled: NetworkPolicy off (Terway).', 'direct').optional(),
+  serviceCidr: doc(cidr, 'Service CIDR of the cluster (overlap checks; Terway\'s eni_conf.service_cidr by default).').optional(),
   typha: typhaSchema.optional(),
   terway: terwaySchema.optional(),
+  kubeProxy: kubeProxySchema.optional(),
+  calico: calicoSchema.optional(),
+  cilium: ciliumSchema.optional(),
+  argocd: argocdSchema.optional(),
 });
 
 export const clusterProfileSchema = z
@@ -136,6 +254,11 @@ export type TerwaySpec = NonNullable<ClusterSpec['terway']>;
 export type Platform = ClusterSpec['platform'];
 export type Cni = ClusterSpec['cni'];
 export type NetworkPolicyMode = NonNullable<ClusterSpec['networkPolicy']>;
+export type KubeProxySpec = NonNullable<ClusterSpec['kubeProxy']>;
+export type CalicoSpec = NonNullable<ClusterSpec['calico']>;
+export type CalicoIpPoolSpec = NonNullable<CalicoSpec['ipPools']>[number];
+export type CiliumSpec = NonNullable<ClusterSpec['cilium']>;
+export type ArgocdSpec = NonNullable<ClusterSpec['argocd']>;
 
 /** The editor schema (JSON Schema draft-07) written to schema/clusterprofile.schema.json. */
 export function profileJsonSchema(): Record<string, unknown> {

@@ -1,0 +1,94 @@
+/**
+ * Schema validation of emitted objects: Kubernetes kinds with kubernetes-models' validators,
+ * custom resources against the CRD schemas behind imports/ (imports/crds/).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv, { ValidateFunction } from 'ajv';
+import { parseAllDocuments } from 'yaml';
+
+export type K8sObject = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } } & Record<string, unknown>;
+
+const CRD_DIR = path.join(__dirname, '..', '..', 'imports', 'crds');
+
+let crdValidators: Map<string, ValidateFunction> | undefined;
+
+/** apiVersion/kind -> validator, from every CRD of imports/crds/. */
+function crdSchemas(): Map<string, ValidateFunction> {
+  if (crdValidators) return crdValidators;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+  ajv.addFormat('date-time', true);
+  ajv.addFormat('byte', true);
+  ajv.addFormat('duration', true);
+  crdValidators = new Map();
+  for (const file of fs.readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml'))) {
+    for (const doc of parseAllDocuments(fs.readFileSync(path.join(CRD_DIR, file), 'utf8'))) {
+      const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: object } }> } };
+      if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
+      for (const v of crd.spec.versions) {
+        crdValidators.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, ajv.compile(stripKubernetesExtensions(v.schema.openAPIV3Schema) as object));
+      }
+    }
+  }
+  return crdValidators;
+}
+
+/** x-kubernetes-* keywords mean nothing to a JSON Schema validator; int-or-string needs a type. */
+function stripKubernetesExtensions(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(stripKubernetesExtensions);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  const input = schema as Record<string, unknown>;
+  for (const [k, v] of Object.entries(input)) {
+    if (k.startsWith('x-kubernetes-')) continue;
+    out[k] = k === 'properties' || k === 'patternProperties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, stripKubernetesExtensions(s)])) : stripKubernetesExtensions(v);
+  }
+  if (input['x-kubernetes-int-or-string']) {
+    delete out.type;
+    out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+  }
+  return out;
+}
+
+function kubernetesModel(apiVersion: string, kind: string): (new (data: unknown) => { validate(): void }) | undefined {
+  const modulePath = `kubernetes-models/${apiVersion}/${kind}`;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(modulePath)[kind];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Problems with one object; empty when it is valid. Unknown kinds are a problem too. */
+export function validateObject(obj: K8sObject): string[] {
+  const id = `${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+  const crd = crdSchemas().get(`${obj.apiVersion}/${obj.kind}`);
+  if (crd) {
+    return crd(obj) ? [] : (crd.errors ?? []).map((e) => `${id}: ${e.instancePath || '/'} ${e.message}`);
+  }
+  const Model = kubernetesModel(obj.apiVersion, obj.kind);
+  if (!Model) return [`${id}: no schema known for ${obj.apiVersion} ${obj.kind}`];
+  try {
+    new Model(obj).validate();
+    return [];
+  } catch (e) {
+    return [`${id}: ${(e as Error).message}`];
+  }
+}
+
+/** Every YAML document of every *.yaml file below `dir`, with the file it came from. */
+export function readManifests(dir: string): Array<{ file: string; object: K8sObject }> {
+  const out: Array<{ file: string; object: K8sObject }> = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.yaml')) for (const doc of parseAllDocuments(fs.readFileSync(p, 'utf8'))) out.push({ file: p, object: doc.toJS() as K8sObject });
+    }
+  };
+  walk(dir);
+  return out;
+}
