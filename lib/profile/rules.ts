@@ -5,7 +5,6 @@
 import { parseCidr } from '../net/cidr';
 import { error, Finding, FieldPath, warning } from './diagnostics';
 import { ClusterProfile, TerwaySpec } from './schema';
-import { CREDENTIAL_MESSAGE, isCredentialKey } from './zod-findings';
 
 /** eni_conf keys the typed terway fields render; the pass-through must not set them twice. */
 export const TYPED_ENI_CONF_KEYS: Readonly<Record<string, string>> = {
@@ -116,8 +115,7 @@ function checkTerway(terway: TerwaySpec, maxPodsPerNode: number | undefined, at:
   for (const g of new Set(duplicates)) out.push(error(at('securityGroups'), `lists ${g} more than once`));
 
   for (const [key, value] of Object.entries(terway.eniConf ?? {})) {
-    if (isCredentialKey(key)) out.push(error(at('eniConf', key), CREDENTIAL_MESSAGE));
-    else if (TYPED_ENI_CONF_KEYS[key]) out.push(error(at('eniConf', key), `is rendered from ${TYPED_ENI_CONF_KEYS[key]}: set it there, not in the pass-through`));
+    if (TYPED_ENI_CONF_KEYS[key]) out.push(error(at('eniConf', key), `is rendered from ${TYPED_ENI_CONF_KEYS[key]}: set it there, not in the pass-through`));
     else if (value === null || value === undefined) out.push(error(at('eniConf', key), 'has no value'));
   }
 

@@ -7,6 +7,7 @@
  * `default` here is documentation for editors and the README.
  */
 import { z } from 'zod';
+import { CREDENTIAL_MESSAGE, isCredentialKey } from './credentials';
 
 export const API_VERSION = 'netscale.dev/v1alpha1';
 export const KIND = 'ClusterProfile';
@@ -89,11 +90,15 @@ export const terwaySchema = z
       }),
       'IP pool watermarks per node (seed 003 uses 20 and 80).',
     ).optional(),
-    vswitchSelectionPolicy: doc(z.enum(['ordered', 'random']), 'eni_conf.vswitch_selection_policy: ordered uses the vSwitch with the most free addresses first.', 'ordered').optional(),
+    vswitchSelectionPolicy: doc(z.enum(['ordered', 'random']), 'eni_conf.vswitch_selection_policy: how Terway picks among a zone\'s vSwitches (seed 003: ordered).', 'ordered').optional(),
     eniTags: doc(z.record(z.string().min(1), z.string()), 'eni_conf.eni_tags: tags put on the ENIs Terway creates.').optional(),
     credentialPath: doc(z.string().startsWith('/'), 'eni_conf.credential_path: where Terway reads its RAM credentials on the node.', '/var/addon/token-config').optional(),
     ipStack: doc(z.enum(['ipv4', 'dual'], 'must be ipv4 or dual: Terway does not run IPv6-only'), 'eni_conf.ip_stack: ipv4 or dual (Terway does not run IPv6-only).', 'ipv4').optional(),
-    eniConf: doc(z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be an eni_conf key in snake_case'), z.unknown()), 'Other eni_conf keys Terway knows, passed through as given (e.g. enable_eni_trunking).').optional(),
+    eniConf: doc(
+      z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be an eni_conf key in snake_case'), z.unknown()).superRefine((conf, ctx) => {
+        for (const key of Object.keys(conf)) if (isCredentialKey(key)) ctx.addIssue({ code: 'custom', path: [key], message: CREDENTIAL_MESSAGE });
+      }),
+      'Other eni_conf keys Terway knows, passed through as given (e.g. enable_eni_trunking).').optional(),
     cniConf: doc(z.record(z.string(), z.unknown()), '10-terway.conf content.', { cniVersion: '0.3.0', name: 'terway', type: 'terway' }).optional(),
     inClusterLoadBalance: doc(z.boolean(), 'in_cluster_loadbalance key (full mode only).').optional(),
     vswitchCidrs: doc(z.record(vswitchId, cidr), 'vSwitch id to its CIDR, to check IP capacity per zone (seed 003).').optional(),

@@ -2,6 +2,7 @@
  * Schema issues turned into findings that say what was found and what would be valid.
  */
 import { z } from 'zod';
+import { CREDENTIAL_MESSAGE, isCredentialKey } from './credentials';
 import { error, Finding, FieldPath, show } from './diagnostics';
 
 type AnySchema = z.core.$ZodType;
@@ -70,16 +71,6 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** Keys that hold cloud credentials: never accepted, whatever section they appear in. */
-const CREDENTIAL_KEY = /^(access[_-]?key|access[_-]?secret|accesskeyid|accesskeysecret|secret[_-]?key)$/i;
-
-export const CREDENTIAL_MESSAGE =
-  'holds a cloud credential, which must never be committed: leave access_key/access_secret out and let Terway read its credentials from credential_path (default /var/addon/token-config), the RAM role ACK mounts on every node';
-
-export function isCredentialKey(key: string): boolean {
-  return CREDENTIAL_KEY.test(key);
-}
-
 export function findingsFromIssues(root: AnySchema, input: unknown, issues: readonly z.core.$ZodIssue[]): Finding[] {
   const out: Finding[] = [];
   for (const issue of issues) out.push(...describeIssue(root, input, issue, issue.path as FieldPath));
@@ -109,9 +100,9 @@ function describeIssue(root: AnySchema, input: unknown, issue: z.core.$ZodIssue,
       return [error(path, `${custom ?? `must be one of ${issue.values.map((v) => String(v)).join(', ')}`} (got ${show(got)})`)];
     }
     case 'too_small':
-      return [error(path, `${boundMessage(issue.origin, 'at least', issue.minimum, issue.inclusive)} (got ${show(got)})`)];
+      return [error(path, `${custom(issue.message, 'Too small') ?? boundMessage(issue.origin, 'at least', issue.minimum, issue.inclusive)} (got ${show(got)})`)];
     case 'too_big':
-      return [error(path, `${boundMessage(issue.origin, 'at most', issue.maximum, issue.inclusive)} (got ${show(got)})`)];
+      return [error(path, `${custom(issue.message, 'Too big') ?? boundMessage(issue.origin, 'at most', issue.maximum, issue.inclusive)} (got ${show(got)})`)];
     case 'invalid_format':
       return [error(path, `${issue.message.startsWith('Invalid') ? `must match ${issue.format}` : issue.message} (got ${show(got)})`)];
     case 'invalid_key': {
@@ -122,11 +113,20 @@ function describeIssue(root: AnySchema, input: unknown, issue: z.core.$ZodIssue,
     }
     case 'invalid_element':
       return issue.issues.flatMap((inner) => describeIssue(root, input, inner, [...path, ...(inner.path as FieldPath)]));
+    case 'custom':
+      // Never echo a credential back into logs.
+      if (issue.message === CREDENTIAL_MESSAGE) return [{ ...error(path, CREDENTIAL_MESSAGE), atKey: true } as Finding];
+      return [error(path, `${issue.message} (got ${show(got)})`)];
     case 'invalid_union':
       return [error(path, `${issue.message} (got ${show(got)})`)];
     default:
       return [error(path, `${issue.message} (got ${show(got)})`)];
   }
+}
+
+/** The schema's own message, unless it is zod's generic one (which starts with `prefix`). */
+function custom(message: string, prefix: string): string | undefined {
+  return message.startsWith(prefix) ? undefined : message;
 }
 
 function boundMessage(origin: string, word: string, bound: number | bigint, inclusive: boolean | undefined): string {

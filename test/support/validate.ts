@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
+import { parseCidr } from '../../lib/net/cidr';
 
 export type K8sObject = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } } & Record<string, unknown>;
 
@@ -16,12 +17,17 @@ let crdValidators: Map<string, ValidateFunction> | undefined;
 /** apiVersion/kind -> validator, from every CRD of imports/crds/. */
 function crdSchemas(): Map<string, ValidateFunction> {
   if (crdValidators) return crdValidators;
-  const ajv = new Ajv({ strict: false, allErrors: true });
+  // CRD patterns are Go regular expressions; `(?i)` (case-insensitive) becomes the JS `i` flag.
+  const goRegExp = Object.assign((pattern: string, flags: string) => (pattern.includes('(?i)') ? new RegExp(pattern.replace('(?i)', ''), `${flags}i`) : new RegExp(pattern, flags)), {
+    code: 'new RegExp',
+  });
+  const ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp } });
   ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
   ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
   ajv.addFormat('date-time', true);
   ajv.addFormat('byte', true);
   ajv.addFormat('duration', true);
+  ajv.addFormat('cidr', { validate: (text: string) => parseCidr(text).ok });
   crdValidators = new Map();
   for (const file of fs.readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml'))) {
     for (const doc of parseAllDocuments(fs.readFileSync(path.join(CRD_DIR, file), 'utf8'))) {

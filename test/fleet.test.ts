@@ -1,0 +1,141 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { synthesizeFleet } from '../lib/fleet';
+import { ProfileError } from '../lib/profile/diagnostics';
+import { ACK_TERWAY, profileYaml } from './support/profiles';
+import { readManifests, validateObject } from './support/validate';
+
+const ROOT = path.join(__dirname, '..');
+const EXAMPLES = path.join(ROOT, 'clusters');
+const COMMITTED = path.join(ROOT, 'dist');
+
+/** Every file below `dir` with its bytes, keyed by relative path. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return out;
+}
+
+let tmp: string;
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netscale-fleet-'));
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('the example fleet', () => {
+  test('synthesizes to exactly the committed dist/', () => {
+    const out = path.join(tmp, 'dist');
+    synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
+    expect(snapshot(out)).toEqual(snapshot(COMMITTED));
+  });
+
+  test('two runs give identical bytes', () => {
+    synthesizeFleet({ clustersDir: EXAMPLES, outdir: path.join(tmp, 'a') });
+    synthesizeFleet({ clustersDir: EXAMPLES, outdir: path.join(tmp, 'b') });
+    expect(snapshot(path.join(tmp, 'b'))).toEqual(snapshot(path.join(tmp, 'a')));
+  });
+
+  test('every object in every cluster folder is valid against its schema', () => {
+    const out = path.join(tmp, 'dist');
+    synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
+    const manifests = readManifests(out);
+    expect(manifests.length).toBeGreaterThan(5);
+    const problems = manifests.flatMap((m) => validateObject(m.object));
+    expect(problems).toEqual([]);
+  });
+
+  test('a cluster folder holds only Kubernetes objects, one per file, named <Kind>.<name>', () => {
+    for (const m of readManifests(COMMITTED)) {
+      const rel = path.relative(COMMITTED, m.file);
+      if (rel.startsWith('reviews')) continue;
+      expect(path.basename(m.file)).toBe(`${m.object.kind}.${m.object.metadata?.name}.k8s.yaml`);
+      expect(m.object.apiVersion).toBeTruthy();
+    }
+  });
+
+  test('no name carries a hash and no image floats', () => {
+    for (const m of readManifests(COMMITTED)) {
+      expect(m.object.metadata?.name).not.toMatch(/-[0-9a-f]{8}$/);
+      const text = JSON.stringify(m.object);
+      expect(text).not.toMatch(/"image":"[^"]*:latest"/);
+      expect(text).not.toMatch(/access_key|access_secret/);
+    }
+  });
+
+  test('each cluster gets a review with its decisions and steps', () => {
+    const review = fs.readFileSync(path.join(COMMITTED, 'reviews', 'ack-sh-relay.md'), 'utf8');
+    expect(review).toContain('| Typha replicas | 5 | min(20, max(3, ceil(1000 / 200))) = 5 |');
+    expect(review).toContain('kubectl -n kube-system rollout restart ds/terway-eniip');
+    expect(review).toContain('`Deployment.calico-typha.k8s.yaml`');
+    for (const row of review.split('\n').filter((l) => l.includes('.k8s.yaml`'))) {
+      const file = row.match(/`([^`]+\.k8s\.yaml)`/)![1];
+      expect(fs.existsSync(path.join(COMMITTED, 'ack-sh-relay', file))).toBe(true);
+    }
+  });
+});
+
+describe('a failed synth', () => {
+  function fleetWithProblem(): string {
+    const clusters = path.join(tmp, 'clusters');
+    fs.mkdirSync(clusters);
+    fs.writeFileSync(path.join(clusters, 'good.yaml'), profileYaml({ ...ACK_TERWAY, networkPolicy: 'relay' }, 'good'));
+    fs.writeFileSync(path.join(clusters, 'bad.yaml'), profileYaml({ ...ACK_TERWAY, nodes: 'many', netwrkPolicy: 'relay' }, 'bad'));
+    return clusters;
+  }
+
+  test('throws one error listing every problem, and leaves dist/ byte-identical', () => {
+    const out = path.join(tmp, 'dist');
+    synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
+    const before = snapshot(out);
+    let thrown: unknown;
+    try {
+      synthesizeFleet({ clustersDir: fleetWithProblem(), outdir: out });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(ProfileError);
+    expect((thrown as ProfileError).diagnostics.map((d) => d.path)).toEqual(['spec.nodes', 'spec.netwrkPolicy']);
+    expect(snapshot(out)).toEqual(before);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.dist-'))).toEqual([]);
+  });
+
+  test('the command exits non-zero with the report, no stack trace, and dist/ untouched', () => {
+    const out = path.join(tmp, 'dist');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'keep.txt'), 'unchanged');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, CLUSTERS_DIR: fleetWithProblem(), CDK8S_OUTDIR: out },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^error: 2 problems in the cluster profiles; dist\/ was not changed:\n/);
+    expect(run.stderr).toMatch(/bad\.yaml:\d+:\d+ spec\.nodes: must be a number \(got "many"\)/);
+    expect(run.stderr).toMatch(/bad\.yaml:\d+:\d+ spec\.netwrkPolicy: unknown field \(did you mean "networkPolicy"\?\)/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(snapshot(out)).toEqual({ 'keep.txt': 'unchanged' });
+  });
+
+  test('the command prints warnings and succeeds on a valid fleet', () => {
+    const clusters = path.join(tmp, 'clusters');
+    fs.mkdirSync(clusters);
+    fs.writeFileSync(path.join(clusters, 'direct.yaml'), profileYaml({ ...ACK_TERWAY, networkPolicy: 'direct' }, 'direct'));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(tmp, 'out') },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^warning: .*direct\.yaml:\d+:\d+ spec\.networkPolicy: direct on 1000 nodes/);
+    expect(fs.existsSync(path.join(tmp, 'out', 'direct', 'ConfigMap.eni-config.k8s.yaml'))).toBe(true);
+  });
+});

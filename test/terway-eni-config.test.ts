@@ -1,0 +1,179 @@
+import { Testing } from 'cdk8s';
+import { cidrOf, parseCidr } from '../lib/net/cidr';
+import { spreadNodes, vswitchUsableAddresses, zoneCapacity } from '../lib/sizing';
+import { renderEniConf, TerwayEniConfig, TerwayEniConfigProps } from '../lib/terway-eni-config';
+import { ACK_TERWAY, loadSpec } from './support/profiles';
+import { validateObject } from './support/validate';
+
+function configMap(props: TerwayEniConfigProps): any {
+  const chart = Testing.chart();
+  new TerwayEniConfig(chart, 'Terway', props);
+  const [cm] = Testing.synth(chart);
+  expect(validateObject(cm as any)).toEqual([]);
+  return cm;
+}
+
+const FULL = {
+  vswitches: { 'cn-shanghai-f': ['vsw-uf6aaa', 'vsw-uf6bbb'] },
+  securityGroups: ['sg-uf6xxx'],
+  serviceCidr: '172.16.0.0/16',
+};
+
+describe('TerwayEniConfig from a profile', () => {
+  test('relay: patch mode owns only felix_relay_service, applied server-side, never pruned', () => {
+    const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay' });
+    const cm = configMap(loaded!.cluster.terway!);
+    expect(cm.metadata).toEqual({
+      name: 'eni-config',
+      namespace: 'kube-system',
+      annotations: { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false' },
+    });
+    expect(cm.data).toEqual({ felix_relay_service: 'calico-typha' });
+  });
+
+  test('disabled: patch mode sets disable_network_policy "true" and no relay', () => {
+    const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled' });
+    expect(configMap(loaded!.cluster.terway!).data).toEqual({ disable_network_policy: 'true' });
+    expect(loaded!.cluster.typha).toBeUndefined();
+  });
+
+  test('direct: sets neither key, and warns above 100 nodes with the seeds\' advice', () => {
+    const { loaded, warnings } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'direct' });
+    // The object stays, empty: server-side apply then releases keys an earlier relay owned.
+    expect(configMap(loaded!.cluster.terway!).data).toEqual({});
+    expect(warnings).toEqual([expect.stringContaining('spec.networkPolicy: direct on 1000 nodes: every node\'s Felix watches the API server; above 100 nodes deploy the Typha relay (networkPolicy: relay) or turn NetworkPolicy off (networkPolicy: disabled) (seeds 000/001)')]);
+    expect(loadSpec({ ...ACK_TERWAY, nodes: 100 }).warnings).toEqual([]);
+  });
+
+  test('eni_conf fields switch to full mode and render the whole eni-config (seed 003)', () => {
+    const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway: { ...FULL, pool: { min: 20, max: 80 }, vswitchSelectionPolicy: 'ordered', eniTags: { 'ack.aliyun.com': 'c123' } } });
+    const cm = configMap(loaded!.cluster.terway!);
+    expect(Object.keys(cm.data).sort()).toEqual(['10-terway.conf', 'disable_network_policy', 'eni_conf']);
+    expect(cm.data.disable_network_policy).toBe('true');
+    expect(JSON.parse(cm.data['10-terway.conf'])).toEqual({ cniVersion: '0.3.0', name: 'terway', type: 'terway' });
+    expect(JSON.parse(cm.data.eni_conf)).toEqual({
+      version: '1',
+      max_pool_size: 80,
+      min_pool_size: 20,
+      credential_path: '/var/addon/token-config',
+      vswitches: { 'cn-shanghai-f': ['vsw-uf6aaa', 'vsw-uf6bbb'] },
+      eni_tags: { 'ack.aliyun.com': 'c123' },
+      service_cidr: '172.16.0.0/16',
+      security_group: 'sg-uf6xxx',
+      vswitch_selection_policy: 'ordered',
+      ip_stack: 'ipv4',
+    });
+  });
+
+  test('full mode with the relay keeps policy on and points Felix at Typha', () => {
+    const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', terway: { ...FULL, inClusterLoadBalance: true, eniConf: { enable_eni_trunking: true } } });
+    const cm = configMap(loaded!.cluster.terway!);
+    expect(cm.data).toMatchObject({ disable_network_policy: 'false', felix_relay_service: 'calico-typha', in_cluster_loadbalance: 'true' });
+    expect(JSON.parse(cm.data.eni_conf).enable_eni_trunking).toBe(true);
+  });
+
+  test('several security groups render security_groups', () => {
+    const conf = JSON.parse(renderEniConf({ ...FULL, securityGroups: ['sg-a', 'sg-b'] }));
+    expect(conf.security_groups).toEqual(['sg-a', 'sg-b']);
+    expect(conf.security_group).toBeUndefined();
+  });
+});
+
+describe('TerwayEniConfig validation', () => {
+  const terway = (t: Record<string, unknown>) => loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway: t });
+
+  test.each([
+    ['fails on a malformed vSwitch id', { ...FULL, vswitches: { 'cn-shanghai-f': ['vsw_UPPER'] } }, 'spec.terway.vswitches["cn-shanghai-f"][0]: must be a vSwitch id such as vsw-uf6f3kzjv1rh8j7z1bp0a (got "vsw_UPPER")'],
+    ['fails on a malformed security group', { ...FULL, securityGroups: ['group-1'] }, 'spec.terway.securityGroups[0]: must be a security group id such as sg-uf6bxk4v6mj2cq1a4tkd (got "group-1")'],
+    ['fails on more than 10 security groups', { ...FULL, securityGroups: Array.from({ length: 11 }, (_, i) => `sg-a${i}`) }, 'spec.terway.securityGroups: must list at most 10 security groups (Terway\'s limit)'],
+    ['fails on a pool min above max', { ...FULL, pool: { min: 90, max: 80 } }, 'spec.terway.pool: min (90) must not exceed max (80)'],
+    ['fails on a negative pool size', { ...FULL, pool: { min: -1 } }, 'spec.terway.pool.min: must be at least 0 (got -1)'],
+    ['fails on a service CIDR with host bits', { ...FULL, serviceCidr: '172.16.0.1/16' }, 'spec.terway.serviceCidr: 172.16.0.1/16 has host bits set: the block starts at 172.16.0.0/16'],
+    ['fails on a service CIDR that is not one', { ...FULL, serviceCidr: '172.16.0.0' }, 'spec.terway.serviceCidr: must be a CIDR such as 10.0.0.0/16 (got "172.16.0.0")'],
+    ['fails on a zone without vSwitches', { ...FULL, vswitches: { 'cn-shanghai-f': [] } }, 'spec.terway.vswitches["cn-shanghai-f"]: must list at least one vSwitch'],
+    ['fails on ipStack ipv6', { ...FULL, ipStack: 'ipv6' }, 'spec.terway.ipStack: must be ipv4 or dual: Terway does not run IPv6-only (got "ipv6")'],
+    ['fails on full mode without vswitches', { securityGroups: ['sg-a'], serviceCidr: '172.16.0.0/16' }, 'spec.terway.vswitches: is required when the whole eni-config is rendered (mode: full)'],
+    ['fails on patch mode with eni_conf fields', { ...FULL, mode: 'patch' }, 'spec.terway.mode: patch owns only felix_relay_service and disable_network_policy, but vswitches, securityGroups, serviceCidr render the whole eni-config'],
+    ['fails on a pass-through key that a typed field renders', { ...FULL, eniConf: { max_pool_size: 9 } }, 'spec.terway.eniConf.max_pool_size: is rendered from terway.pool.max: set it there, not in the pass-through'],
+    ['fails on a vSwitch in two zones', { ...FULL, vswitches: { 'cn-shanghai-f': ['vsw-a'], 'cn-shanghai-g': ['vsw-a'] } }, 'spec.terway.vswitches["cn-shanghai-g"][0]: vsw-a is listed under cn-shanghai-f too: a vSwitch belongs to one zone'],
+    ['fails on a CIDR for an unknown vSwitch', { ...FULL, vswitchCidrs: { 'vsw-zzz': '10.0.0.0/19' } }, 'spec.terway.vswitchCidrs["vsw-zzz"]: vsw-zzz is not in terway.vswitches: list it under its zone first'],
+    ['fails on nodes in a zone without vSwitches', { ...FULL, nodesPerZone: { 'cn-shanghai-g': 3 } }, 'spec.terway.nodesPerZone["cn-shanghai-g"]: cn-shanghai-g has no vSwitches in terway.vswitches'],
+    ['fails on a duplicate security group', { ...FULL, securityGroups: ['sg-a', 'sg-a'] }, 'spec.terway.securityGroups: lists sg-a more than once'],
+  ])('%s', (_, t, message) => {
+    expect(terway(t).errors).toEqual([expect.stringContaining(message)]);
+  });
+
+  test('warns on more than 5 security groups, which Terway daemons refuse', () => {
+    expect(terway({ ...FULL, securityGroups: ['sg-a', 'sg-b', 'sg-c', 'sg-d', 'sg-e', 'sg-f'] }).warnings).toEqual([expect.stringContaining('spec.terway.securityGroups: lists 6 groups: Terway daemons of the releases checked refuse more than 5')]);
+  });
+
+  test('fails from TypeScript on full mode without eni_conf and on patch mode with it', () => {
+    const chart = Testing.chart();
+    expect(() => new TerwayEniConfig(chart, 'a', { mode: 'full' })).toThrow('TerwayEniConfig mode "full" needs eniConf');
+    expect(() => new TerwayEniConfig(chart, 'b', { eniConf: FULL })).toThrow('TerwayEniConfig mode "patch" owns only felix_relay_service and disable_network_policy');
+    expect(() => new TerwayEniConfig(chart, 'c', { felixRelayService: 'calico-typha', disableNetworkPolicy: true })).toThrow('set felixRelayService or disableNetworkPolicy, not both');
+  });
+});
+
+describe('IP capacity per zone (seed 003)', () => {
+  const withCidrs = (cidrs: Record<string, string>, extra: Record<string, unknown> = {}) =>
+    loadSpec({ ...ACK_TERWAY, nodes: 120, maxPodsPerNode: 64, networkPolicy: 'disabled', terway: { ...FULL, vswitchCidrs: cidrs, ...extra } });
+
+  test('a vSwitch keeps 4 addresses back: a /19 hands out 8188', () => {
+    expect(vswitchUsableAddresses(cidrOf('10.0.0.0/19'))).toBe(8188);
+    expect(vswitchUsableAddresses(cidrOf('10.0.0.0/24'))).toBe(252);
+  });
+
+  test('capacity, demand and headroom of a zone', () => {
+    const z = zoneCapacity({ zone: 'cn-shanghai-f', nodes: 120, maxPodsPerNode: 64, vswitches: [{ id: 'a', cidr: cidrOf('10.20.0.0/22') }, { id: 'b', cidr: cidrOf('10.20.32.0/19') }] });
+    expect(z).toMatchObject({ usable: 1020 + 8188, demand: 7680 });
+    expect(z.headroom).toBeCloseTo((9208 - 7680) / 9208, 6);
+    expect(z.decision.rule).toBe('usable (2^10 - 4) + (2^13 - 4) = 9208; needed 120 nodes x 64 pods = 7680; headroom 16.6%');
+  });
+
+  test('nodes spread evenly over the zones, the remainder to the first', () => {
+    expect([...spreadNodes(10, ['a', 'b', 'c'])]).toEqual([['a', 4], ['b', 3], ['c', 3]]);
+  });
+
+  test('warns on a vSwitch smaller than /19', () => {
+    const { warnings } = withCidrs({ 'vsw-uf6aaa': '10.20.0.0/20', 'vsw-uf6bbb': '10.20.32.0/19' });
+    expect(warnings).toEqual([expect.stringContaining('spec.terway.vswitchCidrs["vsw-uf6aaa"]: 10.20.0.0/20 holds 4096 addresses, fewer than a /19 (8192)')]);
+  });
+
+  test('warns under 20% headroom', () => {
+    const { warnings } = withCidrs({ 'vsw-uf6aaa': '10.20.0.0/22', 'vsw-uf6bbb': '10.20.32.0/19' });
+    expect(warnings).toContainEqual(expect.stringContaining('spec.terway.vswitches["cn-shanghai-f"]: only 17% of the zone\'s pod IPs stay free at full density (7680 of 9208)'));
+  });
+
+  test('fails when the pods cannot fit', () => {
+    const { errors } = withCidrs({ 'vsw-uf6aaa': '10.20.0.0/24', 'vsw-uf6bbb': '10.20.1.0/24' });
+    expect(errors).toEqual([expect.stringContaining('spec.terway.vswitches["cn-shanghai-f"]: 7680 pod IPs needed (120 nodes x 64 pods) but the zone\'s vSwitches hand out 504: add a vSwitch of this zone (/19 or larger)')]);
+  });
+
+  test('uses nodesPerZone when given and checks it adds up', () => {
+    const { loaded, warnings } = withCidrs({ 'vsw-uf6aaa': '10.20.0.0/19', 'vsw-uf6bbb': '10.20.32.0/19' }, { nodesPerZone: { 'cn-shanghai-f': 100 } });
+    expect(loaded!.cluster.zoneCapacity[0]).toMatchObject({ demand: 6400 });
+    expect(warnings).toEqual([expect.stringContaining('spec.terway.nodesPerZone: adds up to 100 nodes, but spec.nodes is 120')]);
+  });
+
+  test('warns when a zone cannot be checked or maxPodsPerNode is missing', () => {
+    expect(withCidrs({ 'vsw-uf6aaa': '10.20.0.0/19' }).warnings).toEqual([expect.stringContaining('capacity of cn-shanghai-f not checked: no CIDR for vsw-uf6bbb in terway.vswitchCidrs')]);
+    const noPods = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway: { ...FULL, vswitchCidrs: { 'vsw-uf6aaa': '10.20.0.0/19' } } });
+    expect(noPods.warnings).toEqual([expect.stringContaining('spec.terway.vswitchCidrs: IP capacity per zone is not checked: set spec.maxPodsPerNode')]);
+  });
+});
+
+describe('CIDR parsing', () => {
+  test.each([
+    ['10.0.0.0/8', true],
+    ['10.0.0.1/8', false],
+    ['256.0.0.0/8', false],
+    ['10.0.0.0/33', false],
+    ['fd00::/8', true],
+    ['fd00::1/64', false],
+    ['2001:db8::/32', true],
+    ['2001:db8:::/32', false],
+  ])('%s valid: %s', (text, ok) => {
+    expect(parseCidr(text).ok).toBe(ok);
+  });
+});

@@ -1,0 +1,176 @@
+import { Testing } from 'cdk8s';
+import { typhaReplicas } from '../lib/sizing';
+import { ackTyphaImage, TYPHA_CLUSTER_ROLE_RULES, TyphaRelay, UPSTREAM_TYPHA_IMAGE } from '../lib/typha-relay';
+import { ACK_TERWAY, KUBEADM_CALICO, loadSpec } from './support/profiles';
+import { K8sObject, validateObject } from './support/validate';
+
+function synth(props: ConstructorParameters<typeof TyphaRelay>[2] = {}): K8sObject[] {
+  const chart = Testing.chart();
+  new TyphaRelay(chart, 'Typha', props);
+  return Testing.synth(chart) as K8sObject[];
+}
+
+const find = (objects: K8sObject[], kind: string) => objects.find((o) => o.kind === kind) as any;
+
+describe('Typha sizing', () => {
+  // ACK: one replica per 200 nodes, at least 3; Calico: at most 20, fewer than nodes.
+  test.each([
+    [100, 3, false],
+    [200, 3, false],
+    [201, 3, false],
+    [600, 3, false],
+    [601, 4, false],
+    [1000, 5, false],
+    [4000, 20, false],
+    [5000, 20, true],
+  ])('%i nodes give %i replicas (capped: %s)', (nodes, replicas, capped) => {
+    const s = typhaReplicas({ nodes });
+    expect(s.replicas).toBe(replicas);
+    expect(s.capped).toBe(capped);
+    expect(s.errors).toEqual([]);
+  });
+
+  test('the rule is spelled out with its inputs', () => {
+    expect(typhaReplicas({ nodes: 1000 }).decision.rule).toBe('min(20, max(3, ceil(1000 / 200))) = 5');
+  });
+
+  test('fails on 2 nodes: 3 replicas are not fewer than the nodes', () => {
+    const s = typhaReplicas({ nodes: 2 });
+    expect(s.replicas).toBe(3);
+    expect(s.errors).toEqual([expect.stringContaining('3 Typha replicas on 2 nodes: replicas must be fewer than nodes, or a rolling update has no free node')]);
+  });
+
+  test('an explicit count overrides the rule and passes the same checks', () => {
+    expect(typhaReplicas({ nodes: 1000, replicas: 8 }).replicas).toBe(8);
+    expect(typhaReplicas({ nodes: 1000, replicas: 25 }).errors).toEqual(['replicas (25) exceeds maxReplicas (20): raise maxReplicas as well if you mean it']);
+    expect(typhaReplicas({ nodes: 5, replicas: 5 }).errors).toEqual([expect.stringContaining('5 Typha replicas on 5 nodes')]);
+  });
+
+  test('fails when minReplicas exceeds maxReplicas', () => {
+    expect(typhaReplicas({ nodes: 1000, minReplicas: 6, maxReplicas: 4 }).errors).toEqual(['minReplicas (6) must not exceed maxReplicas (4)']);
+  });
+
+  test('the profile warns when the count is capped, and fails on 2 nodes', () => {
+    const capped = loadSpec({ ...ACK_TERWAY, nodes: 5000, networkPolicy: 'relay' });
+    expect(capped.warnings).toEqual([expect.stringContaining('spec.nodes: 5000 nodes ask for 25 Typha replicas; capped at maxReplicas 20 (250 nodes per replica)')]);
+    const tiny = loadSpec({ ...ACK_TERWAY, nodes: 2, networkPolicy: 'relay' });
+    expect(tiny.errors).toEqual([expect.stringContaining('spec.typha: 3 Typha replicas on 2 nodes')]);
+    const explicit = loadSpec({ ...ACK_TERWAY, nodes: 2, networkPolicy: 'relay', typha: { replicas: 2 } });
+    expect(explicit.errors).toEqual([expect.stringContaining('spec.typha.replicas: 2 Typha replicas on 2 nodes')]);
+  });
+});
+
+describe('TyphaRelay', () => {
+  test('emits Service, Deployment and PDB in kube-system, plus its RBAC by default', () => {
+    const objects = synth({ replicas: 5 });
+    expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`).sort()).toEqual([
+      'ClusterRole/calico-typha',
+      'ClusterRoleBinding/calico-typha',
+      'Deployment/calico-typha',
+      'PodDisruptionBudget/calico-typha',
+      'Service/calico-typha',
+      'ServiceAccount/calico-typha',
+    ]);
+    for (const o of objects.filter((o) => !o.kind.startsWith('Cluster'))) expect(o.metadata?.namespace).toBe('kube-system');
+    for (const o of objects) expect(validateObject(o)).toEqual([]);
+  });
+
+  test('the Service listens on 5473 with the named port Felix expects', () => {
+    const svc = find(synth(), 'Service');
+    expect(svc.spec).toEqual({ selector: { 'k8s-app': 'calico-typha' }, ports: [{ name: 'calico-typha', port: 5473, protocol: 'TCP', targetPort: 'calico-typha' }] });
+  });
+
+  test('the Deployment runs Typha as the seeds and Calico require', () => {
+    const dep = find(synth({ replicas: 5 }), 'Deployment');
+    const pod = dep.spec.template.spec;
+    const c = pod.containers[0];
+    expect(dep.spec.replicas).toBe(5);
+    expect(dep.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
+    expect(pod.hostNetwork).toBe(true);
+    expect(pod.priorityClassName).toBe('system-cluster-critical');
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(pod.tolerations).toContainEqual({ key: 'CriticalAddonsOnly', operator: 'Exists' });
+    expect(pod.automountServiceAccountToken).toBe(true);
+    expect(pod.serviceAccountName).toBe('calico-typha');
+    expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([{ labelSelector: { matchLabels: { 'k8s-app': 'calico-typha' } }, topologyKey: 'kubernetes.io/hostname' }]);
+    expect(pod.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' });
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.image).toBe(UPSTREAM_TYPHA_IMAGE);
+    expect(c.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.resources.requests).toEqual({ cpu: '250m', memory: '256Mi' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/liveness', port: 9098, host: 'localhost' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readiness', port: 9098, host: 'localhost' });
+    expect(Object.fromEntries(c.env.map((e: any) => [e.name, e.value]))).toEqual({
+      TYPHA_LOGSEVERITYSCREEN: 'info',
+      TYPHA_LOGFILEPATH: 'none',
+      TYPHA_LOGSEVERITYSYS: 'none',
+      TYPHA_CONNECTIONREBALANCINGMODE: 'kubernetes',
+      TYPHA_DATASTORETYPE: 'kubernetes',
+      TYPHA_HEALTHENABLED: 'true',
+      TYPHA_HEALTHPORT: '9098',
+      TYPHA_K8SNAMESPACE: 'kube-system',
+      TYPHA_SHUTDOWNTIMEOUTSECS: '300',
+    });
+    expect(pod.terminationGracePeriodSeconds).toBe(300);
+  });
+
+  test('the PDB is policy/v1 with one replica down at most', () => {
+    const pdb = find(synth(), 'PodDisruptionBudget');
+    expect(pdb.apiVersion).toBe('policy/v1');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'k8s-app': 'calico-typha' } } });
+  });
+
+  test('the ClusterRole carries the rules Typha needs and is bound to its account', () => {
+    const objects = synth({ namespace: 'calico-system' });
+    expect(find(objects, 'ClusterRole').rules).toEqual(TYPHA_CLUSTER_ROLE_RULES);
+    const verbsOn = (resource: string) => TYPHA_CLUSTER_ROLE_RULES.filter((r) => r.resources?.includes(resource)).flatMap((r) => r.verbs);
+    expect(verbsOn('bgppeers')).toEqual(expect.arrayContaining(['list', 'watch']));
+    expect(verbsOn('nodes')).toEqual(expect.arrayContaining(['get', 'list', 'watch']));
+    expect(verbsOn('endpointslices')).toEqual(expect.arrayContaining(['list', 'watch']));
+    expect(find(objects, 'ClusterRoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'calico-typha', namespace: 'calico-system' }]);
+  });
+
+  test('on ACK it reuses the terway account, adds the BGPPeer CRD and pulls from the VPC registry', () => {
+    const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay' });
+    const objects = synth(loaded!.cluster.typha);
+    expect(objects.map((o) => o.kind).sort()).toEqual(['CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget', 'Service']);
+    const pod = find(objects, 'Deployment').spec.template.spec;
+    expect(pod.serviceAccountName).toBe('terway');
+    expect(pod.containers[0].image).toBe('registry-vpc.cn-shanghai.aliyuncs.com/acs/typha:v3.5.8');
+    expect(ackTyphaImage('cn-beijing')).toBe('registry-vpc.cn-beijing.aliyuncs.com/acs/typha:v3.5.8');
+    const crd = find(objects, 'CustomResourceDefinition');
+    expect(crd.apiVersion).toBe('apiextensions.k8s.io/v1');
+    expect(crd.metadata.name).toBe('bgppeers.crd.projectcalico.org');
+    expect(crd.spec.scope).toBe('Cluster');
+    expect(crd.spec.versions[0].schema.openAPIV3Schema.type).toBe('object');
+    expect(crd.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-preserve-unknown-fields']).toBe(true);
+    for (const o of objects) expect(validateObject(o)).toEqual([]);
+  });
+
+  test('off ACK the profile gives Typha its own account and the upstream image', () => {
+    const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay' });
+    expect(loaded!.cluster.typha).toMatchObject({ image: UPSTREAM_TYPHA_IMAGE, serviceAccountName: 'calico-typha', createRbac: true, bgpPeerCrd: false, replicas: 3 });
+  });
+
+  test('TLS mounts the Secret and CA and sets the TYPHA_ TLS variables', () => {
+    const dep = find(synth({ tls: { secretName: 'typha-server', caConfigMapName: 'typha-ca', clientCommonName: 'typha-client' } }), 'Deployment');
+    const pod = dep.spec.template.spec;
+    const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(env).toMatchObject({ TYPHA_CAFILE: '/typha-ca/ca.crt', TYPHA_SERVERCERTFILE: '/typha-certs/tls.crt', TYPHA_SERVERKEYFILE: '/typha-certs/tls.key', TYPHA_CLIENTCN: 'typha-client' });
+    expect(env.TYPHA_CLIENTURISAN).toBeUndefined();
+    expect(pod.volumes).toEqual([
+      { name: 'typha-certs', secret: { secretName: 'typha-server' } },
+      { name: 'typha-ca', configMap: { name: 'typha-ca' } },
+    ]);
+  });
+
+  test('fails on TLS without a client identity, from TypeScript and from a profile', () => {
+    expect(() => synth({ tls: { secretName: 's', caConfigMapName: 'c' } })).toThrow('TyphaRelay tls needs clientCommonName or clientUriSan');
+    const { errors } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', typha: { tls: { secretName: 's', caConfigMapName: 'c' } } });
+    expect(errors).toEqual([expect.stringContaining('spec.typha.tls: needs clientCommonName or clientUriSan')]);
+  });
+
+  test('fails on a replica count below 1', () => {
+    expect(() => synth({ replicas: 0 })).toThrow('TyphaRelay replicas must be a whole number of at least 1 (got 0)');
+  });
+});
