@@ -75,6 +75,11 @@ export function checkProfile(profile: ClusterProfile): Finding[] {
     );
   }
 
+  // Sections whose constructs are not wired into the chart yet: refuse rather than ignore them.
+  for (const section of ['kubeProxy', 'calico', 'cilium', 'argocd'] as const) {
+    if (spec[section] !== undefined) out.push(error(at(section), 'is not rendered by this version of netscale yet: remove the section'));
+  }
+
   const tls = spec.typha?.tls;
   if (tls && tls.clientCommonName === undefined && tls.clientUriSan === undefined) {
     out.push(error(at('typha', 'tls'), 'needs clientCommonName or clientUriSan: Typha refuses to start with TLS but no rule for which Felix clients to accept'));
