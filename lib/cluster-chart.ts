@@ -1,6 +1,9 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { CiliumHelmChart } from './cilium-kube-proxyless';
+import { DaemonSetRestart } from './daemonset-restart';
 import { ResolvedCluster } from './resolve';
+import { applySyncWaves } from './sync-waves';
 import { TerwayEniConfig } from './terway-eni-config';
 import { TyphaRelay } from './typha-relay';
 
@@ -15,9 +18,16 @@ export class ClusterChart extends Chart {
 
   constructor(scope: Construct, props: ClusterChartProps) {
     super(scope, props.cluster.name, { disableResourceNameHashes: true });
-    this.cluster = props.cluster;
-    const { typha, terway } = props.cluster;
-    if (typha) new TyphaRelay(this, 'TyphaRelay', typha);
-    if (terway) new TerwayEniConfig(this, 'TerwayEniConfig', terway);
+    const c = props.cluster;
+    this.cluster = c;
+    if (c.typha) new TyphaRelay(this, 'TyphaRelay', c.typha);
+    if (c.terway) new TerwayEniConfig(this, 'TerwayEniConfig', c.terway);
+    if (c.cilium?.delivery === 'k3s') new CiliumHelmChart(this, 'Cilium', { version: c.cilium.version, values: c.cilium.values });
+    // Under Argo CD the rollout orders itself: waves, then a restart Job per DaemonSet.
+    // Without it, the review lists the same order as kubectl commands.
+    if (c.argocd) {
+      for (const r of c.restarts) new DaemonSetRestart(this, `Restart-${r.daemonSet}`, { daemonSet: r.daemonSet, namespace: r.namespace, configuration: r.configuration });
+      applySyncWaves(this);
+    }
   }
 }

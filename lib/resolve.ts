@@ -2,16 +2,42 @@
  * From a checked profile to what the constructs take: defaults applied and sizing rules run, each
  * decision recorded with its rule, so the review explains exactly the numbers in dist/.
  */
+import { CiliumDelivery, ciliumReviewNotes, CiliumValues, ciliumValues } from './cilium-values';
 import { cidrOf } from './net/cidr';
 import { error, Finding, FieldPath, warning } from './profile/diagnostics';
-import { ENI_CONF_FIELDS } from './profile/rules';
-import { ClusterProfile, Cni, NetworkPolicyMode, Platform, TerwaySpec } from './profile/schema';
+import { ciliumDelivery, ENI_CONF_FIELDS } from './profile/rules';
+import { ArgocdSpec, ClusterProfile, Cni, NetworkPolicyMode, Platform, TerwaySpec } from './profile/schema';
 import { Decision, spreadNodes, typhaReplicas, VSWITCH_RECOMMENDED_PREFIX, zoneCapacity, ZoneCapacity } from './sizing';
-import { DEFAULT_CREDENTIAL_PATH, TERWAY_DAEMONSET, TerwayEniConfigProps } from './terway-eni-config';
+import { DEFAULT_CREDENTIAL_PATH, eniConfigData, TERWAY_DAEMONSET, TerwayEniConfigProps } from './terway-eni-config';
 import { ackTyphaImage, TYPHA_NAME, TyphaRelayProps, UPSTREAM_TYPHA_IMAGE } from './typha-relay';
 
 /** Headroom below which a zone's pod IPs get a warning (seed 003's advice to expand early). */
 export const IP_HEADROOM_WARNING = 0.2;
+
+/** A DaemonSet that reads its configuration only at start, and what it reads. */
+export interface RestartNeed {
+  readonly daemonSet: string;
+  readonly namespace: string;
+  /** The configuration it reads; its hash names the restart Job. */
+  readonly configuration: string;
+  readonly why: string;
+}
+
+export interface ResolvedArgocd {
+  readonly repoURL: string;
+  readonly targetRevision: string;
+  /** Folder of the rendered output in the repository (dist). */
+  readonly path: string;
+  readonly project: string;
+  readonly namespace: string;
+  readonly destination: { readonly server?: string; readonly name?: string };
+}
+
+export interface ResolvedCilium {
+  readonly version: string;
+  readonly delivery: CiliumDelivery;
+  readonly values: CiliumValues;
+}
 
 export interface ResolvedCluster {
   readonly name: string;
@@ -22,10 +48,16 @@ export interface ResolvedCluster {
   readonly networkPolicy: NetworkPolicyMode;
   readonly typha?: TyphaRelayProps & { readonly replicas: number };
   readonly terway?: TerwayEniConfigProps;
+  readonly cilium?: ResolvedCilium;
+  readonly argocd?: ResolvedArgocd;
   readonly zoneCapacity: readonly ZoneCapacity[];
+  /** DaemonSets to restart after their configuration changed, in this order. */
+  readonly restarts: readonly RestartNeed[];
+  /** Further review text (Markdown lines) from the constructs, e.g. Cilium's install notes. */
+  readonly notes: readonly string[];
   /** Every computed or defaulted value that shapes dist/, with its rule. */
   readonly decisions: readonly Decision[];
-  /** What a human still has to do after Argo CD (or kubectl) applied dist/. */
+  /** What a human still has to do beyond applying dist/ and the restarts. */
   readonly steps: readonly string[];
 }
 
@@ -39,6 +71,8 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
   const findings: Finding[] = [];
   const decisions: Decision[] = [];
   const steps: string[] = [];
+  const restarts: RestartNeed[] = [];
+  const notes: string[] = [];
   const networkPolicy = spec.networkPolicy ?? 'direct';
   decisions.push({ name: 'NetworkPolicy mode', value: networkPolicy, rule: spec.networkPolicy ? 'set in the profile' : 'default: direct (no change to how Felix reaches the API server)' });
 
@@ -113,12 +147,17 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
     }
     zones.push(...checkCapacity(t, spec.nodes, spec.maxPodsPerNode, findings));
     for (const z of zones) decisions.push(z.decision);
-    steps.push(
-      `Restart Terway so it reads the new eni-config, one node at a time as the DaemonSet's maxUnavailable allows: \`kubectl -n kube-system rollout restart ds/${TERWAY_DAEMONSET} && kubectl -n kube-system rollout status ds/${TERWAY_DAEMONSET} --timeout=30m\`. Do not delete every Terway pod at once as the seeds do: that restarts every node's network agent in the same minute.`,
-    );
+    restarts.push({ daemonSet: TERWAY_DAEMONSET, namespace: 'kube-system', configuration: JSON.stringify(eniConfigData(terway)), why: 'Terway reads eni-config only when it starts' });
   }
-  if (typha) {
-    steps.unshift(`Wait until Typha is ready before Felix is pointed at it: \`kubectl -n ${typha.namespace ?? 'kube-system'} rollout status deploy/${TYPHA_NAME}\`.`);
+
+  let cilium: ResolvedCilium | undefined;
+  if (spec.cni === 'cilium' && spec.cilium) {
+    const delivery = ciliumDelivery(spec);
+    const { values, decisions: ciliumDecisions } = ciliumValues(spec.cilium);
+    decisions.push({ name: 'Cilium delivery', value: delivery, rule: spec.cilium.delivery ? 'set in the profile' : spec.platform === 'k3s' ? 'k3s: the helm controller installs it at bootstrap' : spec.argocd ? 'spec.argocd is set' : 'no delivery given: a values file for helm install' });
+    decisions.push(...ciliumDecisions.map((d) => ({ ...d, name: `Cilium ${d.name}` })));
+    cilium = { version: spec.cilium.version, delivery, values };
+    notes.push(...ciliumReviewNotes(spec.cilium, delivery, spec.platform));
   }
 
   return {
@@ -131,11 +170,26 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
       networkPolicy,
       typha,
       terway,
+      cilium,
+      argocd: spec.argocd ? resolveArgocd(spec.argocd) : undefined,
       zoneCapacity: zones,
+      restarts,
+      notes,
       decisions,
       steps,
     },
     findings,
+  };
+}
+
+function resolveArgocd(a: ArgocdSpec): ResolvedArgocd {
+  return {
+    repoURL: a.repoURL,
+    targetRevision: a.targetRevision ?? 'main',
+    path: a.path ?? 'dist',
+    project: a.project ?? 'default',
+    namespace: a.namespace ?? 'argocd',
+    destination: a.destination?.name !== undefined ? { name: a.destination.name } : { server: a.destination?.server ?? 'https://kubernetes.default.svc' },
   };
 }
 

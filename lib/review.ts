@@ -1,23 +1,32 @@
 /**
  * The per-cluster review a human reads in the pull request: every number with its rule, every
- * warning with the field and advice behind it, and what is left to do by hand.
+ * warning with the field and advice behind it, the rollout order and what is left to do by hand.
  */
 import { Diagnostic, formatDiagnostic, sortDiagnostics } from './profile/diagnostics';
 import { ResolvedCluster } from './resolve';
+import { SYNC_WAVES, syncWaveOf } from './sync-waves';
+import { TYPHA_NAME } from './typha-relay';
 
 export interface RenderedObject {
   readonly kind: string;
   readonly name: string;
   readonly namespace?: string;
-  /** File inside the cluster folder. */
+  /** File inside the chart's folder. */
   readonly file: string;
+  /** The Argo CD hook phase, for hooks. */
+  readonly hook?: string;
 }
 
 export interface ReviewInput {
   readonly cluster: ResolvedCluster;
   readonly profileFile: string;
   readonly warnings: readonly Diagnostic[];
+  /** Objects in dist/<cluster>/. */
   readonly objects: readonly RenderedObject[];
+  /** This cluster's Applications in dist/argocd/. */
+  readonly applications?: readonly RenderedObject[];
+  /** Files outside the synced folders (Helm values), relative to dist/. */
+  readonly valuesFiles?: readonly string[];
 }
 
 const PLATFORM_NAMES = { ack: 'ACK', kubeadm: 'kubeadm', k3s: 'k3s' } as const;
@@ -37,15 +46,59 @@ export function renderReview(input: ReviewInput): string {
   for (const w of sortDiagnostics(input.warnings)) lines.push(`- ${formatDiagnostic(w)}`);
   lines.push('');
 
-  lines.push(`## Objects in \`${c.name}/\``, '', '| kind | name | namespace | file |', '| --- | --- | --- | --- |');
+  lines.push(`## Objects in \`${c.name}/\``, '');
+  if (input.objects.length === 0) lines.push('None: this profile changes nothing in the cluster itself.');
+  else lines.push('| kind | name | namespace | file |', '| --- | --- | --- | --- |');
   for (const o of input.objects) lines.push(`| ${o.kind} | ${o.name} | ${o.namespace ?? ''} | \`${o.file}\` |`);
+  for (const a of input.applications ?? []) lines.push(`| ${a.kind} | ${a.name} | ${a.namespace ?? ''} | \`argocd/${a.file}\` |`);
+  for (const f of input.valuesFiles ?? []) lines.push(`| Helm values | | | \`${f}\` |`);
   lines.push('');
 
-  lines.push('## After the sync', '');
-  if (c.steps.length === 0) lines.push('Nothing to do by hand.');
-  c.steps.forEach((s, i) => lines.push(`${i + 1}. ${s}`));
+  lines.push('## Rollout', '');
+  lines.push(...(c.argocd ? argocdRollout(input) : kubectlRollout(input)));
   lines.push('');
+
+  if (c.steps.length > 0 || c.notes.length > 0) {
+    lines.push('## By hand', '');
+    c.steps.forEach((s, i) => lines.push(`${i + 1}. ${s}`));
+    if (c.steps.length > 0 && c.notes.length > 0) lines.push('');
+    lines.push(...c.notes);
+    lines.push('');
+  }
   return lines.join('\n');
+}
+
+/** Argo CD orders the rollout itself: what each wave holds and which restarts follow. */
+function argocdRollout(input: ReviewInput): string[] {
+  const c = input.cluster;
+  const a = c.argocd!;
+  const out = [`Argo CD syncs \`${a.path}/${c.name}\` to ${a.destination.name ? `cluster ${a.destination.name}` : a.destination.server} in waves, each one healthy before the next:`, ''];
+  for (const wave of SYNC_WAVES) {
+    const here = input.objects.filter((o) => !o.hook && syncWaveOf(o.kind) === wave.wave);
+    if (here.length > 0) out.push(`- wave ${wave.wave} (${wave.name}): ${here.map((o) => `${o.kind} ${o.name}`).join(', ')}`);
+  }
+  for (const r of c.restarts) out.push(`- after the sync (PostSync): a Job restarts \`ds/${r.daemonSet}\` with \`kubectl rollout restart\` and waits for \`kubectl rollout status\`, at the DaemonSet's own maxUnavailable (${r.why}); it runs once per configuration: its name carries the configuration's hash.`);
+  out.push('', 'Roll back by reverting the commit: the configuration changes back, so its hash and the restart Job run again.');
+  return out;
+}
+
+/** Without Argo CD: the same order as kubectl commands. */
+function kubectlRollout(input: ReviewInput): string[] {
+  const c = input.cluster;
+  const out: string[] = [];
+  let step = 0;
+  const add = (text: string) => out.push(`${++step}. ${text}`);
+  for (const wave of SYNC_WAVES) {
+    const here = input.objects.filter((o) => syncWaveOf(o.kind) === wave.wave);
+    if (here.length === 0) continue;
+    add(`${wave.name}: \`kubectl apply --server-side --field-manager=netscale ${here.map((o) => `-f dist/${c.name}/${o.file}`).join(' ')}\``);
+    if (wave.wave === 2 && c.typha) add(`wait until Typha is ready before Felix is pointed at it: \`kubectl -n ${c.typha.namespace ?? 'kube-system'} rollout status deploy/${TYPHA_NAME} --timeout=10m\``);
+  }
+  for (const r of c.restarts) {
+    add(`restart \`${r.daemonSet}\` (${r.why}), one pod at a time as its maxUnavailable allows: \`kubectl -n ${r.namespace} rollout restart ds/${r.daemonSet} && kubectl -n ${r.namespace} rollout status ds/${r.daemonSet} --timeout=30m\`. Never delete every pod at once as the seeds do: that restarts every node's network agent in the same minute.`);
+  }
+  if (out.length === 0) out.push('Nothing to apply.');
+  return out;
 }
 
 function cell(text: string): string {

@@ -119,16 +119,7 @@ export class TerwayEniConfig extends Construct {
     if (props.felixRelayService !== undefined && props.disableNetworkPolicy) {
       throw new Error('TerwayEniConfig: a relay for a disabled NetworkPolicy does nothing; set felixRelayService or disableNetworkPolicy, not both');
     }
-    const data: Record<string, string> = {};
-    if (this.mode === 'full') {
-      data['10-terway.conf'] = JSON.stringify(props.cniConf ?? DEFAULT_TERWAY_CNI_CONF, null, 2);
-      data.disable_network_policy = props.disableNetworkPolicy ? 'true' : 'false';
-      data.eni_conf = renderEniConf(props.eniConf!);
-      if (props.inClusterLoadBalance !== undefined) data.in_cluster_loadbalance = String(props.inClusterLoadBalance);
-    } else if (props.disableNetworkPolicy) {
-      data.disable_network_policy = 'true';
-    }
-    if (props.felixRelayService !== undefined) data.felix_relay_service = props.felixRelayService;
+    const data = eniConfigData(props);
     this.data = data;
 
     this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
@@ -139,9 +130,24 @@ export class TerwayEniConfig extends Construct {
       },
       // Patch mode with nothing to own still renders the object: server-side apply then releases
       // keys an earlier version of this profile owned (a relay turned off) instead of leaving them.
-      data: sortKeys(data),
+      data,
     });
   }
+}
+
+/** The eni-config keys these props render, in patch or full mode. */
+export function eniConfigData(props: TerwayEniConfigProps): Record<string, string> {
+  const data: Record<string, string> = {};
+  if ((props.mode ?? 'patch') === 'full') {
+    data['10-terway.conf'] = JSON.stringify(props.cniConf ?? DEFAULT_TERWAY_CNI_CONF, null, 2);
+    data.disable_network_policy = props.disableNetworkPolicy ? 'true' : 'false';
+    if (props.eniConf) data.eni_conf = renderEniConf(props.eniConf);
+    if (props.inClusterLoadBalance !== undefined) data.in_cluster_loadbalance = String(props.inClusterLoadBalance);
+  } else if (props.disableNetworkPolicy) {
+    data.disable_network_policy = 'true';
+  }
+  if (props.felixRelayService !== undefined) data.felix_relay_service = props.felixRelayService;
+  return sortKeys(data);
 }
 
 /** eni_conf as Terway reads it: JSON, typed keys first in a fixed order, pass-through keys after. */

@@ -10,6 +10,13 @@ import { readManifests, validateObject } from './support/validate';
 const ROOT = path.join(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'clusters');
 const COMMITTED = path.join(ROOT, 'dist');
+/** Folders of dist/ that hold no Kubernetes objects. */
+const NOT_SYNCED = ['reviews', 'values'];
+
+/** Objects of the cluster folders and dist/argocd/, never the reviews or Helm values. */
+function syncedManifests(dir: string) {
+  return readManifests(dir).filter((m) => !NOT_SYNCED.includes(path.relative(dir, m.file).split(path.sep)[0]));
+}
 
 /** Every file below `dir` with its bytes, keyed by relative path. */
 function snapshot(dir: string): Record<string, string> {
@@ -47,39 +54,45 @@ describe('the example fleet', () => {
   test('every object in every cluster folder is valid against its schema', () => {
     const out = path.join(tmp, 'dist');
     synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
-    const manifests = readManifests(out);
+    const manifests = syncedManifests(out);
     expect(manifests.length).toBeGreaterThan(5);
     const problems = manifests.flatMap((m) => validateObject(m.object));
     expect(problems).toEqual([]);
   });
 
   test('a cluster folder holds only Kubernetes objects, one per file, named <Kind>.<name>', () => {
-    for (const m of readManifests(COMMITTED)) {
-      const rel = path.relative(COMMITTED, m.file);
-      if (rel.startsWith('reviews')) continue;
+    for (const m of syncedManifests(COMMITTED)) {
       expect(path.basename(m.file)).toBe(`${m.object.kind}.${m.object.metadata?.name}.k8s.yaml`);
       expect(m.object.apiVersion).toBeTruthy();
     }
   });
 
-  test('no name carries a hash and no image floats', () => {
-    for (const m of readManifests(COMMITTED)) {
-      expect(m.object.metadata?.name).not.toMatch(/-[0-9a-f]{8}$/);
+  test('no name carries a hash but a restart Job\'s, and no image floats', () => {
+    for (const m of syncedManifests(COMMITTED)) {
+      const restartJob = m.object.kind === 'Job' && m.object.metadata?.name?.startsWith('netscale-restart-');
+      if (restartJob) expect(m.object.metadata?.name).toMatch(/^netscale-restart-[a-z0-9-]+-[0-9a-f]{10}$/);
+      else expect(m.object.metadata?.name).not.toMatch(/-[0-9a-f]{6,}$/);
       const text = JSON.stringify(m.object);
       expect(text).not.toMatch(/"image":"[^"]*:latest"/);
       expect(text).not.toMatch(/access_key|access_secret/);
     }
   });
 
-  test('each cluster gets a review with its decisions and steps', () => {
+  test('each cluster gets a review with its decisions, objects and rollout', () => {
     const review = fs.readFileSync(path.join(COMMITTED, 'reviews', 'ack-sh-relay.md'), 'utf8');
     expect(review).toContain('| Typha replicas | 5 | min(20, max(3, ceil(1000 / 200))) = 5 |');
-    expect(review).toContain('kubectl -n kube-system rollout restart ds/terway-eniip');
     expect(review).toContain('`Deployment.calico-typha.k8s.yaml`');
+    expect(review).toContain('`argocd/Application.ack-sh-relay.k8s.yaml`');
     for (const row of review.split('\n').filter((l) => l.includes('.k8s.yaml`'))) {
       const file = row.match(/`([^`]+\.k8s\.yaml)`/)![1];
-      expect(fs.existsSync(path.join(COMMITTED, 'ack-sh-relay', file))).toBe(true);
+      expect(fs.existsSync(file.startsWith('argocd/') ? path.join(COMMITTED, file) : path.join(COMMITTED, 'ack-sh-relay', file))).toBe(true);
     }
+  });
+
+  test('without Argo CD the review gives the rollout as kubectl commands in wave order', () => {
+    const review = fs.readFileSync(path.join(COMMITTED, 'reviews', 'ack-hz-nopolicy.md'), 'utf8');
+    expect(review).toContain('1. switch: `kubectl apply --server-side --field-manager=netscale -f dist/ack-hz-nopolicy/ConfigMap.eni-config.k8s.yaml`');
+    expect(review).toContain('2. restart `terway-eniip` (Terway reads eni-config only when it starts), one pod at a time as its maxUnavailable allows: `kubectl -n kube-system rollout restart ds/terway-eniip && kubectl -n kube-system rollout status ds/terway-eniip --timeout=30m`');
   });
 });
 

@@ -99,7 +99,7 @@ export function loadProfiles(dir: string): LoadResult {
     diagnostics.push(...result.diagnostics);
     if (result.profile) profiles.push(result.profile);
   }
-  diagnostics.push(...duplicateNames(profiles));
+  diagnostics.push(...duplicateNames(profiles), ...fleetArgocd(profiles));
   if (profiles.length === 0 && diagnostics.length === 0) {
     diagnostics.push({ severity: 'error', file: displayPath(dir), line: 1, col: 1, path: '', message: 'holds no ClusterProfile (*.yaml, *.yml)' });
   }
@@ -116,6 +116,35 @@ function duplicateNames(profiles: readonly LoadedProfile[]): Diagnostic[] {
       const others = same.filter((o) => o !== p).map((o) => o.file);
       const pos = p.source.locate(['metadata', 'name']);
       out.push({ severity: 'error', file: p.file, ...pos, path: 'metadata.name', message: `"${name}" is also the name in ${others.join(', ')}: each cluster needs its own name (it names dist/${name}/)` });
+    }
+  }
+  return out;
+}
+
+/**
+ * One root Application syncs dist/argocd/ for the whole fleet, so every profile that uses Argo CD
+ * must name the same repository, revision, output folder and Argo CD namespace; and no Application
+ * name may be taken twice (a cluster named like another cluster's Cilium Application).
+ */
+function fleetArgocd(profiles: readonly LoadedProfile[]): Diagnostic[] {
+  const managed = [...profiles].filter((p) => p.cluster.argocd).sort((a, b) => (a.profile.metadata.name < b.profile.metadata.name ? -1 : 1));
+  const out: Diagnostic[] = [];
+  const first = managed[0];
+  for (const p of managed.slice(1)) {
+    for (const field of ['repoURL', 'targetRevision', 'path', 'namespace'] as const) {
+      const mine = p.cluster.argocd![field];
+      const theirs = first.cluster.argocd![field];
+      if (mine === theirs) continue;
+      const pos = p.source.locate(['spec', 'argocd', field]);
+      out.push({ severity: 'error', file: p.file, ...pos, path: `spec.argocd.${field}`, message: `is ${JSON.stringify(mine)} but ${first.file} has ${JSON.stringify(theirs)}: one root Application syncs dist/argocd/ for the whole fleet, so every profile must agree` });
+    }
+  }
+  const names = new Map(profiles.map((p) => [p.profile.metadata.name, p]));
+  for (const p of profiles) {
+    const ciliumApp = `${p.profile.metadata.name}-cilium`;
+    const clash = names.get(ciliumApp);
+    if (p.cluster.cilium?.delivery === 'argocd' && clash) {
+      out.push({ severity: 'error', file: clash.file, ...clash.source.locate(['metadata', 'name']), path: 'metadata.name', message: `"${ciliumApp}" is also the name of the Cilium Application of ${p.file}: rename this cluster` });
     }
   }
   return out;

@@ -4,7 +4,8 @@
  */
 import { parseCidr } from '../net/cidr';
 import { error, Finding, FieldPath, warning } from './diagnostics';
-import { ClusterProfile, TerwaySpec } from './schema';
+import { checkCilium, CiliumDelivery } from '../cilium-values';
+import { ClusterProfile, ClusterSpec, TerwaySpec } from './schema';
 
 /** eni_conf keys the typed terway fields render; the pass-through must not set them twice. */
 export const TYPED_ENI_CONF_KEYS: Readonly<Record<string, string>> = {
@@ -31,7 +32,12 @@ export const TERWAY_DAEMON_SECURITY_GROUP_LIMIT = 5;
 export const LARGE_TERWAY_CLUSTER_NODES = 100;
 
 /** Folders of dist/ that are not clusters: a cluster of that name would be mixed into them. */
-export const RESERVED_NAMES = ['reviews', 'argocd', 'values'] as const;
+export const RESERVED_NAMES = ['reviews', 'argocd', 'values', 'netscale-fleet'] as const;
+
+/** How the Cilium chart reaches the cluster when the profile does not say. */
+export function ciliumDelivery(spec: ClusterSpec): CiliumDelivery {
+  return spec.cilium?.delivery ?? (spec.platform === 'k3s' ? 'k3s' : spec.argocd !== undefined ? 'argocd' : 'values');
+}
 
 export function checkProfile(profile: ClusterProfile): Finding[] {
   const spec = profile.spec;
@@ -75,8 +81,19 @@ export function checkProfile(profile: ClusterProfile): Finding[] {
     );
   }
 
+  if (spec.cilium !== undefined) {
+    if (spec.cni !== 'cilium') out.push(error(at('cilium'), `configures Cilium, but the profile's cni is ${spec.cni}: set cni: cilium or remove the section`));
+    else out.push(...checkCilium(spec.cilium, { nodes: spec.nodes, platform: spec.platform, delivery: ciliumDelivery(spec), hasKubeProxyTuning: spec.kubeProxy !== undefined }));
+    if (spec.cilium.delivery === 'argocd' && spec.argocd === undefined) {
+      out.push(error(at('cilium', 'delivery'), 'argocd renders a Cilium Application into dist/argocd/, which needs spec.argocd (repoURL, destination): add it or use values'));
+    }
+  }
+  if (spec.argocd?.destination?.server !== undefined && spec.argocd.destination.name !== undefined) {
+    out.push(error(at('argocd', 'destination'), 'takes a server URL or a cluster name, not both'));
+  }
+
   // Sections whose constructs are not wired into the chart yet: refuse rather than ignore them.
-  for (const section of ['kubeProxy', 'calico', 'cilium', 'argocd'] as const) {
+  for (const section of ['kubeProxy', 'calico'] as const) {
     if (spec[section] !== undefined) out.push(error(at(section), 'is not rendered by this version of netscale yet: remove the section'));
   }
 
