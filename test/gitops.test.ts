@@ -1,0 +1,167 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { configurationHash, DaemonSetRestart, RESTART_VERBS } from '../lib/daemonset-restart';
+import { DirectoryApplication } from '../lib/argocd-application';
+import { synthesizeFleet } from '../lib/fleet';
+import { ProfileError } from '../lib/profile/diagnostics';
+import { syncWaveOf } from '../lib/sync-waves';
+import { ACK_TERWAY, loadSpec, profileYaml } from './support/profiles';
+import { K8sObject, readManifests, validateObject } from './support/validate';
+
+const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
+
+function restartObjects(configuration: string): K8sObject[] {
+  const chart = Testing.chart();
+  new DaemonSetRestart(chart, 'Restart', { daemonSet: 'terway-eniip', configuration });
+  return Testing.synth(chart) as K8sObject[];
+}
+
+let tmp: string;
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netscale-gitops-'));
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function synthFleet(profiles: Record<string, Record<string, unknown>>): string {
+  const clusters = path.join(tmp, 'clusters');
+  fs.mkdirSync(clusters, { recursive: true });
+  for (const [name, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(clusters, `${name}.yaml`), profileYaml(spec, name));
+  const out = path.join(tmp, 'dist');
+  synthesizeFleet({ clustersDir: clusters, outdir: out });
+  return out;
+}
+
+describe('sync waves', () => {
+  test('CRDs, then identity, then Typha, then the switch ConfigMaps', () => {
+    const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: ARGOCD } });
+    const waves = Object.fromEntries(
+      readManifests(path.join(out, 'relay')).map((m) => [`${m.object.kind}/${m.object.metadata?.name}`, (m.object.metadata as any).annotations?.['argocd.argoproj.io/sync-wave']]),
+    );
+    expect(waves).toEqual({
+      'CustomResourceDefinition/bgppeers.crd.projectcalico.org': '0',
+      'ServiceAccount/netscale-restart-terway-eniip': '1',
+      'Role/netscale-restart-terway-eniip': '1',
+      'RoleBinding/netscale-restart-terway-eniip': '1',
+      'Service/calico-typha': '2',
+      'Deployment/calico-typha': '2',
+      'PodDisruptionBudget/calico-typha': '2',
+      'ConfigMap/eni-config': '3',
+      [`Job/netscale-restart-terway-eniip-${configurationHash('{"felix_relay_service":"calico-typha"}')}`]: undefined,
+    });
+  });
+
+  test('every kind netscale emits has its wave, the switch after the relay', () => {
+    expect(['CustomResourceDefinition', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service', 'Deployment', 'PodDisruptionBudget', 'HelmChart', 'IPPool', 'ConfigMap'].map(syncWaveOf)).toEqual([0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3]);
+  });
+
+  test('profiles without spec.argocd get no waves, no Job and no Argo CD objects', () => {
+    const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay' } });
+    const objects = readManifests(path.join(out, 'relay')).map((m) => m.object);
+    expect(objects.map((o) => o.kind)).not.toContain('Job');
+    for (const o of objects) expect((o.metadata as any).annotations?.['argocd.argoproj.io/sync-wave']).toBeUndefined();
+    expect(fs.existsSync(path.join(out, 'argocd'))).toBe(false);
+  });
+});
+
+describe('the restart Job', () => {
+  test('is a PostSync hook that restarts, then waits for the rollout, bounded in time and retries', () => {
+    const job = restartObjects('a').find((o) => o.kind === 'Job') as any;
+    expect(job.metadata.annotations).toEqual({ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'HookFailed' });
+    expect(job.spec.backoffLimit).toBe(1);
+    expect(job.spec.activeDeadlineSeconds).toBe(30 * 60 + 300);
+    const pod = job.spec.template.spec;
+    expect(pod.initContainers[0].args).toEqual(['--namespace', 'kube-system', 'rollout', 'restart', 'daemonset/terway-eniip']);
+    expect(pod.containers[0].args).toEqual(['--namespace', 'kube-system', 'rollout', 'status', 'daemonset/terway-eniip', '--timeout=30m']);
+    expect(pod.containers[0].image).toMatch(/^registry\.k8s\.io\/kubectl:v\d+\.\d+\.\d+$/);
+    expect(pod.serviceAccountName).toBe('netscale-restart-terway-eniip');
+  });
+
+  test('its Role allows only what rollout restart and status need, on that one DaemonSet', () => {
+    const role = restartObjects('a').find((o) => o.kind === 'Role') as any;
+    expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: ['terway-eniip'], verbs: ['get', 'list', 'patch', 'watch'] }]);
+    expect(RESTART_VERBS).not.toContain('delete');
+    const binding = restartObjects('a').find((o) => o.kind === 'RoleBinding') as any;
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'netscale-restart-terway-eniip', namespace: 'kube-system' }]);
+  });
+
+  test('every object is valid against its schema', () => {
+    for (const o of restartObjects('a')) expect(validateObject(o)).toEqual([]);
+  });
+
+  test('its name changes when, and only when, the restarted configuration changes', () => {
+    const jobName = (spec: Record<string, unknown>) => {
+      const { loaded } = loadSpec({ ...spec, argocd: ARGOCD });
+      const chart = Testing.chart();
+      const r = loaded!.cluster.restarts[0];
+      return new DaemonSetRestart(chart, 'R', { daemonSet: r.daemonSet, configuration: r.configuration }).jobName;
+    };
+    const relay = jobName({ ...ACK_TERWAY, networkPolicy: 'relay' });
+    expect(jobName({ ...ACK_TERWAY, networkPolicy: 'relay' })).toBe(relay);
+    // More nodes change Typha, not what Terway reads: no new restart.
+    expect(jobName({ ...ACK_TERWAY, nodes: 3000, networkPolicy: 'relay' })).toBe(relay);
+    expect(jobName({ ...ACK_TERWAY, networkPolicy: 'disabled' })).not.toBe(relay);
+    expect(relay).toMatch(/^netscale-restart-terway-eniip-[0-9a-f]{10}$/);
+  });
+});
+
+describe('Argo CD Applications', () => {
+  test('one per cluster, the Cilium ones, and a root that syncs dist/argocd, all valid against the CRD', () => {
+    const cilium = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 50, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 } };
+    const out = synthFleet({
+      alpha: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: ARGOCD },
+      beta: { ...ACK_TERWAY, networkPolicy: 'disabled', argocd: { ...ARGOCD, destination: { name: 'beta' } } },
+      gamma: { ...cilium, argocd: { ...ARGOCD, destination: { server: 'https://gamma.example.com:6443' } } },
+      delta: { ...ACK_TERWAY, networkPolicy: 'disabled' },
+    });
+    const apps = readManifests(path.join(out, 'argocd')).map((m) => m.object as any);
+    for (const a of apps) expect(validateObject(a)).toEqual([]);
+    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['alpha', 'beta', 'gamma-cilium', 'netscale-fleet']);
+    const root = apps.find((a) => a.metadata.name === 'netscale-fleet');
+    expect(root.spec.source).toEqual({ repoURL: ARGOCD.repoURL, targetRevision: 'main', path: 'dist/argocd', directory: { recurse: false } });
+    const alpha = apps.find((a) => a.metadata.name === 'alpha');
+    expect(alpha.metadata.namespace).toBe('argocd');
+    expect(alpha.spec.source.path).toBe('dist/alpha');
+    expect(alpha.spec.destination).toEqual({ server: 'https://kubernetes.default.svc' });
+    expect(alpha.metadata.finalizers).toBeUndefined();
+    expect(apps.find((a) => a.metadata.name === 'beta').spec.destination).toEqual({ name: 'beta' });
+    const gamma = apps.find((a) => a.metadata.name === 'gamma-cilium');
+    expect(gamma.spec.destination).toEqual({ server: 'https://gamma.example.com:6443', namespace: 'kube-system' });
+    expect(gamma.spec.source).toMatchObject({ repoURL: 'https://helm.cilium.io/', chart: 'cilium', targetRevision: '1.18.12' });
+    // The app-of-apps tree covers every Argo CD cluster exactly once, and the root itself.
+    const paths = apps.filter((a) => a.spec.source.path).map((a) => a.spec.source.path).sort();
+    expect(paths).toEqual(['dist/alpha', 'dist/argocd', 'dist/beta']);
+  });
+
+  test('fails on profiles that disagree on the repository the root syncs', () => {
+    let thrown: unknown;
+    try {
+      synthFleet({ a: { ...ACK_TERWAY, networkPolicy: 'disabled', argocd: ARGOCD }, b: { ...ACK_TERWAY, networkPolicy: 'disabled', argocd: { repoURL: 'https://other.example.com/x.git' } } });
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as ProfileError).diagnostics.map((d) => `${d.path}: ${d.message}`)).toEqual([
+      expect.stringMatching(/^spec\.argocd\.repoURL: is "https:\/\/other\.example\.com\/x\.git" but .*a\.yaml has "https:\/\/git\.example\.com\/platform\/fleet\.git": one root Application syncs dist\/argocd\/ for the whole fleet/),
+    ]);
+  });
+
+  test.each([
+    ['fails on argocd without repoURL', { argocd: {} }, 'spec.argocd.repoURL: is required'],
+    ['fails on a destination with both server and name', { argocd: { ...ARGOCD, destination: { server: 'https://k.example.com', name: 'k' } } }, 'spec.argocd.destination: takes a server URL or a cluster name, not both'],
+    ['fails on a destination server that is not a URL', { argocd: { ...ARGOCD, destination: { server: 'k.example.com' } } }, 'spec.argocd.destination.server: must be an https:// API server URL'],
+  ])('%s', (_, extra, message) => {
+    expect(loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', ...extra }).errors).toEqual([expect.stringContaining(message)]);
+  });
+
+  test.each(['argocd', 'reviews', 'values', 'netscale-fleet'])('fails on a cluster named %s, a folder or Application netscale keeps', (name) => {
+    const clusters = path.join(tmp, 'c');
+    fs.mkdirSync(clusters);
+    fs.writeFileSync(path.join(clusters, 'x.yaml'), profileYaml({ ...ACK_TERWAY, networkPolicy: 'disabled' }, name));
+    expect(() => synthesizeFleet({ clustersDir: clusters, outdir: path.join(tmp, 'd') })).toThrow(`metadata.name: "${name}" names a folder netscale keeps in dist/`);
+  });
+
+  test('fails from TypeScript on a destination with both server and name', () => {
+    expect(() => new DirectoryApplication(Testing.chart(), 'A', { name: 'a', path: 'dist/a', repoURL: 'r', destination: { server: 's', name: 'n' } })).toThrow('destination takes a server or a name, not both');
+  });
+});
