@@ -1,7 +1,9 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { CalicoNetwork, CalicoTyphaConfig } from './calico-network';
 import { CiliumHelmChart } from './cilium-kube-proxyless';
 import { DaemonSetRestart } from './daemonset-restart';
+import { KubeProxyIpvsTuning } from './kube-proxy-ipvs-tuning';
 import { ResolvedCluster } from './resolve';
 import { applySyncWaves } from './sync-waves';
 import { TerwayEniConfig } from './terway-eni-config';
@@ -22,6 +24,9 @@ export class ClusterChart extends Chart {
     this.cluster = c;
     if (c.typha) new TyphaRelay(this, 'TyphaRelay', c.typha);
     if (c.terway) new TerwayEniConfig(this, 'TerwayEniConfig', c.terway);
+    if (c.calico) new CalicoNetwork(this, 'CalicoNetwork', c.calico);
+    if (c.calicoTyphaService) new CalicoTyphaConfig(this, 'CalicoTyphaConfig', { serviceName: c.calicoTyphaService });
+    if (c.kubeProxy) new KubeProxyIpvsTuning(this, 'KubeProxy', c.kubeProxy);
     if (c.cilium?.delivery === 'k3s') new CiliumHelmChart(this, 'Cilium', { version: c.cilium.version, values: c.cilium.values });
     // Under Argo CD the rollout orders itself: waves, then a restart Job per DaemonSet.
     // Without it, the review lists the same order as kubectl commands.

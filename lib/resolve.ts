@@ -2,12 +2,14 @@
  * From a checked profile to what the constructs take: defaults applied and sizing rules run, each
  * decision recorded with its rule, so the review explains exactly the numbers in dist/.
  */
+import { CALICO_NODE_DAEMONSET, CalicoNetworkProps, calicoRouteReflectorSteps, calicoTunnelMtus } from './calico-network';
 import { CiliumDelivery, ciliumReviewNotes, CiliumValues, ciliumValues } from './cilium-values';
+import { ipvsModuleStep, KUBE_PROXY_PRESETS, kubeProxyConfiguration, KubeProxyIpvsTuningProps, kubeProxyRestartStep, k3sKubeProxyArgs, renderKubeProxyConfiguration } from './kube-proxy-ipvs-tuning';
 import { cidrOf } from './net/cidr';
 import { error, Finding, FieldPath, warning } from './profile/diagnostics';
 import { ciliumDelivery, ENI_CONF_FIELDS } from './profile/rules';
 import { ArgocdSpec, ClusterProfile, Cni, NetworkPolicyMode, Platform, TerwaySpec } from './profile/schema';
-import { Decision, spreadNodes, typhaReplicas, VSWITCH_RECOMMENDED_PREFIX, zoneCapacity, ZoneCapacity } from './sizing';
+import { conntrackSizing, Decision, spreadNodes, typhaReplicas, VSWITCH_RECOMMENDED_PREFIX, zoneCapacity, ZoneCapacity } from './sizing';
 import { DEFAULT_CREDENTIAL_PATH, eniConfigData, TERWAY_DAEMONSET, TerwayEniConfigProps } from './terway-eni-config';
 import { ackTyphaImage, TYPHA_NAME, TyphaRelayProps, UPSTREAM_TYPHA_IMAGE } from './typha-relay';
 
@@ -49,6 +51,10 @@ export interface ResolvedCluster {
   readonly typha?: TyphaRelayProps & { readonly replicas: number };
   readonly terway?: TerwayEniConfigProps;
   readonly cilium?: ResolvedCilium;
+  readonly kubeProxy?: KubeProxyIpvsTuningProps;
+  readonly calico?: CalicoNetworkProps;
+  /** Self-managed Calico with the relay: calico-config points calico-node at Typha. */
+  readonly calicoTyphaService?: string;
   readonly argocd?: ResolvedArgocd;
   readonly zoneCapacity: readonly ZoneCapacity[];
   /** DaemonSets to restart after their configuration changed, in this order. */
@@ -128,7 +134,7 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
           ? {
               vswitches: t.vswitches ?? {},
               securityGroups: t.securityGroups ?? [],
-              serviceCidr: t.serviceCidr ?? '',
+              serviceCidr: t.serviceCidr ?? spec.serviceCidr ?? '',
               minPoolSize: t.pool?.min,
               maxPoolSize: t.pool?.max,
               vswitchSelectionPolicy: t.vswitchSelectionPolicy,
@@ -148,6 +154,51 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
     zones.push(...checkCapacity(t, spec.nodes, spec.maxPodsPerNode, findings));
     for (const z of zones) decisions.push(z.decision);
     restarts.push({ daemonSet: TERWAY_DAEMONSET, namespace: 'kube-system', configuration: JSON.stringify(eniConfigData(terway)), why: 'Terway reads eni-config only when it starts' });
+  }
+
+  let kubeProxy: KubeProxyIpvsTuningProps | undefined;
+  if (spec.kubeProxy) {
+    const k = spec.kubeProxy;
+    const mode = k.mode ?? 'ipvs';
+    decisions.push({ name: 'kube-proxy mode', value: mode, rule: k.mode ? 'set in the profile' : 'default: ipvs (seed 002)' });
+    if (mode === 'ipvs') decisions.push({ name: 'IPVS scheduler', value: k.scheduler ?? 'rr', rule: k.scheduler ? 'set in the profile' : 'kube-proxy default: rr (seed 002 uses lc: least connections)', source: 'seed 002' });
+    let conntrack: { conntrackMaxPerCore?: number; conntrackMin?: number } = {};
+    if (spec.cpuPerNode !== undefined && (k.conntrackMax !== undefined || k.conntrackMaxPerCore !== undefined || k.conntrackMin !== undefined)) {
+      const sizing = conntrackSizing({ cpuPerNode: spec.cpuPerNode, conntrackMax: k.conntrackMax, conntrackMaxPerCore: k.conntrackMaxPerCore, conntrackMin: k.conntrackMin });
+      decisions.push(...sizing.decisions);
+      conntrack = { conntrackMaxPerCore: sizing.maxPerCore, conntrackMin: sizing.min };
+    }
+    const { conntrackMax: _max, conntrackMaxPerCore: _perCore, conntrackMin: _min, ...tuning } = k;
+    kubeProxy = { ...tuning, ...conntrack, platform: spec.platform };
+    if (spec.platform === 'k3s') {
+      steps.push(kubeProxyRestartStep('k3s', { k3sArgs: k3sKubeProxyArgs(kubeProxy) }));
+    } else {
+      const preset = KUBE_PROXY_PRESETS[spec.platform];
+      const config = renderKubeProxyConfiguration(kubeProxyConfiguration(kubeProxy, { baseConfig: k.baseConfig, kubeconfigPath: k.kubeconfigPath ?? preset.kubeconfig }));
+      restarts.push({ daemonSet: preset.daemonSet, namespace: 'kube-system', configuration: config, why: 'kube-proxy reads its ConfigMap only when it starts' });
+      if (mode === 'ipvs') steps.push(ipvsModuleStep(k.scheduler ?? 'rr'));
+    }
+  }
+
+  let calico: CalicoNetworkProps | undefined;
+  let calicoTyphaService: string | undefined;
+  if (spec.cni === 'calico') {
+    if (spec.calico) {
+      const c = spec.calico;
+      calico = { ipPools: c.ipPools, mtu: c.mtu, wireguard: c.wireguard, bgp: c.bgp };
+      decisions.push({ name: 'Underlay MTU', value: c.mtu ?? 1500, rule: c.mtu ? 'set in the profile' : 'default: 1500 (Ethernet)' });
+      decisions.push(...calicoTunnelMtus(calico).decisions);
+      const sizes = [...new Set((c.ipPools ?? []).map((p) => p.blockSize ?? 26))];
+      if (sizes.length === 1) decisions.push({ name: 'IP pool blockSize', value: sizes[0], rule: 'one block size in every pool, so routes aggregate per pool', source: 'seed 002: 27 in every pool' });
+      if (c.bgp?.routeReflectors) {
+        decisions.push({ name: 'BGP node-to-node mesh', value: 'off', rule: 'route reflectors replace the full mesh (n x (n - 1) / 2 sessions)', source: 'seed 002' });
+        steps.push(...calicoRouteReflectorSteps(c.bgp.routeReflectors));
+      }
+    }
+    if (networkPolicy === 'relay') {
+      calicoTyphaService = TYPHA_NAME;
+      restarts.push({ daemonSet: CALICO_NODE_DAEMONSET, namespace: 'kube-system', configuration: JSON.stringify({ typha_service_name: TYPHA_NAME }), why: 'calico-node reads typha_service_name from calico-config only when it starts' });
+    }
   }
 
   let cilium: ResolvedCilium | undefined;
@@ -171,6 +222,9 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
       typha,
       terway,
       cilium,
+      kubeProxy,
+      calico,
+      calicoTyphaService,
       argocd: spec.argocd ? resolveArgocd(spec.argocd) : undefined,
       zoneCapacity: zones,
       restarts,

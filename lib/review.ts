@@ -38,7 +38,7 @@ export function renderReview(input: ReviewInput): string {
   lines.push(`Profile \`${input.profileFile}\`: ${PLATFORM_NAMES[c.platform]}, ${c.cni}, Kubernetes ${c.kubernetesVersion}, ${c.nodes.toLocaleString('en-US')} nodes, NetworkPolicy ${c.networkPolicy}.`, '');
 
   lines.push('## Decisions', '', '| value | result | rule | source |', '| --- | --- | --- | --- |');
-  for (const d of c.decisions) lines.push(`| ${cell(d.name)} | ${cell(String(d.value))} | ${cell(d.rule)} | ${cell(d.source ?? '')} |`);
+  for (const d of c.decisions) lines.push(`| ${cell(d.name)} | ${cell(typeof d.value === 'number' ? d.value.toLocaleString('en-US') : d.value)} | ${cell(d.rule)} | ${cell(d.source ?? '')} |`);
   lines.push('');
 
   lines.push('## Warnings', '');
@@ -54,17 +54,17 @@ export function renderReview(input: ReviewInput): string {
   for (const f of input.valuesFiles ?? []) lines.push(`| Helm values | | | \`${f}\` |`);
   lines.push('');
 
-  lines.push('## Rollout', '');
-  lines.push(...(c.argocd ? argocdRollout(input) : kubectlRollout(input)));
-  lines.push('');
-
   if (c.steps.length > 0 || c.notes.length > 0) {
-    lines.push('## By hand', '');
+    lines.push('## By hand', '', 'Each step says when it runs relative to the sync.', '');
     c.steps.forEach((s, i) => lines.push(`${i + 1}. ${s}`));
     if (c.steps.length > 0 && c.notes.length > 0) lines.push('');
     lines.push(...c.notes);
     lines.push('');
   }
+  lines.push('## Rollout', '');
+  lines.push(...(c.argocd ? argocdRollout(input) : kubectlRollout(input)));
+  lines.push('');
+
   return lines.join('\n');
 }
 

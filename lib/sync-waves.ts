@@ -17,7 +17,7 @@ export const SYNC_WAVES: readonly SyncWave[] = [
   { wave: 0, name: 'definitions', what: 'CustomResourceDefinitions, so the objects of later waves have their types' },
   { wave: 1, name: 'identity', what: 'ServiceAccounts, ClusterRoles, Roles and their bindings' },
   { wave: 2, name: 'relay and data plane', what: 'Typha (Service, Deployment, PodDisruptionBudget), Calico pools and BGP, the Cilium chart; Argo CD waits until Typha is ready' },
-  { wave: 3, name: 'switch', what: 'the ConfigMaps that point agents at Typha or retune them (eni-config, calico-config, kube-proxy)' },
+  { wave: 3, name: 'switch', what: 'the ConfigMaps that point agents at Typha or retune them (eni-config, calico-config, kube-proxy), and BGPConfiguration, which turns the node mesh off only once the reflector peerings exist' },
 ];
 
 const WAVE_BY_KIND: Readonly<Record<string, number>> = {
@@ -28,6 +28,7 @@ const WAVE_BY_KIND: Readonly<Record<string, number>> = {
   Role: 1,
   RoleBinding: 1,
   ConfigMap: 3,
+  BGPConfiguration: 3,
 };
 
 /** Wave of an object: by kind, data-plane objects in wave 2. */

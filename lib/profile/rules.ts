@@ -4,7 +4,9 @@
  */
 import { parseCidr } from '../net/cidr';
 import { error, Finding, FieldPath, warning } from './diagnostics';
+import { checkCalico } from '../calico-network';
 import { checkCilium, CiliumDelivery } from '../cilium-values';
+import { checkKubeProxy } from '../kube-proxy-ipvs-tuning';
 import { ClusterProfile, ClusterSpec, TerwaySpec } from './schema';
 
 /** eni_conf keys the typed terway fields render; the pass-through must not set them twice. */
@@ -83,7 +85,8 @@ export function checkProfile(profile: ClusterProfile): Finding[] {
 
   if (spec.cilium !== undefined) {
     if (spec.cni !== 'cilium') out.push(error(at('cilium'), `configures Cilium, but the profile's cni is ${spec.cni}: set cni: cilium or remove the section`));
-    else out.push(...checkCilium(spec.cilium, { nodes: spec.nodes, platform: spec.platform, delivery: ciliumDelivery(spec), hasKubeProxyTuning: spec.kubeProxy !== undefined }));
+    // kube-proxy tuning next to Cilium is reported once, at spec.kubeProxy (the section to remove).
+    else out.push(...checkCilium(spec.cilium, { nodes: spec.nodes, platform: spec.platform, delivery: ciliumDelivery(spec), hasKubeProxyTuning: false }));
     if (spec.cilium.delivery === 'argocd' && spec.argocd === undefined) {
       out.push(error(at('cilium', 'delivery'), 'argocd renders a Cilium Application into dist/argocd/, which needs spec.argocd (repoURL, destination): add it or use values'));
     }
@@ -92,9 +95,16 @@ export function checkProfile(profile: ClusterProfile): Finding[] {
     out.push(error(at('argocd', 'destination'), 'takes a server URL or a cluster name, not both'));
   }
 
-  // Sections whose constructs are not wired into the chart yet: refuse rather than ignore them.
-  for (const section of ['kubeProxy', 'calico'] as const) {
-    if (spec[section] !== undefined) out.push(error(at(section), 'is not rendered by this version of netscale yet: remove the section'));
+  if (spec.kubeProxy !== undefined) {
+    out.push(...checkKubeProxy(spec.kubeProxy, { kubernetesVersion: spec.kubernetesVersion, nodes: spec.nodes, cpuPerNode: spec.cpuPerNode, platform: spec.platform, cni: spec.cni, hasCilium: spec.cilium !== undefined }));
+  }
+  if (spec.calico !== undefined) {
+    if (spec.cni !== 'calico') out.push(error(at('calico'), `configures Calico, but the profile's cni is ${spec.cni}: set cni: calico or remove the section`));
+    else out.push(...checkCalico(spec.calico, { serviceCidr: spec.serviceCidr, clusterCidr: spec.kubeProxy?.clusterCIDR }));
+  }
+  if (spec.serviceCidr !== undefined) {
+    const parsed = parseCidr(spec.serviceCidr);
+    if (!parsed.ok) out.push(error(at('serviceCidr'), `${spec.serviceCidr} ${parsed.reason}`));
   }
 
   const tls = spec.typha?.tls;
@@ -102,11 +112,12 @@ export function checkProfile(profile: ClusterProfile): Finding[] {
     out.push(error(at('typha', 'tls'), 'needs clientCommonName or clientUriSan: Typha refuses to start with TLS but no rule for which Felix clients to accept'));
   }
 
-  if (spec.terway) out.push(...checkTerway(spec.terway, spec.maxPodsPerNode, (...p) => at('terway', ...p)));
+  if (spec.terway) out.push(...checkTerway(spec.terway, spec, (...p) => at('terway', ...p)));
   return out;
 }
 
-function checkTerway(terway: TerwaySpec, maxPodsPerNode: number | undefined, at: (...p: FieldPath) => FieldPath): Finding[] {
+function checkTerway(terway: TerwaySpec, spec: ClusterSpec, at: (...p: FieldPath) => FieldPath): Finding[] {
+  const maxPodsPerNode = spec.maxPodsPerNode;
   const out: Finding[] = [];
   const eniConfFields = ENI_CONF_FIELDS.filter((f) => terway[f] !== undefined);
 
@@ -116,6 +127,7 @@ function checkTerway(terway: TerwaySpec, maxPodsPerNode: number | undefined, at:
   const full = terway.mode === 'full' || (terway.mode === undefined && eniConfFields.length > 0);
   if (full) {
     for (const required of ['vswitches', 'securityGroups', 'serviceCidr'] as const) {
+      if (required === 'serviceCidr' && spec.serviceCidr !== undefined) continue;
       if (terway[required] === undefined) out.push(error(at(required), 'is required when the whole eni-config is rendered (mode: full): Terway cannot start without it'));
     }
   }
@@ -128,6 +140,9 @@ function checkTerway(terway: TerwaySpec, maxPodsPerNode: number | undefined, at:
   if (terway.serviceCidr !== undefined) {
     const parsed = parseCidr(terway.serviceCidr);
     if (!parsed.ok) out.push(error(at('serviceCidr'), `${terway.serviceCidr} ${parsed.reason}`));
+    if (spec.serviceCidr !== undefined && spec.serviceCidr !== terway.serviceCidr) {
+      out.push(error(at('serviceCidr'), `${terway.serviceCidr} differs from spec.serviceCidr (${spec.serviceCidr}): a cluster has one Service CIDR; set it once in spec.serviceCidr`));
+    }
   }
 
   if (terway.securityGroups && terway.securityGroups.length > TERWAY_DAEMON_SECURITY_GROUP_LIMIT) {

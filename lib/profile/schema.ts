@@ -118,13 +118,15 @@ export const kubeProxySchema = z
     mode: doc(z.enum(['ipvs', 'nftables']), 'Proxy mode. nftables needs Kubernetes 1.31 or newer (GA in 1.33).', 'ipvs').optional(),
     scheduler: doc(z.enum(IPVS_SCHEDULERS, `must be an IPVS scheduler: ${IPVS_SCHEDULERS.join(', ')}`), 'IPVS scheduler; seed 002 uses lc (least connections) for busy data planes.', 'rr').optional(),
     syncPeriod: doc(goDuration, 'Full resync interval (ipvs.syncPeriod or nftables.syncPeriod).', '30s').optional(),
-    minSyncPeriod: doc(goDuration, 'Shortest interval between resyncs; 0s resyncs on every endpoint change.', '1s').optional(),
+    minSyncPeriod: doc(goDuration, 'Shortest interval between resyncs; 0s resyncs on every endpoint change. Default: kept from baseConfig, else 1s.').optional(),
     conntrackMax: doc(z.int().min(1), 'Target nf_conntrack_max: maxPerCore = ceil(conntrackMax / cpuPerNode), min = conntrackMax (seed 002: 2310720).').optional(),
     conntrackMaxPerCore: doc(z.int().min(0), 'conntrack.maxPerCore, explicit. 0 leaves the kernel setting alone.', 32768).optional(),
     conntrackMin: doc(z.int().min(0), 'conntrack.min, explicit.', 131072).optional(),
     tcpEstablishedTimeout: doc(goDuration, 'conntrack.tcpEstablishedTimeout.', '24h0m0s').optional(),
     tcpCloseWaitTimeout: doc(goDuration, 'conntrack.tcpCloseWaitTimeout.', '1h0m0s').optional(),
     udpTimeout: doc(goDuration, 'ipvs.udpTimeout; ACK advises 10s in IPVS mode.').optional(),
+    tcpTimeout: doc(goDuration, 'ipvs.tcpTimeout: idle timeout of IPVS TCP sessions; 0s keeps the kernel\'s.').optional(),
+    tcpFinTimeout: doc(goDuration, 'ipvs.tcpFinTimeout: IPVS TCP sessions after a FIN; 0s keeps the kernel\'s.').optional(),
     strictARP: doc(z.boolean(), 'ipvs.strictARP (needed by MetalLB and kube-vip in IPVS mode).', false).optional(),
     excludeCIDRs: doc(z.array(cidr), 'ipvs.excludeCIDRs: IPVS rules kube-proxy leaves alone.').optional(),
     clusterCIDR: doc(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}(,[0-9a-fA-F:.]+\/\d{1,3})?$/, 'must be a CIDR, or an IPv4 and an IPv6 CIDR separated by a comma'), 'clusterCIDR: the pod network.').optional(),
@@ -132,6 +134,7 @@ export const kubeProxySchema = z
     configMapName: doc(dnsSubdomain, 'ConfigMap kube-proxy reads. Default: kube-proxy (kubeadm, k3s), kube-proxy-worker (ACK).').optional(),
     configMapKey: doc(z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a ConfigMap key'), 'Key of the KubeProxyConfiguration in the ConfigMap.', 'config.conf').optional(),
     baseConfig: doc(z.string().min(1), 'The cluster\'s current KubeProxyConfiguration as YAML; netscale changes only the tuned fields and keeps the rest.').optional(),
+    kubeconfigPath: doc(z.string().startsWith('/'), 'clientConnection.kubeconfig when there is no baseConfig.', '/var/lib/kube-proxy/kubeconfig.conf').optional(),
   })
   .meta({ description: 'kube-proxy tuning (seed 002): IPVS scheduler, sync periods, conntrack sizing.' });
 
