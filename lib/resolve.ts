@@ -9,7 +9,7 @@ import { cidrOf } from './net/cidr';
 import { error, Finding, FieldPath, warning } from './profile/diagnostics';
 import { ciliumDelivery, ENI_CONF_FIELDS } from './profile/rules';
 import { ArgocdSpec, ClusterProfile, Cni, NetworkPolicyMode, Platform, TerwaySpec } from './profile/schema';
-import { conntrackSizing, Decision, spreadNodes, typhaReplicas, VSWITCH_RECOMMENDED_PREFIX, zoneCapacity, ZoneCapacity } from './sizing';
+import { apiServerWatches, conntrackSizing, Decision, spreadNodes, typhaHeadroom, typhaReplicas, VSWITCH_RECOMMENDED_PREFIX, zoneCapacity, ZoneCapacity } from './sizing';
 import { DEFAULT_CREDENTIAL_PATH, eniConfigData, TERWAY_DAEMONSET, TerwayEniConfigProps } from './terway-eni-config';
 import { ackTyphaImage, TYPHA_NAME, TyphaRelayProps, UPSTREAM_TYPHA_IMAGE } from './typha-relay';
 
@@ -99,6 +99,12 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
     const serviceAccountName = t.serviceAccountName ?? (onAck ? 'terway' : TYPHA_NAME);
     decisions.push({ name: 'Typha service account', value: serviceAccountName, rule: onAck ? 'ACK: reuse Terway\'s account, which can read what Felix reads' : 'own account with the ClusterRole Typha needs' });
     const bgpPeerCrd = t.bgpPeerCrd ?? onAck;
+    if (sizing.errors.length === 0) {
+      decisions.push(apiServerWatches(spec.nodes, sizing.replicas).decision);
+      // Felix on every node, and confd too where calico-node runs BGP; the ACK build predates the fourth syncer type.
+      const clientsPerNode = spec.cni === 'calico' ? 2 : 1;
+      decisions.push(typhaHeadroom({ nodes: spec.nodes, replicas: sizing.replicas, clientsPerNode, syncerTypes: image.startsWith('registry-vpc.') && image.endsWith(':v3.5.8') ? 3 : 4 }).decision);
+    }
     typha = {
       replicas: sizing.replicas,
       namespace: t.namespace,
@@ -112,6 +118,15 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
       memoryRequest: t.resources?.memory,
       tls: t.tls,
     };
+  }
+
+  if (networkPolicy === 'direct' && spec.cni !== 'cilium') {
+    // What the relay would change, so a reviewer of a direct profile sees the cost of staying direct.
+    const wouldBe = typhaReplicas({ nodes: spec.nodes });
+    if (wouldBe.errors.length === 0) {
+      const w = apiServerWatches(spec.nodes, wouldBe.replicas);
+      decisions.push({ ...w.decision, value: formatWatches(w.withoutRelay), rule: `${w.decision.rule.replace(' with it,', ' with the relay (networkPolicy: relay) it would be,')}` });
+    }
   }
 
   let terway: TerwayEniConfigProps | undefined;
@@ -234,6 +249,10 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
     },
     findings,
   };
+}
+
+function formatWatches(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 function resolveArgocd(a: ArgocdSpec): ResolvedArgocd {

@@ -38,8 +38,15 @@ export function renderReview(input: ReviewInput): string {
   lines.push(`Profile \`${input.profileFile}\`: ${PLATFORM_NAMES[c.platform]}, ${c.cni}, Kubernetes ${c.kubernetesVersion}, ${c.nodes.toLocaleString('en-US')} nodes, NetworkPolicy ${c.networkPolicy}.`, '');
 
   lines.push('## Decisions', '', '| value | result | rule | source |', '| --- | --- | --- | --- |');
-  for (const d of c.decisions) lines.push(`| ${cell(d.name)} | ${cell(typeof d.value === 'number' ? d.value.toLocaleString('en-US') : d.value)} | ${cell(d.rule)} | ${cell(d.source ?? '')} |`);
+  for (const d of c.decisions.filter((d) => !d.capacity)) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.source ?? '')} |`);
   lines.push('');
+
+  const capacity = c.decisions.filter((d) => d.capacity);
+  if (capacity.length > 0) {
+    lines.push('## Capacity', '', '| figure | value | rule and inputs | headroom | source |', '| --- | --- | --- | --- | --- |');
+    for (const d of capacity) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.headroom ?? '')} | ${cell(d.source ?? '')} |`);
+    lines.push('');
+  }
 
   lines.push('## Warnings', '');
   if (input.warnings.length === 0) lines.push('None.');
@@ -99,6 +106,11 @@ function kubectlRollout(input: ReviewInput): string[] {
   }
   if (out.length === 0) out.push('Nothing to apply.');
   return out;
+}
+
+function valueText(value: number | string): string {
+  // Counts get separators; small figures such as an MTU or a port read better without.
+  return typeof value === 'number' && value >= 10000 ? value.toLocaleString('en-US') : String(value);
 }
 
 function cell(text: string): string {

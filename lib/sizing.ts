@@ -12,6 +12,10 @@ export interface Decision<T = number | string> {
   readonly rule: string;
   /** Where the rule comes from (seed, upstream document). */
   readonly source?: string;
+  /** A capacity figure (watches, connections, addresses, memory, MTU): the review tables it apart. */
+  readonly capacity?: boolean;
+  /** Room left, for capacity figures, e.g. "16.6%". */
+  readonly headroom?: string;
 }
 
 export const TYPHA_DEFAULTS = { nodesPerReplica: 200, minReplicas: 3, maxReplicas: 20 } as const;
@@ -117,6 +121,8 @@ export function zoneCapacity(input: ZoneCapacityInput): ZoneCapacity {
       value: usable,
       rule: `usable ${sum} = ${usable}; needed ${input.nodes} nodes x ${input.maxPodsPerNode} pods = ${demand}; headroom ${formatPercent(headroom)}`,
       source: 'seed 003; Alibaba Cloud reserves 4 addresses per vSwitch',
+      capacity: true,
+      headroom: formatPercent(headroom),
     },
   };
 }
@@ -185,7 +191,7 @@ export interface ConntrackSizing {
   readonly effectiveMax: number | undefined;
   /** Estimated kernel memory of a full table (effectiveMax x CONNTRACK_BYTES_PER_ENTRY). */
   readonly memoryBytes: number | undefined;
-  readonly decisions: ReadonlyArray<Decision<number>>;
+  readonly decisions: readonly Decision[];
   /** int32 overflows (errors) and a limit below kube-proxy's default (warning). */
   readonly problems: readonly ConntrackProblem[];
 }
@@ -202,7 +208,7 @@ export function conntrackSizing(input: ConntrackSizingInput): ConntrackSizing {
   if (input.conntrackMax !== undefined && (input.conntrackMaxPerCore !== undefined || input.conntrackMin !== undefined)) {
     throw new Error('conntrackSizing: give conntrackMax, or conntrackMaxPerCore and conntrackMin, not both');
   }
-  const decisions: Array<Decision<number>> = [];
+  const decisions: Decision[] = [];
   const problems: ConntrackProblem[] = [];
   const source = 'seed 002; kube-proxy sets nf_conntrack_max = max(maxPerCore x cpus, min)';
   const fromMax = input.conntrackMax !== undefined;
@@ -252,8 +258,9 @@ export function conntrackSizing(input: ConntrackSizingInput): ConntrackSizing {
   decisions.push({ name: 'nf_conntrack_max', value: effectiveMax, rule: `max(${maxPerCore} x ${cpu}, ${min}) = ${effectiveMax}`, source });
   decisions.push({
     name: 'conntrack memory per node (estimate)',
-    value: memoryBytes,
+    value: formatMebibytes(memoryBytes),
     rule: `${effectiveMax} entries x ${CONNTRACK_BYTES_PER_ENTRY} bytes = ${formatMebibytes(memoryBytes)} when the table is full (planning figure; slabinfo shows ~300 bytes per entry)`,
+    capacity: true,
   });
   return { maxPerCore, min, effectiveMax, memoryBytes, decisions, problems };
 }
@@ -295,6 +302,101 @@ export function tunnelMtu(underlayMtu: number, encapsulation: TunnelEncapsulatio
       value,
       rule: `${underlayMtu} - ${overhead} (${label}) = ${value}`,
       source: encapsulation === 'ipip' ? 'seed 002: IPIP MTU 1480 (-20); Calico MTU guide' : 'Calico MTU guide',
+      capacity: true,
     },
   };
+}
+
+/**
+ * Resource types one Felix syncer watches on the API server in Kubernetes-datastore mode with
+ * Calico IPAM (libcalico-go lib/backend/syncersv1/felixsyncer/felixsyncerv1.go, Calico 3.2x):
+ * ClusterInformation, FelixConfiguration, GlobalNetworkPolicy, GlobalNetworkSet, IPPool, Node,
+ * Profile, WorkloadEndpoint, NetworkPolicy, NetworkSet, HostEndpoint, BGPConfiguration,
+ * KubernetesNetworkPolicy, KubernetesEndpointSlice, KubernetesService and IPAM blocks. Releases
+ * from 3.29 add tiers, staged and admin network policies (up to 24): 16 is the floor.
+ */
+export const FELIX_WATCHED_RESOURCE_TYPES = 16;
+
+export interface ApiServerWatches {
+  readonly withoutRelay: number;
+  readonly withRelay: number;
+  /** withoutRelay / withRelay. */
+  readonly reduction: number;
+  readonly decision: Decision<string>;
+}
+
+/** Watches on the API server: every node's Felix without the relay, only the Typha replicas with it. */
+export function apiServerWatches(nodes: number, typhaReplicas: number): ApiServerWatches {
+  const withoutRelay = nodes * FELIX_WATCHED_RESOURCE_TYPES;
+  const withRelay = typhaReplicas * FELIX_WATCHED_RESOURCE_TYPES;
+  const reduction = withoutRelay / withRelay;
+  return {
+    withoutRelay,
+    withRelay,
+    reduction,
+    decision: {
+      name: 'API server watches from Felix',
+      value: `${formatCount(withoutRelay)} -> ${formatCount(withRelay)}`,
+      rule: `${formatCount(nodes)} nodes x ${FELIX_WATCHED_RESOURCE_TYPES} resource types = ${formatCount(withoutRelay)} watches without the relay; ${typhaReplicas} Typha replicas x ${FELIX_WATCHED_RESOURCE_TYPES} = ${formatCount(withRelay)} with it, ${formatRatio(reduction)} fewer`,
+      source: 'seeds 000/001; Calico felixsyncer resource types',
+      capacity: true,
+    },
+  };
+}
+
+/** Upstream Typha's per-replica connection limits (typha config: MaxConnectionsLowerLimit, MaxConnectionsUpperLimit). */
+export const TYPHA_MAX_CONNECTIONS = { lower: 400, upper: 10000 } as const;
+
+export interface TyphaHeadroomInput {
+  readonly nodes: number;
+  readonly replicas: number;
+  /** Typha clients per node: Felix, plus confd where Calico runs BGP. */
+  readonly clientsPerNode: number;
+  /** Syncer types the Typha release serves (3 up to Calico 3.2x's rebalancing rework, 4 after). */
+  readonly syncerTypes: number;
+}
+
+export interface TyphaHeadroom {
+  /** Connections per replica with every replica up. */
+  readonly perReplica: number;
+  /** Connections per replica with one replica down (an upgrade, a drained node). */
+  readonly perReplicaOneDown: number;
+  /** The connection limit Typha sets itself (rebalance.go). */
+  readonly limit: number;
+  /** (limit - perReplicaOneDown) / limit; negative when the remaining replicas cannot carry every node. */
+  readonly headroom: number;
+  readonly decision: Decision<string>;
+}
+
+/**
+ * Whether Typha still carries every node with one replica down. Typha caps its own connections at
+ * syncerTypes x (1 + nodes x 1.2 / (replicas - 1)), the +20% and the replica short being
+ * rebalance.go's allowance for an upgrade, clamped to [400, 10000]; a lone Typha takes the upper limit.
+ */
+export function typhaHeadroom(input: TyphaHeadroomInput): TyphaHeadroom {
+  const clients = input.nodes * input.clientsPerNode;
+  const perReplica = Math.ceil(clients / input.replicas);
+  const perReplicaOneDown = input.replicas > 1 ? Math.ceil(clients / (input.replicas - 1)) : clients;
+  const raw = input.replicas > 1 ? input.syncerTypes * (1 + Math.floor((input.nodes * 120) / (input.replicas - 1) / 100)) : TYPHA_MAX_CONNECTIONS.upper;
+  const limit = Math.min(TYPHA_MAX_CONNECTIONS.upper, Math.max(TYPHA_MAX_CONNECTIONS.lower, raw));
+  const headroom = (limit - perReplicaOneDown) / limit;
+  const formula = input.replicas > 1 ? `min(${TYPHA_MAX_CONNECTIONS.upper}, max(${TYPHA_MAX_CONNECTIONS.lower}, ${input.syncerTypes} x (1 + ${input.nodes} x 1.2 / ${input.replicas - 1}))) = ${limit}` : `one replica: the upper limit ${limit}`;
+  return {
+    perReplica,
+    perReplicaOneDown,
+    limit,
+    headroom,
+    decision: {
+      name: 'Typha connections per replica',
+      value: `${formatCount(perReplica)} (${formatCount(perReplicaOneDown)} with one down)`,
+      rule: `${formatCount(input.nodes)} nodes x ${input.clientsPerNode} client${input.clientsPerNode === 1 ? '' : 's'} / ${input.replicas} replicas; with one down / ${Math.max(1, input.replicas - 1)}; Typha's own limit ${formula}; headroom ${formatPercent(headroom)}`,
+      source: 'Calico typha rebalance.go',
+      capacity: true,
+      headroom: formatPercent(headroom),
+    },
+  };
+}
+
+function formatRatio(ratio: number): string {
+  return `${Number.isInteger(ratio) ? ratio : ratio.toFixed(1)}x`;
 }

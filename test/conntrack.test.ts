@@ -126,6 +126,7 @@ describe('tunnelMtu', () => {
       value: 1480,
       rule: '1500 - 20 (IP-in-IP over IPv4) = 1480',
       source: 'seed 002: IPIP MTU 1480 (-20); Calico MTU guide',
+      capacity: true,
     });
   });
 
