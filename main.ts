@@ -1,23 +1,76 @@
 /**
  * netscale: every ClusterProfile in $CLUSTERS_DIR (default clusters/) to plain Kubernetes YAML in
  * $CDK8S_OUTDIR (default dist/), with a review per cluster. Run by `npm run synth` and `cdk8s synth`.
+ *
+ *   main.ts                      synthesize the fleet
+ *   main.ts --cluster <name>     synthesize one cluster (also CLUSTER=<name>)
+ *   main.ts explain <profile>    print the resolved profile and its review; write nothing
  */
-import { synthesizeFleet } from './lib/fleet';
-import { formatDiagnostic, ProfileError, sortDiagnostics } from './lib/profile/diagnostics';
+import { explainProfile, FleetResult, stageCluster, stageFleet, StagedSynth } from './lib/fleet';
+import { Diagnostic, formatDiagnostic, ProfileError, sortDiagnostics } from './lib/profile/diagnostics';
 
-function main(): number {
+const USAGE = 'usage: main.ts [--cluster <name>] | main.ts explain <profile.yaml>';
+
+type Command = { kind: 'synth'; cluster?: string } | { kind: 'explain'; file: string };
+
+function parseArgs(argv: readonly string[]): Command {
+  if (argv[0] === 'explain') {
+    if (argv.length !== 2) throw new UsageError(`explain takes one profile file; ${USAGE}`);
+    return { kind: 'explain', file: argv[1] };
+  }
+  let cluster = process.env.CLUSTER || undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--cluster' && argv[i + 1] !== undefined) cluster = argv[++i];
+    else if (arg.startsWith('--cluster=')) cluster = arg.slice('--cluster='.length);
+    else throw new UsageError(`unknown argument ${JSON.stringify(arg)}; ${USAGE}`);
+  }
+  return { kind: 'synth', cluster };
+}
+
+class UsageError extends Error {}
+
+function printWarnings(diagnostics: readonly Diagnostic[]): void {
+  for (const w of sortDiagnostics(diagnostics.filter((d) => d.severity === 'warning'))) process.stderr.write(`warning: ${formatDiagnostic(w)}\n`);
+}
+
+/** Signals only flag the run: the swap into dist/ is skipped if one arrived, so dist/ stays as it was. */
+let interrupted: NodeJS.Signals | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (interrupted = signal));
+
+async function main(): Promise<number> {
   const clustersDir = process.env.CLUSTERS_DIR ?? 'clusters';
   const outdir = process.env.CDK8S_OUTDIR ?? 'dist';
+  let pending: StagedSynth | undefined;
   try {
-    const result = synthesizeFleet({ clustersDir, outdir });
-    for (const w of sortDiagnostics(result.warnings)) process.stderr.write(`warning: ${formatDiagnostic(w)}\n`);
-    process.stdout.write(`netscale: ${result.clusters.length} cluster${result.clusters.length === 1 ? '' : 's'} synthesized into ${outdir}/ (${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'})\n`);
+    const command = parseArgs(process.argv.slice(2));
+    if (command.kind === 'explain') {
+      const explained = explainProfile(command.file);
+      printWarnings(explained.warnings);
+      process.stdout.write(`# Resolved profile\n\n\`\`\`yaml\n${explained.resolved}\`\`\`\n\n${explained.review}`);
+      return 0;
+    }
+    pending = command.cluster ? stageCluster({ clustersDir, outdir, cluster: command.cluster }) : stageFleet({ clustersDir, outdir });
+    // Let a pending SIGINT or SIGTERM run its handler before anything in dist/ changes.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (interrupted) {
+      pending.discard();
+      process.stderr.write(`netscale: ${interrupted} received; dist/ was not changed\n`);
+      return 130;
+    }
+    pending.commit();
+    report(pending.result, outdir, command.cluster);
     return 0;
   } catch (e) {
+    pending?.discard();
     if (e instanceof ProfileError) {
-      for (const w of sortDiagnostics(e.diagnostics.filter((d) => d.severity === 'warning'))) process.stderr.write(`warning: ${formatDiagnostic(w)}\n`);
+      printWarnings(e.diagnostics);
       process.stderr.write(`error: ${e.message}\n`);
       return 1;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 2;
     }
     // Anything else is a netscale bug: say so in one line; NETSCALE_DEBUG=1 shows the stack.
     process.stderr.write(`error: netscale failed unexpectedly: ${e instanceof Error ? e.message : String(e)}; dist/ was not changed\n`);
@@ -26,4 +79,13 @@ function main(): number {
   }
 }
 
-process.exitCode = main();
+function report(result: FleetResult, outdir: string, cluster: string | undefined): void {
+  printWarnings(result.warnings);
+  const n = result.warnings.filter((d) => d.severity === 'warning').length;
+  const what = cluster ? `cluster ${cluster} synthesized into ${outdir}/${cluster}/ (the fleet index and ${outdir}/argocd/ are refreshed by a full synth)` : `${result.clusters.length} cluster${result.clusters.length === 1 ? '' : 's'} synthesized into ${outdir}/`;
+  process.stdout.write(`netscale: ${what} (${n} warning${n === 1 ? '' : 's'})\n`);
+}
+
+main().then((code) => {
+  process.exitCode = code;
+});

@@ -9,7 +9,7 @@ import { cidrOf } from './net/cidr';
 import { error, Finding, FieldPath, warning } from './profile/diagnostics';
 import { ciliumDelivery, ENI_CONF_FIELDS } from './profile/rules';
 import { ArgocdSpec, ClusterProfile, Cni, NetworkPolicyMode, Platform, TerwaySpec } from './profile/schema';
-import { apiServerWatches, conntrackSizing, Decision, spreadNodes, typhaHeadroom, typhaReplicas, VSWITCH_RECOMMENDED_PREFIX, zoneCapacity, ZoneCapacity } from './sizing';
+import { apiServerWatches, conntrackSizing, FELIX_WATCHED_RESOURCE_TYPES, Decision, spreadNodes, typhaHeadroom, typhaReplicas, VSWITCH_RECOMMENDED_PREFIX, zoneCapacity, ZoneCapacity } from './sizing';
 import { DEFAULT_CREDENTIAL_PATH, eniConfigData, TERWAY_DAEMONSET, TerwayEniConfigProps } from './terway-eni-config';
 import { ackTyphaImage, TYPHA_NAME, TyphaRelayProps, UPSTREAM_TYPHA_IMAGE } from './typha-relay';
 
@@ -125,7 +125,11 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
     const wouldBe = typhaReplicas({ nodes: spec.nodes });
     if (wouldBe.errors.length === 0) {
       const w = apiServerWatches(spec.nodes, wouldBe.replicas);
-      decisions.push({ ...w.decision, value: formatWatches(w.withoutRelay), rule: `${w.decision.rule.replace(' with it,', ' with the relay (networkPolicy: relay) it would be,')}` });
+      decisions.push({
+        ...w.decision,
+        value: formatWatches(w.withoutRelay),
+        rule: `${formatWatches(spec.nodes)} nodes x ${FELIX_WATCHED_RESOURCE_TYPES} resource types = ${formatWatches(w.withoutRelay)} watches; the relay (networkPolicy: relay) would cut them to ${wouldBe.replicas} Typha replicas x ${FELIX_WATCHED_RESOURCE_TYPES} = ${formatWatches(w.withRelay)}, ${w.reduction}x fewer`,
+      });
     }
   }
 

@@ -116,3 +116,35 @@ function valueText(value: number | string): string {
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
+
+export interface FleetIndexRow {
+  readonly cluster: ResolvedCluster;
+  readonly warnings: number;
+}
+
+/** dist/reviews/README.md: one row per cluster, sorted by name, linking to each review. */
+export function renderFleetIndex(rows: readonly FleetIndexRow[]): string {
+  const sorted = [...rows].sort((a, b) => (a.cluster.name < b.cluster.name ? -1 : a.cluster.name > b.cluster.name ? 1 : 0));
+  const lines = [
+    '# Fleet',
+    '',
+    `${sorted.length} cluster${sorted.length === 1 ? '' : 's'}, ${sorted.reduce((n, r) => n + r.cluster.nodes, 0).toLocaleString('en-US')} nodes. Each review gives the numbers, their rules and the rollout.`,
+    '',
+    '| cluster | platform | nodes | CNI | NetworkPolicy | Typha replicas | proxy | warnings |',
+    '| --- | --- | ---: | --- | --- | ---: | --- | ---: |',
+  ];
+  for (const { cluster: c, warnings } of sorted) {
+    lines.push(`| [${c.name}](${c.name}.md) | ${PLATFORM_NAMES[c.platform]} | ${c.nodes.toLocaleString('en-US')} | ${c.cni} | ${c.networkPolicy} | ${c.typha?.replicas ?? ''} | ${proxyMode(c)} | ${warnings} |`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+function proxyMode(c: ResolvedCluster): string {
+  if (c.cilium) return `Cilium kube-proxy replacement ${c.cilium.version}`;
+  if (c.kubeProxy) {
+    const mode = c.kubeProxy.mode ?? 'ipvs';
+    return mode === 'ipvs' ? `kube-proxy IPVS ${c.kubeProxy.scheduler ?? 'rr'}` : 'kube-proxy nftables';
+  }
+  return 'unchanged';
+}

@@ -1,0 +1,115 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { recoverInterruptedSwap, synthesizeFleet } from '../lib/fleet';
+import { ProfileError } from '../lib/profile/diagnostics';
+import { findSecrets } from '../lib/secret-guard';
+import { ACK_TERWAY, profileYaml } from './support/profiles';
+
+const ROOT = path.join(__dirname, '..');
+const CILIUM = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 50, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 } };
+
+let tmp: string;
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netscale-hardening-'));
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return out;
+}
+
+function fleet(name: string, profiles: Record<string, Record<string, unknown>>): string {
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(dir);
+  for (const [cluster, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(dir, `${cluster}.yaml`), profileYaml(spec, cluster));
+  return dir;
+}
+
+describe('secrets never reach dist/', () => {
+  test.each([
+    ['a private key in Cilium values', { tls: { ca: { key: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----' } } }, 'a private key'],
+    ['a bearer token in Cilium values', { hubble: { relay: { extraEnv: [{ name: 'AUTH', value: 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJl' }] } } }, 'a bearer token (JWT)'],
+    ['an access key id in Cilium values', { extraConfig: { 'cloud-key': 'LTAI5tQ9xExampleKey12345' } }, 'an Alibaba Cloud AccessKey ID'],
+    ['a token value in Cilium values', { clustermesh: { apiserver: { token: 'c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1' } } }, 'a token or password value'],
+  ])('fails the synth on %s, naming the profile and the file', (_, values, what) => {
+    const clusters = fleet('c', { leaky: { ...CILIUM, cilium: { ...CILIUM.cilium, values } } });
+    const out = path.join(tmp, 'dist');
+    let thrown: unknown;
+    try {
+      synthesizeFleet({ clustersDir: clusters, outdir: out });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(ProfileError);
+    const messages = (thrown as ProfileError).diagnostics.map((d) => `${path.basename(d.file)}: ${d.message}`);
+    expect(messages).toContain(`leaky.yaml: would write ${what} into dist/values/leaky.cilium-values.yaml: dist/ is committed, so credentials stay in the cluster (a Secret made there, credential_path for Terway)`);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('finds a Secret object and access keys, and nothing in the committed dist/', () => {
+    const dir = path.join(tmp, 'scan');
+    fs.mkdirSync(path.join(dir, 'c'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'c', 'Secret.x.k8s.yaml'), 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\n');
+    fs.writeFileSync(path.join(dir, 'c', 'ConfigMap.y.k8s.yaml'), 'data:\n  eni_conf: \'{"access_key": "x"}\'\n');
+    fs.writeFileSync(path.join(dir, 'c', 'notes.md'), 'access_key in prose is not scanned');
+    expect(findSecrets(dir)).toEqual([
+      { file: path.join('c', 'ConfigMap.y.k8s.yaml'), what: 'an access_key or access_secret' },
+      { file: path.join('c', 'Secret.x.k8s.yaml'), what: 'a Secret object' },
+    ]);
+    expect(findSecrets(path.join(ROOT, 'dist'))).toEqual([]);
+  });
+});
+
+describe('interrupted synths', () => {
+  test('SIGINT or SIGTERM at any moment leaves dist/ either as it was or fully new, never half', async () => {
+    const a = fleet('a', { one: { ...ACK_TERWAY, networkPolicy: 'relay' }, two: { ...ACK_TERWAY, networkPolicy: 'disabled' } });
+    const b = fleet('b', Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`b${i}`, { ...ACK_TERWAY, nodes: 200 + i, networkPolicy: 'relay' }])));
+    const out = path.join(tmp, 'dist');
+    synthesizeFleet({ clustersDir: a, outdir: out });
+    const before = snapshot(out);
+    const fresh = path.join(tmp, 'fresh');
+    synthesizeFleet({ clustersDir: b, outdir: fresh });
+    const after = snapshot(fresh);
+
+    const outcomes = new Set<string>();
+    for (const [signal, delay] of [['SIGINT', 50], ['SIGTERM', 300], ['SIGINT', 600], ['SIGTERM', 900]] as const) {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts')], { cwd: ROOT, env: { ...process.env, CLUSTERS_DIR: b, CDK8S_OUTDIR: out }, stdio: 'ignore' });
+      const timer = setTimeout(() => child.kill(signal), delay);
+      const code: number | null = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
+      clearTimeout(timer);
+      const now = snapshot(out);
+      if (code === 0) {
+        expect(now).toEqual(after);
+        outcomes.add('new');
+        synthesizeFleet({ clustersDir: a, outdir: out }); // back to the old state for the next round
+      } else {
+        expect(now).toEqual(before);
+        outcomes.add('kept');
+      }
+      expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.dist-'))).toEqual([]);
+    }
+    expect(outcomes.size).toBeGreaterThan(0);
+  }, 60_000);
+
+  test('a swap cut off between its renames is put back by the next run', () => {
+    const out = path.join(tmp, 'dist');
+    const old = path.join(tmp, '.dist-old-999999999');
+    fs.mkdirSync(old);
+    fs.writeFileSync(path.join(old, 'kept.txt'), 'the previous dist');
+    fs.mkdirSync(path.join(tmp, '.dist-staging-999999999'));
+    recoverInterruptedSwap(out);
+    expect(snapshot(out)).toEqual({ 'kept.txt': 'the previous dist' });
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.dist-'))).toEqual([]);
+  });
+});

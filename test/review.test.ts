@@ -1,0 +1,160 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { explainProfile, synthesizeCluster, synthesizeFleet } from '../lib/fleet';
+import { ProfileError } from '../lib/profile/diagnostics';
+import { apiServerWatches, FELIX_WATCHED_RESOURCE_TYPES, typhaHeadroom } from '../lib/sizing';
+import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, profileYaml } from './support/profiles';
+
+const ROOT = path.join(__dirname, '..');
+const EXAMPLES = path.join(ROOT, 'clusters');
+
+let tmp: string;
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netscale-review-'));
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('the capacity model against hand-worked figures', () => {
+  // Felix watches 16 resource types; Typha's limit is types x (1 + nodes x 1.2 / (replicas - 1)).
+  test.each([
+    // nodes, replicas, without relay, with relay, reduction
+    [150, 3, 2400, 48, 50],
+    [1000, 5, 16000, 80, 200],
+    [4000, 20, 64000, 320, 200],
+  ])('%i nodes with %i Typha replicas: %i watches -> %i (%ix fewer)', (nodes, replicas, without, withRelay, reduction) => {
+    expect(FELIX_WATCHED_RESOURCE_TYPES).toBe(16);
+    const w = apiServerWatches(nodes, replicas);
+    expect([w.withoutRelay, w.withRelay, w.reduction]).toEqual([without, withRelay, reduction]);
+  });
+
+  test.each([
+    // nodes, replicas, clients per node, syncer types, per replica, one down, limit, headroom
+    [150, 3, 1, 3, 50, 75, 400, (400 - 75) / 400], // 3 x (1 + 90) = 273, raised to the floor 400
+    [1000, 5, 1, 3, 200, 250, 903, (903 - 250) / 903], // 3 x (1 + 300) = 903
+    [1200, 6, 2, 4, 400, 480, 1156, (1156 - 480) / 1156], // 4 x (1 + 288) = 1156
+    [20000, 20, 1, 4, 1000, 1053, 5056, (5056 - 1053) / 5056], // 4 x (1 + 1263) = 5056
+    [100000, 2, 1, 4, 50000, 100000, 10000, (10000 - 100000) / 10000], // capped at 10000: overloaded
+  ])('%i nodes, %i replicas: Typha headroom with one replica down', (nodes, replicas, clientsPerNode, syncerTypes, perReplica, oneDown, limit, headroom) => {
+    const h = typhaHeadroom({ nodes, replicas, clientsPerNode, syncerTypes });
+    expect([h.perReplica, h.perReplicaOneDown, h.limit]).toEqual([perReplica, oneDown, limit]);
+    expect(h.headroom).toBeCloseTo(headroom, 10);
+  });
+
+  test('the review of a relay profile carries the figures in its capacity table, from the same numbers', () => {
+    const out = path.join(tmp, 'dist');
+    const clusters = path.join(tmp, 'clusters');
+    fs.mkdirSync(clusters);
+    fs.writeFileSync(path.join(clusters, 'a.yaml'), profileYaml({ ...ACK_TERWAY, networkPolicy: 'relay' }, 'big'));
+    synthesizeFleet({ clustersDir: clusters, outdir: out });
+    const review = fs.readFileSync(path.join(out, 'reviews', 'big.md'), 'utf8');
+    expect(review).toContain('| API server watches from Felix | 16,000 -> 80 | 1,000 nodes x 16 resource types = 16,000 watches without the relay; 5 Typha replicas x 16 = 80 with it, 200x fewer |');
+    expect(review).toMatch(/\| Typha connections per replica \| 200 \(250 with one down\) \| .*= 903; headroom 72.3% \| 72.3% \|/);
+    const replicas = fs.readFileSync(path.join(out, 'big', 'Deployment.calico-typha.k8s.yaml'), 'utf8').match(/replicas: (\d+)/)![1];
+    expect(replicas).toBe('5');
+  });
+
+  test('a direct profile shows what the relay would save', () => {
+    const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'direct' });
+    const d = loaded!.cluster.decisions.find((x) => x.name === 'API server watches from Felix')!;
+    expect(d.value).toBe('9,600');
+    expect(d.rule).toBe('600 nodes x 16 resource types = 9,600 watches; the relay (networkPolicy: relay) would cut them to 3 Typha replicas x 16 = 48, 200x fewer');
+  });
+
+  test('every warning names its field and the advice behind it', () => {
+    const review = fs.readFileSync(path.join(ROOT, 'dist', 'reviews', 'ack-sh-vswitch.md'), 'utf8');
+    const warnings = review.split('## Warnings')[1].split('##')[0].trim().split('\n');
+    expect(warnings.length).toBeGreaterThan(0);
+    for (const w of warnings) expect(w).toMatch(/^- clusters\/[\w.-]+\.yaml:\d+:\d+ spec\.[\w.[\]"-]+: .+ \(seed \d+.*\)$/);
+  });
+});
+
+describe('the fleet index', () => {
+  test('lists every cluster once, sorted by name, with a link to its review', () => {
+    const out = path.join(tmp, 'dist');
+    const result = synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
+    const index = fs.readFileSync(path.join(out, 'reviews', 'README.md'), 'utf8');
+    const rows = index.split('\n').filter((l) => l.startsWith('| ['));
+    const names = rows.map((r) => r.match(/^\| \[([^\]]+)\]\(([^)]+)\)/)!.slice(1));
+    expect(names.map(([n]) => n)).toEqual([...result.clusters].sort());
+    for (const [name, link] of names) {
+      expect(link).toBe(`${name}.md`);
+      expect(fs.existsSync(path.join(out, 'reviews', link))).toBe(true);
+    }
+    expect(rows.find((r) => r.startsWith('| [ack-sh-relay]'))).toBe('| [ack-sh-relay](ack-sh-relay.md) | ACK | 1,000 | terway | relay | 5 | unchanged | 0 |');
+    expect(rows.find((r) => r.startsWith('| [dc2-calico-bgp]'))).toBe('| [dc2-calico-bgp](dc2-calico-bgp.md) | kubeadm | 1,200 | calico | relay | 6 | kube-proxy IPVS lc | 0 |');
+  });
+});
+
+describe('one cluster at a time', () => {
+  test('renders that cluster as the full synth does and leaves every other file byte-identical', () => {
+    const out = path.join(tmp, 'dist');
+    synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
+    const before = snapshot(out);
+    // Make the cluster's files stale, and another cluster's too, to see which ones are rewritten.
+    fs.rmSync(path.join(out, 'dc1-calico-ipip'), { recursive: true });
+    fs.writeFileSync(path.join(out, 'reviews', 'dc1-calico-ipip.md'), 'stale');
+    fs.writeFileSync(path.join(out, 'reviews', 'ack-sh-relay.md'), 'left alone');
+    synthesizeCluster({ clustersDir: EXAMPLES, outdir: out, cluster: 'dc1-calico-ipip' });
+    expect(snapshot(out)).toEqual({ ...before, 'reviews/ack-sh-relay.md': 'left alone' });
+  });
+
+  test('writes the Cilium values file of that cluster', () => {
+    const out = path.join(tmp, 'dist');
+    synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
+    const before = snapshot(out);
+    fs.rmSync(path.join(out, 'values', 'k3s-lab-kpr.cilium-values.yaml'));
+    synthesizeCluster({ clustersDir: EXAMPLES, outdir: out, cluster: 'k3s-lab-kpr' });
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  test('fails on an unknown cluster name, and on a broken profile that mentions it', () => {
+    expect(() => synthesizeCluster({ clustersDir: EXAMPLES, outdir: path.join(tmp, 'd'), cluster: 'nope' })).toThrow('holds no ClusterProfile named "nope"');
+    const clusters = path.join(tmp, 'c');
+    fs.mkdirSync(clusters);
+    fs.writeFileSync(path.join(clusters, 'x.yaml'), profileYaml({ ...ACK_TERWAY, nodes: 0 }, 'broken'));
+    expect(() => synthesizeCluster({ clustersDir: clusters, outdir: path.join(tmp, 'd'), cluster: 'broken' })).toThrow('spec.nodes: must be at least 1 (got 0)');
+  });
+});
+
+describe('explain', () => {
+  test('prints the resolved profile and the review, and writes nothing', () => {
+    const before = fs.readdirSync(tmp);
+    const e = explainProfile(path.join(EXAMPLES, 'calico-ipip-ipvs.yaml'));
+    expect(e.resolved).toContain('replicas: 3');
+    expect(e.resolved).toContain('conntrackMaxPerCore: 144420');
+    expect(e.review).toBe(fs.readFileSync(path.join(ROOT, 'dist', 'reviews', 'dc1-calico-ipip.md'), 'utf8'));
+    expect(fs.readdirSync(tmp)).toEqual(before);
+  });
+
+  test('exits non-zero with the same errors synth gives for that profile', () => {
+    const clusters = path.join(tmp, 'c');
+    fs.mkdirSync(clusters);
+    const bad = path.join(clusters, 'bad.yaml');
+    fs.writeFileSync(bad, profileYaml({ ...ACK_TERWAY, nodes: 'many', typha: { replicas: 2 } }, 'bad'));
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const explain = run(['explain', bad]);
+    const synth = run([], { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(tmp, 'out') });
+    expect(explain.status).toBe(1);
+    expect(synth.status).toBe(1);
+    expect(explain.stderr).toBe(synth.stderr);
+    expect(explain.stderr).toContain('spec.nodes: must be a number (got "many")');
+    expect(explain.stdout).toBe('');
+    expect(() => explainProfile(bad)).toThrow(ProfileError);
+  });
+});
