@@ -45,6 +45,13 @@ describe('the example fleet', () => {
     expect(snapshot(out)).toEqual(snapshot(COMMITTED));
   });
 
+  test('the cdk8s CLI runs the same app and writes the same files, offline', () => {
+    const out = path.join(tmp, 'cli');
+    const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '--output', out], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(snapshot(out)).toEqual(snapshot(COMMITTED));
+  }, 30_000);
+
   test('two runs give identical bytes', () => {
     synthesizeFleet({ clustersDir: EXAMPLES, outdir: path.join(tmp, 'a') });
     synthesizeFleet({ clustersDir: EXAMPLES, outdir: path.join(tmp, 'b') });
