@@ -1,9 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { synthesizeFleet } from '../lib/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
+import { snapshot, tempDirPerTest } from './support/files';
 import { ACK_TERWAY, profileYaml } from './support/profiles';
 import { readManifests, validateObject } from './support/validate';
 
@@ -18,48 +18,31 @@ function syncedManifests(dir: string) {
   return readManifests(dir).filter((m) => !NOT_SYNCED.includes(path.relative(dir, m.file).split(path.sep)[0]));
 }
 
-/** Every file below `dir` with its bytes, keyed by relative path. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return out;
-}
 
-let tmp: string;
-beforeEach(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netscale-fleet-'));
-});
-afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const temp = tempDirPerTest('fleet');
 
 describe('the example fleet', () => {
   test('synthesizes to exactly the committed dist/', () => {
-    const out = path.join(tmp, 'dist');
+    const out = path.join(temp.path, 'dist');
     synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
     expect(snapshot(out)).toEqual(snapshot(COMMITTED));
   });
 
   test('the cdk8s CLI runs the same app and writes the same files, offline', () => {
-    const out = path.join(tmp, 'cli');
+    const out = path.join(temp.path, 'cli');
     const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '--output', out], { cwd: ROOT, encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(snapshot(out)).toEqual(snapshot(COMMITTED));
   }, 30_000);
 
   test('two runs give identical bytes', () => {
-    synthesizeFleet({ clustersDir: EXAMPLES, outdir: path.join(tmp, 'a') });
-    synthesizeFleet({ clustersDir: EXAMPLES, outdir: path.join(tmp, 'b') });
-    expect(snapshot(path.join(tmp, 'b'))).toEqual(snapshot(path.join(tmp, 'a')));
+    synthesizeFleet({ clustersDir: EXAMPLES, outdir: path.join(temp.path, 'a') });
+    synthesizeFleet({ clustersDir: EXAMPLES, outdir: path.join(temp.path, 'b') });
+    expect(snapshot(path.join(temp.path, 'b'))).toEqual(snapshot(path.join(temp.path, 'a')));
   });
 
   test('every object in every cluster folder is valid against its schema', () => {
-    const out = path.join(tmp, 'dist');
+    const out = path.join(temp.path, 'dist');
     synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
     const manifests = syncedManifests(out);
     expect(manifests.length).toBeGreaterThan(5);
@@ -105,7 +88,7 @@ describe('the example fleet', () => {
 
 describe('a failed synth', () => {
   function fleetWithProblem(): string {
-    const clusters = path.join(tmp, 'clusters');
+    const clusters = path.join(temp.path, 'clusters');
     fs.mkdirSync(clusters);
     fs.writeFileSync(path.join(clusters, 'good.yaml'), profileYaml({ ...ACK_TERWAY, networkPolicy: 'relay' }, 'good'));
     fs.writeFileSync(path.join(clusters, 'bad.yaml'), profileYaml({ ...ACK_TERWAY, nodes: 'many', netwrkPolicy: 'relay' }, 'bad'));
@@ -113,7 +96,7 @@ describe('a failed synth', () => {
   }
 
   test('throws one error listing every problem, and leaves dist/ byte-identical', () => {
-    const out = path.join(tmp, 'dist');
+    const out = path.join(temp.path, 'dist');
     synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
     const before = snapshot(out);
     let thrown: unknown;
@@ -125,11 +108,11 @@ describe('a failed synth', () => {
     expect(thrown).toBeInstanceOf(ProfileError);
     expect((thrown as ProfileError).diagnostics.map((d) => d.path)).toEqual(['spec.nodes', 'spec.netwrkPolicy']);
     expect(snapshot(out)).toEqual(before);
-    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.dist-'))).toEqual([]);
+    expect(fs.readdirSync(temp.path).filter((f) => f.startsWith('.dist-'))).toEqual([]);
   });
 
   test('the command exits non-zero with the report, no stack trace, and dist/ untouched', () => {
-    const out = path.join(tmp, 'dist');
+    const out = path.join(temp.path, 'dist');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'keep.txt'), 'unchanged');
     const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts')], {
@@ -146,16 +129,16 @@ describe('a failed synth', () => {
   });
 
   test('the command prints warnings and succeeds on a valid fleet', () => {
-    const clusters = path.join(tmp, 'clusters');
+    const clusters = path.join(temp.path, 'clusters');
     fs.mkdirSync(clusters);
     fs.writeFileSync(path.join(clusters, 'direct.yaml'), profileYaml({ ...ACK_TERWAY, networkPolicy: 'direct' }, 'direct'));
     const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts')], {
       cwd: ROOT,
-      env: { ...process.env, CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(tmp, 'out') },
+      env: { ...process.env, CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(temp.path, 'out') },
       encoding: 'utf8',
     });
     expect(run.status).toBe(0);
     expect(run.stderr).toMatch(/^warning: .*direct\.yaml:\d+:\d+ spec\.networkPolicy: direct on 1000 nodes/);
-    expect(fs.existsSync(path.join(tmp, 'out', 'direct', 'ConfigMap.eni-config.k8s.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(temp.path, 'out', 'direct', 'ConfigMap.eni-config.k8s.yaml'))).toBe(true);
   });
 });

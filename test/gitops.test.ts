@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { configurationHash, DaemonSetRestart, RESTART_VERBS } from '../lib/daemonset-restart';
@@ -7,6 +6,7 @@ import { DirectoryApplication } from '../lib/argocd-application';
 import { synthesizeFleet } from '../lib/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { syncWaveOf } from '../lib/sync-waves';
+import { tempDirPerTest } from './support/files';
 import { ACK_TERWAY, loadSpec, profileYaml } from './support/profiles';
 import { K8sObject, readManifests, validateObject } from './support/validate';
 
@@ -18,17 +18,13 @@ function restartObjects(configuration: string): K8sObject[] {
   return Testing.synth(chart) as K8sObject[];
 }
 
-let tmp: string;
-beforeEach(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netscale-gitops-'));
-});
-afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const temp = tempDirPerTest('gitops');
 
 function synthFleet(profiles: Record<string, Record<string, unknown>>): string {
-  const clusters = path.join(tmp, 'clusters');
+  const clusters = path.join(temp.path, 'clusters');
   fs.mkdirSync(clusters, { recursive: true });
   for (const [name, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(clusters, `${name}.yaml`), profileYaml(spec, name));
-  const out = path.join(tmp, 'dist');
+  const out = path.join(temp.path, 'dist');
   synthesizeFleet({ clustersDir: clusters, outdir: out });
   return out;
 }
@@ -155,10 +151,10 @@ describe('Argo CD Applications', () => {
   });
 
   test.each(['argocd', 'reviews', 'values', 'netscale-fleet'])('fails on a cluster named %s, a folder or Application netscale keeps', (name) => {
-    const clusters = path.join(tmp, 'c');
+    const clusters = path.join(temp.path, 'c');
     fs.mkdirSync(clusters);
     fs.writeFileSync(path.join(clusters, 'x.yaml'), profileYaml({ ...ACK_TERWAY, networkPolicy: 'disabled' }, name));
-    expect(() => synthesizeFleet({ clustersDir: clusters, outdir: path.join(tmp, 'd') })).toThrow(`metadata.name: "${name}" names a folder netscale keeps in dist/`);
+    expect(() => synthesizeFleet({ clustersDir: clusters, outdir: path.join(temp.path, 'd') })).toThrow(`metadata.name: "${name}" names a folder netscale keeps in dist/`);
   });
 
   test('fails from TypeScript on a destination with both server and name', () => {

@@ -1,36 +1,20 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { recoverInterruptedSwap, synthesizeFleet } from '../lib/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { findSecrets } from '../lib/secret-guard';
+import { snapshot, tempDirPerTest } from './support/files';
 import { ACK_TERWAY, profileYaml } from './support/profiles';
 
 const ROOT = path.join(__dirname, '..');
 const CILIUM = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 50, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 } };
 
-let tmp: string;
-beforeEach(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netscale-hardening-'));
-});
-afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const temp = tempDirPerTest('hardening');
 
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return out;
-}
 
 function fleet(name: string, profiles: Record<string, Record<string, unknown>>): string {
-  const dir = path.join(tmp, name);
+  const dir = path.join(temp.path, name);
   fs.mkdirSync(dir);
   for (const [cluster, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(dir, `${cluster}.yaml`), profileYaml(spec, cluster));
   return dir;
@@ -44,7 +28,7 @@ describe('secrets never reach dist/', () => {
     ['a token value in Cilium values', { clustermesh: { apiserver: { token: 'c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1' } } }, 'a token or password value'],
   ])('fails the synth on %s, naming the profile and the file', (_, values, what) => {
     const clusters = fleet('c', { leaky: { ...CILIUM, cilium: { ...CILIUM.cilium, values } } });
-    const out = path.join(tmp, 'dist');
+    const out = path.join(temp.path, 'dist');
     let thrown: unknown;
     try {
       synthesizeFleet({ clustersDir: clusters, outdir: out });
@@ -58,7 +42,7 @@ describe('secrets never reach dist/', () => {
   });
 
   test('finds a Secret object and access keys, and nothing in the committed dist/', () => {
-    const dir = path.join(tmp, 'scan');
+    const dir = path.join(temp.path, 'scan');
     fs.mkdirSync(path.join(dir, 'c'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'c', 'Secret.x.k8s.yaml'), 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\n');
     fs.writeFileSync(path.join(dir, 'c', 'ConfigMap.y.k8s.yaml'), 'data:\n  eni_conf: \'{"access_key": "x"}\'\n');
@@ -75,10 +59,10 @@ describe('interrupted synths', () => {
   test('SIGINT or SIGTERM at any moment leaves dist/ either as it was or fully new, never half', async () => {
     const a = fleet('a', { one: { ...ACK_TERWAY, networkPolicy: 'relay' }, two: { ...ACK_TERWAY, networkPolicy: 'disabled' } });
     const b = fleet('b', Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`b${i}`, { ...ACK_TERWAY, nodes: 200 + i, networkPolicy: 'relay' }])));
-    const out = path.join(tmp, 'dist');
+    const out = path.join(temp.path, 'dist');
     synthesizeFleet({ clustersDir: a, outdir: out });
     const before = snapshot(out);
-    const fresh = path.join(tmp, 'fresh');
+    const fresh = path.join(temp.path, 'fresh');
     synthesizeFleet({ clustersDir: b, outdir: fresh });
     const after = snapshot(fresh);
 
@@ -97,19 +81,19 @@ describe('interrupted synths', () => {
         expect(now).toEqual(before);
         outcomes.add('kept');
       }
-      expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.dist-'))).toEqual([]);
+      expect(fs.readdirSync(temp.path).filter((f) => f.startsWith('.dist-'))).toEqual([]);
     }
     expect(outcomes.size).toBeGreaterThan(0);
   }, 60_000);
 
   test('a swap cut off between its renames is put back by the next run', () => {
-    const out = path.join(tmp, 'dist');
-    const old = path.join(tmp, '.dist-old-999999999');
+    const out = path.join(temp.path, 'dist');
+    const old = path.join(temp.path, '.dist-old-999999999');
     fs.mkdirSync(old);
     fs.writeFileSync(path.join(old, 'kept.txt'), 'the previous dist');
-    fs.mkdirSync(path.join(tmp, '.dist-staging-999999999'));
+    fs.mkdirSync(path.join(temp.path, '.dist-staging-999999999'));
     recoverInterruptedSwap(out);
     expect(snapshot(out)).toEqual({ 'kept.txt': 'the previous dist' });
-    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.dist-'))).toEqual([]);
+    expect(fs.readdirSync(temp.path).filter((f) => f.startsWith('.dist-'))).toEqual([]);
   });
 });

@@ -1,33 +1,17 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { explainProfile, synthesizeCluster, synthesizeFleet } from '../lib/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { apiServerWatches, FELIX_WATCHED_RESOURCE_TYPES, typhaHeadroom } from '../lib/sizing';
+import { snapshot, tempDirPerTest } from './support/files';
 import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, profileYaml } from './support/profiles';
 
 const ROOT = path.join(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'clusters');
 
-let tmp: string;
-beforeEach(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netscale-review-'));
-});
-afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const temp = tempDirPerTest('review');
 
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 describe('the capacity model against hand-worked figures', () => {
   // Felix watches 16 resource types; Typha's limit is types x (1 + nodes x 1.2 / (replicas - 1)).
@@ -56,8 +40,8 @@ describe('the capacity model against hand-worked figures', () => {
   });
 
   test('the review of a relay profile carries the figures in its capacity table, from the same numbers', () => {
-    const out = path.join(tmp, 'dist');
-    const clusters = path.join(tmp, 'clusters');
+    const out = path.join(temp.path, 'dist');
+    const clusters = path.join(temp.path, 'clusters');
     fs.mkdirSync(clusters);
     fs.writeFileSync(path.join(clusters, 'a.yaml'), profileYaml({ ...ACK_TERWAY, networkPolicy: 'relay' }, 'big'));
     synthesizeFleet({ clustersDir: clusters, outdir: out });
@@ -85,7 +69,7 @@ describe('the capacity model against hand-worked figures', () => {
 
 describe('the fleet index', () => {
   test('lists every cluster once, sorted by name, with a link to its review', () => {
-    const out = path.join(tmp, 'dist');
+    const out = path.join(temp.path, 'dist');
     const result = synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
     const index = fs.readFileSync(path.join(out, 'reviews', 'README.md'), 'utf8');
     const rows = index.split('\n').filter((l) => l.startsWith('| ['));
@@ -102,7 +86,7 @@ describe('the fleet index', () => {
 
 describe('one cluster at a time', () => {
   test('renders that cluster as the full synth does and leaves every other file byte-identical', () => {
-    const out = path.join(tmp, 'dist');
+    const out = path.join(temp.path, 'dist');
     synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
     const before = snapshot(out);
     // Make the cluster's files stale, and another cluster's too, to see which ones are rewritten.
@@ -114,7 +98,7 @@ describe('one cluster at a time', () => {
   });
 
   test('writes the Cilium values file of that cluster', () => {
-    const out = path.join(tmp, 'dist');
+    const out = path.join(temp.path, 'dist');
     synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
     const before = snapshot(out);
     fs.rmSync(path.join(out, 'values', 'k3s-lab-kpr.cilium-values.yaml'));
@@ -123,33 +107,33 @@ describe('one cluster at a time', () => {
   });
 
   test('fails on an unknown cluster name, and on a broken profile that mentions it', () => {
-    expect(() => synthesizeCluster({ clustersDir: EXAMPLES, outdir: path.join(tmp, 'd'), cluster: 'nope' })).toThrow('holds no ClusterProfile named "nope"');
-    const clusters = path.join(tmp, 'c');
+    expect(() => synthesizeCluster({ clustersDir: EXAMPLES, outdir: path.join(temp.path, 'd'), cluster: 'nope' })).toThrow('holds no ClusterProfile named "nope"');
+    const clusters = path.join(temp.path, 'c');
     fs.mkdirSync(clusters);
     fs.writeFileSync(path.join(clusters, 'x.yaml'), profileYaml({ ...ACK_TERWAY, nodes: 0 }, 'broken'));
-    expect(() => synthesizeCluster({ clustersDir: clusters, outdir: path.join(tmp, 'd'), cluster: 'broken' })).toThrow('spec.nodes: must be at least 1 (got 0)');
+    expect(() => synthesizeCluster({ clustersDir: clusters, outdir: path.join(temp.path, 'd'), cluster: 'broken' })).toThrow('spec.nodes: must be at least 1 (got 0)');
   });
 });
 
 describe('explain', () => {
   test('prints the resolved profile and the review, and writes nothing', () => {
-    const before = fs.readdirSync(tmp);
+    const before = fs.readdirSync(temp.path);
     const e = explainProfile(path.join(EXAMPLES, 'calico-ipip-ipvs.yaml'));
     expect(e.resolved).toContain('replicas: 3');
     expect(e.resolved).toContain('conntrackMaxPerCore: 144420');
     expect(e.review).toBe(fs.readFileSync(path.join(ROOT, 'dist', 'reviews', 'dc1-calico-ipip.md'), 'utf8'));
-    expect(fs.readdirSync(tmp)).toEqual(before);
+    expect(fs.readdirSync(temp.path)).toEqual(before);
   });
 
   test('exits non-zero with the same errors synth gives for that profile', () => {
-    const clusters = path.join(tmp, 'c');
+    const clusters = path.join(temp.path, 'c');
     fs.mkdirSync(clusters);
     const bad = path.join(clusters, 'bad.yaml');
     fs.writeFileSync(bad, profileYaml({ ...ACK_TERWAY, nodes: 'many', typha: { replicas: 2 } }, 'bad'));
     const run = (args: string[], env: Record<string, string> = {}) =>
       spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
     const explain = run(['explain', bad]);
-    const synth = run([], { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(tmp, 'out') });
+    const synth = run([], { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(temp.path, 'out') });
     expect(explain.status).toBe(1);
     expect(synth.status).toBe(1);
     expect(explain.stderr).toBe(synth.stderr);
