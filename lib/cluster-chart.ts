@@ -31,7 +31,9 @@ export class ClusterChart extends Chart {
     // Under Argo CD the rollout orders itself: waves, then a restart Job per DaemonSet.
     // Without it, the review lists the same order as kubectl commands.
     if (c.argocd) {
-      for (const r of c.restarts) new DaemonSetRestart(this, `Restart-${r.daemonSet}`, { daemonSet: r.daemonSet, namespace: r.namespace, configuration: r.configuration });
+      for (const r of c.restarts) {
+        new DaemonSetRestart(this, `Restart-${r.daemonSet}`, { daemonSet: r.daemonSet, namespace: r.namespace, configuration: r.configuration, image: c.argocd.kubectlImage, timeout: c.argocd.restartTimeout });
+      }
       applySyncWaves(this);
     }
   }

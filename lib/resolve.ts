@@ -33,6 +33,8 @@ export interface ResolvedArgocd {
   readonly project: string;
   readonly namespace: string;
   readonly destination: { readonly server?: string; readonly name?: string };
+  readonly kubectlImage?: string;
+  readonly restartTimeout?: string;
 }
 
 export interface ResolvedCilium {
@@ -267,6 +269,8 @@ function resolveArgocd(a: ArgocdSpec): ResolvedArgocd {
     project: a.project ?? 'default',
     namespace: a.namespace ?? 'argocd',
     destination: a.destination?.name !== undefined ? { name: a.destination.name } : { server: a.destination?.server ?? 'https://kubernetes.default.svc' },
+    kubectlImage: a.kubectlImage,
+    restartTimeout: a.restartTimeout,
   };
 }
 

@@ -82,6 +82,25 @@ describe('the restart Job', () => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'netscale-restart-terway-eniip', namespace: 'kube-system' }]);
   });
 
+  test('takes its kubectl image and timeout from the profile', () => {
+    const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, kubectlImage: 'registry.example.com/tools/kubectl:v1.31.4', restartTimeout: '1h' } });
+    const chart = Testing.chart();
+    const r = loaded!.cluster.restarts[0];
+    new DaemonSetRestart(chart, 'R', { daemonSet: r.daemonSet, configuration: r.configuration, image: loaded!.cluster.argocd!.kubectlImage, timeout: loaded!.cluster.argocd!.restartTimeout });
+    const job = Testing.synth(chart).find((o) => o.kind === 'Job');
+    expect(job.spec.template.spec.containers[0].image).toBe('registry.example.com/tools/kubectl:v1.31.4');
+    expect(job.spec.template.spec.containers[0].args).toContain('--timeout=1h');
+    expect(job.spec.activeDeadlineSeconds).toBe(3600 + 300);
+  });
+
+  test.each([
+    ['fails on a kubectl image tagged latest', { kubectlImage: 'registry.k8s.io/kubectl:latest' }, 'spec.argocd.kubectlImage: must not use the tag "latest": pin a version'],
+    ['fails on a restart timeout with fractions', { restartTimeout: '1.5h' }, 'spec.argocd.restartTimeout: must be whole hours, minutes and seconds such as 30m or 1h30m (got "1.5h")'],
+    ['fails on a zero restart timeout', { restartTimeout: '0s' }, 'spec.argocd.restartTimeout: must be longer than zero (got "0s")'],
+  ])('%s', (_, extra, message) => {
+    expect(loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, ...extra } }).errors).toEqual([expect.stringContaining(message)]);
+  });
+
   test('every object is valid against its schema', () => {
     for (const o of restartObjects('a')) expect(validateObject(o)).toEqual([]);
   });

@@ -211,6 +211,8 @@ export const argocdSchema = z
     path: doc(z.string().min(1), 'Folder of the rendered output in the repository.', 'dist').optional(),
     project: doc(dnsSubdomain, 'Argo CD project.', 'default').optional(),
     namespace: doc(dnsLabel, 'Namespace Argo CD runs in (where Applications live).', 'argocd').optional(),
+    kubectlImage: doc(image, 'kubectl image of the PostSync restart Jobs, pinned.', 'registry.k8s.io/kubectl:v1.28.15').optional(),
+    restartTimeout: doc(z.string().regex(/^(?=\d)(\d+h)?(\d+m)?(\d+s)?$/, 'must be whole hours, minutes and seconds such as 30m or 1h30m').refine((t) => /[1-9]/.test(t), 'must be longer than zero'), 'How long a restart Job waits for its DaemonSet\'s rollout.', '30m').optional(),
     destination: doc(
       z.strictObject({
         server: doc(z.string().regex(/^https:\/\/\S+$/, 'must be an https:// API server URL'), 'API server URL of the target cluster.').optional(),
