@@ -51,10 +51,10 @@ async function main(): Promise<number> {
       return 0;
     }
     pending = command.cluster ? stageCluster({ clustersDir, outdir, cluster: command.cluster }) : stageFleet({ clustersDir, outdir });
-    // Let a pending SIGINT or SIGTERM run its handler before anything in dist/ changes.
+    // Let a pending SIGINT or SIGTERM run its handler before anything in dist/ changes; once the
+    // write starts it finishes (the handlers only flag), so dist/ is never left half-written.
     await new Promise((resolve) => setImmediate(resolve));
     if (interrupted) {
-      pending.discard();
       process.stderr.write(`netscale: ${interrupted} received; dist/ was not changed\n`);
       return 130;
     }
@@ -62,7 +62,6 @@ async function main(): Promise<number> {
     report(pending.result, outdir, command.cluster);
     return 0;
   } catch (e) {
-    pending?.discard();
     if (e instanceof ProfileError) {
       printWarnings(e.diagnostics);
       process.stderr.write(`error: ${e.message}\n`);

@@ -27,19 +27,26 @@ export interface SecretFinding {
   readonly what: string;
 }
 
-/** Every YAML file below `dir` that would put a credential into git. */
-export function findSecrets(dir: string): SecretFinding[] {
+/** Every YAML file of a rendered tree (relative path to text) that would put a credential into git. */
+export function findSecretsInTree(tree: ReadonlyMap<string, string>): SecretFinding[] {
   const out: SecretFinding[] = [];
+  for (const [file, text] of tree) {
+    if (!/\.ya?ml$/.test(file)) continue;
+    for (const { what, pattern } of PATTERNS) if (pattern.test(text)) out.push({ file, what });
+  }
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+/** The same check over the files below `dir`, e.g. a committed dist/. */
+export function findSecrets(dir: string): SecretFinding[] {
+  const tree = new Map<string, string>();
   const walk = (d: string) => {
     for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, entry.name);
       if (entry.isDirectory()) walk(p);
-      else if (/\.ya?ml$/.test(entry.name)) {
-        const text = fs.readFileSync(p, 'utf8');
-        for (const { what, pattern } of PATTERNS) if (pattern.test(text)) out.push({ file: path.relative(dir, p), what });
-      }
+      else tree.set(path.relative(dir, p).split(path.sep).join('/'), fs.readFileSync(p, 'utf8'));
     }
   };
   walk(dir);
-  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return findSecretsInTree(tree);
 }

@@ -1,7 +1,8 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { recoverInterruptedSwap, synthesizeFleet } from '../lib/fleet';
+import { synthesizeFleet } from '../lib/fleet';
+import { applyTree } from '../lib/output-tree';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { findSecrets } from '../lib/secret-guard';
 import { snapshot, tempDirPerTest } from './support/files';
@@ -86,14 +87,14 @@ describe('interrupted synths', () => {
     expect(outcomes.size).toBeGreaterThan(0);
   }, 60_000);
 
-  test('a swap cut off between its renames is put back by the next run', () => {
-    const out = path.join(temp.path, 'dist');
-    const old = path.join(temp.path, '.dist-old-999999999');
-    fs.mkdirSync(old);
-    fs.writeFileSync(path.join(old, 'kept.txt'), 'the previous dist');
-    fs.mkdirSync(path.join(temp.path, '.dist-staging-999999999'));
-    recoverInterruptedSwap(out);
-    expect(snapshot(out)).toEqual({ 'kept.txt': 'the previous dist' });
-    expect(fs.readdirSync(temp.path).filter((f) => f.startsWith('.dist-'))).toEqual([]);
+  test('writing touches only files whose bytes changed, removes stale ones, and leaves other scopes alone', () => {
+    const out = path.join(temp.path, 'out');
+    applyTree(new Map([['a/x.yaml', 'one'], ['a/y.yaml', 'two'], ['b/z.yaml', 'three'], ['keep.md', 'k']]), out);
+    expect(applyTree(new Map([['a/x.yaml', 'one'], ['a/y.yaml', 'TWO'], ['keep.md', 'k']]), out)).toEqual({ written: 1, removed: 1, unchanged: 2 });
+    expect(snapshot(out)).toEqual({ [path.join('a', 'x.yaml')]: 'one', [path.join('a', 'y.yaml')]: 'TWO', 'keep.md': 'k' });
+    expect(fs.existsSync(path.join(out, 'b'))).toBe(false);
+    // A scoped write (one cluster) never removes what lies outside its scope.
+    expect(applyTree(new Map([['a/x.yaml', 'ONE']]), out, ['a'])).toEqual({ written: 1, removed: 1, unchanged: 0 });
+    expect(snapshot(out)).toEqual({ [path.join('a', 'x.yaml')]: 'ONE', 'keep.md': 'k' });
   });
 });
