@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
+import { durationSeconds } from './profile/schema';
 
 /** kubectl for the restart Job, pinned; the official image from the Kubernetes registry. */
 export const KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.28.15';
@@ -101,7 +102,7 @@ export class DaemonSetRestart extends Construct {
       },
       spec: {
         backoffLimit: 1,
-        activeDeadlineSeconds: durationSeconds(timeout) + 300,
+        activeDeadlineSeconds: timeoutSeconds(timeout) + 300,
         template: {
           metadata: { labels },
           spec: {
@@ -120,11 +121,8 @@ export class DaemonSetRestart extends Construct {
   }
 }
 
-/** Seconds in a simple Go duration such as 30m, 1h or 90s. */
-function durationSeconds(duration: string): number {
-  const units: Record<string, number> = { h: 3600, m: 60, s: 1 };
-  let total = 0;
-  for (const [, n, unit] of duration.matchAll(/(\d+)([hms])/g)) total += Number(n) * units[unit];
-  if (total === 0) throw new Error(`DaemonSetRestart timeout must be a duration such as 30m (got ${duration})`);
-  return total;
+function timeoutSeconds(timeout: string): number {
+  const seconds = /^(\d+h)?(\d+m)?(\d+s)?$/.test(timeout) ? durationSeconds(timeout) : 0;
+  if (seconds === 0) throw new Error(`DaemonSetRestart timeout must be whole hours, minutes and seconds such as 30m (got ${timeout})`);
+  return seconds;
 }

@@ -10,7 +10,7 @@ import { error, Finding, FieldPath, warning } from './profile/diagnostics';
 import { ciliumDelivery, ENI_CONF_FIELDS } from './profile/rules';
 import { ArgocdSpec, ClusterProfile, Cni, NetworkPolicyMode, Platform, TerwaySpec } from './profile/schema';
 import { apiServerWatches, conntrackSizing, FELIX_WATCHED_RESOURCE_TYPES, Decision, spreadNodes, typhaHeadroom, typhaReplicas, VSWITCH_RECOMMENDED_PREFIX, zoneCapacity, ZoneCapacity } from './sizing';
-import { DEFAULT_CREDENTIAL_PATH, eniConfigData, TERWAY_DAEMONSET, TerwayEniConfigProps } from './terway-eni-config';
+import { DEFAULT_CREDENTIAL_PATH, DEFAULT_MAX_POOL_SIZE, DEFAULT_MIN_POOL_SIZE, eniConfigData, TERWAY_DAEMONSET, TerwayEniConfigProps } from './terway-eni-config';
 import { ackTyphaImage, TYPHA_NAME, TyphaRelayProps, UPSTREAM_TYPHA_IMAGE } from './typha-relay';
 
 /** Headroom below which a zone's pod IPs get a warning (seed 003's advice to expand early). */
@@ -169,7 +169,11 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
       inClusterLoadBalance: t.inClusterLoadBalance,
     };
     if (mode === 'full') {
-      decisions.push({ name: 'IP pool watermarks', value: `min ${t.pool?.min ?? 0}, max ${t.pool?.max ?? 5}`, rule: t.pool ? 'set in the profile' : 'Terway chart defaults (min_pool_size 0, max_pool_size 5)' });
+      decisions.push({
+        name: 'IP pool watermarks',
+        value: `min ${t.pool?.min ?? DEFAULT_MIN_POOL_SIZE}, max ${t.pool?.max ?? DEFAULT_MAX_POOL_SIZE}`,
+        rule: t.pool ? 'set in the profile' : `Terway chart defaults (min_pool_size ${DEFAULT_MIN_POOL_SIZE}, max_pool_size ${DEFAULT_MAX_POOL_SIZE})`,
+      });
       decisions.push({ name: 'credential_path', value: t.credentialPath ?? DEFAULT_CREDENTIAL_PATH, rule: t.credentialPath ? 'set in the profile' : 'ACK default: the RAM role token mounted on every node' });
     }
     zones.push(...checkCapacity(t, spec.nodes, spec.maxPodsPerNode, findings));

@@ -4,6 +4,9 @@ import { k8s } from 'cdk8s-plus-27';
 export const ENI_CONFIG_NAME = 'eni-config';
 export const TERWAY_DAEMONSET = 'terway-eniip';
 export const DEFAULT_CREDENTIAL_PATH = '/var/addon/token-config';
+/** Terway's chart defaults for the IP pool watermarks. */
+export const DEFAULT_MIN_POOL_SIZE = 0;
+export const DEFAULT_MAX_POOL_SIZE = 5;
 export const DEFAULT_TERWAY_CNI_CONF: Readonly<Record<string, unknown>> = { cniVersion: '0.3.0', name: 'terway', type: 'terway' };
 
 /**
@@ -155,8 +158,8 @@ export function renderEniConf(conf: EniConfProps): string {
   const groups = conf.securityGroups.length === 1 ? { security_group: conf.securityGroups[0] } : { security_groups: [...conf.securityGroups] };
   const body: Record<string, unknown> = {
     version: '1',
-    max_pool_size: conf.maxPoolSize ?? 5,
-    min_pool_size: conf.minPoolSize ?? 0,
+    max_pool_size: conf.maxPoolSize ?? DEFAULT_MAX_POOL_SIZE,
+    min_pool_size: conf.minPoolSize ?? DEFAULT_MIN_POOL_SIZE,
     credential_path: conf.credentialPath ?? DEFAULT_CREDENTIAL_PATH,
     vswitches: sortKeys(Object.fromEntries(Object.entries(conf.vswitches).map(([zone, ids]) => [zone, [...ids]]))),
     ...(conf.eniTags ? { eni_tags: sortKeys({ ...conf.eniTags }) } : {}),

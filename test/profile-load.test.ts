@@ -39,6 +39,17 @@ describe('profile loading', () => {
     expect(load(text).errors).toEqual(['clusters/test.yaml:1:1 expands YAML aliases too many times: write the values out']);
   });
 
+  test('fails on an alias without its anchor, and on an alias inside its own anchor', () => {
+    expect(load(profileYaml(ACK_TERWAY).replace('nodes: 1000', 'nodes: *count')).errors).toEqual(['clusters/test.yaml:1:1 uses the alias *count, whose anchor &count is not defined before it']);
+    const cyclic = profileYaml(ACK_TERWAY).replace('metadata:\n', 'metadata:\n  labels: &l { a: *l }\n');
+    expect(load(cyclic).errors).toEqual(['clusters/test.yaml:1:1 has an alias inside its own anchor, which makes a value that contains itself: write the values out']);
+  });
+
+  test('fails on a name too long to be a file name in dist/', () => {
+    const { errors } = loadSpec({ ...KUBEADM_CALICO, kubeProxy: { configMapName: `${'a'.repeat(60)}.`.repeat(4).slice(0, 239) } });
+    expect(errors).toEqual([expect.stringContaining('spec.kubeProxy.configMapName: must be at most 200 characters: the name also names a file in dist/')]);
+  });
+
   test('an alias inside a profile is resolved, and its errors point into the file', () => {
     const text = profileYaml(ACK_TERWAY).replace('spec:\n', 'spec:\n  typha: &t\n    replicas: 0\n  networkPolicy: relay\n');
     expect(load(text).errors).toEqual(['clusters/test.yaml:7:15 spec.typha.replicas: must be at least 1 (got 0)']);

@@ -87,6 +87,7 @@ describe('TerwayEniConfig validation', () => {
     ['fails on a malformed security group', { ...FULL, securityGroups: ['group-1'] }, 'spec.terway.securityGroups[0]: must be a security group id such as sg-uf6bxk4v6mj2cq1a4tkd (got "group-1")'],
     ['fails on more than 10 security groups', { ...FULL, securityGroups: Array.from({ length: 11 }, (_, i) => `sg-a${i}`) }, 'spec.terway.securityGroups: must list at most 10 security groups (Terway\'s limit)'],
     ['fails on a pool min above max', { ...FULL, pool: { min: 90, max: 80 } }, 'spec.terway.pool: min (90) must not exceed max (80)'],
+    ['fails on a pool min above the default max', { ...FULL, pool: { min: 50 } }, 'spec.terway.pool: min (50) must not exceed max (5, the default when pool.max is not set)'],
     ['fails on a negative pool size', { ...FULL, pool: { min: -1 } }, 'spec.terway.pool.min: must be at least 0 (got -1)'],
     ['fails on a service CIDR with host bits', { ...FULL, serviceCidr: '172.16.0.1/16' }, 'spec.terway.serviceCidr: 172.16.0.1/16 has host bits set: the block starts at 172.16.0.0/16'],
     ['fails on a service CIDR that is not one', { ...FULL, serviceCidr: '172.16.0.0' }, 'spec.terway.serviceCidr: must be a CIDR such as 10.0.0.0/16 (got "172.16.0.0")'],

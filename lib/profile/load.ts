@@ -53,9 +53,7 @@ export function loadProfileText(file: string, text: string): { profile?: LoadedP
   try {
     input = source.toJS();
   } catch (e) {
-    if (e instanceof AliasExpansionError) {
-      return { diagnostics: [{ severity: 'error', file, line: 1, col: 1, path: '', message: 'expands YAML aliases too many times: write the values out' }] };
-    }
+    if (e instanceof AliasExpansionError) return { diagnostics: [{ severity: 'error', file, line: 1, col: 1, path: '', message: e.message }] };
     throw e;
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {

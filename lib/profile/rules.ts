@@ -7,6 +7,7 @@ import { error, Finding, FieldPath, warning } from './diagnostics';
 import { checkCalico } from '../calico-network';
 import { checkCilium, CiliumDelivery } from '../cilium-values';
 import { checkKubeProxy } from '../kube-proxy-ipvs-tuning';
+import { DEFAULT_MAX_POOL_SIZE } from '../terway-eni-config';
 import { ClusterProfile, ClusterSpec, TerwaySpec } from './schema';
 
 /** eni_conf keys the typed terway fields render; the pass-through must not set them twice. */
@@ -133,8 +134,8 @@ function checkTerway(terway: TerwaySpec, spec: ClusterSpec, at: (...p: FieldPath
   }
 
   const pool = terway.pool;
-  if (pool?.min !== undefined && pool.max !== undefined && pool.min > pool.max) {
-    out.push(error(at('pool'), `min (${pool.min}) must not exceed max (${pool.max})`));
+  if (pool?.min !== undefined && pool.min > (pool.max ?? DEFAULT_MAX_POOL_SIZE)) {
+    out.push(error(at('pool'), `min (${pool.min}) must not exceed max (${pool.max ?? `${DEFAULT_MAX_POOL_SIZE}, the default when pool.max is not set`})`));
   }
 
   if (terway.serviceCidr !== undefined) {

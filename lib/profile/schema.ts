@@ -25,9 +25,11 @@ const dnsLabel = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit');
 
+// Kubernetes allows 253 characters; each object is also a file <Kind>.<name>.k8s.yaml, which
+// must fit the 255 bytes a file name may have.
 const dnsSubdomain = z
   .string()
-  .max(253)
+  .max(200, 'must be at most 200 characters: the name also names a file in dist/')
   .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS subdomain: lowercase letters, digits, "-" and "."');
 
 /** CIDRs are checked for shape here and for meaning (host bits, overlaps) in rules.ts. */
@@ -105,6 +107,16 @@ export const terwaySchema = z
     nodesPerZone: doc(z.record(zoneId, z.int().min(0)), 'Nodes in each zone for the capacity check. Default: nodes spread evenly over the zones of vswitches.').optional(),
   })
   .meta({ description: 'Terway eni-config (seeds 000/001/003). ACK with cni terway only.' });
+
+const MAX_RESTART_SECONDS = 7 * 24 * 3600;
+
+/** Seconds in whole hours, minutes and seconds such as 1h30m. */
+export function durationSeconds(duration: string): number {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1 };
+  let total = 0;
+  for (const [, n, unit] of duration.matchAll(/(\d+)([hms])/g)) total += Number(n) * units[unit];
+  return total;
+}
 
 /** A Go duration as kube-proxy parses it: 30s, 1m30s, 250ms, 0s. */
 export const goDuration = z
@@ -212,7 +224,13 @@ export const argocdSchema = z
     project: doc(dnsSubdomain, 'Argo CD project.', 'default').optional(),
     namespace: doc(dnsLabel, 'Namespace Argo CD runs in (where Applications live).', 'argocd').optional(),
     kubectlImage: doc(image, 'kubectl image of the PostSync restart Jobs, pinned.', 'registry.k8s.io/kubectl:v1.28.15').optional(),
-    restartTimeout: doc(z.string().regex(/^(?=\d)(\d+h)?(\d+m)?(\d+s)?$/, 'must be whole hours, minutes and seconds such as 30m or 1h30m').refine((t) => /[1-9]/.test(t), 'must be longer than zero'), 'How long a restart Job waits for its DaemonSet\'s rollout.', '30m').optional(),
+    restartTimeout: doc(
+      z
+        .string()
+        .regex(/^(?=\d)(\d{1,6}h)?(\d{1,6}m)?(\d{1,6}s)?$/, 'must be whole hours, minutes and seconds such as 30m or 1h30m')
+        .refine((t) => /[1-9]/.test(t), 'must be longer than zero')
+        .refine((t) => durationSeconds(t) <= MAX_RESTART_SECONDS, 'must be at most 168h: a rollout that takes longer needs a larger maxUnavailable'),
+      'How long a restart Job waits for its DaemonSet\'s rollout.', '30m').optional(),
     destination: doc(
       z.strictObject({
         server: doc(z.string().regex(/^https:\/\/\S+$/, 'must be an https:// API server URL'), 'API server URL of the target cluster.').optional(),

@@ -53,12 +53,17 @@ export class ProfileSource {
   /** The plain value of the document; call only when `errors` is empty. */
   toJS(): unknown {
     if (!this.doc) return undefined;
+    let value: unknown;
     try {
-      return this.doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+      value = this.doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
     } catch (e) {
-      // The yaml library throws on excessive alias expansion; report it like any other problem.
-      throw new AliasExpansionError(e instanceof Error ? e.message : String(e));
+      // The yaml library throws on aliases it cannot expand; report them like any other problem.
+      const message = e instanceof Error ? e.message : String(e);
+      const unresolved = /Unresolved alias[^:]*: (.+)$/.exec(message);
+      throw new AliasExpansionError(unresolved ? `uses the alias *${unresolved[1]}, whose anchor &${unresolved[1]} is not defined before it` : 'expands YAML aliases too many times: write the values out');
     }
+    if (isCyclic(value)) throw new AliasExpansionError('has an alias inside its own anchor, which makes a value that contains itself: write the values out');
+    return value;
   }
 
   /**
@@ -100,6 +105,17 @@ export class ProfileSource {
 }
 
 export class AliasExpansionError extends Error {}
+
+/** Whether a value contains itself (an alias inside its own anchor). */
+function isCyclic(value: unknown, ancestors: Set<unknown> = new Set()): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  const children = value instanceof Map ? [...value.values()] : Object.values(value as object);
+  const cyclic = children.some((child) => isCyclic(child, ancestors));
+  ancestors.delete(value);
+  return cyclic;
+}
 
 function describeYamlError(code: string, message: string): string {
   const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
