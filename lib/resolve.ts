@@ -187,7 +187,8 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
     const mode = k.mode ?? 'ipvs';
     decisions.push({ name: 'kube-proxy mode', value: mode, rule: k.mode ? 'set in the profile' : 'default: ipvs (seed 002)' });
     if (mode === 'ipvs') decisions.push({ name: 'IPVS scheduler', value: k.scheduler ?? 'rr', rule: k.scheduler ? 'set in the profile' : 'kube-proxy default: rr (seed 002 uses lc: least connections)', source: 'seed 002' });
-    let conntrack: { conntrackMaxPerCore?: number; conntrackMin?: number } = {};
+    // Without cpuPerNode nothing can be sized, but explicit values still render (the rules warn).
+    let conntrack: { conntrackMaxPerCore?: number; conntrackMin?: number } = { conntrackMaxPerCore: k.conntrackMaxPerCore, conntrackMin: k.conntrackMin };
     if (spec.cpuPerNode !== undefined && (k.conntrackMax !== undefined || k.conntrackMaxPerCore !== undefined || k.conntrackMin !== undefined)) {
       const sizing = conntrackSizing({ cpuPerNode: spec.cpuPerNode, conntrackMax: k.conntrackMax, conntrackMaxPerCore: k.conntrackMaxPerCore, conntrackMin: k.conntrackMin });
       decisions.push(...sizing.decisions);

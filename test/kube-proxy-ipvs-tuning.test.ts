@@ -19,6 +19,7 @@ import { formatPath } from '../lib/profile/diagnostics';
 import { IPVS_SCHEDULERS, kubeProxySchema, KubeProxySpec } from '../lib/profile/schema';
 import { conntrackSizing } from '../lib/sizing';
 import { K8sObject, validateObject } from './support/validate';
+import { loadSpec } from './support/profiles';
 
 /** Seed 002 on 16-core nodes. */
 const SEED: KubeProxyIpvsTuningProps = {
@@ -483,5 +484,18 @@ describe('steps', () => {
 
   test('IPVS needs its kernel modules, including the scheduler\'s', () => {
     expect(ipvsModuleStep('lc')).toContain('modprobe ip_vs ip_vs_lc');
+  });
+});
+
+describe('kube-proxy from a profile', () => {
+  test('explicit conntrack values render even without cpuPerNode, which only costs the checks', () => {
+    const { loaded, warnings } = loadSpec({ platform: 'kubeadm', cni: 'calico', kubernetesVersion: '1.29', nodes: 50, kubeProxy: { conntrackMaxPerCore: 65536, conntrackMin: 262144 } });
+    expect(loaded!.cluster.kubeProxy).toMatchObject({ conntrackMaxPerCore: 65536, conntrackMin: 262144 });
+    expect(warnings).toContainEqual(expect.stringContaining('spec.kubeProxy.conntrackMaxPerCore: nf_conntrack_max is not checked: set spec.cpuPerNode'));
+  });
+
+  test('conntrackMax is sized per core from cpuPerNode (seed 002)', () => {
+    const { loaded } = loadSpec({ platform: 'kubeadm', cni: 'calico', kubernetesVersion: '1.29', nodes: 50, cpuPerNode: 16, kubeProxy: { conntrackMax: 2310720 } });
+    expect(loaded!.cluster.kubeProxy).toMatchObject({ conntrackMaxPerCore: 144420, conntrackMin: 2310720 });
   });
 });
