@@ -1,7 +1,11 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { App, YamlOutputType } from 'cdk8s';
+import { ClusterChart } from '../lib/cluster-chart';
 import { synthesizeFleet } from '../lib/fleet';
+import { loadProfiles } from '../lib/profile/load';
+import { argocdChart, MANIFEST_EXTENSION, renderTree } from '../lib/render';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { snapshot, tempDirPerTest } from './support/files';
 import { ACK_TERWAY, profileYaml } from './support/profiles';
@@ -34,6 +38,16 @@ describe('the example fleet', () => {
     expect(run.status).toBe(0);
     expect(snapshot(out)).toEqual(snapshot(COMMITTED));
   }, 30_000);
+
+  test('the cluster folders and dist/argocd are exactly what cdk8s writes with FOLDER_PER_CHART_FILE_PER_RESOURCE', () => {
+    const loaded = loadProfiles(EXAMPLES).profiles;
+    const out = path.join(temp.path, 'cdk8s');
+    const app = new App({ outdir: out, yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE, outputFileExtension: MANIFEST_EXTENSION });
+    argocdChart(app, loaded.map((p) => new ClusterChart(app, { cluster: p.cluster })));
+    app.synth();
+    const ours = Object.fromEntries([...renderTree(loaded)].filter(([file]) => !file.startsWith('reviews/') && !file.startsWith('values/')).map(([file, text]) => [file.split('/').join(path.sep), text]));
+    expect(ours).toEqual(snapshot(out));
+  });
 
   test('two runs give identical bytes', () => {
     synthesizeFleet({ clustersDir: EXAMPLES, outdir: path.join(temp.path, 'a') });
