@@ -25,6 +25,7 @@ import {
   yamlStyleArb,
 } from './support/arbitraries';
 import { readManifests, validateObject } from './support/validate';
+import { snapshot } from './support/files';
 
 const EXAMPLES = path.join(__dirname, '..', 'clusters');
 /** Folders of the output that hold no Kubernetes objects. */
@@ -32,19 +33,6 @@ const NOT_SYNCED = ['reviews', 'values'];
 /** Messages about the file as a whole (syntax, document shape), which have no field path. */
 const DOCUMENT_LEVEL = [/^is not valid YAML/, /^has a duplicate key/, /^holds more than one YAML document/, /^is empty/, /^must be a ClusterProfile mapping/, /^expands YAML aliases/, /^uses the alias \*/, /^has an alias inside its own anchor/];
 
-/** Every file below `dir` with its bytes, keyed by relative path. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = fs.readFileSync(p, 'latin1');
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return out;
-}
 
 function writeFleet(dir: string, fleet: readonly FleetProfile[]): void {
   fs.mkdirSync(dir, { recursive: true });
