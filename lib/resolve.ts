@@ -2,13 +2,13 @@
  * From a checked profile to what the constructs take: defaults applied and sizing rules run, each
  * decision recorded with its rule, so the review explains exactly the numbers in dist/.
  */
-import { CALICO_NODE_DAEMONSET, CalicoNetworkProps, calicoRouteReflectorSteps, calicoTunnelMtus } from './calico-network';
+import { CALICO_DEFAULT_BLOCK_SIZE, CALICO_NODE_DAEMONSET, CalicoNetworkProps, calicoRouteReflectorSteps, calicoTunnelMtus, DEFAULT_UNDERLAY_MTU } from './calico-network';
 import { CiliumDelivery, ciliumReviewNotes, CiliumValues, ciliumValues } from './cilium-values';
 import { ipvsModuleStep, KUBE_PROXY_PRESETS, kubeProxyConfiguration, KubeProxyIpvsTuningProps, kubeProxyRestartStep, k3sKubeProxyArgs, renderKubeProxyConfiguration } from './kube-proxy-ipvs-tuning';
 import { cidrOf } from './net/cidr';
 import { error, Finding, FieldPath, warning } from './profile/diagnostics';
 import { ciliumDelivery, ENI_CONF_FIELDS } from './profile/rules';
-import { ArgocdSpec, ClusterProfile, Cni, NetworkPolicyMode, Platform, TerwaySpec } from './profile/schema';
+import { ArgocdSpec, CalicoSpec, CiliumSpec, ClusterProfile, ClusterSpec, Cni, KubeProxySpec, NetworkPolicyMode, Platform, TerwaySpec } from './profile/schema';
 import { apiServerWatches, conntrackSizing, FELIX_WATCHED_RESOURCE_TYPES, Decision, spreadNodes, typhaHeadroom, typhaReplicas, VSWITCH_RECOMMENDED_PREFIX, zoneCapacity, ZoneCapacity } from './sizing';
 import { DEFAULT_CREDENTIAL_PATH, DEFAULT_MAX_POOL_SIZE, DEFAULT_MIN_POOL_SIZE, eniConfigData, TERWAY_DAEMONSET, TerwayEniConfigProps } from './terway-eni-config';
 import { ackTyphaImage, TYPHA_NAME, TyphaRelayProps, UPSTREAM_TYPHA_IMAGE } from './typha-relay';
@@ -74,168 +74,28 @@ export interface Resolution {
   readonly findings: readonly Finding[];
 }
 
+/** What every section adds to as it resolves: problems, decisions, manual steps, restarts, notes. */
+interface SectionRecord {
+  readonly findings: Finding[];
+  readonly decisions: Decision[];
+  readonly steps: string[];
+  readonly restarts: RestartNeed[];
+  readonly notes: string[];
+}
+
 export function resolveProfile(profile: ClusterProfile): Resolution {
   const spec = profile.spec;
-  const findings: Finding[] = [];
-  const decisions: Decision[] = [];
-  const steps: string[] = [];
-  const restarts: RestartNeed[] = [];
-  const notes: string[] = [];
+  const r: SectionRecord = { findings: [], decisions: [], steps: [], restarts: [], notes: [] };
   const networkPolicy = spec.networkPolicy ?? 'direct';
-  decisions.push({ name: 'NetworkPolicy mode', value: networkPolicy, rule: spec.networkPolicy ? 'set in the profile' : 'default: direct (no change to how Felix reaches the API server)' });
+  r.decisions.push({ name: 'NetworkPolicy mode', value: networkPolicy, rule: spec.networkPolicy ? 'set in the profile' : 'default: direct (no change to how Felix reaches the API server)' });
 
-  let typha: ResolvedCluster['typha'];
-  if (networkPolicy === 'relay') {
-    const t = spec.typha ?? {};
-    const sizing = typhaReplicas({ nodes: spec.nodes, ...t });
-    for (const message of sizing.errors) findings.push(error(['spec', 'typha', ...(t.replicas !== undefined ? ['replicas'] : [])], message));
-    if (sizing.capped) {
-      findings.push(
-        warning(['spec', 'nodes'], `${spec.nodes} nodes ask for ${sizing.uncapped} Typha replicas; capped at maxReplicas ${sizing.replicas} (${Math.ceil(spec.nodes / sizing.replicas)} nodes per replica)`, 'Calico: at most 20 Typha replicas'),
-      );
-    }
-    decisions.push(sizing.decision);
-    const onAck = spec.platform === 'ack';
-    const image = t.image ?? (onAck ? ackTyphaImage(spec.region ?? '') : UPSTREAM_TYPHA_IMAGE);
-    decisions.push({ name: 'Typha image', value: image, rule: t.image ? 'set in the profile' : onAck ? `ACK VPC registry of ${spec.region}, pinned tag` : 'upstream Calico Typha, pinned' });
-    const serviceAccountName = t.serviceAccountName ?? (onAck ? 'terway' : TYPHA_NAME);
-    decisions.push({ name: 'Typha service account', value: serviceAccountName, rule: onAck ? 'ACK: reuse Terway\'s account, which can read what Felix reads' : 'own account with the ClusterRole Typha needs' });
-    const bgpPeerCrd = t.bgpPeerCrd ?? onAck;
-    if (sizing.errors.length === 0) {
-      decisions.push(apiServerWatches(spec.nodes, sizing.replicas).decision);
-      // Felix on every node, and confd too where calico-node runs BGP; the ACK build predates the fourth syncer type.
-      const clientsPerNode = spec.cni === 'calico' ? 2 : 1;
-      decisions.push(typhaHeadroom({ nodes: spec.nodes, replicas: sizing.replicas, clientsPerNode, syncerTypes: image.startsWith('registry-vpc.') && image.endsWith(':v3.5.8') ? 3 : 4 }).decision);
-    }
-    typha = {
-      replicas: sizing.replicas,
-      namespace: t.namespace,
-      image,
-      serviceAccountName,
-      createRbac: !onAck || t.serviceAccountName !== undefined,
-      bgpPeerCrd,
-      logSeverity: t.logSeverity,
-      shutdownTimeoutSeconds: t.shutdownTimeoutSeconds,
-      cpuRequest: t.resources?.cpu,
-      memoryRequest: t.resources?.memory,
-      tls: t.tls,
-    };
-  }
-
-  if (networkPolicy === 'direct' && spec.cni !== 'cilium') {
-    // What the relay would change, so a reviewer of a direct profile sees the cost of staying direct.
-    const wouldBe = typhaReplicas({ nodes: spec.nodes });
-    if (wouldBe.errors.length === 0) {
-      const w = apiServerWatches(spec.nodes, wouldBe.replicas);
-      decisions.push({
-        ...w.decision,
-        value: formatWatches(w.withoutRelay),
-        rule: `${formatWatches(spec.nodes)} nodes x ${FELIX_WATCHED_RESOURCE_TYPES} resource types = ${formatWatches(w.withoutRelay)} watches; the relay (networkPolicy: relay) would cut them to ${wouldBe.replicas} Typha replicas x ${FELIX_WATCHED_RESOURCE_TYPES} = ${formatWatches(w.withRelay)}, ${w.reduction}x fewer`,
-      });
-    }
-  }
-
-  let terway: TerwayEniConfigProps | undefined;
-  const zones: ZoneCapacity[] = [];
-  if (spec.cni === 'terway') {
-    const t: TerwaySpec = spec.terway ?? {};
-    const typed = ENI_CONF_FIELDS.filter((f) => t[f] !== undefined);
-    const mode = t.mode ?? (typed.length > 0 ? 'full' : 'patch');
-    decisions.push({
-      name: 'eni-config mode',
-      value: mode,
-      rule: t.mode ? 'set in the profile' : typed.length > 0 ? `full: eni_conf fields given (${typed.join(', ')})` : 'patch: no eni_conf fields given; only the relay and policy keys are owned',
-    });
-    terway = {
-      mode,
-      felixRelayService: networkPolicy === 'relay' ? TYPHA_NAME : undefined,
-      disableNetworkPolicy: networkPolicy === 'disabled',
-      eniConf:
-        mode === 'full'
-          ? {
-              vswitches: t.vswitches ?? {},
-              securityGroups: t.securityGroups ?? [],
-              serviceCidr: t.serviceCidr ?? spec.serviceCidr ?? '',
-              minPoolSize: t.pool?.min,
-              maxPoolSize: t.pool?.max,
-              vswitchSelectionPolicy: t.vswitchSelectionPolicy,
-              eniTags: t.eniTags,
-              credentialPath: t.credentialPath,
-              ipStack: t.ipStack,
-              extra: t.eniConf,
-            }
-          : undefined,
-      cniConf: t.cniConf,
-      inClusterLoadBalance: t.inClusterLoadBalance,
-    };
-    if (mode === 'full') {
-      decisions.push({
-        name: 'IP pool watermarks',
-        value: `min ${t.pool?.min ?? DEFAULT_MIN_POOL_SIZE}, max ${t.pool?.max ?? DEFAULT_MAX_POOL_SIZE}`,
-        rule: t.pool ? 'set in the profile' : `Terway chart defaults (min_pool_size ${DEFAULT_MIN_POOL_SIZE}, max_pool_size ${DEFAULT_MAX_POOL_SIZE})`,
-      });
-      decisions.push({ name: 'credential_path', value: t.credentialPath ?? DEFAULT_CREDENTIAL_PATH, rule: t.credentialPath ? 'set in the profile' : 'ACK default: the RAM role token mounted on every node' });
-    }
-    zones.push(...checkCapacity(t, spec.nodes, spec.maxPodsPerNode, findings));
-    for (const z of zones) decisions.push(z.decision);
-    restarts.push({ daemonSet: TERWAY_DAEMONSET, namespace: 'kube-system', configuration: JSON.stringify(eniConfigData(terway)), why: 'Terway reads eni-config only when it starts' });
-  }
-
-  let kubeProxy: KubeProxyIpvsTuningProps | undefined;
-  if (spec.kubeProxy) {
-    const k = spec.kubeProxy;
-    const mode = k.mode ?? 'ipvs';
-    decisions.push({ name: 'kube-proxy mode', value: mode, rule: k.mode ? 'set in the profile' : 'default: ipvs (seed 002)' });
-    if (mode === 'ipvs') decisions.push({ name: 'IPVS scheduler', value: k.scheduler ?? 'rr', rule: k.scheduler ? 'set in the profile' : 'kube-proxy default: rr (seed 002 uses lc: least connections)', source: 'seed 002' });
-    // Without cpuPerNode nothing can be sized, but explicit values still render (the rules warn).
-    let conntrack: { conntrackMaxPerCore?: number; conntrackMin?: number } = { conntrackMaxPerCore: k.conntrackMaxPerCore, conntrackMin: k.conntrackMin };
-    if (spec.cpuPerNode !== undefined && (k.conntrackMax !== undefined || k.conntrackMaxPerCore !== undefined || k.conntrackMin !== undefined)) {
-      const sizing = conntrackSizing({ cpuPerNode: spec.cpuPerNode, conntrackMax: k.conntrackMax, conntrackMaxPerCore: k.conntrackMaxPerCore, conntrackMin: k.conntrackMin });
-      decisions.push(...sizing.decisions);
-      conntrack = { conntrackMaxPerCore: sizing.maxPerCore, conntrackMin: sizing.min };
-    }
-    const { conntrackMax: _max, conntrackMaxPerCore: _perCore, conntrackMin: _min, ...tuning } = k;
-    kubeProxy = { ...tuning, ...conntrack, platform: spec.platform };
-    if (spec.platform === 'k3s') {
-      steps.push(kubeProxyRestartStep('k3s', { k3sArgs: k3sKubeProxyArgs(kubeProxy) }));
-    } else {
-      const preset = KUBE_PROXY_PRESETS[spec.platform];
-      const config = renderKubeProxyConfiguration(kubeProxyConfiguration(kubeProxy, { baseConfig: k.baseConfig, kubeconfigPath: k.kubeconfigPath ?? preset.kubeconfig }));
-      restarts.push({ daemonSet: preset.daemonSet, namespace: 'kube-system', configuration: config, why: 'kube-proxy reads its ConfigMap only when it starts' });
-      if (mode === 'ipvs') steps.push(ipvsModuleStep(k.scheduler ?? 'rr'));
-    }
-  }
-
-  let calico: CalicoNetworkProps | undefined;
-  let calicoTyphaService: string | undefined;
-  if (spec.cni === 'calico') {
-    if (spec.calico) {
-      const c = spec.calico;
-      calico = { ipPools: c.ipPools, mtu: c.mtu, wireguard: c.wireguard, bgp: c.bgp };
-      decisions.push({ name: 'Underlay MTU', value: c.mtu ?? 1500, rule: c.mtu ? 'set in the profile' : 'default: 1500 (Ethernet)' });
-      decisions.push(...calicoTunnelMtus(calico).decisions);
-      const sizes = [...new Set((c.ipPools ?? []).map((p) => p.blockSize ?? 26))];
-      if (sizes.length === 1) decisions.push({ name: 'IP pool blockSize', value: sizes[0], rule: 'one block size in every pool, so routes aggregate per pool', source: 'seed 002: 27 in every pool' });
-      if (c.bgp?.routeReflectors) {
-        decisions.push({ name: 'BGP node-to-node mesh', value: 'off', rule: 'route reflectors replace the full mesh (n x (n - 1) / 2 sessions)', source: 'seed 002' });
-        steps.push(...calicoRouteReflectorSteps(c.bgp.routeReflectors));
-      }
-    }
-    if (networkPolicy === 'relay') {
-      calicoTyphaService = TYPHA_NAME;
-      restarts.push({ daemonSet: CALICO_NODE_DAEMONSET, namespace: 'kube-system', configuration: JSON.stringify({ typha_service_name: TYPHA_NAME }), why: 'calico-node reads typha_service_name from calico-config only when it starts' });
-    }
-  }
-
-  let cilium: ResolvedCilium | undefined;
-  if (spec.cni === 'cilium' && spec.cilium) {
-    const delivery = ciliumDelivery(spec);
-    const { values, decisions: ciliumDecisions } = ciliumValues(spec.cilium);
-    decisions.push({ name: 'Cilium delivery', value: delivery, rule: spec.cilium.delivery ? 'set in the profile' : spec.platform === 'k3s' ? 'k3s: the helm controller installs it at bootstrap' : spec.argocd ? 'spec.argocd is set' : 'no delivery given: a values file for helm install' });
-    decisions.push(...ciliumDecisions.map((d) => ({ ...d, name: `Cilium ${d.name}` })));
-    cilium = { version: spec.cilium.version, delivery, values };
-    notes.push(...ciliumReviewNotes(spec.cilium, delivery, spec.platform));
-  }
+  const typha = networkPolicy === 'relay' ? resolveTypha(spec, r) : undefined;
+  if (networkPolicy === 'direct' && spec.cni !== 'cilium') recordWatchesWithoutRelay(spec.nodes, r);
+  const terway = spec.cni === 'terway' ? resolveTerway(spec, networkPolicy, r) : undefined;
+  const kubeProxy = spec.kubeProxy ? resolveKubeProxy(spec, spec.kubeProxy, r) : undefined;
+  const calico = spec.cni === 'calico' && spec.calico ? resolveCalico(spec.calico, r) : undefined;
+  const calicoTyphaService = spec.cni === 'calico' && networkPolicy === 'relay' ? pointCalicoAtTypha(r) : undefined;
+  const cilium = spec.cni === 'cilium' && spec.cilium ? resolveCilium(spec, spec.cilium, r) : undefined;
 
   return {
     cluster: {
@@ -246,20 +106,165 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
       nodes: spec.nodes,
       networkPolicy,
       typha,
-      terway,
+      terway: terway?.props,
       cilium,
       kubeProxy,
       calico,
       calicoTyphaService,
       argocd: spec.argocd ? resolveArgocd(spec.argocd) : undefined,
-      zoneCapacity: zones,
-      restarts,
-      notes,
-      decisions,
-      steps,
+      zoneCapacity: terway?.zones ?? [],
+      restarts: r.restarts,
+      notes: r.notes,
+      decisions: r.decisions,
+      steps: r.steps,
     },
-    findings,
+    findings: r.findings,
   };
+}
+
+function resolveTypha(spec: ClusterSpec, r: SectionRecord): ResolvedCluster['typha'] {
+  const t = spec.typha ?? {};
+  const sizing = typhaReplicas({ nodes: spec.nodes, ...t });
+  for (const message of sizing.errors) r.findings.push(error(['spec', 'typha', ...(t.replicas !== undefined ? ['replicas'] : [])], message));
+  if (sizing.capped) {
+    r.findings.push(
+      warning(['spec', 'nodes'], `${spec.nodes} nodes ask for ${sizing.uncapped} Typha replicas; capped at maxReplicas ${sizing.replicas} (${Math.ceil(spec.nodes / sizing.replicas)} nodes per replica)`, 'Calico: at most 20 Typha replicas'),
+    );
+  }
+  r.decisions.push(sizing.decision);
+  const onAck = spec.platform === 'ack';
+  const image = t.image ?? (onAck ? ackTyphaImage(spec.region ?? '') : UPSTREAM_TYPHA_IMAGE);
+  r.decisions.push({ name: 'Typha image', value: image, rule: t.image ? 'set in the profile' : onAck ? `ACK VPC registry of ${spec.region}, pinned tag` : 'upstream Calico Typha, pinned' });
+  const serviceAccountName = t.serviceAccountName ?? (onAck ? 'terway' : TYPHA_NAME);
+  r.decisions.push({ name: 'Typha service account', value: serviceAccountName, rule: onAck ? 'ACK: reuse Terway\'s account, which can read what Felix reads' : 'own account with the ClusterRole Typha needs' });
+  if (sizing.errors.length === 0) {
+    r.decisions.push(apiServerWatches(spec.nodes, sizing.replicas).decision);
+    // Felix on every node, and confd too where calico-node runs BGP; the ACK build predates the fourth syncer type.
+    const clientsPerNode = spec.cni === 'calico' ? 2 : 1;
+    r.decisions.push(typhaHeadroom({ nodes: spec.nodes, replicas: sizing.replicas, clientsPerNode, syncerTypes: image === ackTyphaImage(spec.region ?? '') ? 3 : 4 }).decision);
+  }
+  return {
+    replicas: sizing.replicas,
+    namespace: t.namespace,
+    image,
+    serviceAccountName,
+    createRbac: !onAck || t.serviceAccountName !== undefined,
+    bgpPeerCrd: t.bgpPeerCrd ?? onAck,
+    logSeverity: t.logSeverity,
+    shutdownTimeoutSeconds: t.shutdownTimeoutSeconds,
+    cpuRequest: t.resources?.cpu,
+    memoryRequest: t.resources?.memory,
+    tls: t.tls,
+  };
+}
+
+/** What the relay would change, so a reviewer of a direct profile sees the cost of staying direct. */
+function recordWatchesWithoutRelay(nodes: number, r: SectionRecord): void {
+  const wouldBe = typhaReplicas({ nodes });
+  if (wouldBe.errors.length > 0) return;
+  const w = apiServerWatches(nodes, wouldBe.replicas);
+  r.decisions.push({
+    ...w.decision,
+    value: formatWatches(w.withoutRelay),
+    rule: `${formatWatches(nodes)} nodes x ${FELIX_WATCHED_RESOURCE_TYPES} resource types = ${formatWatches(w.withoutRelay)} watches; the relay (networkPolicy: relay) would cut them to ${wouldBe.replicas} Typha replicas x ${FELIX_WATCHED_RESOURCE_TYPES} = ${formatWatches(w.withRelay)}, ${w.reduction}x fewer`,
+  });
+}
+
+function resolveTerway(spec: ClusterSpec, networkPolicy: NetworkPolicyMode, r: SectionRecord): { props: TerwayEniConfigProps; zones: ZoneCapacity[] } {
+  const t: TerwaySpec = spec.terway ?? {};
+  const typed = ENI_CONF_FIELDS.filter((f) => t[f] !== undefined);
+  const mode = t.mode ?? (typed.length > 0 ? 'full' : 'patch');
+  r.decisions.push({
+    name: 'eni-config mode',
+    value: mode,
+    rule: t.mode ? 'set in the profile' : typed.length > 0 ? `full: eni_conf fields given (${typed.join(', ')})` : 'patch: no eni_conf fields given; only the relay and policy keys are owned',
+  });
+  const props: TerwayEniConfigProps = {
+    mode,
+    felixRelayService: networkPolicy === 'relay' ? TYPHA_NAME : undefined,
+    disableNetworkPolicy: networkPolicy === 'disabled',
+    eniConf:
+      mode === 'full'
+        ? {
+            vswitches: t.vswitches ?? {},
+            securityGroups: t.securityGroups ?? [],
+            serviceCidr: t.serviceCidr ?? spec.serviceCidr ?? '',
+            minPoolSize: t.pool?.min,
+            maxPoolSize: t.pool?.max,
+            vswitchSelectionPolicy: t.vswitchSelectionPolicy,
+            eniTags: t.eniTags,
+            credentialPath: t.credentialPath,
+            ipStack: t.ipStack,
+            extra: t.eniConf,
+          }
+        : undefined,
+    cniConf: t.cniConf,
+    inClusterLoadBalance: t.inClusterLoadBalance,
+  };
+  if (mode === 'full') {
+    r.decisions.push({
+      name: 'IP pool watermarks',
+      value: `min ${t.pool?.min ?? DEFAULT_MIN_POOL_SIZE}, max ${t.pool?.max ?? DEFAULT_MAX_POOL_SIZE}`,
+      rule: t.pool ? 'set in the profile' : `Terway chart defaults (min_pool_size ${DEFAULT_MIN_POOL_SIZE}, max_pool_size ${DEFAULT_MAX_POOL_SIZE})`,
+    });
+    r.decisions.push({ name: 'credential_path', value: t.credentialPath ?? DEFAULT_CREDENTIAL_PATH, rule: t.credentialPath ? 'set in the profile' : 'ACK default: the RAM role token mounted on every node' });
+  }
+  const zones = checkCapacity(t, spec.nodes, spec.maxPodsPerNode, r.findings);
+  for (const z of zones) r.decisions.push(z.decision);
+  r.restarts.push({ daemonSet: TERWAY_DAEMONSET, namespace: 'kube-system', configuration: JSON.stringify(eniConfigData(props)), why: 'Terway reads eni-config only when it starts' });
+  return { props, zones };
+}
+
+function resolveKubeProxy(spec: ClusterSpec, k: KubeProxySpec, r: SectionRecord): KubeProxyIpvsTuningProps {
+  const mode = k.mode ?? 'ipvs';
+  r.decisions.push({ name: 'kube-proxy mode', value: mode, rule: k.mode ? 'set in the profile' : 'default: ipvs (seed 002)' });
+  if (mode === 'ipvs') r.decisions.push({ name: 'IPVS scheduler', value: k.scheduler ?? 'rr', rule: k.scheduler ? 'set in the profile' : 'kube-proxy default: rr (seed 002 uses lc: least connections)', source: 'seed 002' });
+  // Without cpuPerNode nothing can be sized, but explicit values still render (the rules warn).
+  let conntrack: { conntrackMaxPerCore?: number; conntrackMin?: number } = { conntrackMaxPerCore: k.conntrackMaxPerCore, conntrackMin: k.conntrackMin };
+  if (spec.cpuPerNode !== undefined && (k.conntrackMax !== undefined || k.conntrackMaxPerCore !== undefined || k.conntrackMin !== undefined)) {
+    const sizing = conntrackSizing({ cpuPerNode: spec.cpuPerNode, conntrackMax: k.conntrackMax, conntrackMaxPerCore: k.conntrackMaxPerCore, conntrackMin: k.conntrackMin });
+    r.decisions.push(...sizing.decisions);
+    conntrack = { conntrackMaxPerCore: sizing.maxPerCore, conntrackMin: sizing.min };
+  }
+  const { conntrackMax: _max, conntrackMaxPerCore: _perCore, conntrackMin: _min, ...tuning } = k;
+  const props: KubeProxyIpvsTuningProps = { ...tuning, ...conntrack, platform: spec.platform };
+  if (spec.platform === 'k3s') {
+    r.steps.push(kubeProxyRestartStep('k3s', { k3sArgs: k3sKubeProxyArgs(props) }));
+  } else {
+    const preset = KUBE_PROXY_PRESETS[spec.platform];
+    const config = renderKubeProxyConfiguration(kubeProxyConfiguration(props, { baseConfig: k.baseConfig, kubeconfigPath: k.kubeconfigPath ?? preset.kubeconfig }));
+    r.restarts.push({ daemonSet: preset.daemonSet, namespace: 'kube-system', configuration: config, why: 'kube-proxy reads its ConfigMap only when it starts' });
+    if (mode === 'ipvs') r.steps.push(ipvsModuleStep(k.scheduler ?? 'rr'));
+  }
+  return props;
+}
+
+function resolveCalico(c: CalicoSpec, r: SectionRecord): CalicoNetworkProps {
+  const props: CalicoNetworkProps = { ipPools: c.ipPools, mtu: c.mtu, wireguard: c.wireguard, bgp: c.bgp };
+  r.decisions.push({ name: 'Underlay MTU', value: c.mtu ?? DEFAULT_UNDERLAY_MTU, rule: c.mtu ? 'set in the profile' : `default: ${DEFAULT_UNDERLAY_MTU} (Ethernet)` });
+  r.decisions.push(...calicoTunnelMtus(props).decisions);
+  const sizes = [...new Set((c.ipPools ?? []).map((p) => p.blockSize ?? CALICO_DEFAULT_BLOCK_SIZE[p.cidr.includes(':') ? 6 : 4]))];
+  if (sizes.length === 1) r.decisions.push({ name: 'IP pool blockSize', value: sizes[0], rule: 'one block size in every pool, so routes aggregate per pool', source: 'seed 002: 27 in every pool' });
+  if (c.bgp?.routeReflectors) {
+    r.decisions.push({ name: 'BGP node-to-node mesh', value: 'off', rule: 'route reflectors replace the full mesh (n x (n - 1) / 2 sessions)', source: 'seed 002' });
+    r.steps.push(...calicoRouteReflectorSteps(c.bgp.routeReflectors));
+  }
+  return props;
+}
+
+/** Self-managed Calico with the relay: calico-config names Typha, and calico-node restarts to read it. */
+function pointCalicoAtTypha(r: SectionRecord): string {
+  r.restarts.push({ daemonSet: CALICO_NODE_DAEMONSET, namespace: 'kube-system', configuration: JSON.stringify({ typha_service_name: TYPHA_NAME }), why: 'calico-node reads typha_service_name from calico-config only when it starts' });
+  return TYPHA_NAME;
+}
+
+function resolveCilium(spec: ClusterSpec, c: CiliumSpec, r: SectionRecord): ResolvedCilium {
+  const delivery = ciliumDelivery(spec);
+  const { values, decisions } = ciliumValues(c);
+  r.decisions.push({ name: 'Cilium delivery', value: delivery, rule: c.delivery ? 'set in the profile' : spec.platform === 'k3s' ? 'k3s: the helm controller installs it at bootstrap' : spec.argocd ? 'spec.argocd is set' : 'no delivery given: a values file for helm install' });
+  r.decisions.push(...decisions.map((d) => ({ ...d, name: `Cilium ${d.name}` })));
+  r.notes.push(...ciliumReviewNotes(c, delivery, spec.platform));
+  return { version: c.version, delivery, values };
 }
 
 function formatWatches(n: number): string {
