@@ -22,8 +22,9 @@ export interface ApplyResult {
  */
 export function applyTree(tree: OutputTree, outdir: string, scope?: readonly string[]): ApplyResult {
   const existing = new Set<string>();
+  const dirs = new Set<string>();
   const roots = scope ?? [''];
-  for (const root of roots) listFiles(outdir, root, existing);
+  for (const root of roots) listFiles(outdir, root, existing, dirs);
 
   let written = 0;
   let unchanged = 0;
@@ -44,20 +45,24 @@ export function applyTree(tree: OutputTree, outdir: string, scope?: readonly str
   }
 
   let removed = 0;
-  const touchedDirs = new Set<string>();
   for (const rel of existing) {
     if (tree.has(rel)) continue;
     fs.rmSync(path.join(outdir, rel), { force: true });
-    touchedDirs.add(path.dirname(path.join(outdir, rel)));
     removed++;
   }
-  // Folders a removed cluster leaves empty go too; the output folder itself stays.
-  for (const dir of [...touchedDirs].sort((a, b) => b.length - a.length)) removeEmptyUpTo(dir, outdir);
+  // Empty folders (a removed cluster's) go too, deepest first; the output folder itself stays.
+  for (const rel of [...dirs].sort((a, b) => b.length - a.length)) {
+    try {
+      fs.rmdirSync(path.join(outdir, rel));
+    } catch {
+      // not empty
+    }
+  }
   if (!fs.existsSync(outdir)) fs.mkdirSync(outdir, { recursive: true });
   return { written, removed, unchanged };
 }
 
-function listFiles(outdir: string, rel: string, into: Set<string>): void {
+function listFiles(outdir: string, rel: string, into: Set<string>, dirs: Set<string>): void {
   const abs = path.join(outdir, rel);
   let stat: fs.Stats;
   try {
@@ -70,9 +75,10 @@ function listFiles(outdir: string, rel: string, into: Set<string>): void {
     return;
   }
   if (!stat.isDirectory()) return;
+  if (rel !== '') dirs.add(rel);
   for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
     const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
-    if (entry.isDirectory()) listFiles(outdir, child, into);
+    if (entry.isDirectory()) listFiles(outdir, child, into, dirs);
     else into.add(child);
   }
 }
@@ -82,17 +88,5 @@ function readIfFile(abs: string): string | undefined {
     return fs.readFileSync(abs, 'utf8');
   } catch {
     return undefined;
-  }
-}
-
-function removeEmptyUpTo(dir: string, stop: string): void {
-  let d = dir;
-  while (d.startsWith(stop) && d !== stop) {
-    try {
-      fs.rmdirSync(d);
-    } catch {
-      return; // not empty, or already gone
-    }
-    d = path.dirname(d);
   }
 }

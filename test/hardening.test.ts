@@ -96,5 +96,9 @@ describe('interrupted synths', () => {
     // A scoped write (one cluster) never removes what lies outside its scope.
     expect(applyTree(new Map([['a/x.yaml', 'ONE']]), out, ['a'])).toEqual({ written: 1, removed: 1, unchanged: 0 });
     expect(snapshot(out)).toEqual({ [path.join('a', 'x.yaml')]: 'ONE', 'keep.md': 'k' });
+    // Empty folders left by anything go too.
+    fs.mkdirSync(path.join(out, 'empty', 'deeper'), { recursive: true });
+    applyTree(new Map([['a/x.yaml', 'ONE'], ['keep.md', 'k']]), out);
+    expect(fs.existsSync(path.join(out, 'empty'))).toBe(false);
   });
 });
