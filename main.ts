@@ -58,7 +58,12 @@ async function main(): Promise<number> {
       process.stderr.write(`netscale: ${interrupted} received; dist/ was not changed\n`);
       return 130;
     }
-    pending.commit();
+    try {
+      pending.commit();
+    } catch (e) {
+      process.stderr.write(`error: writing ${outdir}/ failed: ${e instanceof Error ? e.message : String(e)}; some files may be written: fix the cause and run the synth again\n`);
+      return 2;
+    }
     report(pending.result, outdir, command.cluster);
     return 0;
   } catch (e) {

@@ -6,7 +6,10 @@ import { durationSeconds } from './profile/schema';
 /** kubectl for the restart Job, pinned; the official image from the Kubernetes registry. */
 export const KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.28.15';
 
-/** What `kubectl rollout restart` (get, patch) and `kubectl rollout status` (get, list, watch) call. */
+/** Pod-template annotation carrying the hash of the configuration the pods were started with. */
+export const CONFIG_HASH_ANNOTATION = 'netscale.dev/config-hash';
+
+/** What `kubectl patch` (get, patch) and `kubectl rollout status` (get, list, watch) call. */
 export const RESTART_VERBS = ['get', 'list', 'patch', 'watch'] as const;
 
 export interface DaemonSetRestartProps {
@@ -41,12 +44,14 @@ export function configurationHash(configuration: string): string {
 
 /**
  * A rolling restart of one DaemonSet after Argo CD synced the configuration it reads at start:
- * an Argo CD PostSync hook Job that runs `kubectl rollout restart` and then `kubectl rollout
- * status`, so the DaemonSet's own maxUnavailable paces the restart, never every node at once.
+ * an Argo CD PostSync hook Job that sets the configuration's hash as a pod-template annotation and
+ * then waits for `kubectl rollout status`, so the DaemonSet's own maxUnavailable paces the
+ * restart, never every node at once.
  *
- * Argo CD creates a named hook once and keeps it (succeeded hooks are not deleted here): a sync
- * that did not change the configuration finds the Job of that hash and does not run it again.
- * A failed Job is deleted, so the next sync retries.
+ * The patch is idempotent: the pods roll only when the hash differs from the one they run with.
+ * So the hook can run on every sync (BeforeHookCreation replaces the previous Job): a retry, a
+ * sync that changed nothing else, or a second run never restarts again, and a revert to an earlier
+ * configuration restarts once, as a change should.
  */
 export class DaemonSetRestart extends Construct {
   public readonly jobName: string;
@@ -56,7 +61,8 @@ export class DaemonSetRestart extends Construct {
     const namespace = props.namespace ?? 'kube-system';
     const name = `netscale-restart-${props.daemonSet}`;
     if (name.length > 52) throw new Error(`DaemonSetRestart: DaemonSet name "${props.daemonSet}" is too long for a Job name with its hash (at most 35 characters)`);
-    this.jobName = `${name}-${configurationHash(props.configuration)}`;
+    const hash = configurationHash(props.configuration);
+    this.jobName = `${name}-${hash}`;
     const labels = { 'app.kubernetes.io/managed-by': 'netscale', 'netscale.dev/restart': props.daemonSet };
     const timeout = props.timeout ?? '30m';
 
@@ -97,11 +103,12 @@ export class DaemonSetRestart extends Construct {
         labels,
         annotations: {
           'argocd.argoproj.io/hook': 'PostSync',
-          'argocd.argoproj.io/hook-delete-policy': 'HookFailed',
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
         },
       },
       spec: {
-        backoffLimit: 1,
+        // A retry is harmless (the patch is idempotent) and covers an API server hiccup.
+        backoffLimit: 2,
         activeDeadlineSeconds: timeoutSeconds(timeout) + 300,
         template: {
           metadata: { labels },
@@ -111,8 +118,10 @@ export class DaemonSetRestart extends Construct {
             volumes: [{ name: 'tmp', emptyDir: {} }],
             priorityClassName: 'system-cluster-critical',
             tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }],
-            // Two steps without a shell: the init container triggers, the main one waits.
-            initContainers: [kubectl('restart', ['--namespace', namespace, 'rollout', 'restart', `daemonset/${props.daemonSet}`])],
+            // Two steps without a shell: the init container sets the hash, the main one waits.
+            initContainers: [
+              kubectl('restart', ['--namespace', namespace, 'patch', `daemonset/${props.daemonSet}`, '--type=strategic', '--patch', JSON.stringify({ spec: { template: { metadata: { annotations: { [CONFIG_HASH_ANNOTATION]: hash } } } } })]),
+            ],
             containers: [kubectl('wait', ['--namespace', namespace, 'rollout', 'status', `daemonset/${props.daemonSet}`, `--timeout=${timeout}`])],
           },
         },

@@ -34,7 +34,7 @@ export interface ResolvedArgocd {
   readonly namespace: string;
   readonly destination: { readonly server?: string; readonly name?: string };
   readonly kubectlImage?: string;
-  readonly restartTimeout?: string;
+  readonly restartTimeout: string;
 }
 
 export interface ResolvedCilium {
@@ -111,7 +111,7 @@ export function resolveProfile(profile: ClusterProfile): Resolution {
       kubeProxy,
       calico,
       calicoTyphaService,
-      argocd: spec.argocd ? resolveArgocd(spec.argocd) : undefined,
+      argocd: spec.argocd ? resolveArgocd(spec.argocd, spec.nodes, r) : undefined,
       zoneCapacity: terway?.zones ?? [],
       restarts: r.restarts,
       notes: r.notes,
@@ -136,6 +136,7 @@ function resolveTypha(spec: ClusterSpec, r: SectionRecord): ResolvedCluster['typ
   const image = t.image ?? (onAck ? ackTyphaImage(spec.region ?? '') : UPSTREAM_TYPHA_IMAGE);
   r.decisions.push({ name: 'Typha image', value: image, rule: t.image ? 'set in the profile' : onAck ? `ACK VPC registry of ${spec.region}, pinned tag` : 'upstream Calico Typha, pinned' });
   const serviceAccountName = t.serviceAccountName ?? (onAck ? 'terway' : TYPHA_NAME);
+  if (onAck) r.steps.push('Before the sync, upgrade the Terway add-on to its latest version in the ACK console: older Terway releases do not read felix_relay_service (seeds 000/001).');
   r.decisions.push({ name: 'Typha service account', value: serviceAccountName, rule: onAck ? 'ACK: reuse Terway\'s account, which can read what Felix reads' : 'own account with the ClusterRole Typha needs' });
   if (sizing.errors.length === 0) {
     r.decisions.push(apiServerWatches(spec.nodes, sizing.replicas).decision);
@@ -145,7 +146,6 @@ function resolveTypha(spec: ClusterSpec, r: SectionRecord): ResolvedCluster['typ
   }
   return {
     replicas: sizing.replicas,
-    namespace: t.namespace,
     image,
     serviceAccountName,
     createRbac: !onAck || t.serviceAccountName !== undefined,
@@ -211,7 +211,9 @@ function resolveTerway(spec: ClusterSpec, networkPolicy: NetworkPolicyMode, r: S
   }
   const zones = checkCapacity(t, spec.nodes, spec.maxPodsPerNode, r.findings);
   for (const z of zones) r.decisions.push(z.decision);
-  r.restarts.push({ daemonSet: TERWAY_DAEMONSET, namespace: 'kube-system', configuration: JSON.stringify(eniConfigData(props)), why: 'Terway reads eni-config only when it starts' });
+  // Nothing owned (direct in patch mode) changes nothing Terway reads: no restart.
+  const owned = eniConfigData(props);
+  if (Object.keys(owned).length > 0) r.restarts.push({ daemonSet: TERWAY_DAEMONSET, namespace: 'kube-system', configuration: JSON.stringify(owned), why: 'Terway reads eni-config only when it starts' });
   return { props, zones };
 }
 
@@ -271,7 +273,19 @@ function formatWatches(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-function resolveArgocd(a: ArgocdSpec): ResolvedArgocd {
+/** Seconds a rolling restart gets per node before the wait gives up (one pod at a time, image cached). */
+export const RESTART_SECONDS_PER_NODE = 20;
+
+function resolveArgocd(a: ArgocdSpec, nodes: number, r: SectionRecord): ResolvedArgocd {
+  // One node at a time is what kube-proxy's and calico-node's DaemonSets allow by default.
+  const restartTimeout = a.restartTimeout ?? `${Math.min(10080, Math.max(30, Math.ceil((nodes * RESTART_SECONDS_PER_NODE) / 60)))}m`;
+  if (r.restarts.length > 0) {
+    r.decisions.push({
+      name: 'restart wait',
+      value: restartTimeout,
+      rule: a.restartTimeout ? 'set in the profile' : `max(30m, ${nodes} nodes x ${RESTART_SECONDS_PER_NODE}s), at most 168h: a DaemonSet that replaces one pod at a time`,
+    });
+  }
   return {
     repoURL: a.repoURL,
     targetRevision: a.targetRevision ?? 'main',
@@ -280,7 +294,7 @@ function resolveArgocd(a: ArgocdSpec): ResolvedArgocd {
     namespace: a.namespace ?? 'argocd',
     destination: a.destination?.name !== undefined ? { name: a.destination.name } : { server: a.destination?.server ?? 'https://kubernetes.default.svc' },
     kubectlImage: a.kubectlImage,
-    restartTimeout: a.restartTimeout,
+    restartTimeout,
   };
 }
 

@@ -84,8 +84,12 @@ function argocdRollout(input: ReviewInput): string[] {
     const here = input.objects.filter((o) => !o.hook && syncWaveOf(o.kind) === wave.wave);
     if (here.length > 0) out.push(`- wave ${wave.wave} (${wave.name}): ${here.map((o) => `${o.kind} ${o.name}`).join(', ')}`);
   }
-  for (const r of c.restarts) out.push(`- after the sync (PostSync): a Job restarts \`ds/${r.daemonSet}\` with \`kubectl rollout restart\` and waits for \`kubectl rollout status\`, at the DaemonSet's own maxUnavailable (${r.why}); it runs once per configuration: its name carries the configuration's hash.`);
-  out.push('', 'Roll back by reverting the commit: the configuration changes back, so its hash and the restart Job run again.');
+  for (const r of c.restarts) {
+    out.push(
+      `- after the sync (PostSync): a Job sets the configuration's hash on \`ds/${r.daemonSet}\`'s pod template and waits up to ${c.argocd!.restartTimeout} for \`kubectl rollout status\`, at the DaemonSet's own maxUnavailable (${r.why}); the pods roll only when the hash changes, so a sync that changed nothing restarts nothing.`,
+    );
+  }
+  out.push('', 'Roll back by reverting the commit: the configuration and its hash change back, so the DaemonSets roll once more.');
   return out;
 }
 
@@ -98,7 +102,8 @@ function kubectlRollout(input: ReviewInput): string[] {
   for (const wave of SYNC_WAVES) {
     const here = input.objects.filter((o) => syncWaveOf(o.kind) === wave.wave);
     if (here.length === 0) continue;
-    add(`${wave.name}: \`kubectl apply --server-side --field-manager=netscale ${here.map((o) => `-f dist/${c.name}/${o.file}`).join(' ')}\``);
+    // --force-conflicts: the shared keys (config.conf, typha_service_name, ACK's eni-config) belong to other managers until now.
+    add(`${wave.name}: \`kubectl apply --server-side --force-conflicts --field-manager=netscale ${here.map((o) => `-f dist/${c.name}/${o.file}`).join(' ')}\``);
     if (wave.wave === 2 && c.typha) add(`wait until Typha is ready before Felix is pointed at it: \`kubectl -n ${c.typha.namespace ?? 'kube-system'} rollout status deploy/${TYPHA_NAME} --timeout=10m\``);
   }
   for (const r of c.restarts) {

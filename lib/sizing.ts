@@ -41,8 +41,8 @@ export interface TyphaSizing {
 
 /**
  * Typha replicas: one per `nodesPerReplica` nodes (ACK: 200), at least `minReplicas` (3), at most
- * `maxReplicas` (Calico: 20), and always fewer than the nodes, or a rolling update, which needs a
- * free node for the surge replica's host port, stalls.
+ * `maxReplicas` (Calico: 20), and always fewer than the nodes: replicas bind host port 5473, one
+ * per node, so a drained node's replica needs a node without one.
  */
 export function typhaReplicas(input: TyphaSizingInput): TyphaSizing {
   const nodesPerReplica = input.nodesPerReplica ?? TYPHA_DEFAULTS.nodesPerReplica;
@@ -65,8 +65,9 @@ export function typhaReplicas(input: TyphaSizingInput): TyphaSizing {
     rule = `min(${maxReplicas}, max(${minReplicas}, ceil(${input.nodes} / ${nodesPerReplica}))) = ${replicas}`;
   }
   if (replicas >= input.nodes) {
+    const fix = input.nodes > 1 ? `set typha.replicas below ${input.nodes} or use networkPolicy: direct` : 'use networkPolicy: direct';
     errors.push(
-      `${replicas} Typha replicas on ${input.nodes} node${input.nodes === 1 ? '' : 's'}: replicas must be fewer than nodes, or a rolling update has no free node for the new replica's host port; set typha.replicas below ${input.nodes} or use networkPolicy: direct (a relay helps above 100 nodes)`,
+      `${replicas} Typha replicas on ${input.nodes} node${input.nodes === 1 ? '' : 's'}: replicas must be fewer than nodes, or a drained node's replica has no free node to move to (one replica per node, host port 5473); ${fix} (a relay helps above 100 nodes)`,
     );
   }
   return {

@@ -169,6 +169,8 @@ export class TyphaRelay extends Construct {
       spec: {
         replicas: this.replicas,
         revisionHistoryLimit: 2,
+        // A replica may take its whole shutdown timeout to hand its Felix connections over.
+        progressDeadlineSeconds: Math.max(600, Math.ceil(shutdownTimeoutSeconds * 1.2)),
         selector: { matchLabels: SELECTOR },
         // Typha binds host port 5473: a surge pod would need a node without Typha. Replacing one
         // replica at a time always finds room, and PDB and rollout agree on one down at most.
@@ -302,7 +304,12 @@ export class BgpPeerCrd extends Construct {
     const str = { type: 'string' };
     const int = { type: 'integer', format: 'int32' };
     new k8s.KubeCustomResourceDefinition(this, 'Resource', {
-      metadata: { name: 'bgppeers.crd.projectcalico.org', labels: { 'app.kubernetes.io/managed-by': 'netscale' } },
+      metadata: {
+        name: 'bgppeers.crd.projectcalico.org',
+        labels: { 'app.kubernetes.io/managed-by': 'netscale' },
+        // Deleting a CRD deletes every object of its kind: no sync may prune it.
+        annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' },
+      },
       spec: {
         group: 'crd.projectcalico.org',
         scope: 'Cluster',

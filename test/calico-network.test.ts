@@ -12,6 +12,7 @@ import {
 import { formatPath } from '../lib/profile/diagnostics';
 import { calicoSchema, CalicoSpec } from '../lib/profile/schema';
 import { K8sObject, validateObject } from './support/validate';
+import { loadSpec } from './support/profiles';
 
 const SHARED = { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false' };
 
@@ -257,7 +258,7 @@ describe('checkCalico', () => {
   });
 
   test('fails on route reflectors with an empty selector', () => {
-    expect(check({ ipPools: SEED_BGP.ipPools as CalicoSpec['ipPools'], bgp: { routeReflectors: { nodeSelector: '  ' } } })).toEqual([
+    expect(check({ ipPools: SEED_BGP.ipPools as CalicoSpec['ipPools'], bgp: { routeReflectors: { nodeSelector: '  ', nodes: ['rr-1', 'rr-2'] } } })).toEqual([
       {
         severity: 'error',
         path: 'spec.calico.bgp.routeReflectors.nodeSelector',
@@ -364,5 +365,19 @@ describe('CalicoTyphaConfig', () => {
     expect(calicoNodeRestartStep()).toBe(
       'calico-node reads typha_service_name from calico-config only when it starts: once Typha is ready, restart it node by node with `kubectl -n kube-system rollout restart ds/calico-node && kubectl -n kube-system rollout status ds/calico-node --timeout=30m`.',
     );
+  });
+});
+
+describe('Calico warnings from a profile', () => {
+  const base = { platform: 'kubeadm', cni: 'calico', kubernetesVersion: '1.29', nodes: 100 };
+  test('warns when an encapsulated pool has no underlay mtu', () => {
+    const { warnings } = loadSpec({ ...base, calico: { ipPools: [{ name: 'p', cidr: '10.244.0.0/16', ipipMode: 'Always' }] } });
+    expect(warnings).toEqual([expect.stringContaining("spec.calico: has no mtu: the tunnel MTU is derived from a 1500-byte underlay and overrides Calico's own detection")]);
+  });
+
+  test('warns that Argo CD turns the mesh off, so the reflectors must be labelled before the merge', () => {
+    const rr = { nodeSelector: "route-reflector == 'true'", nodes: ['rr-1', 'rr-2'] };
+    const { warnings } = loadSpec({ ...base, calico: { bgp: { routeReflectors: rr } }, argocd: { repoURL: 'https://git.example.com/x.git' } });
+    expect(warnings).toContainEqual(expect.stringContaining('spec.calico.bgp.routeReflectors: Argo CD turns the node-to-node mesh off in the last wave of the sync'));
   });
 });

@@ -95,7 +95,7 @@ describe('the example fleet', () => {
 
   test('without Argo CD the review gives the rollout as kubectl commands in wave order', () => {
     const review = fs.readFileSync(path.join(COMMITTED, 'reviews', 'ack-hz-nopolicy.md'), 'utf8');
-    expect(review).toContain('1. switch: `kubectl apply --server-side --field-manager=netscale -f dist/ack-hz-nopolicy/ConfigMap.eni-config.k8s.yaml`');
+    expect(review).toContain('1. switch: `kubectl apply --server-side --force-conflicts --field-manager=netscale -f dist/ack-hz-nopolicy/ConfigMap.eni-config.k8s.yaml`');
     expect(review).toContain('2. restart `terway-eniip` (Terway reads eni-config only when it starts), one pod at a time as its maxUnavailable allows: `kubectl -n kube-system rollout restart ds/terway-eniip && kubectl -n kube-system rollout status ds/terway-eniip --timeout=30m`');
   });
 });

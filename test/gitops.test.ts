@@ -52,6 +52,11 @@ describe('sync waves', () => {
     expect(['CustomResourceDefinition', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service', 'Deployment', 'PodDisruptionBudget', 'HelmChart', 'IPPool', 'ConfigMap'].map(syncWaveOf)).toEqual([0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3]);
   });
 
+  test('a profile that owns no eni-config key restarts nothing', () => {
+    const out = synthFleet({ quiet: { ...ACK_TERWAY, networkPolicy: 'direct', argocd: ARGOCD } });
+    expect(readManifests(path.join(out, 'quiet')).map((m) => m.object.kind)).toEqual(['ConfigMap']);
+  });
+
   test('profiles without spec.argocd get no waves, no Job and no Argo CD objects', () => {
     const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay' } });
     const objects = readManifests(path.join(out, 'relay')).map((m) => m.object);
@@ -62,13 +67,23 @@ describe('sync waves', () => {
 });
 
 describe('the restart Job', () => {
-  test('is a PostSync hook that restarts, then waits for the rollout, bounded in time and retries', () => {
+  test('is a PostSync hook that sets the configuration hash on the pod template, then waits for the rollout', () => {
     const job = restartObjects('a').find((o) => o.kind === 'Job') as any;
-    expect(job.metadata.annotations).toEqual({ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'HookFailed' });
-    expect(job.spec.backoffLimit).toBe(1);
+    expect(job.metadata.annotations).toEqual({ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+    expect(job.spec.backoffLimit).toBe(2);
     expect(job.spec.activeDeadlineSeconds).toBe(30 * 60 + 300);
     const pod = job.spec.template.spec;
-    expect(pod.initContainers[0].args).toEqual(['--namespace', 'kube-system', 'rollout', 'restart', 'daemonset/terway-eniip']);
+    // Idempotent: the pods roll only when the hash differs from the one they run with, so a retry,
+    // a re-run or an unrelated sync restarts nothing, and a revert restarts once.
+    expect(pod.initContainers[0].args).toEqual([
+      '--namespace',
+      'kube-system',
+      'patch',
+      'daemonset/terway-eniip',
+      '--type=strategic',
+      '--patch',
+      JSON.stringify({ spec: { template: { metadata: { annotations: { 'netscale.dev/config-hash': configurationHash('a') } } } } }),
+    ]);
     expect(pod.containers[0].args).toEqual(['--namespace', 'kube-system', 'rollout', 'status', 'daemonset/terway-eniip', '--timeout=30m']);
     expect(pod.containers[0].image).toMatch(/^registry\.k8s\.io\/kubectl:v\d+\.\d+\.\d+$/);
     expect(pod.serviceAccountName).toBe('netscale-restart-terway-eniip');
@@ -91,6 +106,11 @@ describe('the restart Job', () => {
     expect(job.spec.template.spec.containers[0].image).toBe('registry.example.com/tools/kubectl:v1.31.4');
     expect(job.spec.template.spec.containers[0].args).toContain('--timeout=1h');
     expect(job.spec.activeDeadlineSeconds).toBe(3600 + 300);
+  });
+
+  test('waits 20 seconds per node by default, at least 30 minutes', () => {
+    const timeout = (nodes: number) => loadSpec({ ...ACK_TERWAY, nodes, networkPolicy: 'relay', argocd: ARGOCD }).loaded!.cluster.argocd!.restartTimeout;
+    expect([timeout(50), timeout(1000), timeout(5000)]).toEqual(['30m', '334m', '1667m']);
   });
 
   test.each([
@@ -117,6 +137,8 @@ describe('the restart Job', () => {
     // More nodes change Typha, not what Terway reads: no new restart.
     expect(jobName({ ...ACK_TERWAY, nodes: 3000, networkPolicy: 'relay' })).toBe(relay);
     expect(jobName({ ...ACK_TERWAY, networkPolicy: 'disabled' })).not.toBe(relay);
+    // A revert renders the earlier hash again, and the patch rolls the pods back once.
+    expect(jobName({ ...ACK_TERWAY, networkPolicy: 'relay' })).toBe(relay);
     expect(relay).toMatch(/^netscale-restart-terway-eniip-[0-9a-f]{10}$/);
   });
 });

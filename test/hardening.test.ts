@@ -1,4 +1,4 @@
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { synthesizeFleet } from '../lib/fleet';
@@ -26,6 +26,8 @@ describe('secrets never reach dist/', () => {
     ['a private key in Cilium values', { tls: { ca: { key: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----' } } }, 'a private key'],
     ['a bearer token in Cilium values', { hubble: { relay: { extraEnv: [{ name: 'AUTH', value: 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJl' }] } } }, 'a bearer token (JWT)'],
     ['an access key id in Cilium values', { extraConfig: { 'cloud-key': 'LTAI5tQ9xExampleKey12345' } }, 'an Alibaba Cloud AccessKey ID'],
+    ['a base64 PEM key in Cilium values', { tls: { ca: { key: 'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2UUlCQURBTkJna3Foa2lHOXcwQkFRRUZBQVND' } } }, 'a base64-encoded PEM block'],
+    ['a password in an environment variable', { hubble: { relay: { extraEnv: [{ name: 'DB_PASSWORD', value: 'hunter2' }] } } }, 'a secret in an environment variable'],
     ['a token value in Cilium values', { clustermesh: { apiserver: { token: 'c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1' } } }, 'a token or password value'],
   ])('fails the synth on %s, naming the profile and the file', (_, values, what) => {
     const clusters = fleet('c', { leaky: { ...CILIUM, cilium: { ...CILIUM.cilium, values } } });
@@ -57,6 +59,25 @@ describe('secrets never reach dist/', () => {
 });
 
 describe('interrupted synths', () => {
+  test.each(['SIGINT', 'SIGTERM'])('%s arriving before the write exits 130 and leaves dist/ byte-identical', (signal) => {
+    const a = fleet('a', { one: { ...ACK_TERWAY, networkPolicy: 'relay' } });
+    const b = fleet('b', { two: { ...ACK_TERWAY, networkPolicy: 'disabled' } });
+    const out = path.join(temp.path, 'dist');
+    synthesizeFleet({ clustersDir: a, outdir: out });
+    const before = snapshot(out);
+    // Deliver the signal while the synth is still rendering: right before its first event-loop turn.
+    const preload = path.join(temp.path, 'signal-early.cjs');
+    fs.writeFileSync(
+      preload,
+      `const orig = global.setImmediate; let sent = false;
+global.setImmediate = (fn, ...args) => { if (!sent && process.listenerCount('${signal}') > 0) { sent = true; process.emit('${signal}', '${signal}'); } return orig(fn, ...args); };`,
+    );
+    const run = spawnSync(process.execPath, ['--require', preload, path.join(ROOT, 'bin', 'netscale.js')], { cwd: ROOT, env: { ...process.env, CLUSTERS_DIR: b, CDK8S_OUTDIR: out }, encoding: 'utf8' });
+    expect(run.status).toBe(130);
+    expect(run.stderr).toContain(`netscale: ${signal} received; dist/ was not changed`);
+    expect(snapshot(out)).toEqual(before);
+  });
+
   test('SIGINT or SIGTERM at any moment leaves dist/ either as it was or fully new, never half', async () => {
     const a = fleet('a', { one: { ...ACK_TERWAY, networkPolicy: 'relay' }, two: { ...ACK_TERWAY, networkPolicy: 'disabled' } });
     const b = fleet('b', Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`b${i}`, { ...ACK_TERWAY, nodes: 200 + i, networkPolicy: 'relay' }])));
@@ -69,7 +90,7 @@ describe('interrupted synths', () => {
 
     const outcomes = new Set<string>();
     for (const [signal, delay] of [['SIGINT', 50], ['SIGTERM', 300], ['SIGINT', 600], ['SIGTERM', 900]] as const) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts')], { cwd: ROOT, env: { ...process.env, CLUSTERS_DIR: b, CDK8S_OUTDIR: out }, stdio: 'ignore' });
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'netscale.js')], { cwd: ROOT, env: { ...process.env, CLUSTERS_DIR: b, CDK8S_OUTDIR: out }, stdio: 'ignore' });
       const timer = setTimeout(() => child.kill(signal), delay);
       const code: number | null = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
       clearTimeout(timer);

@@ -119,6 +119,9 @@ describe('sections that do not fit the cluster', () => {
     ['fails on a relay with Cilium', { ...KUBEADM_CALICO, cni: 'cilium', networkPolicy: 'relay' }, 'spec.networkPolicy: relay does not apply to Cilium'],
     ['fails on disabled policy with Calico', { ...KUBEADM_CALICO, networkPolicy: 'disabled' }, 'spec.networkPolicy: disabled applies to Terway only'],
     ['fails on typha settings without the relay', { ...ACK_TERWAY, networkPolicy: 'disabled', typha: { replicas: 4 } }, 'spec.typha: configures the Typha relay, which runs only with networkPolicy: relay (this profile has disabled)'],
+    ['fails on a cilium section with another CNI', { ...KUBEADM_CALICO, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 } }, "spec.cilium: configures Cilium, but the profile's cni is calico: set cni: cilium or remove the section"],
+    ['fails on a calico section with another CNI', { ...ACK_TERWAY, calico: { mtu: 1500 } }, "spec.calico: configures Calico, but the profile's cni is terway: set cni: calico or remove the section"],
+    ['fails on route reflectors without two named nodes', { ...KUBEADM_CALICO, calico: { bgp: { routeReflectors: { nodeSelector: "route-reflector == 'true'", nodes: ['rr-1'] } } } }, 'spec.calico.bgp.routeReflectors.nodes: must name at least two reflector nodes'],
     ['fails on a cluster named like a dist/ folder', { ...ACK_TERWAY, networkPolicy: 'relay' }, 'metadata.name: "reviews" names a folder netscale keeps in dist/'],
   ];
   test.each(cases)('%s', (_, spec, message) => {

@@ -99,13 +99,20 @@ describe('TerwayEniConfig validation', () => {
     ['fails on a vSwitch in two zones', { ...FULL, vswitches: { 'cn-shanghai-f': ['vsw-a'], 'cn-shanghai-g': ['vsw-a'] } }, 'spec.terway.vswitches["cn-shanghai-g"][0]: vsw-a is listed under cn-shanghai-f too: a vSwitch belongs to one zone'],
     ['fails on a CIDR for an unknown vSwitch', { ...FULL, vswitchCidrs: { 'vsw-zzz': '10.0.0.0/19' } }, 'spec.terway.vswitchCidrs["vsw-zzz"]: vsw-zzz is not in terway.vswitches: list it under its zone first'],
     ['fails on nodes in a zone without vSwitches', { ...FULL, nodesPerZone: { 'cn-shanghai-g': 3 } }, 'spec.terway.nodesPerZone["cn-shanghai-g"]: cn-shanghai-g has no vSwitches in terway.vswitches'],
+    ['fails on a vSwitch CIDR Alibaba Cloud cannot create', { ...FULL, vswitchCidrs: { 'vsw-uf6aaa': '10.0.0.0/30' } }, 'spec.terway.vswitchCidrs["vsw-uf6aaa"]: 10.0.0.0/30: an Alibaba Cloud vSwitch is a /16 to /29'],
     ['fails on a duplicate security group', { ...FULL, securityGroups: ['sg-a', 'sg-a'] }, 'spec.terway.securityGroups: lists sg-a more than once'],
   ])('%s', (_, t, message) => {
     expect(terway(t).errors).toEqual([expect.stringContaining(message)]);
   });
 
   test('warns on more than 5 security groups, which Terway daemons refuse', () => {
-    expect(terway({ ...FULL, securityGroups: ['sg-a', 'sg-b', 'sg-c', 'sg-d', 'sg-e', 'sg-f'] }).warnings).toEqual([expect.stringContaining('spec.terway.securityGroups: lists 6 groups: Terway daemons of the releases checked refuse more than 5')]);
+    expect(terway({ ...FULL, securityGroups: ['sg-a', 'sg-b', 'sg-c', 'sg-d', 'sg-e', 'sg-f'] }).warnings).toContainEqual(expect.stringContaining('spec.terway.securityGroups: lists 6 groups: Terway daemons of the releases checked refuse more than 5'));
+  });
+
+  test('warns that full mode replaces eni_conf, and how to see what the cluster has', () => {
+    expect(terway(FULL).warnings).toEqual([
+      expect.stringContaining("spec.terway.vswitches: renders eni_conf whole: keys of the cluster's eni_conf that the profile does not give are dropped when Terway restarts; compare with `kubectl -n kube-system get cm eni-config -o jsonpath='{.data.eni_conf}'`"),
+    ]);
   });
 
   test('fails from TypeScript on full mode without eni_conf and on patch mode with it', () => {
@@ -138,7 +145,7 @@ describe('IP capacity per zone (seed 003)', () => {
 
   test('warns on a vSwitch smaller than /19', () => {
     const { warnings } = withCidrs({ 'vsw-uf6aaa': '10.20.0.0/20', 'vsw-uf6bbb': '10.20.32.0/19' });
-    expect(warnings).toEqual([expect.stringContaining('spec.terway.vswitchCidrs["vsw-uf6aaa"]: 10.20.0.0/20 holds 4096 addresses, fewer than a /19 (8192)')]);
+    expect(warnings).toContainEqual(expect.stringContaining('spec.terway.vswitchCidrs["vsw-uf6aaa"]: 10.20.0.0/20 holds 4096 addresses, fewer than a /19 (8192)'));
   });
 
   test('warns under 20% headroom', () => {
@@ -154,13 +161,13 @@ describe('IP capacity per zone (seed 003)', () => {
   test('uses nodesPerZone when given and checks it adds up', () => {
     const { loaded, warnings } = withCidrs({ 'vsw-uf6aaa': '10.20.0.0/19', 'vsw-uf6bbb': '10.20.32.0/19' }, { nodesPerZone: { 'cn-shanghai-f': 100 } });
     expect(loaded!.cluster.zoneCapacity[0]).toMatchObject({ demand: 6400 });
-    expect(warnings).toEqual([expect.stringContaining('spec.terway.nodesPerZone: adds up to 100 nodes, but spec.nodes is 120')]);
+    expect(warnings).toContainEqual(expect.stringContaining('spec.terway.nodesPerZone: adds up to 100 nodes, but spec.nodes is 120'));
   });
 
   test('warns when a zone cannot be checked or maxPodsPerNode is missing', () => {
-    expect(withCidrs({ 'vsw-uf6aaa': '10.20.0.0/19' }).warnings).toEqual([expect.stringContaining('capacity of cn-shanghai-f not checked: no CIDR for vsw-uf6bbb in terway.vswitchCidrs')]);
+    expect(withCidrs({ 'vsw-uf6aaa': '10.20.0.0/19' }).warnings).toContainEqual(expect.stringContaining('capacity of cn-shanghai-f not checked: no CIDR for vsw-uf6bbb in terway.vswitchCidrs'));
     const noPods = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway: { ...FULL, vswitchCidrs: { 'vsw-uf6aaa': '10.20.0.0/19' } } });
-    expect(noPods.warnings).toEqual([expect.stringContaining('spec.terway.vswitchCidrs: IP capacity per zone is not checked: set spec.maxPodsPerNode')]);
+    expect(noPods.warnings).toContainEqual(expect.stringContaining('spec.terway.vswitchCidrs: IP capacity per zone is not checked: set spec.maxPodsPerNode'));
   });
 });
 

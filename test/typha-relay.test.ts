@@ -37,7 +37,8 @@ describe('Typha sizing', () => {
   test('fails on 2 nodes: 3 replicas are not fewer than the nodes', () => {
     const s = typhaReplicas({ nodes: 2 });
     expect(s.replicas).toBe(3);
-    expect(s.errors).toEqual([expect.stringContaining('3 Typha replicas on 2 nodes: replicas must be fewer than nodes, or a rolling update has no free node')]);
+    expect(s.errors).toEqual([expect.stringContaining("3 Typha replicas on 2 nodes: replicas must be fewer than nodes, or a drained node's replica has no free node to move to")]);
+    expect(typhaReplicas({ nodes: 1 }).errors).toEqual([expect.stringMatching(/on 1 node: .*; use networkPolicy: direct/)]);
   });
 
   test('an explicit count overrides the rule and passes the same checks', () => {
@@ -82,6 +83,8 @@ describe('TyphaRelay', () => {
 
   test('the Deployment runs Typha as the seeds and Calico require', () => {
     const dep = find(synth({ replicas: 5 }), 'Deployment');
+    expect(dep.spec.progressDeadlineSeconds).toBe(600);
+    expect(find(synth({ shutdownTimeoutSeconds: 900 }), 'Deployment').spec.progressDeadlineSeconds).toBe(1080);
     const pod = dep.spec.template.spec;
     const c = pod.containers[0];
     expect(dep.spec.replicas).toBe(5);
@@ -166,8 +169,13 @@ describe('TyphaRelay', () => {
 
   test('fails on TLS without a client identity, from TypeScript and from a profile', () => {
     expect(() => synth({ tls: { secretName: 's', caConfigMapName: 'c' } })).toThrow('TyphaRelay tls needs clientCommonName or clientUriSan');
-    const { errors } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', typha: { tls: { secretName: 's', caConfigMapName: 'c' } } });
+    const { errors } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', typha: { tls: { secretName: 's', caConfigMapName: 'c' } } });
     expect(errors).toEqual([expect.stringContaining('spec.typha.tls: needs clientCommonName or clientUriSan')]);
+  });
+
+  test('fails on TLS on Terway, whose Felix cannot present a client certificate', () => {
+    const { errors } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', typha: { tls: { secretName: 's', caConfigMapName: 'c', clientCommonName: 'felix' } } });
+    expect(errors).toEqual([expect.stringContaining("spec.typha.tls: Terway's eni-config has no setting for Felix's client certificate")]);
   });
 
   test('fails on a replica count below 1', () => {

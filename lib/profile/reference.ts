@@ -34,8 +34,6 @@ export function profileReferenceMarkdown(): string {
     if (schema.properties) {
       for (const [name, child] of Object.entries(schema.properties)) walk(child, prefix === '' ? name : `${prefix}.${name}`, (schema.required ?? []).includes(name));
     } else if (schema.items?.properties) {
-      walk({ ...schema.items, description: undefined }, `${prefix}[]`, false);
-      rows.pop();
       for (const [name, child] of Object.entries(schema.items.properties)) walk(child, `${prefix}[].${name}`, (schema.items.required ?? []).includes(name));
     }
   };

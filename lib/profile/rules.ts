@@ -102,6 +102,19 @@ export function checkProfile(profile: ClusterProfile): Finding[] {
   if (spec.calico !== undefined) {
     if (spec.cni !== 'calico') out.push(error(at('calico'), `configures Calico, but the profile's cni is ${spec.cni}: set cni: calico or remove the section`));
     else out.push(...checkCalico(spec.calico, { serviceCidr: spec.serviceCidr, clusterCidr: spec.kubeProxy?.clusterCIDR }));
+    const encapsulated = (spec.calico.ipPools ?? []).some((p) => (p.ipipMode ?? 'Never') !== 'Never' || (p.vxlanMode ?? 'Never') !== 'Never') || spec.calico.wireguard === true;
+    if (encapsulated && spec.calico.mtu === undefined) {
+      out.push(warning(at('calico'), 'has no mtu: the tunnel MTU is derived from a 1500-byte underlay and overrides Calico\'s own detection; set calico.mtu to the nodes\' MTU (e.g. 1450 in many clouds, 9001 with jumbo frames)', 'Calico MTU guide'));
+    }
+    if (spec.calico.bgp?.routeReflectors && spec.argocd !== undefined) {
+      out.push(
+        warning(
+          at('calico', 'bgp', 'routeReflectors'),
+          'Argo CD turns the node-to-node mesh off in the last wave of the sync: label and patch the reflector nodes (the review\'s commands) before merging, or every cross-node route drops',
+          'Calico BGP docs: a node leaves the mesh when it gets a cluster ID',
+        ),
+      );
+    }
   }
   if (spec.serviceCidr !== undefined) {
     const parsed = parseCidr(spec.serviceCidr);
@@ -109,6 +122,9 @@ export function checkProfile(profile: ClusterProfile): Finding[] {
   }
 
   const tls = spec.typha?.tls;
+  if (tls && spec.cni === 'terway') {
+    out.push(error(at('typha', 'tls'), 'Terway\'s eni-config has no setting for Felix\'s client certificate, so every Felix would be refused by a TLS-only Typha: remove tls on Terway clusters'));
+  }
   if (tls && tls.clientCommonName === undefined && tls.clientUriSan === undefined) {
     out.push(error(at('typha', 'tls'), 'needs clientCommonName or clientUriSan: Typha refuses to start with TLS but no rule for which Felix clients to accept'));
   }
@@ -127,6 +143,13 @@ function checkTerway(terway: TerwaySpec, spec: ClusterSpec, at: (...p: FieldPath
   }
   const full = terway.mode === 'full' || (terway.mode === undefined && eniConfFields.length > 0);
   if (full) {
+    out.push(
+      warning(
+        eniConfFields.length > 0 ? at(eniConfFields[0]) : at('mode'),
+        'renders eni_conf whole: keys of the cluster\'s eni_conf that the profile does not give are dropped when Terway restarts; compare with `kubectl -n kube-system get cm eni-config -o jsonpath=\'{.data.eni_conf}\'` and carry the others in terway.eniConf',
+        'seed 003: edit eni-config, do not replace it',
+      ),
+    );
     for (const required of ['vswitches', 'securityGroups', 'serviceCidr'] as const) {
       if (required === 'serviceCidr' && spec.serviceCidr !== undefined) continue;
       if (terway[required] === undefined) out.push(error(at(required), 'is required when the whole eni-config is rendered (mode: full): Terway cannot start without it'));
@@ -172,6 +195,7 @@ function checkTerway(terway: TerwaySpec, spec: ClusterSpec, at: (...p: FieldPath
       continue;
     }
     if (parsed.cidr.family !== 4) out.push(error(at('vswitchCidrs', id), `${text} is not IPv4: give the vSwitch's IPv4 CIDR`));
+    else if (parsed.cidr.prefix < 16 || parsed.cidr.prefix > 29) out.push(error(at('vswitchCidrs', id), `${text}: an Alibaba Cloud vSwitch is a /16 to /29`));
     if (!zoneOf.has(id)) out.push(error(at('vswitchCidrs', id), `${id} is not in terway.vswitches: list it under its zone first`));
   }
   if (terway.vswitchCidrs && maxPodsPerNode === undefined) {

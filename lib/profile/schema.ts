@@ -54,7 +54,6 @@ export const typhaSchema = z
     nodesPerReplica: doc(z.int().min(1), 'Nodes one Typha replica serves in the sizing rule.', 200).optional(),
     minReplicas: doc(z.int().min(1), 'Fewest replicas the sizing rule gives.', 3).optional(),
     maxReplicas: doc(z.int().min(1), 'Most replicas the sizing rule gives; a capped result is warned about.', 20).optional(),
-    namespace: doc(dnsLabel, 'Namespace of the Typha objects. Felix looks Typha up in kube-system.', 'kube-system').optional(),
     image: doc(image, 'Typha image, pinned. ACK: registry-vpc.<region>.aliyuncs.com/acs/typha:v3.5.8; elsewhere the upstream Calico image.').optional(),
     serviceAccountName: doc(dnsSubdomain, 'Service account Typha runs as. ACK: terway (reused); elsewhere calico-typha, created with its RBAC.').optional(),
     bgpPeerCrd: doc(z.boolean(), 'Emit the bgppeers.crd.projectcalico.org CRD Typha watches (Terway\'s chart lacks it). Default: true on ACK, false elsewhere.').optional(),
@@ -173,7 +172,7 @@ export const calicoSchema = z
           z.strictObject({
             nodeSelector: doc(z.string(), 'Label selector of the route reflector nodes, e.g. route-reflector == \'true\'.'),
             clusterId: doc(z.string().regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}$/, 'must be an IPv4-formatted id such as 244.0.0.1'), 'routeReflectorClusterID set on the reflector nodes.', '244.0.0.1').optional(),
-            nodes: doc(z.array(dnsSubdomain), 'Names of the reflector nodes, for the labelling commands in the review.').optional(),
+            nodes: doc(z.array(dnsSubdomain).min(2, 'must name at least two reflector nodes: one reflector is a single point of failure for every route'), 'Names of the reflector nodes (at least two): the review gives their labelling commands, to run before the sync.'),
           }),
           'Route reflectors: the full node-to-node mesh is turned off.',
         ).optional(),
@@ -230,7 +229,7 @@ export const argocdSchema = z
         .regex(/^(?=\d)(\d{1,6}h)?(\d{1,6}m)?(\d{1,6}s)?$/, 'must be whole hours, minutes and seconds such as 30m or 1h30m')
         .refine((t) => /[1-9]/.test(t), 'must be longer than zero')
         .refine((t) => durationSeconds(t) <= MAX_RESTART_SECONDS, 'must be at most 168h: a rollout that takes longer needs a larger maxUnavailable'),
-      'How long a restart Job waits for its DaemonSet\'s rollout.', '30m').optional(),
+      'How long a restart Job waits for its DaemonSet\'s rollout. Default: 20s per node, at least 30m.').optional(),
     destination: doc(
       z.strictObject({
         server: doc(z.string().regex(/^https:\/\/\S+$/, 'must be an https:// API server URL'), 'API server URL of the target cluster.').optional(),

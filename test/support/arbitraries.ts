@@ -144,7 +144,6 @@ const typhaArb: fc.Arbitrary<TyphaPlan> = fc
       nodesPerReplica: fc.integer({ min: 1, max: 500 }),
       minReplicas: fc.integer({ min: 1, max: 6 }),
       maxReplicas: fc.integer({ min: 1, max: 30 }),
-      namespace: fc.constantFrom('kube-system', 'calico-system', 'typha'),
       image: fc.constantFrom('quay.io/calico/typha:v3.27.3', 'registry-vpc.cn-shanghai.aliyuncs.com/acs/typha:v3.5.8', `docker.io/calico/typha@sha256:${'a1'.repeat(32)}`, 'registry.example.com:5000/calico/typha:v3.28.0'),
       serviceAccountName: fc.oneof(fc.constant('calico-typha'), dnsSubdomainArb),
       bgpPeerCrd: fc.boolean(),
@@ -211,7 +210,7 @@ function terwayFullArb(nodes: number): fc.Arbitrary<TerwayPlan> {
       ),
       cniConf: opt(fc.constantFrom({ cniVersion: '0.3.0', name: 'terway', type: 'terway' }, { cniVersion: '0.4.0', name: 'terway', type: 'terway', capabilities: { bandwidth: true } })),
       inClusterLoadBalance: opt(fc.boolean()),
-      cidrs: fc.array(fc.tuple(fc.boolean(), fc.constantFrom(...OCTETS), fc.integer({ min: 14, max: 26 }), fc.nat()), { minLength: 9, maxLength: 9 }),
+      cidrs: fc.array(fc.tuple(fc.boolean(), fc.constantFrom(...OCTETS), fc.integer({ min: 16, max: 26 }), fc.nat()), { minLength: 9, maxLength: 9 }),
       nodesPerZone: opt(fc.array(opt(fc.integer({ min: 0, max: nodes })), { minLength: 3, maxLength: 3 })),
       maxPodsPerNode: opt(fc.integer({ min: 1, max: 256 })),
     })
@@ -364,8 +363,8 @@ function calicoArb(ctx: CalicoContext): fc.Arbitrary<Spec> {
             // Above int32 is a documented warning and the vendored BGPConfiguration CRD refuses it.
             asNumber: fc.integer({ min: 1, max: INT32_MAX }),
             routeReflectors: fc.record(
-              { nodeSelector: fc.oneof(fc.constantFrom("route-reflector == 'true'", 'has(route-reflector)'), freeTextArb.filter((s) => s.trim() !== '')), clusterId: fc.constantFrom('244.0.0.1', '10.0.0.1', '1.2.3.4'), nodes: fc.uniqueArray(dnsSubdomainArb, { maxLength: 3 }) },
-              { requiredKeys: ['nodeSelector'] },
+              { nodeSelector: fc.oneof(fc.constantFrom("route-reflector == 'true'", 'has(route-reflector)'), freeTextArb.filter((s) => s.trim() !== '')), clusterId: fc.constantFrom('244.0.0.1', '10.0.0.1', '1.2.3.4'), nodes: fc.uniqueArray(dnsSubdomainArb, { minLength: 2, maxLength: 3 }) },
+              { requiredKeys: ['nodeSelector', 'nodes'] },
             ),
           },
           { requiredKeys: [] },
@@ -508,7 +507,9 @@ export function validSpecArb(argocd?: ArgocdBase): fc.Arbitrary<Spec> {
       const relay = policy === 'relay';
       // Nodes must exceed the most Typha replicas the sizing rule may give.
       const nodes = relay ? Math.max(b.nodes, (b.typha?.maxReplicas ?? 20) + 1) : b.nodes;
-      const spec: Spec = { platform: 'ack', cni: 'terway', kubernetesVersion: b.version.text, nodes, cpuPerNode: b.cpuPerNode, region: b.region, networkPolicy: policy, typha: relay ? b.typha?.typha : undefined };
+      // Terway's Felix has no client certificate, so Typha TLS is refused there.
+      const typha = relay && b.typha ? compact({ ...b.typha.typha, tls: undefined }) : undefined;
+      const spec: Spec = { platform: 'ack', cni: 'terway', kubernetesVersion: b.version.text, nodes, cpuPerNode: b.cpuPerNode, region: b.region, networkPolicy: policy, typha };
       const terwayPlan: fc.Arbitrary<TerwayPlan> = fc.oneof(terwayPatchArb.map((t) => ({ terway: t })), terwayFullArb(nodes));
       const extra = fc.tuple(terwayPlan, b.withKubeProxy ? kubeProxyArb({ platform: 'ack', minor: b.version.minor, cpuPerNode: b.cpuPerNode }) : fc.constant(undefined)).map(([t, kubeProxy]) => compact({ ...t, kubeProxy }));
       return finish(b, spec, extra);
