@@ -247,6 +247,11 @@ function resolveCalico(c: CalicoSpec, r: SectionRecord): CalicoNetworkProps {
   r.decisions.push(...calicoTunnelMtus(props).decisions);
   const sizes = [...new Set((c.ipPools ?? []).map((p) => p.blockSize ?? CALICO_DEFAULT_BLOCK_SIZE[p.cidr.includes(':') ? 6 : 4]))];
   if (sizes.length === 1) r.decisions.push({ name: 'IP pool blockSize', value: sizes[0], rule: 'one block size in every pool, so routes aggregate per pool', source: 'seed 002: 27 in every pool' });
+  if ((c.ipPools ?? []).length > 0) {
+    r.steps.push(
+      `Before the sync, compare the pools with the cluster's: \`calicoctl get ippool -o wide\`. Calico does not change the cidr or blockSize of an existing pool; to move one (${(c.ipPools ?? []).map((p) => p.name).join(', ')}), add a new pool, set the old one disabled, and migrate the pods.`,
+    );
+  }
   if (c.bgp?.routeReflectors) {
     r.decisions.push({ name: 'BGP node-to-node mesh', value: 'off', rule: 'route reflectors replace the full mesh (n x (n - 1) / 2 sessions)', source: 'seed 002' });
     r.steps.push(...calicoRouteReflectorSteps(c.bgp.routeReflectors));

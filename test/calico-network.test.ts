@@ -375,6 +375,11 @@ describe('Calico warnings from a profile', () => {
     expect(warnings).toEqual([expect.stringContaining("spec.calico: has no mtu: the tunnel MTU is derived from a 1500-byte underlay and overrides Calico's own detection")]);
   });
 
+  test('tells the reviewer to compare the pools first: Calico does not move an existing pool', () => {
+    const { loaded } = loadSpec({ ...base, calico: { mtu: 1450, ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.244.0.0/16', ipipMode: 'Always' }] } });
+    expect(loaded!.cluster.steps).toContainEqual(expect.stringContaining("compare the pools with the cluster's: `calicoctl get ippool -o wide`. Calico does not change the cidr or blockSize of an existing pool; to move one (default-ipv4-ippool)"));
+  });
+
   test('warns that Argo CD turns the mesh off, so the reflectors must be labelled before the merge', () => {
     const rr = { nodeSelector: "route-reflector == 'true'", nodes: ['rr-1', 'rr-2'] };
     const { warnings } = loadSpec({ ...base, calico: { bgp: { routeReflectors: rr } }, argocd: { repoURL: 'https://git.example.com/x.git' } });
