@@ -136,6 +136,12 @@ function resolveTypha(spec: ClusterSpec, r: SectionRecord): ResolvedCluster['typ
   const image = t.image ?? (onAck ? ackTyphaImage(spec.region ?? '') : UPSTREAM_TYPHA_IMAGE);
   r.decisions.push({ name: 'Typha image', value: image, rule: t.image ? 'set in the profile' : onAck ? `ACK VPC registry of ${spec.region}, pinned tag` : 'upstream Calico Typha, pinned' });
   const serviceAccountName = t.serviceAccountName ?? (onAck ? 'terway' : TYPHA_NAME);
+  if (t.tls) {
+    const client = t.tls.clientCommonName ? `common name ${t.tls.clientCommonName}` : `URI SAN ${t.tls.clientUriSan}`;
+    r.steps.push(
+      `Before the sync, give calico-node its Typha client certificate, or a TLS-only Typha refuses every Felix: mount a Secret with a certificate for ${client}, signed by the CA in ${t.tls.caConfigMapName}, and set FELIX_TYPHACAFILE, FELIX_TYPHACERTFILE and FELIX_TYPHAKEYFILE on the calico-node DaemonSet, plus FELIX_TYPHACN or FELIX_TYPHAURISAN to the name in Typha's server certificate (Secret ${t.tls.secretName}).`,
+    );
+  }
   if (onAck) r.steps.push('Before the sync, upgrade the Terway add-on to its latest version in the ACK console: older Terway releases do not read felix_relay_service (seeds 000/001).');
   r.decisions.push({ name: 'Typha service account', value: serviceAccountName, rule: onAck ? 'ACK: reuse Terway\'s account, which can read what Felix reads' : 'own account with the ClusterRole Typha needs' });
   if (sizing.errors.length === 0) {

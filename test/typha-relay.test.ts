@@ -173,6 +173,13 @@ describe('TyphaRelay', () => {
     expect(errors).toEqual([expect.stringContaining('spec.typha.tls: needs clientCommonName or clientUriSan')]);
   });
 
+  test('with TLS on Calico, the review says how calico-node gets its client certificate', () => {
+    const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', typha: { tls: { secretName: 'typha-server', caConfigMapName: 'typha-ca', clientCommonName: 'typha-client' } } });
+    expect(loaded!.cluster.steps).toContainEqual(
+      expect.stringContaining('a certificate for common name typha-client, signed by the CA in typha-ca, and set FELIX_TYPHACAFILE, FELIX_TYPHACERTFILE and FELIX_TYPHAKEYFILE on the calico-node DaemonSet'),
+    );
+  });
+
   test('fails on TLS on Terway, whose Felix cannot present a client certificate', () => {
     const { errors } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', typha: { tls: { secretName: 's', caConfigMapName: 'c', clientCommonName: 'felix' } } });
     expect(errors).toEqual([expect.stringContaining("spec.typha.tls: Terway's eni-config has no setting for Felix's client certificate")]);
