@@ -7,10 +7,10 @@ import { CiliumDelivery, ciliumReviewNotes, CiliumValues, ciliumValues } from '.
 import { ipvsModuleStep, KUBE_PROXY_PRESETS, kubeProxyConfiguration, KubeProxyIpvsTuningProps, kubeProxyRestartStep, k3sKubeProxyArgs, renderKubeProxyConfiguration } from './kube-proxy-ipvs-tuning';
 import { cidrOf } from './net/cidr';
 import { error, Finding, FieldPath, warning } from './profile/diagnostics';
-import { ciliumDelivery, ENI_CONF_FIELDS } from './profile/rules';
+import { ciliumDelivery, ENI_CONF_FIELDS, parseBaseEniConf, TYPED_ENI_CONF_KEYS } from './profile/rules';
 import { ArgocdSpec, CalicoSpec, CiliumSpec, ClusterProfile, ClusterSpec, Cni, KubeProxySpec, NetworkPolicyMode, Platform, TerwaySpec } from './profile/schema';
 import { apiServerWatches, conntrackSizing, FELIX_WATCHED_RESOURCE_TYPES, Decision, spreadNodes, typhaHeadroom, typhaReplicas, VSWITCH_RECOMMENDED_PREFIX, zoneCapacity, ZoneCapacity } from './sizing';
-import { DEFAULT_CREDENTIAL_PATH, DEFAULT_MAX_POOL_SIZE, DEFAULT_MIN_POOL_SIZE, eniConfigData, TERWAY_DAEMONSET, TerwayEniConfigProps } from './terway-eni-config';
+import { DEFAULT_CREDENTIAL_PATH, DEFAULT_MAX_POOL_SIZE, DEFAULT_MIN_POOL_SIZE, EniConfProps, eniConfigData, TERWAY_DAEMONSET, TerwayEniConfigProps } from './terway-eni-config';
 import { ackTyphaImage, TYPHA_NAME, TyphaRelayProps, UPSTREAM_TYPHA_IMAGE } from './typha-relay';
 
 /** Headroom below which a zone's pod IPs get a warning (seed 003's advice to expand early). */
@@ -189,31 +189,23 @@ function resolveTerway(spec: ClusterSpec, networkPolicy: NetworkPolicyMode, r: S
     mode,
     felixRelayService: networkPolicy === 'relay' ? TYPHA_NAME : undefined,
     disableNetworkPolicy: networkPolicy === 'disabled',
-    eniConf:
-      mode === 'full'
-        ? {
-            vswitches: t.vswitches ?? {},
-            securityGroups: t.securityGroups ?? [],
-            serviceCidr: t.serviceCidr ?? spec.serviceCidr ?? '',
-            minPoolSize: t.pool?.min,
-            maxPoolSize: t.pool?.max,
-            vswitchSelectionPolicy: t.vswitchSelectionPolicy,
-            eniTags: t.eniTags,
-            credentialPath: t.credentialPath,
-            ipStack: t.ipStack,
-            extra: t.eniConf,
-          }
-        : undefined,
+    eniConf: mode === 'full' ? fullEniConf(t, spec.serviceCidr) : undefined,
     cniConf: t.cniConf,
     inClusterLoadBalance: t.inClusterLoadBalance,
   };
   if (mode === 'full') {
+    const conf = props.eniConf!;
+    const whence = (profileSet: boolean, resolved: unknown, fallback: string) => (profileSet ? 'set in the profile' : resolved !== undefined ? 'kept from baseEniConf' : fallback);
     r.decisions.push({
       name: 'IP pool watermarks',
-      value: `min ${t.pool?.min ?? DEFAULT_MIN_POOL_SIZE}, max ${t.pool?.max ?? DEFAULT_MAX_POOL_SIZE}`,
-      rule: t.pool ? 'set in the profile' : `Terway chart defaults (min_pool_size ${DEFAULT_MIN_POOL_SIZE}, max_pool_size ${DEFAULT_MAX_POOL_SIZE})`,
+      value: `min ${conf.minPoolSize ?? DEFAULT_MIN_POOL_SIZE}, max ${conf.maxPoolSize ?? DEFAULT_MAX_POOL_SIZE}`,
+      rule: whence(t.pool !== undefined, conf.maxPoolSize ?? conf.minPoolSize, `Terway chart defaults (min_pool_size ${DEFAULT_MIN_POOL_SIZE}, max_pool_size ${DEFAULT_MAX_POOL_SIZE})`),
     });
-    r.decisions.push({ name: 'credential_path', value: t.credentialPath ?? DEFAULT_CREDENTIAL_PATH, rule: t.credentialPath ? 'set in the profile' : 'ACK default: the RAM role token mounted on every node' });
+    r.decisions.push({ name: 'credential_path', value: conf.credentialPath ?? DEFAULT_CREDENTIAL_PATH, rule: whence(t.credentialPath !== undefined, conf.credentialPath, 'ACK default: the RAM role token mounted on every node') });
+    if (t.baseEniConf !== undefined) {
+      const kept = Object.keys(conf.base ?? {}).filter((k) => TYPED_ENI_CONF_KEYS[k] === undefined);
+      r.decisions.push({ name: 'eni_conf keys kept', value: kept.length, rule: kept.length > 0 ? `from baseEniConf, not modelled by the profile: ${kept.sort().join(', ')}` : 'baseEniConf has no keys beyond the typed ones' });
+    }
   }
   const zones = checkCapacity(t, spec.nodes, spec.maxPodsPerNode, r.findings);
   for (const z of zones) r.decisions.push(z.decision);
@@ -306,6 +298,32 @@ function resolveArgocd(a: ArgocdSpec, nodes: number, r: SectionRecord): Resolved
     destination: a.destination?.name !== undefined ? { name: a.destination.name } : { server: a.destination?.server ?? 'https://kubernetes.default.svc' },
     kubectlImage: a.kubectlImage,
     restartTimeout,
+  };
+}
+
+/**
+ * The typed eni_conf of full mode. Where the profile is silent, the cluster's current eni_conf
+ * (baseEniConf) decides, so pasting it and changing one field changes only that field.
+ */
+function fullEniConf(t: TerwaySpec, serviceCidr: string | undefined): EniConfProps {
+  const base = t.baseEniConf !== undefined ? (parseBaseEniConf(t.baseEniConf) as { ok: true; value: Record<string, unknown> }).value : {};
+  const from = <T>(key: string, accept: (v: unknown) => boolean): T | undefined => (accept(base[key]) ? (base[key] as T) : undefined);
+  const isInt = (v: unknown) => Number.isInteger(v);
+  const isString = (v: unknown) => typeof v === 'string';
+  const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const baseGroups = Array.isArray(base.security_groups) ? (base.security_groups as string[]) : typeof base.security_group === 'string' ? [base.security_group] : undefined;
+  return {
+    vswitches: t.vswitches ?? from<Record<string, string[]>>('vswitches', isObject) ?? {},
+    securityGroups: t.securityGroups ?? baseGroups ?? [],
+    serviceCidr: t.serviceCidr ?? serviceCidr ?? from<string>('service_cidr', isString) ?? '',
+    minPoolSize: t.pool?.min ?? from<number>('min_pool_size', isInt),
+    maxPoolSize: t.pool?.max ?? from<number>('max_pool_size', isInt),
+    vswitchSelectionPolicy: t.vswitchSelectionPolicy ?? from<'ordered' | 'random'>('vswitch_selection_policy', (v) => v === 'ordered' || v === 'random'),
+    eniTags: t.eniTags ?? from<Record<string, string>>('eni_tags', isObject),
+    credentialPath: t.credentialPath ?? from<string>('credential_path', isString),
+    ipStack: t.ipStack ?? from<'ipv4' | 'dual'>('ip_stack', (v) => v === 'ipv4' || v === 'dual'),
+    extra: t.eniConf,
+    base,
   };
 }
 

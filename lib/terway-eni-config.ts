@@ -61,6 +61,12 @@ export interface EniConfProps {
    * @default - none
    */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /**
+   * The cluster's current eni_conf: its keys that neither the typed fields nor `extra` set are kept,
+   * so replacing eni_conf drops nothing Terway relies on.
+   * @default - none: eni_conf holds only what these props give
+   */
+  readonly base?: Readonly<Record<string, unknown>>;
 }
 
 export interface TerwayEniConfigProps {
@@ -167,9 +173,10 @@ export function renderEniConf(conf: EniConfProps): string {
     ...groups,
     vswitch_selection_policy: conf.vswitchSelectionPolicy ?? 'ordered',
     ip_stack: conf.ipStack ?? 'ipv4',
-    ...sortKeys({ ...(conf.extra ?? {}) }),
   };
-  return JSON.stringify(body, null, 2);
+  // The typed fields own both spellings of the security groups.
+  const kept = Object.fromEntries(Object.entries(conf.base ?? {}).filter(([key]) => !(key in body) && key !== 'security_group' && key !== 'security_groups'));
+  return JSON.stringify({ ...body, ...sortKeys({ ...kept, ...(conf.extra ?? {}) }) }, null, 2);
 }
 
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {

@@ -79,6 +79,56 @@ describe('TerwayEniConfig from a profile', () => {
   });
 });
 
+describe('baseEniConf: the cluster\'s current eni_conf', () => {
+  const BASE = JSON.stringify({
+    version: '1',
+    max_pool_size: 5,
+    min_pool_size: 0,
+    vswitches: { 'cn-shanghai-f': ['vsw-uf6aaa'] },
+    security_groups: ['sg-uf6xxx', 'sg-uf6yyy'],
+    service_cidr: '172.16.0.0/16',
+    enable_eni_trunking: true,
+    ip_pool_sync_period: '120s',
+  });
+  const eniConf = (terway: Record<string, unknown>) => {
+    const { loaded, errors, warnings } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway });
+    expect(errors).toEqual([]);
+    return { conf: JSON.parse(configMap(loaded!.cluster.terway!).data.eni_conf), warnings };
+  };
+
+  test('keeps every key the profile does not set, and changes only what it sets', () => {
+    const { conf, warnings } = eniConf({ baseEniConf: BASE, vswitches: { 'cn-shanghai-f': ['vsw-uf6aaa', 'vsw-uf6bbb'] }, pool: { min: 20, max: 80 } });
+    expect(conf).toEqual({
+      version: '1',
+      max_pool_size: 80,
+      min_pool_size: 20,
+      credential_path: '/var/addon/token-config',
+      vswitches: { 'cn-shanghai-f': ['vsw-uf6aaa', 'vsw-uf6bbb'] },
+      service_cidr: '172.16.0.0/16',
+      security_groups: ['sg-uf6xxx', 'sg-uf6yyy'],
+      vswitch_selection_policy: 'ordered',
+      ip_stack: 'ipv4',
+      enable_eni_trunking: true,
+      ip_pool_sync_period: '120s',
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  test('supplies the fields full mode needs, and the pass-through still wins over it', () => {
+    const { conf } = eniConf({ baseEniConf: BASE, eniConf: { enable_eni_trunking: false } });
+    expect(conf).toMatchObject({ max_pool_size: 5, min_pool_size: 0, enable_eni_trunking: false, security_groups: ['sg-uf6xxx', 'sg-uf6yyy'] });
+  });
+
+  test.each([
+    ['fails on a baseEniConf that is not JSON', { baseEniConf: '{ version: 1' }, 'spec.terway.baseEniConf: is not JSON'],
+    ['fails on a baseEniConf that is not an object', { baseEniConf: '[1, 2]' }, 'spec.terway.baseEniConf: must be a JSON object, as eni_conf is'],
+    ['fails on a baseEniConf that carries credentials', { baseEniConf: '{"access_key": "x", "vswitches": {}}' }, 'spec.terway.baseEniConf: holds a cloud credential, which must never be committed'],
+    ['fails on a pool min above the max of baseEniConf', { baseEniConf: BASE, pool: { min: 6 } }, 'spec.terway.pool: min (6) must not exceed max (5, max_pool_size in baseEniConf)'],
+  ])('%s', (_, terway, message) => {
+    expect(loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway }).errors).toEqual([expect.stringContaining(message)]);
+  });
+});
+
 describe('TerwayEniConfig validation', () => {
   const terway = (t: Record<string, unknown>) => loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway: t });
 
@@ -111,7 +161,7 @@ describe('TerwayEniConfig validation', () => {
 
   test('warns that full mode replaces eni_conf, and how to see what the cluster has', () => {
     expect(terway(FULL).warnings).toEqual([
-      expect.stringContaining("spec.terway.vswitches: renders eni_conf whole: keys of the cluster's eni_conf that the profile does not give are dropped when Terway restarts; compare with `kubectl -n kube-system get cm eni-config -o jsonpath='{.data.eni_conf}'`"),
+      expect.stringContaining("spec.terway.vswitches: renders eni_conf whole: keys of the cluster's eni_conf that the profile does not give are dropped when Terway restarts; paste the current one as terway.baseEniConf (`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.eni_conf}'`) to keep them"),
     ]);
   });
 

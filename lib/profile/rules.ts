@@ -7,6 +7,7 @@ import { error, Finding, FieldPath, warning } from './diagnostics';
 import { checkCalico } from '../calico-network';
 import { checkCilium, CiliumDelivery } from '../cilium-values';
 import { checkKubeProxy } from '../kube-proxy-ipvs-tuning';
+import { CREDENTIAL_MESSAGE, isCredentialKey } from './credentials';
 import { DEFAULT_MAX_POOL_SIZE } from '../terway-eni-config';
 import { ClusterProfile, ClusterSpec, TerwaySpec } from './schema';
 
@@ -26,7 +27,19 @@ export const TYPED_ENI_CONF_KEYS: Readonly<Record<string, string>> = {
 };
 
 /** Fields of `terway` that render eni_conf (and so need the full eni-config). */
-export const ENI_CONF_FIELDS = ['vswitches', 'securityGroups', 'serviceCidr', 'pool', 'vswitchSelectionPolicy', 'eniTags', 'credentialPath', 'ipStack', 'eniConf', 'cniConf', 'inClusterLoadBalance'] as const;
+export const ENI_CONF_FIELDS = ['vswitches', 'securityGroups', 'serviceCidr', 'pool', 'vswitchSelectionPolicy', 'eniTags', 'credentialPath', 'ipStack', 'eniConf', 'baseEniConf', 'cniConf', 'inClusterLoadBalance'] as const;
+
+/** terway.baseEniConf as an object, or why it is not one. */
+export function parseBaseEniConf(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, reason: `is not JSON: ${(e as Error).message}` };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'must be a JSON object, as eni_conf is' };
+  return { ok: true, value: value as Record<string, unknown> };
+}
 
 /** Terway's daemon rejects more security groups than this in the releases checked. */
 export const TERWAY_DAEMON_SECURITY_GROUP_LIMIT = 5;
@@ -142,23 +155,34 @@ function checkTerway(terway: TerwaySpec, spec: ClusterSpec, at: (...p: FieldPath
     out.push(error(at('mode'), `patch owns only felix_relay_service and disable_network_policy, but ${eniConfFields.join(', ')} render the whole eni-config: use mode: full or remove them`));
   }
   const full = terway.mode === 'full' || (terway.mode === undefined && eniConfFields.length > 0);
-  if (full) {
+  if (terway.baseEniConf !== undefined) {
+    const base = parseBaseEniConf(terway.baseEniConf);
+    if (!base.ok) out.push(error(at('baseEniConf'), base.reason));
+    else if (Object.keys(base.value).some(isCredentialKey)) out.push(error(at('baseEniConf'), CREDENTIAL_MESSAGE));
+  }
+  if (full && terway.baseEniConf === undefined) {
     out.push(
       warning(
         eniConfFields.length > 0 ? at(eniConfFields[0]) : at('mode'),
-        'renders eni_conf whole: keys of the cluster\'s eni_conf that the profile does not give are dropped when Terway restarts; compare with `kubectl -n kube-system get cm eni-config -o jsonpath=\'{.data.eni_conf}\'` and carry the others in terway.eniConf',
+        'renders eni_conf whole: keys of the cluster\'s eni_conf that the profile does not give are dropped when Terway restarts; paste the current one as terway.baseEniConf (`kubectl -n kube-system get cm eni-config -o jsonpath=\'{.data.eni_conf}\'`) to keep them',
         'seed 003: edit eni-config, do not replace it',
       ),
     );
+    const base = terway.baseEniConf !== undefined ? parseBaseEniConf(terway.baseEniConf) : undefined;
+    const inBase = { vswitches: ['vswitches'], securityGroups: ['security_group', 'security_groups'], serviceCidr: ['service_cidr'] } as const;
     for (const required of ['vswitches', 'securityGroups', 'serviceCidr'] as const) {
       if (required === 'serviceCidr' && spec.serviceCidr !== undefined) continue;
+      if (base?.ok && inBase[required].some((key) => base.value[key] !== undefined)) continue;
       if (terway[required] === undefined) out.push(error(at(required), 'is required when the whole eni-config is rendered (mode: full): Terway cannot start without it'));
     }
   }
 
   const pool = terway.pool;
-  if (pool?.min !== undefined && pool.min > (pool.max ?? DEFAULT_MAX_POOL_SIZE)) {
-    out.push(error(at('pool'), `min (${pool.min}) must not exceed max (${pool.max ?? `${DEFAULT_MAX_POOL_SIZE}, the default when pool.max is not set`})`));
+  const parsedBase = terway.baseEniConf !== undefined ? parseBaseEniConf(terway.baseEniConf) : undefined;
+  const baseMax = parsedBase?.ok && Number.isInteger(parsedBase.value.max_pool_size) ? (parsedBase.value.max_pool_size as number) : undefined;
+  if (pool?.min !== undefined && pool.min > (pool.max ?? baseMax ?? DEFAULT_MAX_POOL_SIZE)) {
+    const max = pool.max ?? (baseMax !== undefined ? `${baseMax}, max_pool_size in baseEniConf` : `${DEFAULT_MAX_POOL_SIZE}, the default when pool.max is not set`);
+    out.push(error(at('pool'), `min (${pool.min}) must not exceed max (${max})`));
   }
 
   if (terway.serviceCidr !== undefined) {

@@ -100,6 +100,7 @@ export const terwaySchema = z
         for (const key of Object.keys(conf)) if (isCredentialKey(key)) ctx.addIssue({ code: 'custom', path: [key], message: CREDENTIAL_MESSAGE });
       }),
       'Other eni_conf keys Terway knows, passed through as given (e.g. enable_eni_trunking).').optional(),
+    baseEniConf: doc(z.string().min(1), 'The cluster\'s current eni_conf (JSON, from `kubectl -n kube-system get cm eni-config -o jsonpath=\'{.data.eni_conf}\'`): its keys the profile does not set are kept in full mode.').optional(),
     cniConf: doc(z.record(z.string(), z.unknown()), '10-terway.conf content.', { cniVersion: '0.3.0', name: 'terway', type: 'terway' }).optional(),
     inClusterLoadBalance: doc(z.boolean(), 'in_cluster_loadbalance key (full mode only).').optional(),
     vswitchCidrs: doc(z.record(vswitchId, cidr), 'vSwitch id to its CIDR, to check IP capacity per zone (seed 003).').optional(),
