@@ -256,8 +256,8 @@ function readExamples(): { file: string; profile: Profile }[] {
 }
 
 /**
- * Every example, plus variants that add what the examples leave out: Typha with TLS and
- * kube-proxy on ACK, a full eni-config under Argo CD, Calico VXLAN with WireGuard and nftables,
+ * Every example, plus variants that add what the examples leave out: tuned Typha and kube-proxy
+ * on ACK, a full eni-config under Argo CD, Calico VXLAN with WireGuard, nftables and Typha TLS,
  * Cilium over a Geneve tunnel delivered as Helm values, Calico with kube-proxy flags on k3s.
  */
 function variants(): Variant[] {
@@ -269,9 +269,9 @@ function variants(): Variant[] {
   const relay = find((s) => s.platform === 'ack' && s.cni === 'terway' && s.networkPolicy === 'relay');
   if (relay) {
     const p = clone(relay.profile);
-    p.spec.typha = { logSeverity: 'warning', resources: { cpu: '500m', memory: '512Mi' }, tls: { secretName: 'calico-typha-tls', caConfigMapName: 'calico-typha-ca', clientCommonName: 'calico-felix' } };
+    p.spec.typha = { logSeverity: 'warning', resources: { cpu: '500m', memory: '512Mi' } };
     p.spec.kubeProxy = { mode: 'ipvs', scheduler: 'wlc', udpTimeout: '10s', conntrackMaxPerCore: 65536, conntrackMin: 262144 };
-    out.push({ label: 'ack-typha-tls-kube-proxy', from: relay.file, base: p });
+    out.push({ label: 'ack-typha-kube-proxy', from: relay.file, base: p });
   }
   const vswitch = find((s) => s.platform === 'ack' && obj(obj(s.terway)?.vswitches) !== undefined);
   if (vswitch) {
@@ -285,7 +285,9 @@ function variants(): Variant[] {
   if (calico) {
     const p = clone(calico.profile);
     p.spec.kubernetesVersion = '1.33';
-    p.spec.networkPolicy = 'direct';
+    // Calico's Felix can present a client certificate, so Typha TLS belongs here.
+    p.spec.networkPolicy = 'relay';
+    p.spec.typha = { tls: { secretName: 'calico-typha-tls', caConfigMapName: 'calico-typha-ca', clientCommonName: 'calico-felix' } };
     const c = p.spec.calico as Json;
     c.wireguard = true;
     delete c.bgp;
