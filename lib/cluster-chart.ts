@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CalicoNetwork, CalicoTyphaConfig } from './calico-network';
-import { CiliumHelmChart } from './cilium-kube-proxyless';
+import { CiliumKubeProxyless } from './cilium-kube-proxyless';
 import { DaemonSetRestart } from './daemonset-restart';
 import { KubeProxyIpvsTuning } from './kube-proxy-ipvs-tuning';
 import { ResolvedCluster } from './resolve';
@@ -27,7 +27,8 @@ export class ClusterChart extends Chart {
     if (c.calico) new CalicoNetwork(this, 'CalicoNetwork', c.calico);
     if (c.calicoTyphaService) new CalicoTyphaConfig(this, 'CalicoTyphaConfig', { serviceName: c.calicoTyphaService });
     if (c.kubeProxy) new KubeProxyIpvsTuning(this, 'KubeProxy', c.kubeProxy);
-    if (c.cilium?.delivery === 'k3s') new CiliumHelmChart(this, 'Cilium', { version: c.cilium.version, values: c.cilium.values });
+    // In the cluster's own folder only the k3s HelmChart; the Argo CD Application lives in dist/argocd/.
+    if (c.cilium?.delivery === 'k3s') new CiliumKubeProxyless(this, 'Cilium', { version: c.cilium.version, values: c.cilium.values, delivery: 'k3s' });
     // Under Argo CD the rollout orders itself: waves, then a restart Job per DaemonSet.
     // Without it, the review lists the same order as kubectl commands.
     if (c.argocd) {
