@@ -125,6 +125,13 @@ describe('explain', () => {
     expect(fs.readdirSync(temp.path)).toEqual(before);
   });
 
+  test('fails on a file that cannot be read, and the command refuses unknown arguments', () => {
+    expect(() => explainProfile(path.join(temp.path, 'missing.yaml'))).toThrow(/missing\.yaml:1:1 cannot be read: ENOENT/);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts'), '--clusters', 'x'], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('error: unknown argument "--clusters"; usage: main.ts [--cluster <name>] | main.ts explain <profile.yaml>\n');
+  });
+
   test('exits non-zero with the same errors synth gives for that profile', () => {
     const clusters = path.join(temp.path, 'c');
     fs.mkdirSync(clusters);
