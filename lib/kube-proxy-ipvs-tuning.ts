@@ -241,7 +241,7 @@ export class KubeProxyIpvsTuning extends Construct {
 
     const preset = KUBE_PROXY_PRESETS[this.platform];
     const key = props.configMapKey ?? preset.configMapKey;
-    this.configuration = kubeProxyConfiguration(props, { baseConfig: props.baseConfig, kubeconfigPath: props.kubeconfigPath ?? preset.kubeconfig });
+    this.configuration = presetConfiguration(this.platform, props);
     this.configYaml = renderKubeProxyConfiguration(this.configuration);
     this.k3sArgs = [];
     const namespace = props.namespace ?? 'kube-system';
@@ -291,6 +291,20 @@ export function kubeProxyConfiguration(tuning: KubeProxyTuning, options: KubePro
   const mode = tuning.mode ?? 'ipvs';
   const base = options.baseConfig !== undefined ? parseBaseConfig(options.baseConfig) : defaultKubeProxyConfiguration(mode, options.kubeconfigPath ?? KUBE_PROXY_PRESETS.kubeadm.kubeconfig);
   return mergeConfig(base, tunedFields(tuning));
+}
+
+/** The KubeProxyConfiguration a platform's kube-proxy gets from these props (its kubeconfig path by default). */
+function presetConfiguration(platform: 'kubeadm' | 'ack', props: KubeProxyIpvsTuningProps): Config {
+  return kubeProxyConfiguration(props, { baseConfig: props.baseConfig, kubeconfigPath: props.kubeconfigPath ?? KUBE_PROXY_PRESETS[platform].kubeconfig });
+}
+
+/**
+ * The `config.conf` text the construct renders for these props, without building it: what a
+ * restart is keyed on. Undefined on k3s, which takes flags.
+ */
+export function kubeProxyConfigYaml(props: KubeProxyIpvsTuningProps): string | undefined {
+  const platform = props.platform ?? 'kubeadm';
+  return platform === 'k3s' ? undefined : renderKubeProxyConfiguration(presetConfiguration(platform, props));
 }
 
 /** A complete configuration with kube-proxy's own defaults, for clusters without a baseConfig. */

@@ -4,7 +4,7 @@
  */
 import { CALICO_DEFAULT_BLOCK_SIZE, CALICO_NODE_DAEMONSET, CalicoNetworkProps, calicoRouteReflectorSteps, calicoTunnelMtus, DEFAULT_UNDERLAY_MTU } from './calico-network';
 import { CiliumDelivery, ciliumReviewNotes, CiliumValues, ciliumValues } from './cilium-values';
-import { ipvsModuleStep, KUBE_PROXY_PRESETS, kubeProxyConfiguration, KubeProxyIpvsTuningProps, kubeProxyRestartStep, k3sKubeProxyArgs, renderKubeProxyConfiguration } from './kube-proxy-ipvs-tuning';
+import { ipvsModuleStep, KUBE_PROXY_PRESETS, kubeProxyConfigYaml, KubeProxyIpvsTuningProps, kubeProxyRestartStep, k3sKubeProxyArgs } from './kube-proxy-ipvs-tuning';
 import { cidrOf } from './net/cidr';
 import { error, Finding, FieldPath, warning } from './profile/diagnostics';
 import { ciliumDelivery, ENI_CONF_FIELDS, parseBaseEniConf, TYPED_ENI_CONF_KEYS } from './profile/rules';
@@ -232,8 +232,7 @@ function resolveKubeProxy(spec: ClusterSpec, k: KubeProxySpec, r: SectionRecord)
     r.steps.push(kubeProxyRestartStep('k3s', { k3sArgs: k3sKubeProxyArgs(props) }));
   } else {
     const preset = KUBE_PROXY_PRESETS[spec.platform];
-    const config = renderKubeProxyConfiguration(kubeProxyConfiguration(props, { baseConfig: k.baseConfig, kubeconfigPath: k.kubeconfigPath ?? preset.kubeconfig }));
-    r.restarts.push({ daemonSet: preset.daemonSet, namespace: 'kube-system', configuration: config, why: 'kube-proxy reads its ConfigMap only when it starts' });
+    r.restarts.push({ daemonSet: preset.daemonSet, namespace: 'kube-system', configuration: kubeProxyConfigYaml(props)!, why: 'kube-proxy reads its ConfigMap only when it starts' });
     if (mode === 'ipvs') r.steps.push(ipvsModuleStep(k.scheduler ?? 'rr'));
   }
   return props;

@@ -123,6 +123,7 @@ describe('baseEniConf: the cluster\'s current eni_conf', () => {
     ['fails on a baseEniConf that is not JSON', { baseEniConf: '{ version: 1' }, 'spec.terway.baseEniConf: is not JSON'],
     ['fails on a baseEniConf that is not an object', { baseEniConf: '[1, 2]' }, 'spec.terway.baseEniConf: must be a JSON object, as eni_conf is'],
     ['fails on a baseEniConf that carries credentials', { baseEniConf: '{"access_key": "x", "vswitches": {}}' }, 'spec.terway.baseEniConf: holds a cloud credential, which must never be committed'],
+    ['fails on full mode whose baseEniConf lacks the vSwitches too', { baseEniConf: '{"security_group": "sg-uf6xxx", "service_cidr": "172.16.0.0/16"}' }, 'spec.terway.vswitches: is required when the whole eni-config is rendered (mode: full)'],
     ['fails on a pool min above the max of baseEniConf', { baseEniConf: BASE, pool: { min: 6 } }, 'spec.terway.pool: min (6) must not exceed max (5, max_pool_size in baseEniConf)'],
   ])('%s', (_, terway, message) => {
     expect(loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway }).errors).toEqual([expect.stringContaining(message)]);

@@ -155,11 +155,9 @@ function checkTerway(terway: TerwaySpec, spec: ClusterSpec, at: (...p: FieldPath
     out.push(error(at('mode'), `patch owns only felix_relay_service and disable_network_policy, but ${eniConfFields.join(', ')} render the whole eni-config: use mode: full or remove them`));
   }
   const full = terway.mode === 'full' || (terway.mode === undefined && eniConfFields.length > 0);
-  if (terway.baseEniConf !== undefined) {
-    const base = parseBaseEniConf(terway.baseEniConf);
-    if (!base.ok) out.push(error(at('baseEniConf'), base.reason));
-    else if (Object.keys(base.value).some(isCredentialKey)) out.push(error(at('baseEniConf'), CREDENTIAL_MESSAGE));
-  }
+  const parsedBase = terway.baseEniConf !== undefined ? parseBaseEniConf(terway.baseEniConf) : undefined;
+  const baseProblem = parsedBase === undefined ? undefined : !parsedBase.ok ? parsedBase.reason : Object.keys(parsedBase.value).some(isCredentialKey) ? CREDENTIAL_MESSAGE : undefined;
+  if (baseProblem) out.push(error(at('baseEniConf'), baseProblem));
   if (full && terway.baseEniConf === undefined) {
     out.push(
       warning(
@@ -168,17 +166,18 @@ function checkTerway(terway: TerwaySpec, spec: ClusterSpec, at: (...p: FieldPath
         'seed 003: edit eni-config, do not replace it',
       ),
     );
-    const base = terway.baseEniConf !== undefined ? parseBaseEniConf(terway.baseEniConf) : undefined;
+  }
+  // A broken baseEniConf is reported above; what it would have supplied is not asked for again.
+  if (full && !baseProblem) {
     const inBase = { vswitches: ['vswitches'], securityGroups: ['security_group', 'security_groups'], serviceCidr: ['service_cidr'] } as const;
     for (const required of ['vswitches', 'securityGroups', 'serviceCidr'] as const) {
       if (required === 'serviceCidr' && spec.serviceCidr !== undefined) continue;
-      if (base?.ok && inBase[required].some((key) => base.value[key] !== undefined)) continue;
+      if (parsedBase?.ok && inBase[required].some((key) => parsedBase.value[key] !== undefined)) continue;
       if (terway[required] === undefined) out.push(error(at(required), 'is required when the whole eni-config is rendered (mode: full): Terway cannot start without it'));
     }
   }
 
   const pool = terway.pool;
-  const parsedBase = terway.baseEniConf !== undefined ? parseBaseEniConf(terway.baseEniConf) : undefined;
   const baseMax = parsedBase?.ok && Number.isInteger(parsedBase.value.max_pool_size) ? (parsedBase.value.max_pool_size as number) : undefined;
   if (pool?.min !== undefined && pool.min > (pool.max ?? baseMax ?? DEFAULT_MAX_POOL_SIZE)) {
     const max = pool.max ?? (baseMax !== undefined ? `${baseMax}, max_pool_size in baseEniConf` : `${DEFAULT_MAX_POOL_SIZE}, the default when pool.max is not set`);
