@@ -6,7 +6,7 @@
  *   main.ts --cluster <name>     synthesize one cluster (also CLUSTER=<name>)
  *   main.ts explain <profile>    print the resolved profile and its review; write nothing
  */
-import { explainProfile, FleetResult, stageCluster, stageFleet, StagedSynth } from './lib/fleet';
+import { explainProfile, FleetResult, stageCluster, stageFleet, StagedSynth } from './lib/output/fleet';
 import { Diagnostic, formatDiagnostic, ProfileError, sortDiagnostics } from './lib/profile/diagnostics';
 
 const USAGE = 'usage: main.ts [--cluster <name>] | main.ts explain <profile.yaml>';

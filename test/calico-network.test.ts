@@ -1,20 +1,14 @@
 import { Testing } from 'cdk8s';
-import {
-  calicoNodeRestartStep,
-  CalicoNetwork,
-  CalicoNetworkProps,
-  calicoRouteReflectorSteps,
-  CalicoTyphaConfig,
-  checkCalico,
-  CalicoCheckContext,
-  labelForSelector,
-} from '../lib/calico-network';
-import { formatPath } from '../lib/profile/diagnostics';
-import { calicoSchema, CalicoSpec } from '../lib/profile/schema';
+import { CalicoNetwork, CalicoNetworkProps } from '../lib/components/calico/calico-network';
+import { CalicoTyphaConfig } from '../lib/components/calico/calico-typha-config';
+import { CalicoCheckContext, checkCalico } from '../lib/components/calico/rules';
+import { calicoSchema, CalicoSpec } from '../lib/components/calico/schema';
+import { calicoNodeRestartStep, calicoRouteReflectorSteps, labelForSelector } from '../lib/components/calico/steps';
+import { formatPath } from '../lib/core/findings';
+import { ownershipOf } from '../lib/core/rollout';
 import { K8sObject, validateObject } from './support/validate';
 import { loadSpec } from './support/profiles';
 
-const SHARED = { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false' };
 
 /** Seed 002, option two: pools with one blockSize 27 and BGP route reflectors. */
 const SEED_BGP: CalicoNetworkProps = {
@@ -54,18 +48,25 @@ describe('CalicoNetwork', () => {
     expect(find(objects, 'IPPool', 'pool-a')).toEqual({
       apiVersion: 'crd.projectcalico.org/v1',
       kind: 'IPPool',
-      metadata: { name: 'pool-a', annotations: SHARED },
+      metadata: { name: 'pool-a' },
       spec: { blockSize: 27, cidr: '10.244.0.0/17', disabled: false, ipipMode: 'Never', natOutgoing: true, nodeSelector: 'all()', vxlanMode: 'Never' },
     });
     expect(find(objects, 'BGPConfiguration', 'default')).toEqual({
       apiVersion: 'crd.projectcalico.org/v1',
       kind: 'BGPConfiguration',
-      metadata: { name: 'default', annotations: SHARED },
+      metadata: { name: 'default' },
       spec: { asNumber: 64512, nodeToNodeMeshEnabled: false },
     });
     expect(find(objects, 'BGPPeer', 'peer-with-route-reflectors').spec).toEqual({ nodeSelector: "!(route-reflector == 'true')", peerSelector: "route-reflector == 'true'" });
     expect(find(objects, 'BGPPeer', 'route-reflector-mesh').spec).toEqual({ nodeSelector: "route-reflector == 'true'", peerSelector: "route-reflector == 'true'" });
     for (const o of objects) expect(validateObject(o)).toEqual([]);
+  });
+
+  test('every object is shared cluster state: the platform owns it too, so only its fields are applied and nothing deletes it', () => {
+    const { network } = synth({ ...SEED_BGP, ipPools: [{ name: 'p', cidr: '10.244.0.0/16', ipipMode: 'Always' }] });
+    const all = [...network.ipPools, ...network.bgpPeers, network.felixConfiguration!, network.bgpConfiguration!];
+    expect(all).toHaveLength(5);
+    expect(all.map(ownershipOf)).toEqual(['shared', 'shared', 'shared', 'shared', 'shared']);
   });
 
   test('pure BGP (no encapsulation) needs no FelixConfiguration: the veth MTU is the underlay MTU', () => {
@@ -77,7 +78,7 @@ describe('CalicoNetwork', () => {
   test('without route reflectors keeps the node-to-node mesh and renders no peers', () => {
     const { objects } = synth({ ...SEED_BGP, bgp: { asNumber: 65001 } });
     expect(objects.filter((o) => o.kind === 'BGPPeer')).toEqual([]);
-    expect(find(objects, 'BGPConfiguration', 'default')).toMatchObject({ metadata: { annotations: SHARED }, spec: { asNumber: 65001, nodeToNodeMeshEnabled: true } });
+    expect(find(objects, 'BGPConfiguration', 'default')).toMatchObject({ metadata: { name: 'default' }, spec: { asNumber: 65001, nodeToNodeMeshEnabled: true } });
   });
 
   test('without bgp renders no BGPConfiguration', () => {
@@ -88,7 +89,7 @@ describe('CalicoNetwork', () => {
   test('seed 002 option one: IP-in-IP on a 1500-byte network gives ipipMTU 1480', () => {
     const { objects, network } = synth({ ipPools: [{ name: 'default-ipv4', cidr: '10.244.0.0/16', ipipMode: 'Always' }] });
     const felix = find(objects, 'FelixConfiguration', 'default');
-    expect(felix.metadata).toEqual({ name: 'default', annotations: SHARED });
+    expect(felix.metadata).toEqual({ name: 'default' });
     expect(felix.spec).toEqual({ ipipMTU: 1480 });
     expect(find(objects, 'IPPool', 'default-ipv4').spec).toMatchObject({ ipipMode: 'Always', vxlanMode: 'Never', blockSize: 26 });
     expect(network.decisions).toEqual([expect.objectContaining({ value: 1480, rule: '1500 - 20 (IP-in-IP over IPv4) = 1480' })]);
@@ -344,13 +345,14 @@ describe('route reflector steps', () => {
 describe('CalicoTyphaConfig', () => {
   test('patches calico-config with only typha_service_name, server-side', () => {
     const chart = Testing.chart();
-    new CalicoTyphaConfig(chart, 'Typha');
+    const config = new CalicoTyphaConfig(chart, 'Typha');
+    expect(ownershipOf(config.configMap)).toBe('shared');
     const objects = Testing.synth(chart) as K8sObject[];
     expect(objects).toEqual([
       {
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: { name: 'calico-config', namespace: 'kube-system', annotations: SHARED },
+        metadata: { name: 'calico-config', namespace: 'kube-system' },
         data: { typha_service_name: 'calico-typha' },
       },
     ]);

@@ -2,10 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { CILIUM_IGNORE_DIFFERENCES, CiliumApplication, CiliumHelmChart, CiliumKubeProxyless } from '../lib/cilium-kube-proxyless';
-import { checkCilium, CiliumCheckContext, ciliumReviewNotes, ciliumValues, ciliumValuesYaml } from '../lib/cilium-values';
-import { Finding } from '../lib/profile/diagnostics';
-import { ciliumSchema, CiliumSpec } from '../lib/profile/schema';
+import { CILIUM_IGNORE_DIFFERENCES, CiliumApplication } from '../lib/components/cilium/cilium-application';
+import { CiliumHelmChart } from '../lib/components/cilium/cilium-helm-chart';
+import { CiliumKubeProxyless } from '../lib/components/cilium/cilium-kube-proxyless';
+import { ciliumReviewNotes } from '../lib/components/cilium/notes';
+import { checkCilium, CiliumCheckContext } from '../lib/components/cilium/rules';
+import { ciliumSchema, CiliumSpec } from '../lib/components/cilium/schema';
+import { ciliumValues, ciliumValuesYaml } from '../lib/components/cilium/values';
+import { Finding } from '../lib/core/findings';
 import { K8sObject, validateObject } from './support/validate';
 
 /** A spec as the profile loader hands it over: parsed by the profile schema. */
@@ -13,7 +17,7 @@ function cilium(fields: Partial<CiliumSpec>): CiliumSpec {
   return ciliumSchema.parse({ version: '1.18.12', k8sServiceHost: '192.168.2.43', k8sServicePort: 6443, ...fields });
 }
 
-const CTX: CiliumCheckContext = { nodes: 10, platform: 'k3s', delivery: 'k3s', hasKubeProxyTuning: false };
+const CTX: CiliumCheckContext = { nodes: 10, platform: 'k3s', delivery: 'k3s' };
 
 const errors = (findings: Finding[]) => findings.filter((f) => f.severity === 'error');
 const warnings = (findings: Finding[]) => findings.filter((f) => f.severity === 'warning');
@@ -206,7 +210,7 @@ describe('seed 004: Cilium 1.13.4 replacing kube-proxy on k3s', () => {
   });
 
   test('passes the checks on the seed\'s three nodes, with only the end-of-life warning', () => {
-    const found = checkCilium(seed, { nodes: 3, platform: 'k3s', delivery: 'k3s', hasKubeProxyTuning: false });
+    const found = checkCilium(seed, { nodes: 3, platform: 'k3s', delivery: 'k3s' });
     expect(errors(found)).toEqual([]);
     expect(warnings(found).map((f) => f.message)).toEqual(['1.13 no longer gets fixes (Cilium maintains the newest three minors, 1.18 to 1.20): plan the upgrade']);
   });
@@ -316,12 +320,6 @@ describe('checkCilium', () => {
     expect(onlyError(cilium({}), { nodes: 1 }).message).toBe('2 operator replicas (the default 2) on 1 node: the chart keeps replicas on different nodes, so the rest stay Pending; set operatorReplicas to 1 or fewer');
   });
 
-  test('fails when the profile also tunes kube-proxy', () => {
-    expect(onlyError(cilium({}), { hasKubeProxyTuning: true })).toEqual({
-      path: 'spec.cilium',
-      message: 'replaces kube-proxy, but spec.kubeProxy tunes it in the same profile: remove spec.kubeProxy (there is no kube-proxy left to tune)',
-    });
-  });
 
   test('fails when k8sServiceHost is "auto" under Argo CD', () => {
     expect(onlyError(cilium({ k8sServiceHost: 'auto' }), { delivery: 'argocd', platform: 'kubeadm' })).toEqual({
@@ -377,8 +375,8 @@ describe('checkCilium', () => {
   });
 
   test('reports every problem at once', () => {
-    const found = checkCilium(cilium({ version: '1.13.4', routingMode: 'native', autoDirectNodeRoutes: true, tunnelProtocol: 'vxlan', hubble: { ui: true }, operatorReplicas: 5 }), { ...CTX, nodes: 3, hasKubeProxyTuning: true });
-    expect(errors(found).map((f) => f.path.join('.'))).toEqual(['spec.cilium', 'spec.cilium.hubble.ui', 'spec.cilium.tunnelProtocol', 'spec.cilium.routingMode', 'spec.cilium.operatorReplicas']);
+    const found = checkCilium(cilium({ version: '1.13.4', routingMode: 'native', autoDirectNodeRoutes: true, tunnelProtocol: 'vxlan', hubble: { ui: true }, operatorReplicas: 5 }), { ...CTX, nodes: 3 });
+    expect(errors(found).map((f) => f.path.join('.'))).toEqual(['spec.cilium.hubble.ui', 'spec.cilium.tunnelProtocol', 'spec.cilium.routingMode', 'spec.cilium.operatorReplicas']);
   });
 });
 

@@ -1,12 +1,7 @@
-import {
-  CONNTRACK_BYTES_PER_ENTRY,
-  conntrackSizing,
-  formatMebibytes,
-  INT32_MAX,
-  KUBE_PROXY_CONNTRACK_DEFAULTS,
-  TUNNEL_OVERHEAD,
-  tunnelMtu,
-} from '../lib/sizing';
+import { TUNNEL_OVERHEAD, tunnelMtu } from '../lib/components/calico/mtu';
+import { CONNTRACK_BYTES_PER_ENTRY, conntrackSizing, KUBE_PROXY_CONNTRACK_DEFAULTS } from '../lib/components/kube-proxy/conntrack';
+import { INT32_MAX } from '../lib/core/cluster';
+import { formatMebibytes } from '../lib/core/format';
 
 describe('conntrackSizing', () => {
   // Seed 002: nf_conntrack_max 2310720; maxPerCore = 2310720 / cores, min = 2310720.

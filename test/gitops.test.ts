@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { configurationHash, DaemonSetRestart, RESTART_VERBS } from '../lib/daemonset-restart';
-import { DirectoryApplication } from '../lib/argocd-application';
-import { synthesizeFleet } from '../lib/fleet';
+import { configurationHash, DaemonSetRestart, RESTART_VERBS } from '../lib/delivery/argocd/daemonset-restart';
+import { DirectoryApplication } from '../lib/delivery/argocd/directory-application';
+import { syncWaveOf } from '../lib/delivery/argocd/sync-waves';
+import { defaultPhase } from '../lib/core/rollout';
+import { synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
-import { syncWaveOf } from '../lib/sync-waves';
 import { tempDirPerTest } from './support/files';
 import { ACK_TERWAY, loadSpec, profileYaml } from './support/profiles';
 import { K8sObject, readManifests, validateObject } from './support/validate';
@@ -29,6 +30,26 @@ function synthFleet(profiles: Record<string, Record<string, unknown>>): string {
   return out;
 }
 
+describe('sync options of shared objects', () => {
+  const options = (out: string, cluster: string) =>
+    Object.fromEntries(readManifests(path.join(out, cluster)).map((m) => [`${m.object.kind}/${m.object.metadata?.name}`, (m.object.metadata as any).annotations?.['argocd.argoproj.io/sync-options']]));
+
+  test('under Argo CD, objects the platform owns too are applied server-side and never pruned or deleted; the CRD is never pruned', () => {
+    const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: ARGOCD } });
+    expect(options(out, 'relay')).toMatchObject({
+      'ConfigMap/eni-config': 'ServerSideApply=true,Prune=false,Delete=false',
+      'CustomResourceDefinition/bgppeers.crd.projectcalico.org': 'Prune=false,Delete=false',
+      'Deployment/calico-typha': undefined,
+    });
+  });
+
+  test('without Argo CD no object carries an Argo CD annotation', () => {
+    const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay' } });
+    const annotated = readManifests(path.join(out, 'relay')).filter((m) => Object.keys((m.object.metadata as any).annotations ?? {}).some((k) => k.startsWith('argocd.argoproj.io/')));
+    expect(annotated).toEqual([]);
+  });
+});
+
 describe('sync waves', () => {
   test('CRDs, then identity, then Typha, then the switch ConfigMaps', () => {
     const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: ARGOCD } });
@@ -48,8 +69,9 @@ describe('sync waves', () => {
     });
   });
 
-  test('every kind netscale emits has its wave, the switch after the relay', () => {
-    expect(['CustomResourceDefinition', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service', 'Deployment', 'PodDisruptionBudget', 'HelmChart', 'IPPool', 'ConfigMap'].map(syncWaveOf)).toEqual([0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3]);
+  test('kinds without a phase of their component\'s follow their kind: definitions, then identity, then the data plane', () => {
+    const kinds = ['CustomResourceDefinition', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service', 'Deployment', 'PodDisruptionBudget', 'HelmChart', 'IPPool'];
+    expect(kinds.map((k) => syncWaveOf(defaultPhase(k)))).toEqual([0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
   });
 
   test('a profile that owns no eni-config key restarts nothing', () => {

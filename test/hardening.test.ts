@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { synthesizeFleet } from '../lib/fleet';
-import { applyTree } from '../lib/output-tree';
+import { synthesizeFleet } from '../lib/output/fleet';
+import { applyTree } from '../lib/output/output-tree';
+import { findSecrets } from '../lib/output/secret-guard';
 import { ProfileError } from '../lib/profile/diagnostics';
-import { findSecrets } from '../lib/secret-guard';
 import { snapshot, tempDirPerTest } from './support/files';
 import { ACK_TERWAY, profileYaml } from './support/profiles';
 

@@ -1,23 +1,16 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import {
-  checkKubeProxy,
-  defaultKubeProxyConfiguration,
-  ipvsModuleStep,
-  isZeroDuration,
-  k3sKubeProxyArgs,
-  KUBE_PROXY_CONFIGURATION_FIELDS,
-  KubeProxyCheckContext,
-  kubeProxyConfiguration,
-  KubeProxyIpvsTuning,
-  KubeProxyIpvsTuningProps,
-  kubeProxyRestartStep,
-  renderKubeProxyConfiguration,
-  unknownKubeProxyFields,
-} from '../lib/kube-proxy-ipvs-tuning';
-import { formatPath } from '../lib/profile/diagnostics';
-import { IPVS_SCHEDULERS, kubeProxySchema, KubeProxySpec } from '../lib/profile/schema';
-import { conntrackSizing } from '../lib/sizing';
+import { checkKubeProxy } from '../lib/components/kube-proxy/component';
+import { defaultKubeProxyConfiguration, k3sKubeProxyArgs, kubeProxyConfiguration, renderKubeProxyConfiguration, unknownKubeProxyFields } from '../lib/components/kube-proxy/configuration';
+import { conntrackSizing } from '../lib/components/kube-proxy/conntrack';
+import { IPVS_SCHEDULERS, KUBE_PROXY_CONFIGURATION_FIELDS } from '../lib/components/kube-proxy/facts';
+import { KubeProxyIpvsTuning, KubeProxyIpvsTuningProps } from '../lib/components/kube-proxy/kube-proxy-ipvs-tuning';
+import { kubeProxySchema, KubeProxySpec } from '../lib/components/kube-proxy/schema';
+import { ipvsModuleStep, kubeProxyRestartStep } from '../lib/components/kube-proxy/steps';
+import { ClusterContext } from '../lib/core/cluster';
+import { isZeroDuration } from '../lib/core/duration';
+import { formatPath } from '../lib/core/findings';
+import { ownershipOf } from '../lib/core/rollout';
 import { K8sObject, validateObject } from './support/validate';
 import { loadSpec } from './support/profiles';
 
@@ -85,10 +78,21 @@ function configOf(obj: K8sObject, key = 'config.conf'): Record<string, unknown> 
   return parse((obj.data as Record<string, string>)[key]) as Record<string, unknown>;
 }
 
-const CTX: KubeProxyCheckContext = { kubernetesVersion: '1.30', nodes: 1000, cpuPerNode: 16, platform: 'kubeadm', cni: 'calico', hasCilium: false };
+const CTX: ClusterContext = {
+  name: 'c',
+  kubernetesVersion: '1.30',
+  nodes: 1000,
+  cpuPerNode: 16,
+  platform: 'kubeadm',
+  cni: 'calico',
+  networkPolicy: 'direct',
+  networkPolicyGiven: false,
+  argocd: false,
+  kubeProxyReplaced: false,
+};
 const BASE_SPEC: KubeProxySpec = { baseConfig: KUBEADM_BASE };
 
-function check(spec: KubeProxySpec, ctx: Partial<KubeProxyCheckContext> = {}) {
+function check(spec: KubeProxySpec, ctx: Partial<ClusterContext> = {}) {
   return checkKubeProxy({ ...BASE_SPEC, ...spec }, { ...CTX, ...ctx }).map((f) => ({ severity: f.severity, path: formatPath(f.path), message: f.message }));
 }
 
@@ -109,16 +113,13 @@ describe('the profile schema', () => {
 });
 
 describe('KubeProxyIpvsTuning on kubeadm', () => {
-  test('renders seed 002 into config.conf of kube-system/kube-proxy, as a server-side-apply patch', () => {
-    const { objects } = synth({ ...SEED, baseConfig: KUBEADM_BASE });
+  test('renders seed 002 into config.conf of kube-system/kube-proxy, a ConfigMap shared with the platform', () => {
+    const { objects, tuning } = synth({ ...SEED, baseConfig: KUBEADM_BASE });
     expect(objects).toHaveLength(1);
     const cm = objects[0];
     expect(cm.kind).toBe('ConfigMap');
-    expect(cm.metadata).toEqual({
-      name: 'kube-proxy',
-      namespace: 'kube-system',
-      annotations: { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false' },
-    });
+    expect(cm.metadata).toEqual({ name: 'kube-proxy', namespace: 'kube-system' });
+    expect(ownershipOf(tuning.configMap!)).toBe('shared');
     // kubeconfig.conf stays kubeadm's: the patch owns config.conf only.
     expect(Object.keys(cm.data as object)).toEqual(['config.conf']);
     const config = configOf(cm);
@@ -262,7 +263,7 @@ describe('KubeProxyIpvsTuning on ACK and k3s', () => {
   });
 
   test('fails on k3s with nftables sync periods, which have no flag', () => {
-    expect(() => synth({ platform: 'k3s', mode: 'nftables', syncPeriod: '30s' })).toThrow('the nftables sync periods have no kube-proxy flag');
+    expect(() => synth({ platform: 'k3s', mode: 'nftables', syncPeriod: '30s' })).toThrow('KubeProxyIpvsTuning: syncPeriod: k3s takes kube-proxy settings as flags, and the nftables sync periods have no flag');
   });
 });
 
@@ -302,23 +303,25 @@ describe('the rendered configuration', () => {
 
 describe('constructor validation', () => {
   test('fails on a scheduler that is not an IPVS scheduler', () => {
-    expect(() => synth({ scheduler: 'fastest' as never })).toThrow('scheduler must be an IPVS scheduler: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, mh (got "fastest")');
+    expect(() => synth({ scheduler: 'fastest' as never })).toThrow('KubeProxyIpvsTuning: scheduler: must be an IPVS scheduler: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, mh (got "fastest")');
   });
 
   test('fails on IPVS settings in nftables mode', () => {
-    expect(() => synth({ mode: 'nftables', scheduler: 'lc', strictARP: true })).toThrow('KubeProxyIpvsTuning: scheduler, strictARP apply to IPVS mode only, not nftables');
+    expect(() => synth({ mode: 'nftables', scheduler: 'lc', strictARP: true })).toThrow(
+      'KubeProxyIpvsTuning: scheduler: applies to IPVS mode only (mode is nftables): nftables has no scheduler: it picks endpoints at random; remove it or use mode: ipvs; strictARP: applies to IPVS mode only',
+    );
   });
 
   test('fails on a duration Go cannot parse', () => {
-    expect(() => synth({ syncPeriod: '30 seconds' })).toThrow('syncPeriod must be a Go duration such as 30s, 1m30s or 250ms (got "30 seconds")');
+    expect(() => synth({ syncPeriod: '30 seconds' })).toThrow('KubeProxyIpvsTuning: syncPeriod: must be a Go duration such as 30s, 1m30s or 250ms (got "30 seconds")');
   });
 
   test('fails on a conntrack number outside int32', () => {
-    expect(() => synth({ conntrackMin: 2147483648 })).toThrow('conntrackMin must be a whole number from 0 to 2147483647 (got 2147483648)');
+    expect(() => synth({ conntrackMin: 2147483648 })).toThrow('KubeProxyIpvsTuning: conntrackMin: must be a whole number from 0 to 2147483647 (got 2147483648)');
   });
 
   test('fails on a baseConfig that is not a KubeProxyConfiguration', () => {
-    expect(() => synth({ baseConfig: 'apiVersion: v1\nkind: ConfigMap\n' })).toThrow('baseConfig must be apiVersion kubeproxy.config.k8s.io/v1alpha1, kind KubeProxyConfiguration (got "v1", "ConfigMap")');
+    expect(() => synth({ baseConfig: 'apiVersion: v1\nkind: ConfigMap\n' })).toThrow('KubeProxyIpvsTuning: baseConfig: must be apiVersion kubeproxy.config.k8s.io/v1alpha1, kind KubeProxyConfiguration (got "v1", "ConfigMap")');
   });
 });
 
@@ -427,8 +430,16 @@ describe('checkKubeProxy', () => {
 
   test('fails on a kubeProxy section with Cilium, which replaces kube-proxy', () => {
     const message = 'configures kube-proxy, but Cilium replaces kube-proxy in this cluster (kubeProxyReplacement): remove the kubeProxy section';
-    expect(check({}, { cni: 'cilium', hasCilium: true })).toEqual([{ severity: 'error', path: 'spec.kubeProxy', message }]);
-    expect(check({}, { cni: 'calico', hasCilium: true })).toEqual([{ severity: 'error', path: 'spec.kubeProxy', message }]);
+    expect(check({}, { cni: 'cilium', kubeProxyReplaced: true })).toEqual([{ severity: 'error', path: 'spec.kubeProxy', message }]);
+  });
+
+  test('a profile whose Cilium replaces kube-proxy gets one error, at the kubeProxy section to remove', () => {
+    const message = 'configures kube-proxy, but Cilium replaces kube-proxy in this cluster (kubeProxyReplacement): remove the kubeProxy section';
+    const cilium = { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 };
+    for (const cni of ['cilium', 'calico'] as const) {
+      const { errors } = loadSpec({ platform: 'kubeadm', cni, kubernetesVersion: '1.30', nodes: 10, cilium, kubeProxy: { baseConfig: KUBEADM_BASE } });
+      expect(errors.filter((e) => e.includes('spec.kubeProxy:'))).toEqual([expect.stringContaining(message)]);
+    }
   });
 
   test('fails on k3s with a ConfigMap setting', () => {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { formatDiagnostic } from '../lib/profile/diagnostics';
-import { loadProfiles } from '../lib/profile/load';
+import { loadProfiles } from '../lib/cluster/load';
 import { ACK_TERWAY, KUBEADM_CALICO, load, loadSpec, profileYaml } from './support/profiles';
 
 describe('profile loading', () => {
@@ -40,7 +40,7 @@ describe('profile loading', () => {
   });
 
   test('fails on an alias without its anchor, and on an alias inside its own anchor', () => {
-    expect(load(profileYaml(ACK_TERWAY).replace('nodes: 1000', 'nodes: *count')).errors).toEqual(['clusters/test.yaml:1:1 uses the alias *count, whose anchor &count is not defined before it']);
+    expect(load(profileYaml(ACK_TERWAY).replace('nodes: 1000', 'nodes: *count')).errors).toEqual(['clusters/test.yaml:9:10 uses the alias *count, whose anchor &count is not defined before it']);
     const cyclic = profileYaml(ACK_TERWAY).replace('metadata:\n', 'metadata:\n  labels: &l { a: *l }\n');
     expect(load(cyclic).errors).toEqual(['clusters/test.yaml:1:1 has an alias inside its own anchor, which makes a value that contains itself: write the values out']);
   });

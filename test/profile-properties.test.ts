@@ -7,9 +7,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
-import { synthesizeFleet } from '../lib/fleet';
+import { loadProfileText } from '../lib/cluster/load';
+import { synthesizeFleet } from '../lib/output/fleet';
 import { Diagnostic, ProfileError } from '../lib/profile/diagnostics';
-import { loadProfileText } from '../lib/profile/load';
 import {
   FleetProfile,
   graftedProfileArb,

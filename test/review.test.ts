@@ -1,9 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { explainProfile, synthesizeCluster, synthesizeFleet } from '../lib/fleet';
+import { FELIX_WATCHED_RESOURCE_TYPES } from '../lib/components/typha/facts';
+import { apiServerWatches, typhaHeadroom } from '../lib/components/typha/sizing';
+import { explainProfile, synthesizeCluster, synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
-import { apiServerWatches, FELIX_WATCHED_RESOURCE_TYPES, typhaHeadroom } from '../lib/sizing';
 import { snapshot, tempDirPerTest } from './support/files';
 import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, profileYaml } from './support/profiles';
 

@@ -1,7 +1,8 @@
 import { Testing } from 'cdk8s';
-import { cidrOf, parseCidr } from '../lib/net/cidr';
-import { spreadNodes, vswitchUsableAddresses, zoneCapacity } from '../lib/sizing';
-import { renderEniConf, TerwayEniConfig, TerwayEniConfigProps } from '../lib/terway-eni-config';
+import { spreadNodes, vswitchUsableAddresses, zoneCapacity } from '../lib/components/terway/capacity';
+import { renderEniConf, TerwayEniConfig, TerwayEniConfigProps } from '../lib/components/terway/terway-eni-config';
+import { cidrOf, parseCidr } from '../lib/core/cidr';
+import { ownershipOf } from '../lib/core/rollout';
 import { ACK_TERWAY, loadSpec } from './support/profiles';
 import { validateObject } from './support/validate';
 
@@ -20,34 +21,32 @@ const FULL = {
 };
 
 describe('TerwayEniConfig from a profile', () => {
-  test('relay: patch mode owns only felix_relay_service, applied server-side, never pruned', () => {
+  test('relay: patch mode owns only felix_relay_service of a ConfigMap shared with ACK', () => {
     const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay' });
-    const cm = configMap(loaded!.cluster.terway!);
-    expect(cm.metadata).toEqual({
-      name: 'eni-config',
-      namespace: 'kube-system',
-      annotations: { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false' },
-    });
+    const cm = configMap(loaded!.cluster.terway!.eniConfig);
+    expect(cm.metadata).toEqual({ name: 'eni-config', namespace: 'kube-system' });
+    const construct = new TerwayEniConfig(Testing.chart(), 'T', loaded!.cluster.terway!.eniConfig);
+    expect(ownershipOf(construct.configMap)).toBe('shared');
     expect(cm.data).toEqual({ felix_relay_service: 'calico-typha' });
   });
 
   test('disabled: patch mode sets disable_network_policy "true" and no relay', () => {
     const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled' });
-    expect(configMap(loaded!.cluster.terway!).data).toEqual({ disable_network_policy: 'true' });
+    expect(configMap(loaded!.cluster.terway!.eniConfig).data).toEqual({ disable_network_policy: 'true' });
     expect(loaded!.cluster.typha).toBeUndefined();
   });
 
   test('direct: sets neither key, and warns above 100 nodes with the seeds\' advice', () => {
     const { loaded, warnings } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'direct' });
     // The object stays, empty: server-side apply then releases keys an earlier relay owned.
-    expect(configMap(loaded!.cluster.terway!).data).toEqual({});
+    expect(configMap(loaded!.cluster.terway!.eniConfig).data).toEqual({});
     expect(warnings).toEqual([expect.stringContaining('spec.networkPolicy: direct on 1000 nodes: every node\'s Felix watches the API server; above 100 nodes deploy the Typha relay (networkPolicy: relay) or turn NetworkPolicy off (networkPolicy: disabled) (seeds 000/001)')]);
     expect(loadSpec({ ...ACK_TERWAY, nodes: 100 }).warnings).toEqual([]);
   });
 
   test('eni_conf fields switch to full mode and render the whole eni-config (seed 003)', () => {
     const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway: { ...FULL, pool: { min: 20, max: 80 }, vswitchSelectionPolicy: 'ordered', eniTags: { 'ack.aliyun.com': 'c123' } } });
-    const cm = configMap(loaded!.cluster.terway!);
+    const cm = configMap(loaded!.cluster.terway!.eniConfig);
     expect(Object.keys(cm.data).sort()).toEqual(['10-terway.conf', 'disable_network_policy', 'eni_conf']);
     expect(cm.data.disable_network_policy).toBe('true');
     expect(JSON.parse(cm.data['10-terway.conf'])).toEqual({ cniVersion: '0.3.0', name: 'terway', type: 'terway' });
@@ -67,7 +66,7 @@ describe('TerwayEniConfig from a profile', () => {
 
   test('full mode with the relay keeps policy on and points Felix at Typha', () => {
     const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', terway: { ...FULL, inClusterLoadBalance: true, eniConf: { enable_eni_trunking: true } } });
-    const cm = configMap(loaded!.cluster.terway!);
+    const cm = configMap(loaded!.cluster.terway!.eniConfig);
     expect(cm.data).toMatchObject({ disable_network_policy: 'false', felix_relay_service: 'calico-typha', in_cluster_loadbalance: 'true' });
     expect(JSON.parse(cm.data.eni_conf).enable_eni_trunking).toBe(true);
   });
@@ -93,7 +92,7 @@ describe('baseEniConf: the cluster\'s current eni_conf', () => {
   const eniConf = (terway: Record<string, unknown>) => {
     const { loaded, errors, warnings } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway });
     expect(errors).toEqual([]);
-    return { conf: JSON.parse(configMap(loaded!.cluster.terway!).data.eni_conf), warnings };
+    return { conf: JSON.parse(configMap(loaded!.cluster.terway!.eniConfig).data.eni_conf), warnings };
   };
 
   test('keeps every key the profile does not set, and changes only what it sets', () => {
@@ -211,7 +210,7 @@ describe('IP capacity per zone (seed 003)', () => {
 
   test('uses nodesPerZone when given and checks it adds up', () => {
     const { loaded, warnings } = withCidrs({ 'vsw-uf6aaa': '10.20.0.0/19', 'vsw-uf6bbb': '10.20.32.0/19' }, { nodesPerZone: { 'cn-shanghai-f': 100 } });
-    expect(loaded!.cluster.zoneCapacity[0]).toMatchObject({ demand: 6400 });
+    expect(loaded!.cluster.terway!.zones[0]).toMatchObject({ demand: 6400 });
     expect(warnings).toContainEqual(expect.stringContaining('spec.terway.nodesPerZone: adds up to 100 nodes, but spec.nodes is 120'));
   });
 

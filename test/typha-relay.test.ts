@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
-import { typhaReplicas } from '../lib/sizing';
-import { ackTyphaImage, TYPHA_CLUSTER_ROLE_RULES, TyphaRelay, UPSTREAM_TYPHA_IMAGE } from '../lib/typha-relay';
+import { ackTyphaImage, TYPHA_CLUSTER_ROLE_RULES, UPSTREAM_TYPHA_IMAGE } from '../lib/components/typha/facts';
+import { typhaReplicas } from '../lib/components/typha/sizing';
+import { TyphaRelay } from '../lib/components/typha/typha-relay';
 import { ACK_TERWAY, KUBEADM_CALICO, loadSpec } from './support/profiles';
 import { K8sObject, validateObject } from './support/validate';
 
@@ -168,7 +169,7 @@ describe('TyphaRelay', () => {
   });
 
   test('fails on TLS without a client identity, from TypeScript and from a profile', () => {
-    expect(() => synth({ tls: { secretName: 's', caConfigMapName: 'c' } })).toThrow('TyphaRelay tls needs clientCommonName or clientUriSan');
+    expect(() => synth({ tls: { secretName: 's', caConfigMapName: 'c' } })).toThrow('TyphaRelay: tls: needs clientCommonName or clientUriSan');
     const { errors } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', typha: { tls: { secretName: 's', caConfigMapName: 'c' } } });
     expect(errors).toEqual([expect.stringContaining('spec.typha.tls: needs clientCommonName or clientUriSan')]);
   });
@@ -186,6 +187,6 @@ describe('TyphaRelay', () => {
   });
 
   test('fails on a replica count below 1', () => {
-    expect(() => synth({ replicas: 0 })).toThrow('TyphaRelay replicas must be a whole number of at least 1 (got 0)');
+    expect(() => synth({ replicas: 0 })).toThrow('TyphaRelay: replicas: must be a whole number of at least 1 (got 0)');
   });
 });

@@ -1,10 +1,8 @@
 /**
- * Problems found in profiles: errors stop the synth, warnings print and land in the review.
- * Every diagnostic names the file, the line and column, and the field path.
+ * Problems found in profiles, positioned: errors stop the synth, warnings print and land in the
+ * review. Every diagnostic names the file, the line and column, and the field path.
  */
-
-export type Severity = 'error' | 'warning';
-export type FieldPath = ReadonlyArray<string | number>;
+import { Severity } from '../core/findings';
 
 export interface Diagnostic {
   readonly severity: Severity;
@@ -16,33 +14,6 @@ export interface Diagnostic {
   readonly message: string;
   /** The seed document or upstream advice behind a warning. */
   readonly source?: string;
-}
-
-/** A problem found before its position in the file is known. */
-export interface Finding {
-  readonly severity: Severity;
-  readonly path: FieldPath;
-  readonly message: string;
-  readonly source?: string;
-}
-
-export function error(path: FieldPath, message: string): Finding {
-  return { severity: 'error', path, message };
-}
-
-export function warning(path: FieldPath, message: string, source?: string): Finding {
-  return { severity: 'warning', path, message, source };
-}
-
-/** `spec.terway.vswitches["cn-shanghai-f"][0]`: dots for identifiers, brackets for the rest. */
-export function formatPath(path: FieldPath): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
-  }
-  return out;
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
@@ -71,10 +42,4 @@ export class ProfileError extends Error {
     const lines = sortDiagnostics(errors).map(formatDiagnostic);
     return `${errors.length} problem${errors.length === 1 ? '' : 's'} in the cluster profiles; dist/ was not changed:\n${lines.map((l) => `  ${l}`).join('\n')}`;
   }
-}
-
-/** JSON for values in messages; long values are cut so one bad field cannot flood the report. */
-export function show(value: unknown): string {
-  const text = value === undefined ? 'nothing' : JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

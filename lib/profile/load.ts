@@ -1,30 +1,26 @@
 /**
- * Read every ClusterProfile of a folder: parse with positions, check the schema, then the rules
- * that span fields. Every problem of every file is collected; nothing stops at the first.
+ * Read ClusterProfiles: parse with positions, check the schema, then the rules that span fields.
+ * Every problem of every file is collected; nothing stops at the first.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ResolvedCluster, resolveProfile } from '../resolve';
-import { Diagnostic, Finding, formatPath } from './diagnostics';
-import { checkProfile } from './rules';
+import { ClusterContext } from '../core/cluster';
+import { Finding, formatPath } from '../core/findings';
+import { Diagnostic } from './diagnostics';
+import { checkProfile, clusterContext } from './rules';
 import { clusterProfileSchema, ClusterProfile } from './schema';
 import { AliasExpansionError, ProfileSource } from './source';
-import { findingsFromIssues } from './zod-findings';
+import { findingsFromIssues, PARSE_OPTIONS } from './zod-findings';
 
-export interface LoadedProfile {
+/** A profile that passed the schema and the rules: ready to resolve. */
+export interface CheckedProfile {
   /** Path as the user sees it (relative to the working directory when possible). */
   readonly file: string;
   readonly profile: ClusterProfile;
-  /** Defaults applied and sizing done: what the constructs and the review take. */
-  readonly cluster: ResolvedCluster;
+  readonly context: ClusterContext;
   readonly source: ProfileSource;
-  /** Warnings about this profile, positioned. */
-  readonly warnings: readonly Diagnostic[];
-}
-
-export interface LoadResult {
-  readonly profiles: readonly LoadedProfile[];
-  readonly diagnostics: readonly Diagnostic[];
+  /** The rules' findings: warnings only. */
+  readonly findings: readonly Finding[];
 }
 
 export const PROFILE_EXTENSIONS = ['.yaml', '.yml'];
@@ -43,107 +39,32 @@ export function displayPath(file: string): string {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
-/** Parse and check one profile's text. */
-export function loadProfileText(file: string, text: string): { profile?: LoadedProfile; diagnostics: Diagnostic[] } {
+/** Parse and check one profile's text; `diagnostics` holds every problem, positioned. */
+export function checkProfileText(file: string, text: string): { checked?: CheckedProfile; diagnostics: Diagnostic[] } {
   const source = ProfileSource.parse(file, text);
-  const diagnostics: Diagnostic[] = source.errors.map((e) => ({ severity: 'error', file, ...e.position, path: '', message: `${e.message}` }));
+  const diagnostics: Diagnostic[] = source.errors.map((e) => ({ severity: 'error', file, ...e.position, path: '', message: e.message }));
   if (diagnostics.length > 0) return { diagnostics };
 
   let input: unknown;
   try {
     input = source.toJS();
   } catch (e) {
-    if (e instanceof AliasExpansionError) return { diagnostics: [{ severity: 'error', file, line: 1, col: 1, path: '', message: e.message }] };
+    if (e instanceof AliasExpansionError) return { diagnostics: [{ severity: 'error', file, ...e.position, path: '', message: e.message }] };
     throw e;
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { diagnostics: [{ severity: 'error', file, line: 1, col: 1, path: '', message: 'must be a ClusterProfile mapping (apiVersion, kind, metadata, spec)' }] };
   }
 
-  const parsed = clusterProfileSchema.safeParse(input);
+  const parsed = clusterProfileSchema.safeParse(input, PARSE_OPTIONS);
   if (!parsed.success) return { diagnostics: findingsFromIssues(clusterProfileSchema, input, parsed.error.issues).map((f) => position(source, f)) };
-  const findings: Finding[] = checkProfile(parsed.data);
-  if (findings.some((f) => f.severity === 'error')) return { diagnostics: findings.map((f) => position(source, f)) };
-  // Sizing runs only on a consistent profile; its own findings (a capped count, a full zone) join the rest.
-  const resolution = resolveProfile(parsed.data);
-  const positioned = [...findings, ...resolution.findings].map((f) => position(source, f));
-  if (positioned.some((d) => d.severity === 'error')) return { diagnostics: positioned };
-  return { profile: { file, profile: parsed.data, cluster: resolution.cluster, source, warnings: positioned }, diagnostics: positioned };
+  const findings = checkProfile(parsed.data);
+  const positioned = findings.map((f) => position(source, f));
+  if (findings.some((f) => f.severity === 'error')) return { diagnostics: positioned };
+  return { checked: { file, profile: parsed.data, context: clusterContext(parsed.data), source, findings }, diagnostics: positioned };
 }
 
 export function position(source: ProfileSource, f: Finding): Diagnostic {
-  const atKey = (f as Finding & { atKey?: boolean }).atKey === true;
-  const pos = source.locate(f.path, atKey);
+  const pos = source.locate(f.path, f.atKey === true);
   return { severity: f.severity, file: source.file, line: pos.line, col: pos.col, path: formatPath(f.path), message: f.message, source: f.source };
-}
-
-/** Load every profile of `dir`. Names must be unique across the fleet. */
-export function loadProfiles(dir: string): LoadResult {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    return { profiles: [], diagnostics: [{ severity: 'error', file: displayPath(dir), line: 1, col: 1, path: '', message: 'is not a folder of ClusterProfile files (set CLUSTERS_DIR)' }] };
-  }
-  const profiles: LoadedProfile[] = [];
-  const diagnostics: Diagnostic[] = [];
-  for (const abs of listProfileFiles(dir)) {
-    const file = displayPath(abs);
-    let text: string;
-    try {
-      text = fs.readFileSync(abs, 'utf8');
-    } catch (e) {
-      diagnostics.push({ severity: 'error', file, line: 1, col: 1, path: '', message: `cannot be read: ${(e as Error).message}` });
-      continue;
-    }
-    const result = loadProfileText(file, text);
-    diagnostics.push(...result.diagnostics);
-    if (result.profile) profiles.push(result.profile);
-  }
-  diagnostics.push(...duplicateNames(profiles), ...fleetArgocd(profiles));
-  if (profiles.length === 0 && diagnostics.length === 0) {
-    diagnostics.push({ severity: 'error', file: displayPath(dir), line: 1, col: 1, path: '', message: 'holds no ClusterProfile (*.yaml, *.yml)' });
-  }
-  return { profiles, diagnostics };
-}
-
-function duplicateNames(profiles: readonly LoadedProfile[]): Diagnostic[] {
-  const byName = new Map<string, LoadedProfile[]>();
-  for (const p of profiles) byName.set(p.profile.metadata.name, [...(byName.get(p.profile.metadata.name) ?? []), p]);
-  const out: Diagnostic[] = [];
-  for (const [name, same] of byName) {
-    if (same.length < 2) continue;
-    for (const p of same) {
-      const others = same.filter((o) => o !== p).map((o) => o.file);
-      const pos = p.source.locate(['metadata', 'name']);
-      out.push({ severity: 'error', file: p.file, ...pos, path: 'metadata.name', message: `"${name}" is also the name in ${others.join(', ')}: each cluster needs its own name (it names dist/${name}/)` });
-    }
-  }
-  return out;
-}
-
-/**
- * One root Application syncs dist/argocd/ for the whole fleet, so every profile that uses Argo CD
- * must name the same repository, revision, output folder and Argo CD namespace; and no Application
- * name may be taken twice (a cluster named like another cluster's Cilium Application).
- */
-function fleetArgocd(profiles: readonly LoadedProfile[]): Diagnostic[] {
-  const managed = [...profiles].filter((p) => p.cluster.argocd).sort((a, b) => (a.profile.metadata.name < b.profile.metadata.name ? -1 : 1));
-  const out: Diagnostic[] = [];
-  const first = managed[0];
-  for (const p of managed.slice(1)) {
-    for (const field of ['repoURL', 'targetRevision', 'path', 'namespace'] as const) {
-      const mine = p.cluster.argocd![field];
-      const theirs = first.cluster.argocd![field];
-      if (mine === theirs) continue;
-      const pos = p.source.locate(['spec', 'argocd', field]);
-      out.push({ severity: 'error', file: p.file, ...pos, path: `spec.argocd.${field}`, message: `is ${JSON.stringify(mine)} but ${first.file} has ${JSON.stringify(theirs)}: one root Application syncs dist/argocd/ for the whole fleet, so every profile must agree` });
-    }
-  }
-  const names = new Map(profiles.map((p) => [p.profile.metadata.name, p]));
-  for (const p of profiles) {
-    const ciliumApp = `${p.profile.metadata.name}-cilium`;
-    const clash = names.get(ciliumApp);
-    if (p.cluster.cilium?.delivery === 'argocd' && clash) {
-      out.push({ severity: 'error', file: clash.file, ...clash.source.locate(['metadata', 'name']), path: 'metadata.name', message: `"${ciliumApp}" is also the name of the Cilium Application of ${p.file}: rename this cluster` });
-    }
-  }
-  return out;
 }

@@ -1,6 +1,7 @@
 /**
  * The editor schema and the README's field reference, both generated from the one zod schema.
  */
+import { cell } from '../core/format';
 import { profileJsonSchema } from './schema';
 
 type JsonSchema = {
@@ -52,10 +53,6 @@ function typeOf(s: JsonSchema): string {
 
 function defaultOf(s: JsonSchema): string {
   return s.default === undefined ? '' : `\`${typeof s.default === 'string' ? s.default : JSON.stringify(s.default)}\``;
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|');
 }
 
 /** README text with the reference between the markers replaced. */

@@ -1,8 +1,9 @@
 /**
  * A profile file parsed with source positions, so every problem can point at its line and column.
  */
-import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments } from 'yaml';
-import { FieldPath } from './diagnostics';
+import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, visit } from 'yaml';
+import { FieldPath } from '../core/findings';
+import { isCyclic } from '../core/objects';
 
 export interface Position {
   readonly line: number;
@@ -53,14 +54,25 @@ export class ProfileSource {
   /** The plain value of the document; call only when `errors` is empty. */
   toJS(): unknown {
     if (!this.doc) return undefined;
+    const doc = this.doc;
+    let unresolved: Alias | undefined;
+    visit(doc, {
+      Alias: (_key, alias) => {
+        if (alias.resolve(doc) !== undefined) return undefined;
+        unresolved = alias;
+        return visit.BREAK;
+      },
+    });
+    if (unresolved) {
+      const name = unresolved.source;
+      throw new AliasExpansionError(`uses the alias *${name}, whose anchor &${name} is not defined before it`, this.at(unresolved));
+    }
     let value: unknown;
     try {
-      value = this.doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
-    } catch (e) {
-      // The yaml library throws on aliases it cannot expand; report them like any other problem.
-      const message = e instanceof Error ? e.message : String(e);
-      const unresolved = /Unresolved alias[^:]*: (.+)$/.exec(message);
-      throw new AliasExpansionError(unresolved ? `uses the alias *${unresolved[1]}, whose anchor &${unresolved[1]} is not defined before it` : 'expands YAML aliases too many times: write the values out');
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+    } catch {
+      // Every alias resolves (checked above), so the yaml library stopped at the expansion limit.
+      throw new AliasExpansionError('expands YAML aliases too many times: write the values out');
     }
     if (isCyclic(value)) throw new AliasExpansionError('has an alias inside its own anchor, which makes a value that contains itself: write the values out');
     return value;
@@ -104,17 +116,13 @@ export class ProfileSource {
   }
 }
 
-export class AliasExpansionError extends Error {}
-
-/** Whether a value contains itself (an alias inside its own anchor). */
-function isCyclic(value: unknown, ancestors: Set<unknown> = new Set()): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (ancestors.has(value)) return true;
-  ancestors.add(value);
-  const children = value instanceof Map ? [...value.values()] : Object.values(value as object);
-  const cyclic = children.some((child) => isCyclic(child, ancestors));
-  ancestors.delete(value);
-  return cyclic;
+export class AliasExpansionError extends Error {
+  constructor(
+    message: string,
+    public readonly position: Position = { line: 1, col: 1 },
+  ) {
+    super(message);
+  }
 }
 
 function describeYamlError(code: string, message: string): string {

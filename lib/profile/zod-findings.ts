@@ -2,10 +2,24 @@
  * Schema issues turned into findings that say what was found and what would be valid.
  */
 import { z } from 'zod';
-import { CREDENTIAL_MESSAGE, isCredentialKey } from './credentials';
-import { error, Finding, FieldPath, show } from './diagnostics';
+import { CREDENTIAL_MESSAGE, isCredentialKey } from '../core/credentials';
+import { error, FieldPath, Finding, show } from '../core/findings';
 
 type AnySchema = z.core.$ZodType;
+
+/**
+ * The message zod gives an issue when the schema set none: parse with `{ error: () => NO_SCHEMA_MESSAGE }`
+ * (schema messages win over it), so a finding can tell the schema's own words from zod's defaults.
+ */
+export const NO_SCHEMA_MESSAGE = '\u0000netscale: no schema message';
+
+/** Options for `safeParse` that mark issues without a message of the schema's own. */
+export const PARSE_OPTIONS = { error: () => NO_SCHEMA_MESSAGE };
+
+/** The schema's own message for this issue, if it gave one. */
+function schemaMessage(issue: { readonly message: string }): string | undefined {
+  return issue.message === NO_SCHEMA_MESSAGE ? undefined : issue.message;
+}
 
 /** The keys an object schema accepts at `path`, for "did you mean" hints on unknown fields. */
 export function knownKeysAt(root: AnySchema, path: FieldPath): string[] {
@@ -83,10 +97,10 @@ function describeIssue(root: AnySchema, input: unknown, issue: z.core.$ZodIssue,
     case 'unrecognized_keys': {
       const known = knownKeysAt(root, path);
       return issue.keys.map((key) => {
-        if (isCredentialKey(key)) return { ...error([...path, key], CREDENTIAL_MESSAGE), atKey: true } as Finding;
+        if (isCredentialKey(key)) return { ...error([...path, key], CREDENTIAL_MESSAGE), atKey: true };
         const hint = closest(key, known);
         const valid = known.length > 0 ? `; valid fields here: ${known.join(', ')}` : '';
-        return { ...error([...path, key], `unknown field${hint ? ` (did you mean "${hint}"?)` : ''}${valid}`), atKey: true } as Finding;
+        return { ...error([...path, key], `unknown field${hint ? ` (did you mean "${hint}"?)` : ''}${valid}`), atKey: true };
       });
     }
     case 'invalid_type': {
@@ -95,38 +109,30 @@ function describeIssue(root: AnySchema, input: unknown, issue: z.core.$ZodIssue,
     }
     case 'invalid_value': {
       if (issue.values.length === 1) return [error(path, `must be ${show(issue.values[0])} (got ${show(got)})`)];
-      // A custom message from the schema says more than the list of values.
-      const custom = issue.message.startsWith('Invalid option') ? undefined : issue.message;
-      return [error(path, `${custom ?? `must be one of ${issue.values.map((v) => String(v)).join(', ')}`} (got ${show(got)})`)];
+      // A message from the schema says more than the list of values.
+      return [error(path, `${schemaMessage(issue) ?? `must be one of ${issue.values.map((v) => String(v)).join(', ')}`} (got ${show(got)})`)];
     }
     case 'too_small':
-      return [error(path, `${custom(issue.message, 'Too small') ?? boundMessage(issue.origin, 'at least', issue.minimum, issue.inclusive)} (got ${show(got)})`)];
+      return [error(path, `${schemaMessage(issue) ?? boundMessage(issue.origin, 'at least', issue.minimum, issue.inclusive)} (got ${show(got)})`)];
     case 'too_big':
-      return [error(path, `${custom(issue.message, 'Too big') ?? boundMessage(issue.origin, 'at most', issue.maximum, issue.inclusive)} (got ${show(got)})`)];
+      return [error(path, `${schemaMessage(issue) ?? boundMessage(issue.origin, 'at most', issue.maximum, issue.inclusive)} (got ${show(got)})`)];
     case 'invalid_format':
-      return [error(path, `${issue.message.startsWith('Invalid') ? `must match ${issue.format}` : issue.message} (got ${show(got)})`)];
+      return [error(path, `${schemaMessage(issue) ?? `must match ${issue.format}`} (got ${show(got)})`)];
     case 'invalid_key': {
       const key = path[path.length - 1];
       const inner = issue.issues[0];
-      const message = inner && !inner.message.startsWith('Invalid') ? inner.message : 'is not a valid key here';
-      return [{ ...error(path, `key ${show(key)} ${message}`), atKey: true } as Finding];
+      const message = (inner && schemaMessage(inner)) ?? 'is not a valid key here';
+      return [{ ...error(path, `key ${show(key)} ${message}`), atKey: true }];
     }
     case 'invalid_element':
       return issue.issues.flatMap((inner) => describeIssue(root, input, inner, [...path, ...(inner.path as FieldPath)]));
     case 'custom':
       // Never echo a credential back into logs.
-      if (issue.message === CREDENTIAL_MESSAGE) return [{ ...error(path, CREDENTIAL_MESSAGE), atKey: true } as Finding];
-      return [error(path, `${issue.message} (got ${show(got)})`)];
-    case 'invalid_union':
-      return [error(path, `${issue.message} (got ${show(got)})`)];
+      if (issue.params?.credential === true) return [{ ...error(path, CREDENTIAL_MESSAGE), atKey: true }];
+      return [error(path, `${schemaMessage(issue) ?? 'is not valid here'} (got ${show(got)})`)];
     default:
-      return [error(path, `${issue.message} (got ${show(got)})`)];
+      return [error(path, `${schemaMessage(issue) ?? 'is not valid here'} (got ${show(got)})`)];
   }
-}
-
-/** The schema's own message, unless it is zod's generic one (which starts with `prefix`). */
-function custom(message: string, prefix: string): string | undefined {
-  return message.startsWith(prefix) ? undefined : message;
 }
 
 function boundMessage(origin: string, word: string, bound: number | bigint, inclusive: boolean | undefined): string {

@@ -4,9 +4,8 @@
  */
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { IPVS_ONLY_FIELDS } from '../../lib/kube-proxy-ipvs-tuning';
-import { IPVS_SCHEDULERS } from '../../lib/profile/schema';
-import { INT32_MAX } from '../../lib/sizing';
+import { IPVS_ONLY_FIELDS, IPVS_SCHEDULERS } from '../../lib/components/kube-proxy/facts';
+import { INT32_MAX } from '../../lib/core/cluster';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Spec = Record<string, unknown>;

@@ -1,7 +1,7 @@
 /** Profiles for tests: a valid base per scenario, varied one field at a time. */
 import { stringify } from 'yaml';
 import { formatDiagnostic } from '../../lib/profile/diagnostics';
-import { loadProfileText } from '../../lib/profile/load';
+import { loadProfileText } from '../../lib/cluster/load';
 
 export type Spec = Record<string, unknown>;
 

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
-import { parseCidr } from '../../lib/net/cidr';
+import { parseCidr } from '../../lib/core/cidr';
 
 export type K8sObject = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } } & Record<string, unknown>;
 

@@ -1,0 +1,46 @@
+import { Construct } from 'constructs';
+import { HelmChart } from '../../../imports/helm.cattle.io';
+import { checkChartValues, checkChartVersion } from './construct-checks';
+import { CILIUM_CHART, CILIUM_HELM_REPO, CILIUM_NAMESPACE, CiliumValues } from './facts';
+import { ciliumValuesYaml } from './values';
+
+const LABELS = { 'app.kubernetes.io/managed-by': 'netscale' };
+
+export interface CiliumHelmChartProps {
+  /** Exact chart version, e.g. `1.13.4`. */
+  readonly version: string;
+  /** Chart values, e.g. `ciliumValues(spec).values`; rendered into `valuesContent` with sorted keys. */
+  readonly values: CiliumValues;
+  /**
+   * Name of the HelmChart, which k3s also uses as the Helm release name.
+   * @default 'cilium'
+   */
+  readonly name?: string;
+}
+
+/**
+ * Cilium installed by the k3s helm controller: a `helm.cattle.io/v1` HelmChart in kube-system with
+ * `bootstrap: true`, so the install job runs on the host network before any CNI exists (seed 004).
+ */
+export class CiliumHelmChart extends Construct {
+  public readonly helmChart: HelmChart;
+  public readonly valuesContent: string;
+
+  constructor(scope: Construct, id: string, props: CiliumHelmChartProps) {
+    super(scope, id);
+    checkChartVersion('CiliumHelmChart', props.version);
+    checkChartValues('CiliumHelmChart', props.values);
+    this.valuesContent = ciliumValuesYaml(props.values);
+    this.helmChart = new HelmChart(this, 'Resource', {
+      metadata: { name: props.name ?? CILIUM_CHART, namespace: CILIUM_NAMESPACE, labels: LABELS },
+      spec: {
+        chart: CILIUM_CHART,
+        repo: CILIUM_HELM_REPO,
+        version: props.version,
+        targetNamespace: CILIUM_NAMESPACE,
+        bootstrap: true,
+        valuesContent: this.valuesContent,
+      },
+    });
+  }
+}

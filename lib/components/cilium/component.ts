@@ -1,0 +1,53 @@
+/** Cilium as a component: the kube-proxy replacement's values, rules and review notes, and its delivery. */
+import { ClusterContext } from '../../core/cluster';
+import { error, Finding } from '../../core/findings';
+import { defineComponent, ResolveRecord } from '../component';
+import { CiliumKubeProxyless } from './cilium-kube-proxyless';
+import { CiliumDelivery, CiliumValues } from './facts';
+import { ciliumReviewNotes } from './notes';
+import { checkCilium } from './rules';
+import type { CiliumSpec } from './schema';
+import { ciliumValues } from './values';
+
+export interface ResolvedCilium {
+  readonly version: string;
+  readonly delivery: CiliumDelivery;
+  readonly values: CiliumValues;
+}
+
+/** How the chart reaches the cluster when the profile does not say. */
+export function ciliumDelivery(section: Pick<CiliumSpec, 'delivery'> | undefined, ctx: Pick<ClusterContext, 'platform' | 'argocd'>): CiliumDelivery {
+  return section?.delivery ?? (ctx.platform === 'k3s' ? 'k3s' : ctx.argocd ? 'argocd' : 'values');
+}
+
+export const ciliumComponent = defineComponent({
+  key: 'cilium',
+  replacesKubeProxy: (section: CiliumSpec | undefined, cni) => cni === 'cilium' || section !== undefined,
+  check(section: CiliumSpec | undefined, ctx: ClusterContext): Finding[] {
+    const out: Finding[] = [];
+    if (ctx.cni === 'cilium' && ctx.networkPolicy !== 'direct') {
+      out.push(error(['spec', 'networkPolicy'], `${ctx.networkPolicy} does not apply to Cilium, which enforces NetworkPolicy itself without Felix or Typha: use direct (or leave it out)`));
+    }
+    if (section === undefined) return out;
+    if (ctx.cni !== 'cilium') out.push(error(['spec', 'cilium'], `configures Cilium, but the profile's cni is ${ctx.cni}: set cni: cilium or remove the section`));
+    else out.push(...checkCilium(section, { nodes: ctx.nodes, platform: ctx.platform, delivery: ciliumDelivery(section, ctx) }));
+    if (section.delivery === 'argocd' && !ctx.argocd) {
+      out.push(error(['spec', 'cilium', 'delivery'], 'argocd renders a Cilium Application into dist/argocd/, which needs spec.argocd (repoURL, destination): add it or use values'));
+    }
+    return out;
+  },
+  resolve(section: CiliumSpec | undefined, ctx: ClusterContext, r: ResolveRecord): ResolvedCilium | undefined {
+    if (ctx.cni !== 'cilium' || section === undefined) return undefined;
+    const delivery = ciliumDelivery(section, ctx);
+    const { values, decisions } = ciliumValues(section);
+    const why = section.delivery ? 'set in the profile' : ctx.platform === 'k3s' ? 'k3s: the helm controller installs it at bootstrap' : ctx.argocd ? 'spec.argocd is set' : 'no delivery given: a values file for helm install';
+    r.decisions.push({ name: 'Cilium delivery', value: delivery, rule: why });
+    r.decisions.push(...decisions.map((d) => ({ ...d, name: `Cilium ${d.name}` })));
+    r.notes.push(...ciliumReviewNotes(section, delivery, ctx.platform));
+    return { version: section.version, delivery, values };
+  },
+  render(scope, resolved: ResolvedCilium) {
+    // In the cluster's own folder only the k3s HelmChart; an Argo CD Application lives with Argo CD.
+    if (resolved.delivery === 'k3s') new CiliumKubeProxyless(scope, 'Cilium', { version: resolved.version, values: resolved.values, delivery: 'k3s' });
+  },
+});

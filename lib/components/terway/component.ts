@@ -1,0 +1,257 @@
+/** Terway's eni-config as a component: its rules, its resolve step (eni_conf, IP capacity), its construct. */
+import { cidrOf, parseCidr } from '../../core/cidr';
+import { ClusterContext } from '../../core/cluster';
+import { CREDENTIAL_MESSAGE, isCredentialKey } from '../../core/credentials';
+import { error, FieldPath, Finding, warning } from '../../core/findings';
+import { defineComponent, ResolveRecord } from '../component';
+import { TYPHA_NAME } from '../typha/facts';
+import { spreadNodes, VSWITCH_RECOMMENDED_PREFIX, zoneCapacity, ZoneCapacity } from './capacity';
+import {
+  DEFAULT_CREDENTIAL_PATH,
+  DEFAULT_MAX_POOL_SIZE,
+  DEFAULT_MIN_POOL_SIZE,
+  IP_HEADROOM_WARNING,
+  LARGE_TERWAY_CLUSTER_NODES,
+  TERWAY_DAEMON_SECURITY_GROUP_LIMIT,
+  TERWAY_DAEMONSET,
+  TYPED_ENI_CONF_KEYS,
+} from './facts';
+import type { TerwaySpec } from './schema';
+import { EniConfProps, eniConfigData, TerwayEniConfig, TerwayEniConfigProps } from './terway-eni-config';
+
+export interface ResolvedTerway {
+  readonly eniConfig: TerwayEniConfigProps;
+  /** Pod IPs per zone against the vSwitches, where the profile gives their CIDRs. */
+  readonly zones: readonly ZoneCapacity[];
+}
+
+/** Fields of `terway` that render eni_conf (and so need the full eni-config). */
+export const ENI_CONF_FIELDS = ['vswitches', 'securityGroups', 'serviceCidr', 'pool', 'vswitchSelectionPolicy', 'eniTags', 'credentialPath', 'ipStack', 'eniConf', 'baseEniConf', 'cniConf', 'inClusterLoadBalance'] as const;
+
+export const terwayComponent = defineComponent({
+  key: 'terway',
+  phases: { ConfigMap: 'switch' },
+  check(section: TerwaySpec | undefined, ctx: ClusterContext): Finding[] {
+    const out: Finding[] = [];
+    if (ctx.cni === 'terway' && ctx.platform !== 'ack') out.push(error(['spec', 'cni'], `terway runs only on ACK (platform: ack), not on ${ctx.platform}; use calico or cilium`));
+    if (section !== undefined && (ctx.cni !== 'terway' || ctx.platform !== 'ack')) {
+      out.push(error(['spec', 'terway'], `applies to ACK clusters with cni: terway only (this one is ${ctx.platform} with ${ctx.cni}): remove the section`));
+    }
+    if (ctx.cni === 'terway' && ctx.networkPolicy === 'direct' && ctx.nodes > LARGE_TERWAY_CLUSTER_NODES) {
+      out.push(
+        warning(
+          ['spec', 'networkPolicy'],
+          `direct on ${ctx.nodes} nodes: every node's Felix watches the API server; above ${LARGE_TERWAY_CLUSTER_NODES} nodes deploy the Typha relay (networkPolicy: relay) or turn NetworkPolicy off (networkPolicy: disabled)`,
+          'seeds 000/001',
+        ),
+      );
+    }
+    if (section !== undefined) out.push(...checkTerway(section, ctx, (...p) => ['spec', 'terway', ...p]));
+    return out;
+  },
+  resolve(section: TerwaySpec | undefined, ctx: ClusterContext, r: ResolveRecord): ResolvedTerway | undefined {
+    return ctx.cni === 'terway' ? resolveTerway(section ?? {}, ctx, r) : undefined;
+  },
+  render(scope, resolved: ResolvedTerway) {
+    new TerwayEniConfig(scope, 'TerwayEniConfig', resolved.eniConfig);
+  },
+});
+
+/** terway.baseEniConf as an object, or why it is not one. */
+export function parseBaseEniConf(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, reason: `is not JSON: ${(e as Error).message}` };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'must be a JSON object, as eni_conf is' };
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+function checkTerway(terway: TerwaySpec, ctx: ClusterContext, at: (...p: FieldPath) => FieldPath): Finding[] {
+  const maxPodsPerNode = ctx.maxPodsPerNode;
+  const out: Finding[] = [];
+  const eniConfFields = ENI_CONF_FIELDS.filter((f) => terway[f] !== undefined);
+
+  if (terway.mode === 'patch' && eniConfFields.length > 0) {
+    out.push(error(at('mode'), `patch owns only felix_relay_service and disable_network_policy, but ${eniConfFields.join(', ')} render the whole eni-config: use mode: full or remove them`));
+  }
+  const full = terway.mode === 'full' || (terway.mode === undefined && eniConfFields.length > 0);
+  const parsedBase = terway.baseEniConf !== undefined ? parseBaseEniConf(terway.baseEniConf) : undefined;
+  const baseProblem = parsedBase === undefined ? undefined : !parsedBase.ok ? parsedBase.reason : Object.keys(parsedBase.value).some(isCredentialKey) ? CREDENTIAL_MESSAGE : undefined;
+  if (baseProblem) out.push(error(at('baseEniConf'), baseProblem));
+  if (full && terway.baseEniConf === undefined) {
+    out.push(
+      warning(
+        eniConfFields.length > 0 ? at(eniConfFields[0]) : at('mode'),
+        'renders eni_conf whole: keys of the cluster\'s eni_conf that the profile does not give are dropped when Terway restarts; paste the current one as terway.baseEniConf (`kubectl -n kube-system get cm eni-config -o jsonpath=\'{.data.eni_conf}\'`) to keep them',
+        'seed 003: edit eni-config, do not replace it',
+      ),
+    );
+  }
+  // A broken baseEniConf is reported above; what it would have supplied is not asked for again.
+  if (full && !baseProblem) {
+    const inBase = { vswitches: ['vswitches'], securityGroups: ['security_group', 'security_groups'], serviceCidr: ['service_cidr'] } as const;
+    for (const required of ['vswitches', 'securityGroups', 'serviceCidr'] as const) {
+      if (required === 'serviceCidr' && ctx.serviceCidr !== undefined) continue;
+      if (parsedBase?.ok && inBase[required].some((key) => parsedBase.value[key] !== undefined)) continue;
+      if (terway[required] === undefined) out.push(error(at(required), 'is required when the whole eni-config is rendered (mode: full): Terway cannot start without it'));
+    }
+  }
+
+  const pool = terway.pool;
+  const baseMax = parsedBase?.ok && Number.isInteger(parsedBase.value.max_pool_size) ? (parsedBase.value.max_pool_size as number) : undefined;
+  if (pool?.min !== undefined && pool.min > (pool.max ?? baseMax ?? DEFAULT_MAX_POOL_SIZE)) {
+    const max = pool.max ?? (baseMax !== undefined ? `${baseMax}, max_pool_size in baseEniConf` : `${DEFAULT_MAX_POOL_SIZE}, the default when pool.max is not set`);
+    out.push(error(at('pool'), `min (${pool.min}) must not exceed max (${max})`));
+  }
+
+  if (terway.serviceCidr !== undefined) {
+    const parsed = parseCidr(terway.serviceCidr);
+    if (!parsed.ok) out.push(error(at('serviceCidr'), `${terway.serviceCidr} ${parsed.reason}`));
+    if (ctx.serviceCidr !== undefined && ctx.serviceCidr !== terway.serviceCidr) {
+      out.push(error(at('serviceCidr'), `${terway.serviceCidr} differs from spec.serviceCidr (${ctx.serviceCidr}): a cluster has one Service CIDR; set it once in spec.serviceCidr`));
+    }
+  }
+
+  if (terway.securityGroups && terway.securityGroups.length > TERWAY_DAEMON_SECURITY_GROUP_LIMIT) {
+    out.push(warning(at('securityGroups'), `lists ${terway.securityGroups.length} groups: Terway daemons of the releases checked refuse more than ${TERWAY_DAEMON_SECURITY_GROUP_LIMIT}; check your Terway version accepts them`, 'Terway daemon config validation'));
+  }
+  const duplicates = (terway.securityGroups ?? []).filter((g, i, all) => all.indexOf(g) !== i);
+  for (const g of new Set(duplicates)) out.push(error(at('securityGroups'), `lists ${g} more than once`));
+
+  for (const [key, value] of Object.entries(terway.eniConf ?? {})) {
+    if (TYPED_ENI_CONF_KEYS[key]) out.push(error(at('eniConf', key), `is rendered from ${TYPED_ENI_CONF_KEYS[key]}: set it there, not in the pass-through`));
+    else if (value === null || value === undefined) out.push(error(at('eniConf', key), 'has no value'));
+  }
+
+  const zoneOf = new Map<string, string>();
+  for (const [zone, ids] of Object.entries(terway.vswitches ?? {})) {
+    ids.forEach((id, i) => {
+      if (zoneOf.has(id)) out.push(error(at('vswitches', zone, i), `${id} is listed under ${zoneOf.get(id)} too: a vSwitch belongs to one zone`));
+      else zoneOf.set(id, zone);
+    });
+  }
+
+  for (const [id, text] of Object.entries(terway.vswitchCidrs ?? {})) {
+    const parsed = parseCidr(text);
+    if (!parsed.ok) {
+      out.push(error(at('vswitchCidrs', id), `${text} ${parsed.reason}`));
+      continue;
+    }
+    if (parsed.cidr.family !== 4) out.push(error(at('vswitchCidrs', id), `${text} is not IPv4: give the vSwitch's IPv4 CIDR`));
+    else if (parsed.cidr.prefix < 16 || parsed.cidr.prefix > 29) out.push(error(at('vswitchCidrs', id), `${text}: an Alibaba Cloud vSwitch is a /16 to /29`));
+    if (!zoneOf.has(id)) out.push(error(at('vswitchCidrs', id), `${id} is not in terway.vswitches: list it under its zone first`));
+  }
+  if (terway.vswitchCidrs && maxPodsPerNode === undefined) {
+    out.push(warning(at('vswitchCidrs'), 'IP capacity per zone is not checked: set spec.maxPodsPerNode to compare the vSwitches with the pods they must hold', 'seed 003'));
+  }
+  for (const zone of Object.keys(terway.nodesPerZone ?? {})) {
+    if (terway.vswitches?.[zone] === undefined) out.push(error(at('nodesPerZone', zone), `${zone} has no vSwitches in terway.vswitches`));
+  }
+  return out;
+}
+
+function resolveTerway(t: TerwaySpec, ctx: ClusterContext, r: ResolveRecord): ResolvedTerway {
+  const typed = ENI_CONF_FIELDS.filter((f) => t[f] !== undefined);
+  const mode = t.mode ?? (typed.length > 0 ? 'full' : 'patch');
+  r.decisions.push({
+    name: 'eni-config mode',
+    value: mode,
+    rule: t.mode ? 'set in the profile' : typed.length > 0 ? `full: eni_conf fields given (${typed.join(', ')})` : 'patch: no eni_conf fields given; only the relay and policy keys are owned',
+  });
+  const props: TerwayEniConfigProps = {
+    mode,
+    felixRelayService: ctx.networkPolicy === 'relay' ? TYPHA_NAME : undefined,
+    disableNetworkPolicy: ctx.networkPolicy === 'disabled',
+    eniConf: mode === 'full' ? fullEniConf(t, ctx.serviceCidr) : undefined,
+    cniConf: t.cniConf,
+    inClusterLoadBalance: t.inClusterLoadBalance,
+  };
+  if (mode === 'full') {
+    const conf = props.eniConf!;
+    const whence = (profileSet: boolean, resolved: unknown, fallback: string) => (profileSet ? 'set in the profile' : resolved !== undefined ? 'kept from baseEniConf' : fallback);
+    r.decisions.push({
+      name: 'IP pool watermarks',
+      value: `min ${conf.minPoolSize ?? DEFAULT_MIN_POOL_SIZE}, max ${conf.maxPoolSize ?? DEFAULT_MAX_POOL_SIZE}`,
+      rule: whence(t.pool !== undefined, conf.maxPoolSize ?? conf.minPoolSize, `Terway chart defaults (min_pool_size ${DEFAULT_MIN_POOL_SIZE}, max_pool_size ${DEFAULT_MAX_POOL_SIZE})`),
+    });
+    r.decisions.push({ name: 'credential_path', value: conf.credentialPath ?? DEFAULT_CREDENTIAL_PATH, rule: whence(t.credentialPath !== undefined, conf.credentialPath, 'ACK default: the RAM role token mounted on every node') });
+    if (t.baseEniConf !== undefined) {
+      const kept = Object.keys(conf.base ?? {}).filter((k) => TYPED_ENI_CONF_KEYS[k] === undefined);
+      r.decisions.push({ name: 'eni_conf keys kept', value: kept.length, rule: kept.length > 0 ? `from baseEniConf, not modelled by the profile: ${kept.sort().join(', ')}` : 'baseEniConf has no keys beyond the typed ones' });
+    }
+  }
+  const zones = checkCapacity(t, ctx.nodes, ctx.maxPodsPerNode, r.findings);
+  for (const z of zones) r.decisions.push(z.decision);
+  // Nothing owned (direct in patch mode) changes nothing Terway reads: no restart.
+  const owned = eniConfigData(props);
+  if (Object.keys(owned).length > 0) r.restarts.push({ daemonSet: TERWAY_DAEMONSET, namespace: 'kube-system', configuration: JSON.stringify(owned), why: 'Terway reads eni-config only when it starts' });
+  return { eniConfig: props, zones };
+}
+
+/**
+ * The typed eni_conf of full mode. Where the profile is silent, the cluster's current eni_conf
+ * (baseEniConf) decides, so pasting it and changing one field changes only that field.
+ */
+function fullEniConf(t: TerwaySpec, serviceCidr: string | undefined): EniConfProps {
+  const base = t.baseEniConf !== undefined ? (parseBaseEniConf(t.baseEniConf) as { ok: true; value: Record<string, unknown> }).value : {};
+  const from = <T>(key: string, accept: (v: unknown) => boolean): T | undefined => (accept(base[key]) ? (base[key] as T) : undefined);
+  const isInt = (v: unknown) => Number.isInteger(v);
+  const isString = (v: unknown) => typeof v === 'string';
+  const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const baseGroups = Array.isArray(base.security_groups) ? (base.security_groups as string[]) : typeof base.security_group === 'string' ? [base.security_group] : undefined;
+  return {
+    vswitches: t.vswitches ?? from<Record<string, string[]>>('vswitches', isObject) ?? {},
+    securityGroups: t.securityGroups ?? baseGroups ?? [],
+    serviceCidr: t.serviceCidr ?? serviceCidr ?? from<string>('service_cidr', isString) ?? '',
+    minPoolSize: t.pool?.min ?? from<number>('min_pool_size', isInt),
+    maxPoolSize: t.pool?.max ?? from<number>('max_pool_size', isInt),
+    vswitchSelectionPolicy: t.vswitchSelectionPolicy ?? from<'ordered' | 'random'>('vswitch_selection_policy', (v) => v === 'ordered' || v === 'random'),
+    eniTags: t.eniTags ?? from<Record<string, string>>('eni_tags', isObject),
+    credentialPath: t.credentialPath ?? from<string>('credential_path', isString),
+    ipStack: t.ipStack ?? from<'ipv4' | 'dual'>('ip_stack', (v) => v === 'ipv4' || v === 'dual'),
+    extra: t.eniConf,
+    base,
+  };
+}
+
+/** Seed 003: vSwitches of /19 or larger, and enough pod IPs in every zone. */
+function checkCapacity(t: TerwaySpec, nodes: number, maxPodsPerNode: number | undefined, findings: Finding[]): ZoneCapacity[] {
+  const at = (...p: FieldPath): FieldPath => ['spec', 'terway', ...p];
+  const cidrs = t.vswitchCidrs ?? {};
+  for (const [id, text] of Object.entries(cidrs)) {
+    const c = cidrOf(text);
+    if (c.prefix > VSWITCH_RECOMMENDED_PREFIX) {
+      findings.push(warning(at('vswitchCidrs', id), `${text} holds ${2 ** (32 - c.prefix)} addresses, fewer than a /${VSWITCH_RECOMMENDED_PREFIX} (8192): pods will run out of IPs first here`, 'seed 003: pod vSwitches of /19 or larger'));
+    }
+  }
+  if (!t.vswitches || Object.keys(cidrs).length === 0 || maxPodsPerNode === undefined) return [];
+
+  const zoneIds = Object.keys(t.vswitches).sort();
+  const nodesPerZone = t.nodesPerZone ? new Map(Object.entries(t.nodesPerZone)) : spreadNodes(nodes, zoneIds);
+  if (t.nodesPerZone) {
+    const total = [...nodesPerZone.values()].reduce((a, b) => a + b, 0);
+    if (total !== nodes) findings.push(warning(at('nodesPerZone'), `adds up to ${total} nodes, but spec.nodes is ${nodes}`));
+  }
+  const out: ZoneCapacity[] = [];
+  for (const zone of zoneIds) {
+    const ids = t.vswitches[zone];
+    const missing = ids.filter((id) => cidrs[id] === undefined);
+    if (missing.length > 0) {
+      findings.push(warning(at('vswitches', zone), `capacity of ${zone} not checked: no CIDR for ${missing.join(', ')} in terway.vswitchCidrs`, 'seed 003'));
+      continue;
+    }
+    const cap = zoneCapacity({ zone, nodes: nodesPerZone.get(zone) ?? 0, maxPodsPerNode, vswitches: ids.map((id) => ({ id, cidr: cidrOf(cidrs[id]) })) });
+    out.push(cap);
+    if (cap.demand > cap.usable) {
+      findings.push(
+        error(at('vswitches', zone), `${cap.demand} pod IPs needed (${nodesPerZone.get(zone)} nodes x ${maxPodsPerNode} pods) but the zone's vSwitches hand out ${cap.usable}: add a vSwitch of this zone (/19 or larger) before pods fail with InvalidVSwitchId.IpNotEnough`),
+      );
+    } else if (cap.headroom < IP_HEADROOM_WARNING) {
+      findings.push(warning(at('vswitches', zone), `only ${Math.round(cap.headroom * 100)}% of the zone's pod IPs stay free at full density (${cap.demand} of ${cap.usable}): add a vSwitch of this zone`, 'seed 003'));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+/**
+ * Upstream facts about Calico Typha that the construct, the rules and the review rely on: names,
+ * ports, pinned images, defaults and the RBAC it needs.
+ */
+import type { k8s } from 'cdk8s-plus-27';
+
+/** Typha's listening port, where Felix agents connect. */
+export const TYPHA_PORT = 5473;
+/** Typha's health port (/liveness, /readiness), bound to localhost. */
+export const TYPHA_HEALTH_PORT = 9098;
+export const TYPHA_NAME = 'calico-typha';
+
+/** The Typha build ACK publishes in every region's VPC registry (seeds 000/001). */
+export const ACK_TYPHA_TAG = 'v3.5.8';
+/** Upstream Calico Typha, pinned; its RBAC below follows the same release. */
+export const UPSTREAM_TYPHA_IMAGE = 'docker.io/calico/typha:v3.28.5';
+
+/** The pinned Typha image ACK serves from the VPC registry of `region`. */
+export function ackTyphaImage(region: string): string {
+  return `registry-vpc.${region}.aliyuncs.com/acs/typha:${ACK_TYPHA_TAG}`;
+}
+
+/** The sizing rule: one replica per 200 nodes (ACK), at least 3, at most 20 (Calico). */
+export const TYPHA_DEFAULTS = { nodesPerReplica: 200, minReplicas: 3, maxReplicas: 20 } as const;
+
+/** What the construct renders when its props are silent. */
+export const TYPHA_RELAY_DEFAULTS = {
+  replicas: 3,
+  namespace: 'kube-system',
+  logSeverity: 'info',
+  shutdownTimeoutSeconds: 300,
+  cpuRequest: '250m',
+  memoryRequest: '256Mi',
+} as const;
+
+/**
+ * Resource types one Felix syncer watches on the API server in Kubernetes-datastore mode with
+ * Calico IPAM (libcalico-go lib/backend/syncersv1/felixsyncer/felixsyncerv1.go, Calico 3.2x):
+ * ClusterInformation, FelixConfiguration, GlobalNetworkPolicy, GlobalNetworkSet, IPPool, Node,
+ * Profile, WorkloadEndpoint, NetworkPolicy, NetworkSet, HostEndpoint, BGPConfiguration,
+ * KubernetesNetworkPolicy, KubernetesEndpointSlice, KubernetesService and IPAM blocks. Releases
+ * from 3.29 add tiers, staged and admin network policies (up to 24): 16 is the floor.
+ */
+export const FELIX_WATCHED_RESOURCE_TYPES = 16;
+
+/** Upstream Typha's per-replica connection limits (typha config: MaxConnectionsLowerLimit, MaxConnectionsUpperLimit). */
+export const TYPHA_MAX_CONNECTIONS = { lower: 400, upper: 10000 } as const;
+
+/**
+ * What Typha reads and writes in Kubernetes-datastore mode, as the Calico 3.28 operator grants it:
+ * it serves Felix, BIRD/confd and the node IP allocator, so it reads Calico's resources, patches
+ * node status and does IPAM bookkeeping.
+ */
+export const TYPHA_CLUSTER_ROLE_RULES: ReadonlyArray<k8s.PolicyRule> = [
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+  { apiGroups: [''], resources: ['pods', 'nodes', 'namespaces'], verbs: ['get'] },
+  { apiGroups: [''], resources: ['endpoints', 'services'], verbs: ['watch', 'list', 'get'] },
+  { apiGroups: [''], resources: ['nodes/status'], verbs: ['patch', 'update'] },
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['watch', 'list'] },
+  { apiGroups: [''], resources: ['pods', 'namespaces', 'serviceaccounts'], verbs: ['watch', 'list'] },
+  { apiGroups: [''], resources: ['pods/status'], verbs: ['patch'] },
+  {
+    apiGroups: ['crd.projectcalico.org'],
+    resources: [
+      'bgpconfigurations',
+      'bgpfilters',
+      'bgppeers',
+      'blockaffinities',
+      'caliconodestatuses',
+      'clusterinformations',
+      'felixconfigurations',
+      'globalnetworkpolicies',
+      'globalnetworksets',
+      'hostendpoints',
+      'ipamblocks',
+      'ippools',
+      'ipreservations',
+      'networkpolicies',
+      'networksets',
+    ],
+    verbs: ['get', 'list', 'watch'],
+  },
+  { apiGroups: ['crd.projectcalico.org'], resources: ['clusterinformations', 'felixconfigurations', 'ippools'], verbs: ['create', 'update'] },
+  { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['crd.projectcalico.org'], resources: ['blockaffinities', 'ipamblocks', 'ipamhandles'], verbs: ['get', 'list', 'create', 'update', 'delete'] },
+  { apiGroups: ['crd.projectcalico.org'], resources: ['ipamconfigs'], verbs: ['get'] },
+  { apiGroups: ['crd.projectcalico.org'], resources: ['blockaffinities'], verbs: ['watch'] },
+];

@@ -1,0 +1,144 @@
+/**
+ * Typha sizing and what the relay does for the API server, as small pure functions: the
+ * construct, the review and the alerts take their numbers from here.
+ */
+import { Decision } from '../../core/decision';
+import { formatCount, formatPercent, formatRatio } from '../../core/format';
+import { FELIX_WATCHED_RESOURCE_TYPES, TYPHA_DEFAULTS, TYPHA_MAX_CONNECTIONS } from './facts';
+
+export interface TyphaSizingInput {
+  readonly nodes: number;
+  readonly replicas?: number;
+  readonly nodesPerReplica?: number;
+  readonly minReplicas?: number;
+  readonly maxReplicas?: number;
+}
+
+export interface TyphaSizing {
+  readonly replicas: number;
+  readonly decision: Decision<number>;
+  /** The rule asked for more than maxReplicas. */
+  readonly capped: boolean;
+  /** What the rule gave before the cap. */
+  readonly uncapped: number;
+  /** Problems that make the result unusable (replicas not fewer than nodes, explicit above the max). */
+  readonly errors: string[];
+}
+
+/**
+ * Typha replicas: one per `nodesPerReplica` nodes (ACK: 200), at least `minReplicas` (3), at most
+ * `maxReplicas` (Calico: 20), and always fewer than the nodes: replicas bind host port 5473, one
+ * per node, so a drained node's replica needs a node without one.
+ */
+export function typhaReplicas(input: TyphaSizingInput): TyphaSizing {
+  const nodesPerReplica = input.nodesPerReplica ?? TYPHA_DEFAULTS.nodesPerReplica;
+  const minReplicas = input.minReplicas ?? TYPHA_DEFAULTS.minReplicas;
+  const maxReplicas = input.maxReplicas ?? TYPHA_DEFAULTS.maxReplicas;
+  const errors: string[] = [];
+  if (minReplicas > maxReplicas) errors.push(`minReplicas (${minReplicas}) must not exceed maxReplicas (${maxReplicas})`);
+
+  let replicas: number;
+  let uncapped: number;
+  let rule: string;
+  if (input.replicas !== undefined) {
+    replicas = uncapped = input.replicas;
+    rule = `set explicitly to ${replicas}`;
+    if (replicas > maxReplicas) errors.push(`replicas (${replicas}) exceeds maxReplicas (${maxReplicas}): raise maxReplicas as well if you mean it`);
+  } else {
+    const perLoad = Math.ceil(input.nodes / nodesPerReplica);
+    uncapped = Math.max(minReplicas, perLoad);
+    replicas = Math.min(uncapped, maxReplicas);
+    rule = `min(${maxReplicas}, max(${minReplicas}, ceil(${input.nodes} / ${nodesPerReplica}))) = ${replicas}`;
+  }
+  if (replicas >= input.nodes) {
+    const fix = input.nodes > 1 ? `set typha.replicas below ${input.nodes} or use networkPolicy: direct` : 'use networkPolicy: direct';
+    errors.push(
+      `${replicas} Typha replicas on ${input.nodes} node${input.nodes === 1 ? '' : 's'}: replicas must be fewer than nodes, or a drained node's replica has no free node to move to (one replica per node, host port 5473); ${fix} (a relay helps above 100 nodes)`,
+    );
+  }
+  return {
+    replicas,
+    uncapped,
+    capped: replicas < uncapped,
+    errors,
+    decision: { name: 'Typha replicas', value: replicas, rule, source: 'ACK: one replica per 200 nodes, at least 3; Calico: at most 20, fewer than nodes' },
+  };
+}
+
+
+export interface ApiServerWatches {
+  readonly withoutRelay: number;
+  readonly withRelay: number;
+  /** withoutRelay / withRelay. */
+  readonly reduction: number;
+  readonly decision: Decision<string>;
+}
+
+/** Watches on the API server: every node's Felix without the relay, only the Typha replicas with it. */
+export function apiServerWatches(nodes: number, typhaReplicas: number): ApiServerWatches {
+  const withoutRelay = nodes * FELIX_WATCHED_RESOURCE_TYPES;
+  const withRelay = typhaReplicas * FELIX_WATCHED_RESOURCE_TYPES;
+  const reduction = withoutRelay / withRelay;
+  return {
+    withoutRelay,
+    withRelay,
+    reduction,
+    decision: {
+      name: 'API server watches from Felix',
+      value: `${formatCount(withoutRelay)} -> ${formatCount(withRelay)}`,
+      rule: `${formatCount(nodes)} nodes x ${FELIX_WATCHED_RESOURCE_TYPES} resource types = ${formatCount(withoutRelay)} watches without the relay; ${typhaReplicas} Typha replicas x ${FELIX_WATCHED_RESOURCE_TYPES} = ${formatCount(withRelay)} with it, ${formatRatio(reduction)} fewer`,
+      source: 'seeds 000/001; Calico felixsyncer resource types',
+      capacity: true,
+    },
+  };
+}
+
+export interface TyphaHeadroomInput {
+  readonly nodes: number;
+  readonly replicas: number;
+  /** Typha clients per node: Felix, plus confd where Calico runs BGP. */
+  readonly clientsPerNode: number;
+  /** Syncer types the Typha release serves (3 up to Calico 3.2x's rebalancing rework, 4 after). */
+  readonly syncerTypes: number;
+}
+
+export interface TyphaHeadroom {
+  /** Connections per replica with every replica up. */
+  readonly perReplica: number;
+  /** Connections per replica with one replica down (an upgrade, a drained node). */
+  readonly perReplicaOneDown: number;
+  /** The connection limit Typha sets itself (rebalance.go). */
+  readonly limit: number;
+  /** (limit - perReplicaOneDown) / limit; negative when the remaining replicas cannot carry every node. */
+  readonly headroom: number;
+  readonly decision: Decision<string>;
+}
+
+/**
+ * Whether Typha still carries every node with one replica down. Typha caps its own connections at
+ * syncerTypes x (1 + nodes x 1.2 / (replicas - 1)), the +20% and the replica short being
+ * rebalance.go's allowance for an upgrade, clamped to [400, 10000]; a lone Typha takes the upper limit.
+ */
+export function typhaHeadroom(input: TyphaHeadroomInput): TyphaHeadroom {
+  const clients = input.nodes * input.clientsPerNode;
+  const perReplica = Math.ceil(clients / input.replicas);
+  const perReplicaOneDown = input.replicas > 1 ? Math.ceil(clients / (input.replicas - 1)) : clients;
+  const raw = input.replicas > 1 ? input.syncerTypes * (1 + Math.floor((input.nodes * 120) / (input.replicas - 1) / 100)) : TYPHA_MAX_CONNECTIONS.upper;
+  const limit = Math.min(TYPHA_MAX_CONNECTIONS.upper, Math.max(TYPHA_MAX_CONNECTIONS.lower, raw));
+  const headroom = (limit - perReplicaOneDown) / limit;
+  const formula = input.replicas > 1 ? `min(${TYPHA_MAX_CONNECTIONS.upper}, max(${TYPHA_MAX_CONNECTIONS.lower}, ${input.syncerTypes} x (1 + ${input.nodes} x 1.2 / ${input.replicas - 1}))) = ${limit}` : `one replica: the upper limit ${limit}`;
+  return {
+    perReplica,
+    perReplicaOneDown,
+    limit,
+    headroom,
+    decision: {
+      name: 'Typha connections per replica',
+      value: `${formatCount(perReplica)} (${formatCount(perReplicaOneDown)} with one down)`,
+      rule: `${formatCount(input.nodes)} nodes x ${input.clientsPerNode} client${input.clientsPerNode === 1 ? '' : 's'} / ${input.replicas} replicas; with one down / ${Math.max(1, input.replicas - 1)}; Typha's own limit ${formula}; headroom ${formatPercent(headroom)}`,
+      source: 'Calico typha rebalance.go',
+      capacity: true,
+      headroom: formatPercent(headroom),
+    },
+  };
+}

@@ -1,0 +1,253 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { Problem, throwOnErrors } from '../../core/findings';
+import { BgpPeerCrd } from './bgp-peer-crd';
+import { TYPHA_CLUSTER_ROLE_RULES, TYPHA_HEALTH_PORT, TYPHA_NAME, TYPHA_PORT, TYPHA_RELAY_DEFAULTS, UPSTREAM_TYPHA_IMAGE } from './facts';
+
+export interface TyphaTlsProps {
+  /** Secret with the Typha server certificate and key, keys `tls.crt` and `tls.key`. */
+  readonly secretName: string;
+  /** ConfigMap with the CA bundle that signed the Felix client certificates, key `ca.crt`. */
+  readonly caConfigMapName: string;
+  /**
+   * Common name a Felix client certificate must carry (TYPHA_CLIENTCN).
+   * @default - not checked; then `clientUriSan` must be set
+   */
+  readonly clientCommonName?: string;
+  /**
+   * URI SAN a Felix client certificate must carry (TYPHA_CLIENTURISAN).
+   * @default - not checked; then `clientCommonName` must be set
+   */
+  readonly clientUriSan?: string;
+}
+
+export interface TyphaRelayProps {
+  /**
+   * Number of Typha replicas. Use `typhaReplicas()` from `sizing.ts` to size it from the node count.
+   * @default 3
+   */
+  readonly replicas?: number;
+  /**
+   * Namespace of every namespaced object. Felix looks the Service up in kube-system.
+   * @default 'kube-system'
+   */
+  readonly namespace?: string;
+  /**
+   * Typha image, pinned to a tag or digest.
+   * @default UPSTREAM_TYPHA_IMAGE (use `ackTyphaImage(region)` on ACK)
+   */
+  readonly image?: string;
+  /**
+   * Service account the pods run as. Its token is mounted: Typha watches the API server.
+   * @default 'calico-typha'
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * Create the ServiceAccount, ClusterRole and ClusterRoleBinding Typha needs. Turn off where an
+   * existing account already carries the rules (ACK's `terway`).
+   * @default true
+   */
+  readonly createRbac?: boolean;
+  /**
+   * Emit the `bgppeers.crd.projectcalico.org` CRD, which Typha v3.5 watches and Terway's chart lacks.
+   * @default false
+   */
+  readonly bgpPeerCrd?: boolean;
+  /**
+   * TYPHA_LOGSEVERITYSCREEN.
+   * @default 'info'
+   */
+  readonly logSeverity?: string;
+  /**
+   * TYPHA_SHUTDOWNTIMEOUTSECS, also the pod's termination grace period, so Typha can move its
+   * Felix connections to the other replicas before it is killed.
+   * @default 300
+   */
+  readonly shutdownTimeoutSeconds?: number;
+  /**
+   * CPU request of the Typha container.
+   * @default '250m'
+   */
+  readonly cpuRequest?: string;
+  /**
+   * Memory request of the Typha container.
+   * @default '256Mi'
+   */
+  readonly memoryRequest?: string;
+  /**
+   * Mutual TLS between Felix and Typha.
+   * @default - no TLS
+   */
+  readonly tls?: TyphaTlsProps;
+}
+
+const SELECTOR = { 'k8s-app': TYPHA_NAME };
+const LABELS = { ...SELECTOR, 'app.kubernetes.io/managed-by': 'netscale' };
+const CERTS_DIR = '/typha-certs';
+const CA_DIR = '/typha-ca';
+/** Non-root identity, set explicitly so it holds whatever user the image declares. */
+const NOBODY = 65534;
+
+/**
+ * The Calico Typha relay: Felix agents connect to a few Typha replicas instead of each watching
+ * the API server (seeds 000/001).
+ */
+export class TyphaRelay extends Construct {
+  public readonly serviceName = TYPHA_NAME;
+  public readonly namespace: string;
+  public readonly replicas: number;
+  public readonly service: k8s.KubeService;
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
+
+  constructor(scope: Construct, id: string, props: TyphaRelayProps = {}) {
+    super(scope, id);
+    throwOnErrors('TyphaRelay', typhaRelayProblems(props));
+    this.namespace = props.namespace ?? TYPHA_RELAY_DEFAULTS.namespace;
+    this.replicas = props.replicas ?? TYPHA_RELAY_DEFAULTS.replicas;
+    const serviceAccountName = props.serviceAccountName ?? TYPHA_NAME;
+    const shutdownTimeoutSeconds = props.shutdownTimeoutSeconds ?? TYPHA_RELAY_DEFAULTS.shutdownTimeoutSeconds;
+    const meta = { name: TYPHA_NAME, namespace: this.namespace, labels: LABELS };
+
+    if (props.createRbac ?? true) this.addRbac(serviceAccountName);
+    if (props.bgpPeerCrd) new BgpPeerCrd(this, 'BgpPeerCrd');
+
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: meta,
+      spec: {
+        selector: SELECTOR,
+        ports: [{ name: TYPHA_NAME, port: TYPHA_PORT, protocol: 'TCP', targetPort: k8s.IntOrString.fromString(TYPHA_NAME) }],
+      },
+    });
+
+    const tls = props.tls;
+    const env: k8s.EnvVar[] = [
+      { name: 'TYPHA_LOGSEVERITYSCREEN', value: props.logSeverity ?? TYPHA_RELAY_DEFAULTS.logSeverity },
+      { name: 'TYPHA_LOGFILEPATH', value: 'none' },
+      { name: 'TYPHA_LOGSEVERITYSYS', value: 'none' },
+      { name: 'TYPHA_CONNECTIONREBALANCINGMODE', value: 'kubernetes' },
+      { name: 'TYPHA_DATASTORETYPE', value: 'kubernetes' },
+      { name: 'TYPHA_HEALTHENABLED', value: 'true' },
+      { name: 'TYPHA_HEALTHPORT', value: String(TYPHA_HEALTH_PORT) },
+      { name: 'TYPHA_K8SNAMESPACE', value: this.namespace },
+      { name: 'TYPHA_SHUTDOWNTIMEOUTSECS', value: String(shutdownTimeoutSeconds) },
+      ...(tls
+        ? [
+            { name: 'TYPHA_CAFILE', value: `${CA_DIR}/ca.crt` },
+            { name: 'TYPHA_SERVERCERTFILE', value: `${CERTS_DIR}/tls.crt` },
+            { name: 'TYPHA_SERVERKEYFILE', value: `${CERTS_DIR}/tls.key` },
+            ...(tls.clientCommonName ? [{ name: 'TYPHA_CLIENTCN', value: tls.clientCommonName }] : []),
+            ...(tls.clientUriSan ? [{ name: 'TYPHA_CLIENTURISAN', value: tls.clientUriSan }] : []),
+          ]
+        : []),
+    ];
+    const probe = (path: string, periodSeconds: number, initialDelaySeconds?: number): k8s.Probe => ({
+      httpGet: { path, port: k8s.IntOrString.fromNumber(TYPHA_HEALTH_PORT), host: 'localhost' },
+      periodSeconds,
+      timeoutSeconds: 10,
+      ...(initialDelaySeconds ? { initialDelaySeconds } : {}),
+    });
+
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: meta,
+      spec: {
+        replicas: this.replicas,
+        revisionHistoryLimit: 2,
+        // A replica may take its whole shutdown timeout to hand its Felix connections over.
+        progressDeadlineSeconds: Math.max(600, Math.ceil(shutdownTimeoutSeconds * 1.2)),
+        selector: { matchLabels: SELECTOR },
+        // Typha binds host port 5473: a surge pod would need a node without Typha. Replacing one
+        // replica at a time always finds room, and PDB and rollout agree on one down at most.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1), maxSurge: k8s.IntOrString.fromNumber(0) } },
+        template: {
+          metadata: { labels: LABELS, annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' } },
+          spec: {
+            hostNetwork: true,
+            priorityClassName: 'system-cluster-critical',
+            nodeSelector: { 'kubernetes.io/os': 'linux' },
+            tolerations: [
+              { key: 'CriticalAddonsOnly', operator: 'Exists' },
+              { effect: 'NoSchedule', operator: 'Exists' },
+              { effect: 'NoExecute', operator: 'Exists' },
+            ],
+            serviceAccountName,
+            automountServiceAccountToken: true,
+            terminationGracePeriodSeconds: shutdownTimeoutSeconds,
+            securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, fsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: SELECTOR }, topologyKey: 'kubernetes.io/hostname' }],
+              },
+            },
+            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: SELECTOR } }],
+            containers: [
+              {
+                name: TYPHA_NAME,
+                image: props.image ?? UPSTREAM_TYPHA_IMAGE,
+                ports: [{ name: TYPHA_NAME, containerPort: TYPHA_PORT, protocol: 'TCP' }],
+                env,
+                livenessProbe: probe('/liveness', 30, 30),
+                readinessProbe: probe('/readiness', 10),
+                resources: {
+                  requests: {
+                    cpu: k8s.Quantity.fromString(props.cpuRequest ?? TYPHA_RELAY_DEFAULTS.cpuRequest),
+                    memory: k8s.Quantity.fromString(props.memoryRequest ?? TYPHA_RELAY_DEFAULTS.memoryRequest),
+                  },
+                },
+                securityContext: {
+                  runAsNonRoot: true,
+                  allowPrivilegeEscalation: false,
+                  privileged: false,
+                  capabilities: { drop: ['ALL'] },
+                  seccompProfile: { type: 'RuntimeDefault' },
+                },
+                volumeMounts: tls
+                  ? [
+                      { name: 'typha-certs', mountPath: CERTS_DIR, readOnly: true },
+                      { name: 'typha-ca', mountPath: CA_DIR, readOnly: true },
+                    ]
+                  : undefined,
+              },
+            ],
+            volumes: tls
+              ? [
+                  { name: 'typha-certs', secret: { secretName: tls.secretName } },
+                  { name: 'typha-ca', configMap: { name: tls.caConfigMapName } },
+                ]
+              : undefined,
+          },
+        },
+      },
+    });
+
+    this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+      metadata: meta,
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: SELECTOR } },
+    });
+  }
+
+  private addRbac(serviceAccountName: string): void {
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: serviceAccountName, namespace: this.namespace, labels: LABELS } });
+    new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: TYPHA_NAME, labels: LABELS }, rules: TYPHA_CLUSTER_ROLE_RULES.map((r) => ({ ...r })) });
+    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name: TYPHA_NAME, labels: LABELS },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: TYPHA_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace: this.namespace }],
+    });
+  }
+}
+
+/**
+ * What the constructor refuses, with paths relative to the props: the profile rules report the
+ * same problems at spec.typha.
+ */
+export function typhaRelayProblems(props: Pick<TyphaRelayProps, 'replicas' | 'tls'>): Problem[] {
+  const out: Problem[] = [];
+  if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 1)) {
+    out.push({ severity: 'error', path: ['replicas'], message: `must be a whole number of at least 1 (got ${props.replicas})` });
+  }
+  if (props.tls && !props.tls.clientCommonName && !props.tls.clientUriSan) {
+    out.push({ severity: 'error', path: ['tls'], message: 'needs clientCommonName or clientUriSan: Typha refuses to start with TLS but no rule for which Felix clients to accept' });
+  }
+  return out;
+}

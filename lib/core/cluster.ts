@@ -1,0 +1,47 @@
+/**
+ * What every component knows about the cluster it renders for: the profile's cluster-wide fields,
+ * as plain data. The profile layer builds it; components never read the profile itself.
+ */
+
+export const PLATFORMS = ['ack', 'kubeadm', 'k3s'] as const;
+export const CNIS = ['terway', 'calico', 'cilium'] as const;
+export const NETWORK_POLICY_MODES = ['relay', 'direct', 'disabled'] as const;
+
+export type Platform = (typeof PLATFORMS)[number];
+export type Cni = (typeof CNIS)[number];
+export type NetworkPolicyMode = (typeof NETWORK_POLICY_MODES)[number];
+
+export const PLATFORM_NAMES: Readonly<Record<Platform, string>> = { ack: 'ACK', kubeadm: 'kubeadm', k3s: 'k3s' };
+
+export interface ClusterContext {
+  readonly name: string;
+  readonly platform: Platform;
+  readonly cni: Cni;
+  /** "1.27" or "1.27.3". */
+  readonly kubernetesVersion: string;
+  readonly nodes: number;
+  readonly cpuPerNode?: number;
+  readonly maxPodsPerNode?: number;
+  /** Alibaba Cloud region (ACK). */
+  readonly region?: string;
+  /** After its default (direct). */
+  readonly networkPolicy: NetworkPolicyMode;
+  /** Whether networkPolicy was written in the profile. */
+  readonly networkPolicyGiven: boolean;
+  readonly serviceCidr?: string;
+  /** The pod network, where the profile gives it (kube-proxy's clusterCIDR). */
+  readonly clusterCidr?: string;
+  /** Argo CD delivers this cluster's folder (spec.argocd is set). */
+  readonly argocd: boolean;
+  /** A component of this profile replaces kube-proxy (Cilium's kube-proxy replacement). */
+  readonly kubeProxyReplaced: boolean;
+}
+
+/** "1.27" or "1.27.3" -> 27; NaN for anything else (the schema refuses it first). */
+export function kubernetesMinor(version: string): number {
+  const m = /^1\.(\d+)/.exec(version);
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Kubernetes API integers are int32 where the fields below say so, and the kernel's conntrack limit too. */
+export const INT32_MAX = 2147483647;

@@ -1,0 +1,69 @@
+/**
+ * How a rendered object takes part in a rollout, told without naming a delivery tool: its phase
+ * (what must exist before it) and who else owns it. Argo CD turns these into sync waves and sync
+ * options, the kubectl rollout into ordered commands.
+ */
+import { IConstruct } from 'constructs';
+
+/** The order objects reach a cluster in: each phase healthy before the next. */
+export const ROLLOUT_PHASES = ['definitions', 'identity', 'dataplane', 'switch'] as const;
+export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
+
+/**
+ * own: netscale's alone. shared: the platform owns the object too (a ConfigMap or Calico resource
+ * the CNI install created), so only the rendered fields are applied and it is never deleted.
+ * kept: netscale's, but deleting it would delete more (a CRD and every object of its kind).
+ */
+export type Ownership = 'own' | 'shared' | 'kept';
+
+const OWNERSHIP = 'netscale:ownership';
+const PHASE = 'netscale:phase';
+
+function metadataOf(obj: IConstruct, type: string): unknown {
+  return obj.node.metadata.find((m) => m.type === type)?.data;
+}
+
+export function setOwnership(obj: IConstruct, ownership: Ownership): void {
+  obj.node.addMetadata(OWNERSHIP, ownership);
+}
+
+export function ownershipOf(obj: IConstruct): Ownership {
+  return (metadataOf(obj, OWNERSHIP) as Ownership | undefined) ?? 'own';
+}
+
+export function setPhase(obj: IConstruct, phase: RolloutPhase): void {
+  obj.node.addMetadata(PHASE, phase);
+}
+
+export function phaseOf(obj: IConstruct): RolloutPhase | undefined {
+  return metadataOf(obj, PHASE) as RolloutPhase | undefined;
+}
+
+/** The phase of an object by its kind, where its component says nothing else. */
+export function defaultPhase(kind: string): RolloutPhase {
+  if (kind === 'CustomResourceDefinition') return 'definitions';
+  if (['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(kind)) return 'identity';
+  return 'dataplane';
+}
+
+/** A DaemonSet that reads its configuration only at start, and what it reads. */
+export interface RestartNeed {
+  readonly daemonSet: string;
+  readonly namespace: string;
+  /** The configuration it reads; its hash names the change the restart is for. */
+  readonly configuration: string;
+  readonly why: string;
+}
+
+/** An object as rendered into a cluster's folder, as the review and the rollouts list it. */
+export interface RenderedObject {
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+  /** File inside the chart's folder. */
+  readonly file: string;
+  /** The Argo CD hook phase, for hooks. */
+  readonly hook?: string;
+  /** The rollout phase; hooks have none. */
+  readonly phase?: RolloutPhase;
+}

@@ -1,0 +1,26 @@
+/** Without Argo CD: the rollout as ordered kubectl commands, the same order as the sync waves. */
+import { ResolvedCluster } from '../../cluster/resolve';
+import { RenderedObject, ROLLOUT_PHASES } from '../../core/rollout';
+import { TYPHA_NAME } from '../../components/typha/facts';
+import { SYNC_WAVES } from '../argocd/sync-waves';
+
+export function kubectlRollout(c: ResolvedCluster, objects: readonly RenderedObject[]): string[] {
+  const out: string[] = [];
+  let step = 0;
+  const add = (text: string) => out.push(`${++step}. ${text}`);
+  for (const phase of ROLLOUT_PHASES) {
+    const here = objects.filter((o) => o.phase === phase);
+    if (here.length === 0) continue;
+    const name = SYNC_WAVES.find((w) => w.phase === phase)!.name;
+    // --force-conflicts: the shared keys (config.conf, typha_service_name, ACK's eni-config) belong to other managers until now.
+    add(`${name}: \`kubectl apply --server-side --force-conflicts --field-manager=netscale ${here.map((o) => `-f dist/${c.name}/${o.file}`).join(' ')}\``);
+    if (phase === 'dataplane' && c.typha) add(`wait until Typha is ready before Felix is pointed at it: \`kubectl -n ${c.typha.namespace ?? 'kube-system'} rollout status deploy/${TYPHA_NAME} --timeout=10m\``);
+  }
+  for (const r of c.restarts) {
+    add(
+      `restart \`${r.daemonSet}\` (${r.why}), one pod at a time as its maxUnavailable allows: \`kubectl -n ${r.namespace} rollout restart ds/${r.daemonSet} && kubectl -n ${r.namespace} rollout status ds/${r.daemonSet} --timeout=30m\`. Never delete every pod at once as the seeds do: that restarts every node's network agent in the same minute.`,
+    );
+  }
+  if (out.length === 0) out.push('Nothing to apply.');
+  return out;
+}

@@ -1,0 +1,113 @@
+/**
+ * A fleet of profiles to dist/: load and check every profile, render every file in memory, and
+ * only then write what changed. Any problem, or a SIGINT/SIGTERM before the write, leaves dist/
+ * exactly as it was.
+ */
+import * as fs from 'fs';
+import { stringify } from 'yaml';
+import { LoadedProfile, loadProfiles, loadProfileText } from '../cluster/load';
+import { Diagnostic, ProfileError } from '../profile/diagnostics';
+import { displayPath, listProfileFiles } from '../profile/load';
+import { applyTree, OutputTree } from './output-tree';
+import { ciliumValuesFile, renderReviewOnly, renderTree, reviewFile } from './render';
+
+export interface FleetOptions {
+  /** Folder of ClusterProfile files. */
+  readonly clustersDir: string;
+  /** Output folder: netscale owns everything in it. */
+  readonly outdir: string;
+}
+
+export interface FleetResult {
+  readonly clusters: readonly string[];
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** A synth rendered in memory, not written yet: commit writes it to dist/. */
+export interface StagedSynth {
+  readonly result: FleetResult;
+  readonly tree: OutputTree;
+  commit(): void;
+}
+
+/** Load, check and synthesize every profile; throws `ProfileError` listing every problem. */
+export function synthesizeFleet(options: FleetOptions): FleetResult {
+  const staged = stageFleet(options);
+  staged.commit();
+  return staged.result;
+}
+
+/** Everything `synthesizeFleet` does but the write into dist/. */
+export function stageFleet(options: FleetOptions): StagedSynth {
+  const loaded = loadProfiles(options.clustersDir);
+  if (loaded.diagnostics.some((d) => d.severity === 'error')) throw new ProfileError(loaded.diagnostics);
+  const tree = renderTree(loaded.profiles);
+  return {
+    tree,
+    result: { clusters: loaded.profiles.map((p) => p.profile.metadata.name), warnings: loaded.diagnostics },
+    commit: () => applyTree(tree, options.outdir),
+  };
+}
+
+/**
+ * Synthesize one cluster of the fleet, for fast iteration: only profiles whose text mentions the
+ * name are parsed, and only that cluster's folder, review and values file are written. The
+ * fleet-wide files (dist/argocd/, the review index) and the checks across profiles are left to a
+ * full synth, which CI runs.
+ */
+export function synthesizeCluster(options: FleetOptions & { readonly cluster: string }): FleetResult {
+  const staged = stageCluster(options);
+  staged.commit();
+  return staged.result;
+}
+
+/** Everything `synthesizeCluster` does but the write into dist/. */
+export function stageCluster(options: FleetOptions & { readonly cluster: string }): StagedSynth {
+  if (!fs.existsSync(options.clustersDir)) return stageFleet(options); // the full path reports the missing folder
+  const name = options.cluster;
+  const candidates: LoadedProfile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const abs of listProfileFiles(options.clustersDir)) {
+    const text = fs.readFileSync(abs, 'utf8');
+    if (!text.includes(name)) continue;
+    const result = loadProfileText(displayPath(abs), text);
+    if (result.profile?.profile.metadata.name === name) candidates.push(result.profile);
+    // A broken file that mentions the name may be the cluster asked for: report it.
+    else if (!result.profile) diagnostics.push(...result.diagnostics);
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) throw new ProfileError(diagnostics);
+  if (candidates.length === 0) {
+    throw new ProfileError([{ severity: 'error', file: displayPath(options.clustersDir), line: 1, col: 1, path: '', message: `holds no ClusterProfile named "${name}"` }]);
+  }
+  if (candidates.length > 1) {
+    const files = candidates.map((c) => c.file).join(' and ');
+    throw new ProfileError(candidates.map((c) => ({ severity: 'error' as const, file: c.file, ...c.source.locate(['metadata', 'name']), path: 'metadata.name', message: `"${name}" is the name in ${files}: each cluster needs its own name` })));
+  }
+  const rendered = renderTree(candidates, { fleetIndex: false });
+  // The cluster's Applications were rendered for its review; dist/argocd/ is the full synth's.
+  const scope = [name, reviewFile(name), ciliumValuesFile(name)];
+  const tree: OutputTree = new Map([...rendered].filter(([file]) => scope.some((s) => file === s || file.startsWith(`${s}/`))));
+  return {
+    tree,
+    result: { clusters: [name], warnings: candidates[0].warnings },
+    commit: () => applyTree(tree, options.outdir, scope),
+  };
+}
+
+/**
+ * `explain`: one profile checked, resolved and reviewed in memory, nothing written. Throws
+ * `ProfileError` with the same diagnostics synth would give for that file.
+ */
+export function explainProfile(file: string): { resolved: string; review: string; warnings: readonly Diagnostic[] } {
+  const shown = displayPath(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ProfileError([{ severity: 'error', file: shown, line: 1, col: 1, path: '', message: `cannot be read: ${(e as Error).message}` }]);
+  }
+  const result = loadProfileText(shown, text);
+  if (!result.profile) throw new ProfileError(result.diagnostics);
+  const { decisions: _d, notes: _n, steps: _s, context: _c, ...resolved } = result.profile.cluster;
+  return { resolved: stringify(resolved), review: renderReviewOnly(result.profile), warnings: result.profile.warnings };
+}

@@ -1,0 +1,35 @@
+/** The `spec.argocd` section of a ClusterProfile: how Argo CD delivers the cluster's folder. */
+import { z } from 'zod';
+import { ARGOCD_DEFAULTS } from '../core/argocd';
+import { durationSeconds, WHOLE_DURATION } from '../core/duration';
+import { dnsLabel, dnsSubdomain, doc, image } from '../core/zod-fields';
+
+const MAX_RESTART_SECONDS = 7 * 24 * 3600;
+
+export const argocdSchema = z
+  .strictObject({
+    repoURL: doc(z.string().min(1), 'Git repository Argo CD reads dist/ from.'),
+    targetRevision: doc(z.string().min(1), 'Branch, tag or commit.', ARGOCD_DEFAULTS.targetRevision).optional(),
+    path: doc(z.string().min(1), 'Folder of the rendered output in the repository.', ARGOCD_DEFAULTS.path).optional(),
+    project: doc(dnsSubdomain, 'Argo CD project.', ARGOCD_DEFAULTS.project).optional(),
+    namespace: doc(dnsLabel, 'Namespace Argo CD runs in (where Applications live).', ARGOCD_DEFAULTS.namespace).optional(),
+    kubectlImage: doc(image, 'kubectl image of the PostSync restart Jobs, pinned.', ARGOCD_DEFAULTS.kubectlImage).optional(),
+    restartTimeout: doc(
+      z
+        .string()
+        .regex(WHOLE_DURATION, 'must be whole hours, minutes and seconds such as 30m or 1h30m')
+        .refine((t) => /[1-9]/.test(t), 'must be longer than zero')
+        .refine((t) => durationSeconds(t) <= MAX_RESTART_SECONDS, 'must be at most 168h: a rollout that takes longer needs a larger maxUnavailable'),
+      'How long a restart Job waits for its DaemonSet\'s rollout. Default: 20s per node, at least 30m.').optional(),
+    destination: doc(
+      z.strictObject({
+        server: doc(z.string().regex(/^https:\/\/\S+$/, 'must be an https:// API server URL'), 'API server URL of the target cluster.').optional(),
+        name: doc(z.string().min(1), 'Name of the target cluster as registered in Argo CD.').optional(),
+      }),
+      'Target cluster: a server URL or a name, not both.',
+      { server: ARGOCD_DEFAULTS.server },
+    ).optional(),
+  })
+  .meta({ description: 'Argo CD delivery of dist/ (Applications in dist/argocd/).' });
+
+export type ArgocdSpec = z.infer<typeof argocdSchema>;

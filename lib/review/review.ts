@@ -1,0 +1,72 @@
+/**
+ * The per-cluster review a human reads in the pull request: every number with its rule, every
+ * warning with the field and advice behind it, the rollout order and what is left to do by hand.
+ */
+import { ResolvedCluster } from '../cluster/resolve';
+import { PLATFORM_NAMES } from '../core/cluster';
+import { cell, formatCount } from '../core/format';
+import { RenderedObject } from '../core/rollout';
+import { argocdRollout } from '../delivery/argocd/rollout';
+import { kubectlRollout } from '../delivery/kubectl/rollout';
+import { Diagnostic, formatDiagnostic, sortDiagnostics } from '../profile/diagnostics';
+
+export interface ReviewInput {
+  readonly cluster: ResolvedCluster;
+  readonly profileFile: string;
+  readonly warnings: readonly Diagnostic[];
+  /** Objects in dist/<cluster>/. */
+  readonly objects: readonly RenderedObject[];
+  /** This cluster's Applications in dist/argocd/. */
+  readonly applications?: readonly RenderedObject[];
+  /** Files outside the synced folders (Helm values), relative to dist/. */
+  readonly valuesFiles?: readonly string[];
+}
+
+export function renderReview(input: ReviewInput): string {
+  const c = input.cluster;
+  const lines: string[] = [];
+  lines.push(`# ${c.name}`, '');
+  lines.push(`Profile \`${input.profileFile}\`: ${PLATFORM_NAMES[c.platform]}, ${c.cni}, Kubernetes ${c.kubernetesVersion}, ${formatCount(c.nodes)} nodes, NetworkPolicy ${c.networkPolicy}.`, '');
+
+  lines.push('## Decisions', '', '| value | result | rule | source |', '| --- | --- | --- | --- |');
+  for (const d of c.decisions.filter((d) => !d.capacity)) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.source ?? '')} |`);
+  lines.push('');
+
+  const capacity = c.decisions.filter((d) => d.capacity);
+  if (capacity.length > 0) {
+    lines.push('## Capacity', '', '| figure | value | rule and inputs | headroom | source |', '| --- | --- | --- | --- | --- |');
+    for (const d of capacity) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.headroom ?? '')} | ${cell(d.source ?? '')} |`);
+    lines.push('');
+  }
+
+  lines.push('## Warnings', '');
+  if (input.warnings.length === 0) lines.push('None.');
+  for (const w of sortDiagnostics(input.warnings)) lines.push(`- ${formatDiagnostic(w)}`);
+  lines.push('');
+
+  lines.push(`## Objects in \`${c.name}/\``, '');
+  if (input.objects.length === 0) lines.push('None: this profile changes nothing in the cluster itself.');
+  else lines.push('| kind | name | namespace | file |', '| --- | --- | --- | --- |');
+  for (const o of input.objects) lines.push(`| ${o.kind} | ${o.name} | ${o.namespace ?? ''} | \`${o.file}\` |`);
+  for (const a of input.applications ?? []) lines.push(`| ${a.kind} | ${a.name} | ${a.namespace ?? ''} | \`argocd/${a.file}\` |`);
+  for (const f of input.valuesFiles ?? []) lines.push(`| Helm values | | | \`${f}\` |`);
+  lines.push('');
+
+  if (c.steps.length > 0 || c.notes.length > 0) {
+    lines.push('## By hand', '', 'Each step says when it runs relative to the sync.', '');
+    c.steps.forEach((s, i) => lines.push(`${i + 1}. ${s}`));
+    if (c.steps.length > 0 && c.notes.length > 0) lines.push('');
+    lines.push(...c.notes);
+    lines.push('');
+  }
+  lines.push('## Rollout', '');
+  lines.push(...(c.argocd ? argocdRollout(c, input.objects) : kubectlRollout(c, input.objects)));
+  lines.push('');
+
+  return lines.join('\n');
+}
+
+function valueText(value: number | string): string {
+  // Counts get separators; small figures such as an MTU or a port read better without.
+  return typeof value === 'number' && value >= 10000 ? formatCount(value) : String(value);
+}
