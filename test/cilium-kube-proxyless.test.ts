@@ -10,6 +10,7 @@ import { checkCilium, CiliumCheckContext } from '../lib/components/cilium/rules'
 import { ciliumSchema, CiliumSpec } from '../lib/components/cilium/schema';
 import { ciliumValues, ciliumValuesYaml } from '../lib/components/cilium/values';
 import { Finding } from '../lib/core/findings';
+import { describeWithShared, sharedPath } from './support/shared';
 import { K8sObject, validateObject } from './support/validate';
 
 /** A spec as the profile loader hands it over: parsed by the profile schema. */
@@ -577,12 +578,15 @@ describe('CiliumKubeProxyless', () => {
   });
 });
 
-// The charts' values.yaml, when the shared reference folder is present; a fresh clone skips this.
-const CHART_VALUES_DIR = '/work/shared/schemas/cilium';
-const describeWithCharts = fs.existsSync(CHART_VALUES_DIR) ? describe : describe.skip;
+// The charts' values.yaml from the shared reference folder.
+const CHART_VALUES_DIR = sharedPath('schemas', 'cilium');
 
-describeWithCharts('against the charts\' values.yaml', () => {
-  const versions = fs.existsSync(CHART_VALUES_DIR) ? fs.readdirSync(CHART_VALUES_DIR).filter((d) => fs.existsSync(path.join(CHART_VALUES_DIR, d, 'values.yaml'))) : [];
+describeWithShared('schemas/cilium')('against the charts\' values.yaml', () => {
+  const versions = fs.readdirSync(CHART_VALUES_DIR).filter((d) => fs.existsSync(path.join(CHART_VALUES_DIR, d, 'values.yaml')));
+
+  test('the reference folder holds the values of every minor netscale renders', () => {
+    expect(versions.map((v) => v.split('.').slice(0, 2).join('.'))).toEqual(expect.arrayContaining(['1.13', '1.14', '1.15', '1.16', '1.17', '1.18', '1.19', '1.20']));
+  });
 
   test.each(versions)('every top-level key rendered for %s is one its values.yaml documents', (version) => {
     const text = fs.readFileSync(path.join(CHART_VALUES_DIR, version, 'values.yaml'), 'utf8');
