@@ -19,6 +19,13 @@ describe('profile loading', () => {
     expect(errors[0]).toMatch(/^clusters\/test\.yaml:\d+:\d+ is not valid YAML/);
   });
 
+  test('fails on a __proto__ key, which JavaScript would drop without a word, wherever it sits', () => {
+    const labels = profileYaml(ACK_TERWAY).replace('metadata:\n', 'metadata:\n  labels:\n    __proto__: x\n    team: net\n');
+    expect(load(labels).errors).toEqual(['clusters/test.yaml:5:5 metadata.labels.__proto__: is a key netscale cannot keep (JavaScript reserves __proto__ and would drop it silently): rename it']);
+    const tags = profileYaml({ ...ACK_TERWAY, terway: { eniTags: { a: 'b' } } }).replace('      a: b', '      a: b\n      __proto__: c');
+    expect(load(tags).errors).toEqual([expect.stringMatching(/^clusters\/test\.yaml:\d+:7 spec\.terway\.eniTags\.__proto__: is a key netscale cannot keep/)]);
+  });
+
   test('fails on a duplicate key', () => {
     const { errors } = load(`${profileYaml(ACK_TERWAY)}spec:\n  nodes: 3\n`);
     expect(errors.some((e) => /clusters\/test\.yaml:\d+:1 has a duplicate key/.test(e))).toBe(true);

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ClusterContext } from '../core/cluster';
-import { Finding, formatPath } from '../core/findings';
+import { FieldPath, Finding, formatPath } from '../core/findings';
 import { Diagnostic } from './diagnostics';
 import { checkProfile, clusterContext } from './rules';
 import { clusterProfileSchema, ClusterProfile } from './schema';
@@ -56,12 +56,25 @@ export function checkProfileText(file: string, text: string): { checked?: Checke
     return { diagnostics: [{ severity: 'error', file, line: 1, col: 1, path: '', message: 'must be a ClusterProfile mapping (apiVersion, kind, metadata, spec)' }] };
   }
 
+  // A `__proto__` key is lost in every JavaScript object the schema builds: refuse it instead.
+  const protoKeys = keyPaths(input, '__proto__').map((p) => position(source, { severity: 'error', path: p, message: RESERVED_KEY_MESSAGE, atKey: true }));
+  if (protoKeys.length > 0) return { diagnostics: protoKeys };
+
   const parsed = clusterProfileSchema.safeParse(input, PARSE_OPTIONS);
   if (!parsed.success) return { diagnostics: findingsFromIssues(clusterProfileSchema, input, parsed.error.issues).map((f) => position(source, f)) };
   const findings = checkProfile(parsed.data);
   const positioned = findings.map((f) => position(source, f));
   if (findings.some((f) => f.severity === 'error')) return { diagnostics: positioned };
   return { checked: { file, profile: parsed.data, context: clusterContext(parsed.data), source, findings }, diagnostics: positioned };
+}
+
+const RESERVED_KEY_MESSAGE = 'is a key netscale cannot keep (JavaScript reserves __proto__ and would drop it silently): rename it';
+
+/** Paths of every own key named `key`, at any depth. */
+function keyPaths(value: unknown, key: string, at: FieldPath = []): FieldPath[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => keyPaths(item, key, [...at, i]));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) => (k === key ? [[...at, k]] : keyPaths(v, key, [...at, k])));
 }
 
 export function position(source: ProfileSource, f: Finding): Diagnostic {

@@ -77,8 +77,7 @@ export const KUBE_PROXY_CONFIGURATION_FIELDS: Readonly<Record<string, readonly s
   'logging.options': ['text', 'json'],
   'logging.options.text': ['splitStream', 'infoBufferSize'],
   'logging.options.json': ['splitStream', 'infoBufferSize'],
-  // snatNodeInternalIP exists only in the newest releases.
-  iptables: ['masqueradeBit', 'masqueradeAll', 'localhostNodePorts', 'snatNodeInternalIP', 'syncPeriod', 'minSyncPeriod'],
+  iptables: ['masqueradeBit', 'masqueradeAll', 'localhostNodePorts', 'syncPeriod', 'minSyncPeriod'],
   ipvs: ['syncPeriod', 'minSyncPeriod', 'scheduler', 'excludeCIDRs', 'strictARP', 'tcpTimeout', 'tcpFinTimeout', 'udpTimeout'],
   nftables: ['masqueradeBit', 'masqueradeAll', 'syncPeriod', 'minSyncPeriod'],
   conntrack: ['maxPerCore', 'min', 'tcpEstablishedTimeout', 'tcpCloseWaitTimeout', 'tcpBeLiberal', 'udpTimeout', 'udpStreamTimeout'],
