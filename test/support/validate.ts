@@ -12,33 +12,45 @@ export type K8sObject = { apiVersion: string; kind: string; metadata?: { name?: 
 
 const CRD_DIR = path.join(__dirname, '..', '..', 'imports', 'crds');
 
-let crdValidators: Map<string, ValidateFunction> | undefined;
+let ajv: Ajv | undefined;
+let crdSchemas: Map<string, object> | undefined;
+const crdValidators = new Map<string, ValidateFunction>();
 
-/** apiVersion/kind -> validator, from every CRD of imports/crds/. */
-function crdSchemas(): Map<string, ValidateFunction> {
-  if (crdValidators) return crdValidators;
+function validatorCompiler(): Ajv {
+  if (ajv) return ajv;
   // CRD patterns are Go regular expressions; `(?i)` (case-insensitive) becomes the JS `i` flag.
   const goRegExp = Object.assign((pattern: string, flags: string) => (pattern.includes('(?i)') ? new RegExp(pattern.replace('(?i)', ''), `${flags}i`) : new RegExp(pattern, flags)), {
     code: 'new RegExp',
   });
-  const ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp } });
+  ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp } });
   ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
   ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
   ajv.addFormat('date-time', true);
   ajv.addFormat('byte', true);
   ajv.addFormat('duration', true);
   ajv.addFormat('cidr', { validate: (text: string) => parseCidr(text).ok });
-  crdValidators = new Map();
-  for (const file of fs.readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml'))) {
-    for (const doc of parseAllDocuments(fs.readFileSync(path.join(CRD_DIR, file), 'utf8'))) {
-      const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: object } }> } };
-      if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
-      for (const v of crd.spec.versions) {
-        crdValidators.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, ajv.compile(stripKubernetesExtensions(v.schema.openAPIV3Schema) as object));
+  return ajv;
+}
+
+/** The validator of one custom resource kind (apiVersion/kind), compiled on first use: the Argo CD CRDs alone take seconds. */
+function crdValidator(apiVersionKind: string): ValidateFunction | undefined {
+  const compiled = crdValidators.get(apiVersionKind);
+  if (compiled) return compiled;
+  if (!crdSchemas) {
+    crdSchemas = new Map();
+    for (const file of fs.readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml'))) {
+      for (const doc of parseAllDocuments(fs.readFileSync(path.join(CRD_DIR, file), 'utf8'))) {
+        const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: object } }> } };
+        if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
+        for (const v of crd.spec.versions) crdSchemas.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, v.schema.openAPIV3Schema);
       }
     }
   }
-  return crdValidators;
+  const schema = crdSchemas.get(apiVersionKind);
+  if (!schema) return undefined;
+  const validator = validatorCompiler().compile(stripKubernetesExtensions(schema) as object);
+  crdValidators.set(apiVersionKind, validator);
+  return validator;
 }
 
 /** x-kubernetes-* keywords mean nothing to a JSON Schema validator; int-or-string needs a type. */
@@ -71,7 +83,7 @@ function kubernetesModel(apiVersion: string, kind: string): (new (data: unknown)
 /** Problems with one object; empty when it is valid. Unknown kinds are a problem too. */
 export function validateObject(obj: K8sObject): string[] {
   const id = `${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
-  const crd = crdSchemas().get(`${obj.apiVersion}/${obj.kind}`);
+  const crd = crdValidator(`${obj.apiVersion}/${obj.kind}`);
   if (crd) {
     return crd(obj) ? [] : (crd.errors ?? []).map((e) => `${id}: ${e.instancePath || '/'} ${e.message}`);
   }
