@@ -11,7 +11,7 @@ import { defaultPhase, phaseOf, RenderedObject } from '../core/rollout';
 import { ciliumValuesYaml } from '../components/cilium/values';
 import { deliverWithArgocd } from '../delivery/argocd/deliver';
 import { ARGOCD_FOLDER } from '../delivery/argocd/directory-application';
-import { argocdChart, ciliumApplicationName } from '../delivery/argocd/fleet-chart';
+import { argocdChart, argocdObjectsOf, ciliumApplicationName } from '../delivery/argocd/fleet-chart';
 import { HOOK_ANNOTATION } from '../delivery/argocd/sync-waves';
 import { ProfileError } from '../profile/diagnostics';
 import { renderFleetIndex } from '../review/fleet-index';
@@ -57,7 +57,7 @@ export function renderTree(profiles: readonly LoadedProfile[], options: RenderOp
   if (argocd) {
     const rendered = renderChart(argocd);
     for (const [file, text] of rendered.files) tree.set(file, text);
-    for (const o of rendered.objects) applications.set(o.name, o);
+    for (const o of rendered.objects) applications.set(`${o.kind}/${o.name}`, o);
   }
   for (const { loaded, chart } of charts) {
     const c = loaded.cluster;
@@ -68,7 +68,7 @@ export function renderTree(profiles: readonly LoadedProfile[], options: RenderOp
       tree.set(ciliumValuesFile(c.name), ciliumValuesYaml(c.cilium.values));
       valuesFiles.push(ciliumValuesFile(c.name));
     }
-    const apps = [applications.get(c.name), applications.get(ciliumApplicationName(c.name))].filter((o): o is RenderedObject => o !== undefined);
+    const apps = argocdObjectsOf(chart).map((o) => applications.get(`${o.kind}/${o.name}`)).filter((o): o is RenderedObject => o !== undefined);
     tree.set(reviewFile(c.name), renderReview({ cluster: c, profileFile: loaded.file, warnings: loaded.warnings, objects: rendered.objects, applications: apps, valuesFiles }));
   }
   if (options.fleetIndex ?? true) tree.set(FLEET_INDEX, renderFleetIndex(profiles.map((p) => ({ cluster: p.cluster, warnings: p.warnings.length }))));
