@@ -4,7 +4,6 @@
  * Clusters with a rollout stage get no Application of their own: the fleet's ApplicationSets
  * generate the same Applications and sync them one stage after another.
  */
-import { isDeepStrictEqual } from 'util';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from '../../cluster/cluster-chart';
@@ -152,12 +151,12 @@ function stagedApplicationSet(chart: Chart, name: string, namespace: string, hel
  */
 function applicationTemplate(name: string, held: readonly HeldApplication[], parameters: Parameters): ApplicationTemplate {
   const first = held[0].application;
-  const template: KubernetesJson = structuredClone({ metadata: { name: first.metadata.name, labels: first.metadata.labels }, spec: first.spec });
+  const template = JSON.parse(JSON.stringify({ metadata: { name: first.metadata.name, labels: first.metadata.labels }, spec: first.spec })) as KubernetesJson;
   for (const [path, text] of Object.entries(parameters.strings)) setPath(template, path, text);
   for (const h of held) {
     const expected = { metadata: { name: h.application.metadata.name, labels: h.application.metadata.labels }, spec: h.application.spec };
     const generated = renderTemplate(template, parameters, h.element);
-    if (!isDeepStrictEqual(generated, expected)) {
+    if (canonicalJson(generated) !== canonicalJson(expected)) {
       throw new Error(`ApplicationSet ${name}: its template does not give back the Application ${h.application.metadata.name}: a field other than ${[...Object.keys(parameters.strings), ...Object.keys(parameters.objects)].join(', ')} differs between clusters`);
     }
   }
@@ -175,6 +174,11 @@ function renderTemplate(template: KubernetesJson, parameters: Parameters, elemen
   const out = fill(template) as KubernetesJson;
   for (const [path, parameter] of Object.entries(parameters.objects)) setPath(out, path, element[parameter]);
   return out;
+}
+
+/** JSON with sorted keys: equal text, equal value. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
 }
 
 function setPath(root: object, path: string, value: unknown): void {
