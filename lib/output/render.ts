@@ -68,7 +68,7 @@ export function renderTree(profiles: readonly LoadedProfile[], options: RenderOp
       tree.set(ciliumValuesFile(c.name), ciliumValuesYaml(c.cilium.values));
       valuesFiles.push(ciliumValuesFile(c.name));
     }
-    const apps = argocdObjectsOf(chart).map((o) => applications.get(`${o.kind}/${o.name}`)).filter((o): o is RenderedObject => o !== undefined);
+    const apps = argocdObjectsOf(c, rendered.objects.length > 0).map((o) => applications.get(`${o.kind}/${o.name}`)).filter((o): o is RenderedObject => o !== undefined);
     tree.set(reviewFile(c.name), renderReview({ cluster: c, profileFile: loaded.file, warnings: loaded.warnings, objects: rendered.objects, applications: apps, valuesFiles }));
   }
   if (options.fleetIndex ?? true) tree.set(FLEET_INDEX, renderFleetIndex(profiles.map((p) => ({ cluster: p.cluster, warnings: p.warnings.length }))));

@@ -7,6 +7,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from '../../cluster/cluster-chart';
+import { ResolvedCluster } from '../../cluster/resolve';
 import { CiliumApplication } from '../../components/cilium/cilium-application';
 import { ARGOCD_FOLDER, DirectoryApplication, FLEET_APPLICATION } from './directory-application';
 import { ApplicationTemplate, RolloutStep, StagedApplicationSet } from './staged-application-set';
@@ -60,11 +61,9 @@ function hasFolder(clusterChart: ClusterChart): boolean {
   return clusterChart.node.findAll().some((o) => o instanceof ApiObject);
 }
 
-/** The Argo CD objects in dist/argocd/ that deliver a cluster, by kind and name. */
-export function argocdObjectsOf(clusterChart: ClusterChart): Array<{ readonly kind: string; readonly name: string }> {
-  const c = clusterChart.cluster;
+/** The Argo CD objects in dist/argocd/ that deliver a cluster, by kind and name; `folder`: its folder holds objects. */
+export function argocdObjectsOf(c: ResolvedCluster, folder: boolean): Array<{ readonly kind: string; readonly name: string }> {
   if (!c.argocd) return [];
-  const folder = hasFolder(clusterChart);
   const cilium = c.cilium?.delivery === 'argocd';
   if (c.argocd.stage !== undefined) {
     return [...(folder ? [{ kind: 'ApplicationSet', name: CLUSTER_STAGES }] : []), ...(cilium ? [{ kind: 'ApplicationSet', name: CILIUM_STAGES }] : [])];
@@ -86,7 +85,7 @@ type KubernetesJson = { metadata: { name: string; labels?: Record<string, string
  * What varies between clusters: strings the template writes with `{{.parameter}}`, and objects
  * the element carries whole. Everything else must be the same for every cluster.
  */
-interface Parameters {
+interface TemplateParameters {
   readonly strings: Readonly<Record<string, string>>;
   readonly objects: Readonly<Record<string, string>>;
 }
@@ -130,7 +129,7 @@ function stagedApplicationSets(chart: Chart, held: Construct, managed: readonly 
   }
 }
 
-function stagedApplicationSet(chart: Chart, name: string, namespace: string, held: readonly HeldApplication[], parameters: Parameters): void {
+function stagedApplicationSet(chart: Chart, name: string, namespace: string, held: readonly HeldApplication[], parameters: TemplateParameters): void {
   const sorted = [...held].sort((x, y) => x.stage - y.stage || (x.application.metadata.name < y.application.metadata.name ? -1 : 1));
   const steps: RolloutStep[] = [];
   for (const h of sorted) if (steps[steps.length - 1]?.stage !== h.stage) steps.push({ stage: h.stage, maxUpdate: h.maxUpdate });
@@ -149,7 +148,7 @@ function stagedApplicationSet(chart: Chart, name: string, namespace: string, hel
  * come back exactly from the template and its element, or the ApplicationSet would deliver
  * something else than the Application the cluster would get on its own.
  */
-function applicationTemplate(name: string, held: readonly HeldApplication[], parameters: Parameters): ApplicationTemplate {
+function applicationTemplate(name: string, held: readonly HeldApplication[], parameters: TemplateParameters): ApplicationTemplate {
   const first = held[0].application;
   const template = JSON.parse(JSON.stringify({ metadata: { name: first.metadata.name, labels: first.metadata.labels }, spec: first.spec })) as KubernetesJson;
   for (const [path, text] of Object.entries(parameters.strings)) setPath(template, path, text);
@@ -164,7 +163,7 @@ function applicationTemplate(name: string, held: readonly HeldApplication[], par
 }
 
 /** The template with an element's parameters in, as Argo CD renders it (`{{.name}}` strings, object parameters set whole). */
-function renderTemplate(template: KubernetesJson, parameters: Parameters, element: Record<string, unknown>): KubernetesJson {
+function renderTemplate(template: KubernetesJson, parameters: TemplateParameters, element: Record<string, unknown>): KubernetesJson {
   const fill = (v: unknown): unknown => {
     if (typeof v === 'string') return v.replace(/\{\{\.([A-Za-z_][A-Za-z0-9_]*)\}\}/g, (_, p: string) => String(element[p]));
     if (Array.isArray(v)) return v.map(fill);
