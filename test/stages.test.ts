@@ -292,6 +292,13 @@ describe('checks of spec.argocd.stage and maxUpdate', () => {
     expect(loadSpec(spec).errors).toEqual([`${at(spec, 'maxUpdate')} spec.argocd.maxUpdate: paces a rollout stage: set spec.argocd.stage, or remove it`]);
   });
 
+  test('fails on a repository URL holding "{{" in a staged cluster, which Argo CD would read as a template action', () => {
+    const spec = { ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, repoURL: 'https://git.example.com/{{x}}.git', stage: 1 } };
+    expect(loadSpec(spec).errors).toEqual([`${at(spec, 'repoURL')} spec.argocd.repoURL: must not contain "{{" in a staged cluster: the ApplicationSet template is a Go template, where "{{" starts an action`]);
+    const { stage: _s, ...unstagedArgocd } = spec.argocd;
+    expect(loadSpec({ ...spec, argocd: unstagedArgocd }).errors).toEqual([]);
+  });
+
   test('fails on clusters of one stage that disagree on maxUpdate, at the field that differs', () => {
     const relay = (argocd: Spec): Spec => ({ ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, ...argocd } });
     const errors = synthErrors({ a: relay({ stage: 1, maxUpdate: '10%' }), b: relay({ stage: 1, maxUpdate: 2 }), c: relay({ stage: 1 }), d: relay({ stage: 2 }) });
