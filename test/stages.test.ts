@@ -242,6 +242,22 @@ describe('a held-back fleet', () => {
   });
 });
 
+describe('secrets in a staged cluster', () => {
+  test('fail the synth naming the profile, for its values file and the ApplicationSet alike', () => {
+    const values = { hubble: { relay: { extraEnv: [{ name: 'DB_PASSWORD', value: 'hunter2' }] } } };
+    let thrown: unknown;
+    try {
+      synth({ leaky: { ...cilium('1.18.12', '10.0.0.1', { values }), argocd: { ...ARGOCD, stage: 0 } }, clean: { ...cilium('1.18.12', '10.0.0.2'), argocd: { ...ARGOCD, stage: 0 } } }, 'leak');
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as ProfileError).diagnostics.map((d) => `${path.basename(d.file)}: ${d.message.split(':')[0]}`)).toEqual([
+      'leaky.yaml: would write a secret in an environment variable into dist/argocd/ApplicationSet.netscale-cilium-stages.k8s.yaml',
+      'leaky.yaml: would write a secret in an environment variable into dist/values/leaky.cilium-values.yaml',
+    ]);
+  });
+});
+
 describe('a held stage', () => {
   test('maxUpdate 0 renders a step that syncs nothing by itself, and the review says to sync by hand', () => {
     const out = synth({

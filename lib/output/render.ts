@@ -17,7 +17,7 @@ import { ProfileError } from '../profile/diagnostics';
 import { renderFleetIndex } from '../review/fleet-index';
 import { renderReview } from '../review/review';
 import { OutputTree } from './output-tree';
-import { findSecretsInTree } from './secret-guard';
+import { findSecretsInTree, SecretFinding } from './secret-guard';
 
 export const REVIEWS_DIR = 'reviews';
 /** Helm values files for `helm install -f`: not Kubernetes objects, so outside every synced folder. */
@@ -117,10 +117,15 @@ function refuseSecrets(tree: OutputTree, profiles: readonly LoadedProfile[]): vo
     if (top === ARGOCD_FOLDER) return profiles.find((p) => rest.startsWith(`Application.${p.cluster.name}.`) || rest.startsWith(`Application.${ciliumApplicationName(p.cluster.name)}.`));
     return byName.get(top);
   };
+  // An ApplicationSet holds every staged cluster; the one that leaks leaks the same into its own values file.
+  const ownerOf = (leak: SecretFinding): LoadedProfile | undefined =>
+    leak.file.startsWith(`${ARGOCD_FOLDER}/ApplicationSet.`)
+      ? leaks.filter((l) => l.what === leak.what && l.file !== leak.file).map((l) => owner(l.file)).find((p) => p?.cluster.argocd?.stage !== undefined)
+      : owner(leak.file);
   throw new ProfileError(
     leaks.map((leak) => ({
       severity: 'error' as const,
-      file: owner(leak.file)?.file ?? leak.file,
+      file: ownerOf(leak)?.file ?? leak.file,
       line: 1,
       col: 1,
       path: '',
