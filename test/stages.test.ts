@@ -214,7 +214,7 @@ describe('a held-back fleet', () => {
         '| 0 | 2 | 150 | all at once | [fra-canary](fra-canary.md), [sh-canary](sh-canary.md) |',
         '| 2 | 2 | 1,600 | 1 at a time | [dc-early](dc-early.md), [sh-early](sh-early.md) |',
         '| 5 | 2 | 3,400 | 25% at a time (rounded down, at least one) | [fra-late](fra-late.md), [sh-late](sh-late.md) |',
-        '| none | 2 | 1,050 | at once, by their own Applications, outside the stages | [fra-legacy](fra-legacy.md), [sh-legacy](sh-legacy.md) |',
+        '| not staged | 2 | 1,050 | at once, by their own Applications, outside the stages | [fra-legacy](fra-legacy.md), [sh-legacy](sh-legacy.md) |',
       ].join('\n'),
     );
     expect(fs.readFileSync(path.join(before, 'reviews', 'README.md'), 'utf8')).not.toContain('Rollout stages');

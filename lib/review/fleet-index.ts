@@ -46,7 +46,7 @@ function rolloutStagesTable(clusters: readonly ResolvedCluster[]): string[] {
   for (const s of stages) lines.push(`| ${s.stage} | ${s.clusters.length} | ${formatCount(s.nodes)} | ${maxUpdateText(s.maxUpdate)} | ${s.clusters.map(link).join(', ')} |`);
   const unstaged = clusters.filter((c) => c.argocd && c.argocd.stage === undefined);
   if (unstaged.length > 0) {
-    lines.push(`| none | ${unstaged.length} | ${formatCount(unstaged.reduce((n, c) => n + c.nodes, 0))} | at once, by their own Applications, outside the stages | ${unstaged.map((c) => link(c.name)).join(', ')} |`);
+    lines.push(`| not staged | ${unstaged.length} | ${formatCount(unstaged.reduce((n, c) => n + c.nodes, 0))} | at once, by their own Applications, outside the stages | ${unstaged.map((c) => link(c.name)).join(', ')} |`);
   }
   lines.push('');
   return lines;
