@@ -38,5 +38,7 @@ export { DaemonSetRestart } from './delivery/argocd/daemonset-restart';
 export type { DaemonSetRestartProps } from './delivery/argocd/daemonset-restart';
 export { DirectoryApplication } from './delivery/argocd/directory-application';
 export type { DirectoryApplicationProps } from './delivery/argocd/directory-application';
+export { StagedApplicationSet } from './delivery/argocd/staged-application-set';
+export type { ApplicationTemplate, RolloutStep, StagedApplicationSetProps } from './delivery/argocd/staged-application-set';
 
 export type { Decision } from './core/decision';

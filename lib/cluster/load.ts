@@ -96,6 +96,7 @@ function fleetArgocd(profiles: readonly LoadedProfile[]): Diagnostic[] {
       out.push({ severity: 'error', file: p.file, ...pos, path: `spec.argocd.${field}`, message: `is ${JSON.stringify(mine)} but ${first.file} has ${JSON.stringify(theirs)}: one root Application syncs dist/argocd/ for the whole fleet, so every profile must agree` });
     }
   }
+  out.push(...stageSteps(managed));
   const names = new Map(profiles.map((p) => [p.profile.metadata.name, p]));
   for (const p of profiles) {
     const ciliumApp = `${p.profile.metadata.name}-cilium`;
@@ -103,6 +104,41 @@ function fleetArgocd(profiles: readonly LoadedProfile[]): Diagnostic[] {
     if (p.cluster.cilium?.delivery === 'argocd' && clash) {
       out.push({ severity: 'error', file: clash.file, ...clash.source.locate(['metadata', 'name']), path: 'metadata.name', message: `"${ciliumApp}" is also the name of the Cilium Application of ${p.file}: rename this cluster` });
     }
+  }
+  return out;
+}
+
+/**
+ * The clusters of a stage are one RollingSync step, and a step has one maxUpdate: every profile of
+ * a stage must give the same (unset is 100%). `managed` is sorted by name; the first of each stage
+ * is the reference.
+ */
+function stageSteps(managed: readonly LoadedProfile[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const firstOfStage = new Map<number, LoadedProfile>();
+  for (const p of managed) {
+    const a = p.cluster.argocd!;
+    if (a.stage === undefined) continue;
+    const first = firstOfStage.get(a.stage);
+    if (!first) {
+      firstOfStage.set(a.stage, p);
+      continue;
+    }
+    const theirs = first.cluster.argocd!.maxUpdate;
+    if (a.maxUpdate === theirs) continue;
+    const show = (q: LoadedProfile) => `${JSON.stringify(q.cluster.argocd!.maxUpdate)}${q.profile.spec.argocd?.maxUpdate === undefined ? ' (the default)' : ''}`;
+    const step = 'the clusters of a stage are one RollingSync step, so they must give the same maxUpdate';
+    const given = p.profile.spec.argocd?.maxUpdate !== undefined;
+    const field = given ? 'maxUpdate' : 'stage';
+    out.push({
+      severity: 'error',
+      file: p.file,
+      ...p.source.locate(['spec', 'argocd', field]),
+      path: `spec.argocd.${field}`,
+      message: given
+        ? `is ${show(p)} but ${first.file}, also in stage ${a.stage}, has ${show(first)}: ${step}`
+        : `puts the cluster in stage ${a.stage} with maxUpdate ${show(p)} but ${first.file}, also in stage ${a.stage}, has ${show(first)}: ${step}`,
+    });
   }
   return out;
 }

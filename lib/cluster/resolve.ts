@@ -3,7 +3,7 @@
  * registry order (defaults applied, sizing run), each decision recorded with its rule, so the
  * review explains exactly the numbers in dist/.
  */
-import { ARGOCD_DEFAULTS } from '../core/argocd';
+import { ARGOCD_DEFAULTS, DEFAULT_MAX_UPDATE } from '../core/argocd';
 import { ClusterContext, Cni, NetworkPolicyMode, Platform } from '../core/cluster';
 import { Decision } from '../core/decision';
 import { Finding } from '../core/findings';
@@ -24,6 +24,10 @@ export interface ResolvedArgocd {
   readonly destination: { readonly server?: string; readonly name?: string };
   readonly kubectlImage?: string;
   readonly restartTimeout: string;
+  /** Rollout stage: set, the cluster is delivered by the fleet's ApplicationSets, one stage after another. */
+  readonly stage?: number;
+  /** How many Applications of the cluster's stage sync at once (a count or a percentage); staged clusters only. */
+  readonly maxUpdate?: number | string;
 }
 
 export interface ResolvedCluster extends ResolvedComponents {
@@ -96,6 +100,14 @@ function resolveArgocd(a: ArgocdSpec, nodes: number, r: ResolveRecord): Resolved
       rule: a.restartTimeout ? 'set in the profile' : `max(30m, ${nodes} nodes x ${RESTART_SECONDS_PER_NODE}s), at most 168h: a DaemonSet that replaces one pod at a time`,
     });
   }
+  if (a.stage !== undefined) {
+    r.decisions.push({
+      name: 'rollout stage',
+      value: `${a.stage}, maxUpdate ${a.maxUpdate ?? DEFAULT_MAX_UPDATE}`,
+      rule: `set in the profile: syncs once every Application of the earlier stages is Healthy${a.maxUpdate === undefined ? '; maxUpdate: default, the whole stage at once' : ''}`,
+      source: 'Argo CD Progressive Syncs (RollingSync)',
+    });
+  }
   return {
     repoURL: a.repoURL,
     targetRevision: a.targetRevision ?? ARGOCD_DEFAULTS.targetRevision,
@@ -105,5 +117,6 @@ function resolveArgocd(a: ArgocdSpec, nodes: number, r: ResolveRecord): Resolved
     destination: a.destination?.name !== undefined ? { name: a.destination.name } : { server: a.destination?.server ?? ARGOCD_DEFAULTS.server },
     kubectlImage: a.kubectlImage,
     restartTimeout,
+    ...(a.stage !== undefined ? { stage: a.stage, maxUpdate: a.maxUpdate ?? DEFAULT_MAX_UPDATE } : {}),
   };
 }

@@ -14,3 +14,10 @@ export const ARGOCD_DEFAULTS = {
   server: IN_CLUSTER_SERVER,
   kubectlImage: KUBECTL_IMAGE,
 } as const;
+
+/** Rollout stages of an ApplicationSet's RollingSync: 0 goes first. */
+export const FIRST_STAGE = 0;
+export const LAST_STAGE = 9;
+
+/** RollingSync's maxUpdate when a step sets none: the whole step at once. */
+export const DEFAULT_MAX_UPDATE = '100%';

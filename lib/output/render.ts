@@ -11,13 +11,13 @@ import { defaultPhase, phaseOf, RenderedObject } from '../core/rollout';
 import { ciliumValuesYaml } from '../components/cilium/values';
 import { deliverWithArgocd } from '../delivery/argocd/deliver';
 import { ARGOCD_FOLDER } from '../delivery/argocd/directory-application';
-import { argocdChart, ciliumApplicationName } from '../delivery/argocd/fleet-chart';
+import { argocdChart, argocdObjectsOf, ciliumApplicationName } from '../delivery/argocd/fleet-chart';
 import { HOOK_ANNOTATION } from '../delivery/argocd/sync-waves';
 import { ProfileError } from '../profile/diagnostics';
 import { renderFleetIndex } from '../review/fleet-index';
 import { renderReview } from '../review/review';
 import { OutputTree } from './output-tree';
-import { findSecretsInTree } from './secret-guard';
+import { findSecretsInTree, SecretFinding } from './secret-guard';
 
 export const REVIEWS_DIR = 'reviews';
 /** Helm values files for `helm install -f`: not Kubernetes objects, so outside every synced folder. */
@@ -57,7 +57,7 @@ export function renderTree(profiles: readonly LoadedProfile[], options: RenderOp
   if (argocd) {
     const rendered = renderChart(argocd);
     for (const [file, text] of rendered.files) tree.set(file, text);
-    for (const o of rendered.objects) applications.set(o.name, o);
+    for (const o of rendered.objects) applications.set(`${o.kind}/${o.name}`, o);
   }
   for (const { loaded, chart } of charts) {
     const c = loaded.cluster;
@@ -68,7 +68,7 @@ export function renderTree(profiles: readonly LoadedProfile[], options: RenderOp
       tree.set(ciliumValuesFile(c.name), ciliumValuesYaml(c.cilium.values));
       valuesFiles.push(ciliumValuesFile(c.name));
     }
-    const apps = [applications.get(c.name), applications.get(ciliumApplicationName(c.name))].filter((o): o is RenderedObject => o !== undefined);
+    const apps = argocdObjectsOf(c, rendered.objects.length > 0).map((o) => applications.get(`${o.kind}/${o.name}`)).filter((o): o is RenderedObject => o !== undefined);
     tree.set(reviewFile(c.name), renderReview({ cluster: c, profileFile: loaded.file, warnings: loaded.warnings, objects: rendered.objects, applications: apps, valuesFiles }));
   }
   if (options.fleetIndex ?? true) tree.set(FLEET_INDEX, renderFleetIndex(profiles.map((p) => ({ cluster: p.cluster, warnings: p.warnings.length }))));
@@ -117,10 +117,15 @@ function refuseSecrets(tree: OutputTree, profiles: readonly LoadedProfile[]): vo
     if (top === ARGOCD_FOLDER) return profiles.find((p) => rest.startsWith(`Application.${p.cluster.name}.`) || rest.startsWith(`Application.${ciliumApplicationName(p.cluster.name)}.`));
     return byName.get(top);
   };
+  // An ApplicationSet holds every staged cluster; the one that leaks leaks the same into its own values file.
+  const ownerOf = (leak: SecretFinding): LoadedProfile | undefined =>
+    leak.file.startsWith(`${ARGOCD_FOLDER}/ApplicationSet.`)
+      ? leaks.filter((l) => l.what === leak.what && l.file !== leak.file).map((l) => owner(l.file)).find((p) => p?.cluster.argocd?.stage !== undefined)
+      : owner(leak.file);
   throw new ProfileError(
     leaks.map((leak) => ({
       severity: 'error' as const,
-      file: owner(leak.file)?.file ?? leak.file,
+      file: ownerOf(leak)?.file ?? leak.file,
       line: 1,
       col: 1,
       path: '',

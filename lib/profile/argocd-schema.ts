@@ -1,10 +1,18 @@
 /** The `spec.argocd` section of a ClusterProfile: how Argo CD delivers the cluster's folder. */
 import { z } from 'zod';
-import { ARGOCD_DEFAULTS } from '../core/argocd';
+import { ARGOCD_DEFAULTS, DEFAULT_MAX_UPDATE, FIRST_STAGE, LAST_STAGE } from '../core/argocd';
 import { durationSeconds, WHOLE_DURATION } from '../core/duration';
 import { dnsLabel, dnsSubdomain, doc, image } from '../core/zod-fields';
 
 const MAX_RESTART_SECONDS = 7 * 24 * 3600;
+
+const STAGE_RANGE = `must be a whole number from ${FIRST_STAGE} (goes first) to ${LAST_STAGE}`;
+
+// RollingSync's maxUpdate is an int-or-string: a count of Applications, or a percentage of the
+// step's Applications (rounded down, at least one above 0%); 0 syncs none, so the step waits for
+// hand syncs. Argo CD docs/operator-manual/applicationset/Progressive-Syncs.md.
+const MAX_UPDATE = 'must be a number of clusters (0 or more) or a percentage from 0% to 100% such as 25%';
+const maxUpdate = z.union([z.int().min(0, MAX_UPDATE), z.string().regex(/^(100|[1-9]?[0-9])%$/, MAX_UPDATE)], { error: MAX_UPDATE });
 
 export const argocdSchema = z
   .strictObject({
@@ -21,6 +29,15 @@ export const argocdSchema = z
         .refine((t) => /[1-9]/.test(t), 'must be longer than zero')
         .refine((t) => durationSeconds(t) <= MAX_RESTART_SECONDS, 'must be at most 168h: a rollout that takes longer needs a larger maxUnavailable'),
       'How long a restart Job waits for its DaemonSet\'s rollout. Default: 20s per node, at least 30m.').optional(),
+    stage: doc(
+      z.int().min(FIRST_STAGE, STAGE_RANGE).max(LAST_STAGE, STAGE_RANGE),
+      `Rollout stage (${FIRST_STAGE} to ${LAST_STAGE}, ${FIRST_STAGE} goes first): staged clusters are delivered by an ApplicationSet whose RollingSync syncs one stage after another, each healthy before the next. Unset: an automated Application of its own, synced at once.`,
+    ).optional(),
+    maxUpdate: doc(
+      maxUpdate,
+      'How many clusters of this stage sync at once: a number or a percentage of the stage. 0 holds the stage for syncs by hand. Every cluster of a stage must give the same value.',
+      DEFAULT_MAX_UPDATE,
+    ).optional(),
     destination: doc(
       z.strictObject({
         server: doc(z.string().regex(/^https:\/\/\S+$/, 'must be an https:// API server URL'), 'API server URL of the target cluster.').optional(),

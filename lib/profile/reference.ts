@@ -17,6 +17,7 @@ type JsonSchema = {
   pattern?: string;
   minimum?: number;
   maximum?: number;
+  anyOf?: JsonSchema[];
 };
 
 export const SCHEMA_FILE = 'schema/clusterprofile.schema.json';
@@ -44,6 +45,7 @@ export function profileReferenceMarkdown(): string {
 
 function typeOf(s: JsonSchema): string {
   if (s.const !== undefined) return `\`${String(s.const)}\``;
+  if (s.anyOf) return s.anyOf.map(typeOf).join(' or ');
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (s.type === 'array') return `list of ${s.items ? typeOf(s.items) : 'any'}`;
   if (s.type === 'object' && !s.properties && typeof s.additionalProperties === 'object') return `map of ${typeOf(s.additionalProperties)}`;

@@ -50,6 +50,15 @@ export function checkProfile(profile: ClusterProfile): Finding[] {
   if (spec.argocd?.destination?.server !== undefined && spec.argocd.destination.name !== undefined) {
     out.push(error(at('argocd', 'destination'), 'takes a server URL or a cluster name, not both'));
   }
+  if (spec.argocd?.maxUpdate !== undefined && spec.argocd.stage === undefined) {
+    out.push(error(at('argocd', 'maxUpdate'), 'paces a rollout stage: set spec.argocd.stage, or remove it'));
+  }
+  if (spec.argocd?.stage !== undefined) {
+    // Both are written into the ApplicationSet's template, whose strings Argo CD runs as Go templates.
+    for (const field of ['repoURL', 'targetRevision'] as const) {
+      if (spec.argocd[field]?.includes('{{')) out.push(error(at('argocd', field), 'must not contain "{{" in a staged cluster: the ApplicationSet template is a Go template, where "{{" starts an action'));
+    }
+  }
   if (spec.serviceCidr !== undefined) {
     const parsed = parseCidr(spec.serviceCidr);
     if (!parsed.ok) out.push(error(at('serviceCidr'), `${spec.serviceCidr} ${parsed.reason}`));

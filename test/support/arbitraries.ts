@@ -91,6 +91,8 @@ export interface ArgocdBase {
   readonly targetRevision?: string;
   readonly path?: string;
   readonly namespace?: string;
+  /** maxUpdate of each rollout stage 0 to 9 (undefined: left out), so the clusters of a stage agree. */
+  readonly maxUpdates?: ReadonlyArray<number | string | undefined>;
 }
 
 /** What every profile of a fleet must agree on (one root Application syncs dist/argocd/). */
@@ -100,9 +102,16 @@ export const argocdBaseArb: fc.Arbitrary<ArgocdBase> = fc.record(
     targetRevision: fc.oneof(fc.constant('main'), freeTextArb),
     path: fc.oneof(fc.constant('dist'), fc.constantFrom('deploy/dist', 'out')),
     namespace: fc.constantFrom('argocd', 'gitops', 'argo-cd'),
+    maxUpdates: fc.array(opt(fc.oneof(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`))), { minLength: 10, maxLength: 10 }),
   },
   { requiredKeys: ['repoURL'] },
 );
+
+/** A rollout stage and its maxUpdate, where the fleet's repository and revision may be written into an ApplicationSet template. */
+function stageArb(base: ArgocdBase): fc.Arbitrary<Spec> {
+  if (base.repoURL.includes('{{') || base.targetRevision?.includes('{{')) return fc.constant({});
+  return opt(fc.integer({ min: 0, max: 9 })).map((stage) => (stage === undefined ? {} : compact({ stage, maxUpdate: base.maxUpdates?.[stage] })));
+}
 
 /**
  * Whole hours, minutes and seconds, longer than zero (30m, 1h30m, 0h45s). At most 999999 per unit:
@@ -126,8 +135,9 @@ function argocdSpecArb(base: ArgocdBase): fc.Arbitrary<Spec> {
       kubectlImage: opt(fc.constantFrom('registry.k8s.io/kubectl:v1.28.15', 'bitnami/kubectl:1.30.2', `registry.example.com:5000/tools/kubectl@sha256:${'0f'.repeat(32)}`)),
       restartTimeout: opt(restartTimeoutArb),
       destination: opt(fc.oneof(fc.record({ server: fc.constantFrom('https://kubernetes.default.svc', 'https://10.0.0.1:6443', 'https://api.prod.example.com') }), fc.record({ name: freeTextArb }))),
+      stage: stageArb(base),
     })
-    .map((a) => compact({ repoURL: base.repoURL, ...a }));
+    .map(({ stage, ...a }) => compact({ repoURL: base.repoURL, ...a, ...stage }));
 }
 
 interface TyphaPlan {

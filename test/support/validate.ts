@@ -13,10 +13,10 @@ export type K8sObject = { apiVersion: string; kind: string; metadata?: { name?: 
 const CRD_DIR = path.join(__dirname, '..', '..', 'imports', 'crds');
 
 let ajv: Ajv | undefined;
-let crdSchemas: Map<string, object> | undefined;
-const crdValidators = new Map<string, ValidateFunction>();
+const crdValidators = new Map<string, ValidateFunction | undefined>();
+const crdTexts = new Map<string, string>();
 
-function validatorCompiler(): Ajv {
+function crdAjv(): Ajv {
   if (ajv) return ajv;
   // CRD patterns are Go regular expressions; `(?i)` (case-insensitive) becomes the JS `i` flag.
   const goRegExp = Object.assign((pattern: string, flags: string) => (pattern.includes('(?i)') ? new RegExp(pattern.replace('(?i)', ''), `${flags}i`) : new RegExp(pattern, flags)), {
@@ -32,25 +32,29 @@ function validatorCompiler(): Ajv {
   return ajv;
 }
 
-/** The validator of one custom resource kind (apiVersion/kind), compiled on first use: the Argo CD CRDs alone take seconds. */
-function crdValidator(apiVersionKind: string): ValidateFunction | undefined {
-  const compiled = crdValidators.get(apiVersionKind);
-  if (compiled) return compiled;
-  if (!crdSchemas) {
-    crdSchemas = new Map();
-    for (const file of fs.readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml'))) {
-      for (const doc of parseAllDocuments(fs.readFileSync(path.join(CRD_DIR, file), 'utf8'))) {
-        const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: object } }> } };
-        if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
-        for (const v of crd.spec.versions) crdSchemas.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, v.schema.openAPIV3Schema);
-      }
+/**
+ * The validator of one apiVersion/kind from the CRDs of imports/crds/, compiled on first use: the
+ * ApplicationSet schema alone takes seconds to compile, and most tests never need it.
+ */
+function crdSchema(apiVersion: string, kind: string): ValidateFunction | undefined {
+  const key = `${apiVersion}/${kind}`;
+  if (crdValidators.has(key)) return crdValidators.get(key);
+  let found: ValidateFunction | undefined;
+  for (const file of fs.readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
+    if (!crdTexts.has(file)) crdTexts.set(file, fs.readFileSync(path.join(CRD_DIR, file), 'utf8'));
+    const text = crdTexts.get(file)!;
+    // Parse only files that name the kind: parsing every CRD costs more than the check.
+    if (!new RegExp(`^\\s*kind: ${kind}\\s*$`, 'm').test(text)) continue;
+    for (const doc of parseAllDocuments(text)) {
+      const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: object } }> } };
+      if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec || crd.spec.names.kind !== kind) continue;
+      const version = crd.spec.versions.find((v) => `${crd.spec!.group}/${v.name}` === apiVersion);
+      if (version) found = crdAjv().compile(stripKubernetesExtensions(version.schema.openAPIV3Schema) as object);
     }
+    if (found) break;
   }
-  const schema = crdSchemas.get(apiVersionKind);
-  if (!schema) return undefined;
-  const validator = validatorCompiler().compile(stripKubernetesExtensions(schema) as object);
-  crdValidators.set(apiVersionKind, validator);
-  return validator;
+  crdValidators.set(key, found);
+  return found;
 }
 
 /** x-kubernetes-* keywords mean nothing to a JSON Schema validator; int-or-string needs a type. */
@@ -83,7 +87,7 @@ function kubernetesModel(apiVersion: string, kind: string): (new (data: unknown)
 /** Problems with one object; empty when it is valid. Unknown kinds are a problem too. */
 export function validateObject(obj: K8sObject): string[] {
   const id = `${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
-  const crd = crdValidator(`${obj.apiVersion}/${obj.kind}`);
+  const crd = crdSchema(obj.apiVersion, obj.kind);
   if (crd) {
     return crd(obj) ? [] : (crd.errors ?? []).map((e) => `${id}: ${e.instancePath || '/'} ${e.message}`);
   }

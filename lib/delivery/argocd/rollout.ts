@@ -1,11 +1,12 @@
 /** With Argo CD the rollout orders itself: what each wave holds and which restarts follow. */
 import { ResolvedCluster } from '../../cluster/resolve';
 import { RenderedObject } from '../../core/rollout';
+import { stageRollout } from './stages';
 import { SYNC_WAVES } from './sync-waves';
 
 export function argocdRollout(c: ResolvedCluster, objects: readonly RenderedObject[]): string[] {
   const a = c.argocd!;
-  const out = [`Argo CD syncs \`${a.path}/${c.name}\` to ${a.destination.name ? `cluster ${a.destination.name}` : a.destination.server} in waves, each one healthy before the next:`, ''];
+  const out = [...stageRollout(c, objects.length > 0), `Argo CD syncs \`${a.path}/${c.name}\` to ${a.destination.name ? `cluster ${a.destination.name}` : a.destination.server} in waves, each one healthy before the next:`, ''];
   for (const wave of SYNC_WAVES) {
     const here = objects.filter((o) => !o.hook && o.phase === wave.phase);
     if (here.length > 0) out.push(`- wave ${wave.wave} (${wave.name}): ${here.map((o) => `${o.kind} ${o.name}`).join(', ')}`);
