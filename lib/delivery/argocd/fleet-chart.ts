@@ -5,6 +5,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from '../../cluster/cluster-chart';
+import { controllerOwnedFieldsOf } from '../../core/rollout';
 import { CiliumApplication } from '../../components/cilium/cilium-application';
 import { ARGOCD_FOLDER, DirectoryApplication, FLEET_APPLICATION } from './directory-application';
 
@@ -26,7 +27,7 @@ export function argocdChart(scope: Construct, clusters: readonly ClusterChart[])
     const a = c.argocd!;
     // A cluster whose only change is the Cilium chart has no folder to sync.
     if (clusterChart.node.findAll().some((o) => o instanceof ApiObject)) {
-      new DirectoryApplication(chart, c.name, { ...source, project: a.project, name: c.name, path: `${a.path}/${c.name}`, destination: a.destination });
+      new DirectoryApplication(chart, c.name, { ...source, project: a.project, name: c.name, path: `${a.path}/${c.name}`, destination: a.destination, ignoreDifferences: controllerOwnedFields(clusterChart) });
     }
     if (c.cilium?.delivery === 'argocd') {
       new CiliumApplication(chart, ciliumApplicationName(c.name), {
@@ -42,4 +43,12 @@ export function argocdChart(scope: Construct, clusters: readonly ClusterChart[])
     }
   }
   return chart;
+}
+
+/** The fields controllers in the cluster own, per object, as the Application's ignoreDifferences. */
+function controllerOwnedFields(chart: ClusterChart) {
+  return chart.node
+    .findAll()
+    .filter((o): o is ApiObject => o instanceof ApiObject && controllerOwnedFieldsOf(o).length > 0)
+    .map((o) => ({ group: o.apiGroup === 'core' ? '' : o.apiGroup, kind: o.kind, name: o.name, namespace: o.metadata.namespace, jsonPointers: [...controllerOwnedFieldsOf(o)] }));
 }
