@@ -9,6 +9,7 @@ import { RenderedObject } from '../core/rollout';
 import { argocdRollout } from '../delivery/argocd/rollout';
 import { kubectlRollout } from '../delivery/kubectl/rollout';
 import { Diagnostic, formatDiagnostic, sortDiagnostics } from '../profile/diagnostics';
+import { alertsSection } from './alerts';
 import { typhaAutoscalingSection } from './typha-autoscaling';
 
 export interface ReviewInput {
@@ -40,7 +41,7 @@ export function renderReview(input: ReviewInput): string {
     lines.push('');
   }
 
-  lines.push(...typhaAutoscalingSection(c));
+  lines.push(...typhaAutoscalingSection(c), ...alertsSection(c));
 
   lines.push('## Warnings', '');
   if (input.warnings.length === 0) lines.push('None.');
