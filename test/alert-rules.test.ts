@@ -7,10 +7,12 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
 import { ALERT_NAMES } from '../lib/components/monitoring/facts';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { tempDirPerTest } from './support/files';
+import { profileDocArb, profileText } from './support/arbitraries';
 import { ACK_TERWAY, KUBEADM_CALICO, profileYaml, Spec } from './support/profiles';
 import { describeWithShared, sharedPath } from './support/shared';
 import { K8sObject, readManifests } from './support/validate';
@@ -93,6 +95,19 @@ describeWithShared('tools/promtool')('the alerts under promtool', () => {
     fs.writeFileSync(path.join(work, 'rules.yaml'), stringify({ groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'sum by (instance (up)', for: '5m' }] }] }));
     expect(promtool(['check', 'rules', 'rules.yaml'], work).status).not.toBe(0);
   }, 60_000);
+
+  test('random valid profiles with spec.monitoring render groups promtool accepts', () => {
+    // A fixed sample, so a failure names the same profiles on every run.
+    const docs = Array.from({ length: 40 }, (_, i) => fc.sample(profileDocArb(i), { numRuns: 1, seed: 1300 + i })[0]);
+    const profiles = Object.fromEntries(docs.map((d) => [`${d.metadata.name}.yaml`, profileText({ ...d, spec: { ...d.spec, monitoring: d.spec.monitoring ?? {} } })]));
+    const rules = renderRules(profiles);
+    expect(Object.keys(rules).sort()).toEqual(docs.map((d) => d.metadata.name).sort());
+    const work = path.join(temp.path, 'random');
+    fs.mkdirSync(work, { recursive: true });
+    for (const [name, rule] of Object.entries(rules)) writeRuleFile(rule, path.join(work, `${name}.yaml`));
+    const check = promtool(['check', 'rules', ...Object.keys(rules).map((n) => `${n}.yaml`)], work);
+    expect([check.status, check.output.match(/SUCCESS/g)?.length]).toEqual([0, docs.length]);
+  }, 120_000);
 
   test('every platform, CNI and NetworkPolicy mode renders groups promtool accepts', () => {
     const kubeProxy = { conntrackMax: 2310720, syncPeriod: '5s', metricsBindAddress: '0.0.0.0:10249' };

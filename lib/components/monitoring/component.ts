@@ -10,7 +10,6 @@ import { defineComponent, EarlierResolved, ResolveRecord } from '../component';
 import { kubeProxyConfiguration } from '../kube-proxy/configuration';
 import { KUBE_PROXY_CONNTRACK_DEFAULTS } from '../kube-proxy/conntrack';
 import { KUBE_PROXY_DEFAULTS } from '../kube-proxy/facts';
-import type { KubeProxyIpvsTuningProps } from '../kube-proxy/kube-proxy-ipvs-tuning';
 import type { ResolvedComponents } from '../registry';
 import { FELIX_WATCHED_RESOURCE_TYPES, TYPHA_METRICS_PORT } from '../typha/facts';
 import { apiServerWatches } from '../typha/sizing';
@@ -19,6 +18,8 @@ import { CILIUM_AGENT_METRICS_PORT, MONITORING_DEFAULTS } from './facts';
 import { NetscaleAlerts } from './netscale-alerts';
 import type { MonitoringSpec } from './schema';
 import { TyphaPodMonitor } from './typha-pod-monitor';
+
+type ResolvedKubeProxy = NonNullable<ResolvedComponents['kubeProxy']>;
 
 export interface ResolvedMonitoring {
   readonly cluster: string;
@@ -105,7 +106,7 @@ function resolveMonitoring(m: MonitoringSpec, ctx: ClusterContext, r: ResolveRec
 }
 
 /** nf_conntrack_max as kube-proxy will set it from the configuration netscale renders; none when it leaves it alone. */
-function conntrackModel(k: KubeProxyIpvsTuningProps, config: Record<string, unknown>, ctx: ClusterContext): ConntrackModel | undefined {
+function conntrackModel(k: ResolvedKubeProxy, config: Record<string, unknown>, ctx: ClusterContext): ConntrackModel | undefined {
   const conntrack = (config.conntrack ?? {}) as { maxPerCore?: number; min?: number };
   const maxPerCore = conntrack.maxPerCore ?? KUBE_PROXY_CONNTRACK_DEFAULTS.maxPerCore;
   const min = conntrack.min ?? KUBE_PROXY_CONNTRACK_DEFAULTS.min;
@@ -116,7 +117,7 @@ function conntrackModel(k: KubeProxyIpvsTuningProps, config: Record<string, unkn
 }
 
 /** The sync period kube-proxy runs with: the rendered one, or kube-proxy's default where netscale does not tune it. */
-function syncPeriodModel(k: KubeProxyIpvsTuningProps | undefined, config: Record<string, unknown> | undefined): AlertModel['kubeProxy'] {
+function syncPeriodModel(k: ResolvedKubeProxy | undefined, config: Record<string, unknown> | undefined): AlertModel['kubeProxy'] {
   if (!k || !config) {
     const period = KUBE_PROXY_DEFAULTS.syncPeriod;
     return { syncPeriod: period, syncPeriodSeconds: goDurationSeconds(period), source: 'kube-proxy\'s default syncPeriod: the profile does not tune kube-proxy' };
