@@ -155,10 +155,10 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
       for: '10m',
       severity: 'warning',
       summary: 'One Typha holds more than twice the mean of the replicas\' connections: a loss of that replica moves them all at once.',
-      description: `Typha {{ $labels.instance }} holds {{ $value }} connections, more than ${factor} x the mean of the replicas. Typha rebalancing keeps each replica under 1.2 x nodes / (replicas - 1): check TYPHA_CONNECTIONREBALANCINGMODE and that every replica is ready.`,
+      description: `Typha {{ $labels.instance }} holds {{ $value }} connections, more than ${factor} x the mean of the replicas. Typha sheds connections only above its own limit, which sits well above the mean: check that TYPHA_CONNECTIONREBALANCINGMODE is kubernetes and that every replica is ready.`,
       meaning: `the busiest Typha's typha_connections_active (summed per instance) above ${factor} x the mean of the replicas, for 10m`,
       threshold: `${factor} x the mean`,
-      thresholdSource: 'the alert\'s definition; Typha\'s own rebalancing keeps a replica at most 1.8 x the mean with 3 replicas (rebalance.go)',
+      thresholdSource: 'the alert\'s definition: twice the mean of the replicas',
     });
     const nearLimit = round(t.connectionLimit * ALERT_THRESHOLDS.typhaConnectionsOfLimit);
     const share = `${Math.round(ALERT_THRESHOLDS.typhaConnectionsOfLimit * 100)}%`;
@@ -168,7 +168,8 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
       expr: `${perReplica} > ${nearLimit}`,
       for: '10m',
       severity: 'warning',
-      summary: 'A Typha replica is close to the connection limit Typha sets itself: beyond it, it refuses Felix agents.',
+      // Above the limit Typha terminates a random connection each drop interval (typha/pkg/syncserver/sync_server.go, governNumberOfConnections).
+      summary: 'A Typha replica is close to the connection limit Typha sets itself: above it, Typha drops a client every second, which reconnects to another replica or, with every replica full, nowhere.',
       description: `Typha {{ $labels.instance }} holds {{ $value }} connections, above ${nearLimit}: ${share} of ${formatCount(t.connectionLimit)}, the per-replica limit Typha computes for ${formatCount(t.nodes)} nodes and ${t.replicas} replicas (the review's capacity table). Add replicas or nodes per replica.`,
       meaning: `a replica's typha_connections_active (summed per instance) above ${share} of Typha's per-replica limit, for 10m`,
       threshold: `${nearLimit} connections (${share} of ${formatCount(t.connectionLimit)})`,

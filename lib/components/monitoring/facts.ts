@@ -67,7 +67,8 @@ export const TERWAY_POOL_IDLE = 'terway_resource_pool_idle_count';
  * SufficientIP: False (reason InsufficientIP) when an allocation found no vSwitch address (terwayd,
  * pkg/eni/manager.go SetIPExhaustive) or when a node has no idle address and no ENI that can take
  * one (terway-controlplane, pkg/controller/multi-ip/node/pool.go). kube-state-metrics exports
- * every Node condition as kube_node_status_condition{node, condition, status="true|false|unknown"}.
+ * every Node condition as kube_node_status_condition{node, condition, status="true|false|unknown"}
+ * (kubernetes/kube-state-metrics docs/node-metrics.md, internal/store/node.go).
  */
 export const TERWAY_IP_CONDITION = 'SufficientIP';
 export const KUBE_NODE_STATUS_CONDITION = 'kube_node_status_condition';
