@@ -5,9 +5,11 @@
 export { TyphaRelay, typhaRelayProblems } from './components/typha/typha-relay';
 export type { TyphaRelayProps, TyphaTlsProps } from './components/typha/typha-relay';
 export { BgpPeerCrd } from './components/typha/bgp-peer-crd';
-export { apiServerWatches, typhaHeadroom, typhaReplicas } from './components/typha/sizing';
-export type { TyphaSizing, TyphaSizingInput } from './components/typha/sizing';
-export { ackTyphaImage, TYPHA_DEFAULTS, TYPHA_NAME, UPSTREAM_TYPHA_IMAGE } from './components/typha/facts';
+export { apiServerWatches, ladderReplicas, typhaHeadroom, typhaLadder, typhaReplicas } from './components/typha/sizing';
+export type { TyphaLadderStep, TyphaSizing, TyphaSizingInput } from './components/typha/sizing';
+export { ackTyphaImage, TYPHA_AUTOSCALER_IMAGE, TYPHA_DEFAULTS, TYPHA_NAME, UPSTREAM_TYPHA_IMAGE } from './components/typha/facts';
+export { TyphaAutoscaler, typhaAutoscalerProblems } from './components/typha/typha-autoscaler';
+export type { TyphaAutoscalerProps } from './components/typha/typha-autoscaler';
 
 export { TerwayEniConfig, eniConfigData, renderEniConf } from './components/terway/terway-eni-config';
 export type { EniConfProps, TerwayEniConfigMode, TerwayEniConfigProps } from './components/terway/terway-eni-config';
@@ -33,6 +35,14 @@ export type { CiliumHelmChartProps } from './components/cilium/cilium-helm-chart
 export { CiliumApplication } from './components/cilium/cilium-application';
 export type { CiliumApplicationProps } from './components/cilium/cilium-application';
 export { ciliumValues, ciliumValuesYaml } from './components/cilium/values';
+
+export { NetscaleAlerts, alertRuleGroups, netscaleAlertsProblems } from './components/monitoring/netscale-alerts';
+export type { NetscaleAlertsProps, RuleGroups } from './components/monitoring/netscale-alerts';
+export { netscaleAlerts } from './components/monitoring/alert-rules';
+export type { AlertModel, NetscaleAlert } from './components/monitoring/alert-rules';
+export { TyphaPodMonitor } from './components/monitoring/typha-pod-monitor';
+export type { TyphaPodMonitorProps } from './components/monitoring/typha-pod-monitor';
+export { ALERT_NAMES } from './components/monitoring/facts';
 
 export { DaemonSetRestart } from './delivery/argocd/daemonset-restart';
 export type { DaemonSetRestartProps } from './delivery/argocd/daemonset-restart';

@@ -25,7 +25,8 @@ const FLEET: Record<string, Spec> = {
   'sh-canary': { ...ACK_TERWAY, nodes: 100, networkPolicy: 'relay', argocd: { ...ARGOCD, stage: 0 } },
   'fra-canary': { ...cilium('1.13.4', '10.0.0.1'), argocd: { ...ARGOCD, stage: 0, destination: { server: 'https://fra-canary.example.com:6443' } } },
   'sh-early': { ...ACK_TERWAY, networkPolicy: 'disabled', argocd: { ...ARGOCD, stage: 2, maxUpdate: 1, project: 'early', destination: { name: 'sh-early' } } },
-  'dc-early': { ...KUBEADM_CALICO, networkPolicy: 'relay', argocd: { ...ARGOCD, stage: 2, maxUpdate: 1 } },
+  // Typha's replicas belong to its autoscaler here: the cluster's Application ignores them.
+  'dc-early': { ...KUBEADM_CALICO, networkPolicy: 'relay', typha: { autoscale: true }, argocd: { ...ARGOCD, stage: 2, maxUpdate: 1 } },
   'fra-late': {
     ...cilium('1.18.12', '10.0.0.2', { routingMode: 'native', ipv4NativeRoutingCidr: '10.0.0.0/8', hubble: { relay: true, ui: true } }),
     nodes: 400,
@@ -132,8 +133,9 @@ describe('a held-back fleet', () => {
     const elements = appSet('netscale-stages').spec.generators[0].list.elements;
     expect(elements.map((e: any) => e.cluster).sort()).toEqual(['dc-early', 'sh-canary', 'sh-early', 'sh-late']);
     const byName = Object.fromEntries(elements.map((e: any) => [e.cluster, e]));
-    expect(byName['sh-early']).toEqual({ cluster: 'sh-early', stage: '2', project: 'early', path: 'dist/sh-early', destination: { name: 'sh-early' } });
-    expect(byName['sh-canary']).toEqual({ cluster: 'sh-canary', stage: '0', project: 'default', path: 'dist/sh-canary', destination: { server: 'https://kubernetes.default.svc' } });
+    const own = { ignoreDifferences: [], syncOptions: ['PruneLast=true'] };
+    expect(byName['sh-early']).toEqual({ cluster: 'sh-early', stage: '2', project: 'early', path: 'dist/sh-early', destination: { name: 'sh-early' }, ...own });
+    expect(byName['sh-canary']).toEqual({ cluster: 'sh-canary', stage: '0', project: 'default', path: 'dist/sh-canary', destination: { server: 'https://kubernetes.default.svc' }, ...own });
     const cilium = appSet('netscale-cilium-stages').spec.generators[0].list.elements;
     expect(cilium.map((e: any) => [e.cluster, e.stage, e.version, e.destination])).toEqual([
       ['fra-canary', '0', '1.13.4', { server: 'https://fra-canary.example.com:6443', namespace: 'kube-system' }],
@@ -148,8 +150,18 @@ describe('a held-back fleet', () => {
       const { 'netscale.dev/stage': stage, ...labels } = app.metadata.labels;
       const cluster = app.metadata.name.replace(/-cilium$/, '');
       expect(stage).toBe(String((FLEET[cluster].argocd as Spec).stage));
-      expect({ ...app, metadata: { ...app.metadata, labels } }).toEqual(read(before, `argocd/Application.${app.metadata.name}.k8s.yaml`));
+      // An empty ignoreDifferences ignores nothing, exactly as an Application without the field.
+      const spec = Array.isArray(app.spec.ignoreDifferences) && app.spec.ignoreDifferences.length === 0 ? { ...app.spec, ignoreDifferences: undefined } : app.spec;
+      expect(JSON.parse(JSON.stringify({ ...app, metadata: { ...app.metadata, labels }, spec }))).toEqual(read(before, `argocd/Application.${app.metadata.name}.k8s.yaml`));
     }
+  });
+
+  test('fields a controller owns stay per cluster: only the autoscaled cluster\'s Application ignores Typha\'s replicas', () => {
+    const generated = Object.fromEntries(generateApplications(appSet('netscale-stages')).map((a) => [a.metadata.name, a]));
+    expect(generated['dc-early'].spec.ignoreDifferences).toEqual([{ group: 'apps', kind: 'Deployment', name: 'calico-typha', namespace: 'kube-system', jsonPointers: ['/spec/replicas'] }]);
+    expect(generated['dc-early'].spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+    expect(generated['sh-canary'].spec.ignoreDifferences).toEqual([]);
+    expect(generated['sh-canary'].spec.syncPolicy.syncOptions).not.toContain('RespectIgnoreDifferences=true');
   });
 
   test('per-cluster Helm values and chart versions survive: each generated Cilium Application carries its own', () => {

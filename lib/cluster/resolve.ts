@@ -63,7 +63,7 @@ export function resolveProfile(profile: ClusterProfile, ctx: ClusterContext = cl
   const sections = spec as ComponentSections;
   const resolved: Record<string, unknown> = {};
   for (const component of components()) {
-    const value = component.resolve(sections[component.key], ctx, r);
+    const value = component.resolve(sections[component.key], ctx, r, resolved);
     if (value !== undefined) resolved[component.key] = value;
   }
 

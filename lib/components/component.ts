@@ -27,6 +27,12 @@ export function newResolveRecord(): ResolveRecord {
   return { findings: [], decisions: [], steps: [], restarts: [], notes: [] };
 }
 
+/**
+ * What the components before one in the registry resolved, by key: a component built on others'
+ * numbers (the alerts, on the capacity model) reads them here instead of sizing them again.
+ */
+export type EarlierResolved = Readonly<Record<string, unknown>>;
+
 export interface Component<Key extends string, Section, Resolved> {
   /** The field of `spec` that holds the component's section. */
   readonly key: Key;
@@ -35,7 +41,7 @@ export interface Component<Key extends string, Section, Resolved> {
   /** Every problem of the section against the cluster, with paths from the profile's root. */
   check(section: Section | undefined, ctx: ClusterContext): Finding[];
   /** Defaults and sizing for a checked profile; undefined when the component renders nothing here. */
-  resolve(section: Section | undefined, ctx: ClusterContext, record: ResolveRecord): Resolved | undefined;
+  resolve(section: Section | undefined, ctx: ClusterContext, record: ResolveRecord, earlier: EarlierResolved): Resolved | undefined;
   /** The component's constructs, from what resolve gave. */
   render(scope: Construct, resolved: Resolved, ctx: ClusterContext): void;
   /** Rollout phase by kind where the kind alone does not say (`defaultPhase`). */

@@ -7,10 +7,12 @@ import { calicoComponent } from './calico/component';
 import { ciliumComponent } from './cilium/component';
 import { Component } from './component';
 import { kubeProxyComponent } from './kube-proxy/component';
+import { monitoringComponent } from './monitoring/component';
 import { terwayComponent } from './terway/component';
 import { typhaComponent } from './typha/component';
 
-export const COMPONENTS = [typhaComponent, terwayComponent, kubeProxyComponent, calicoComponent, ciliumComponent] as const;
+// Monitoring comes last: its alerts take their thresholds from what the others resolved.
+export const COMPONENTS = [typhaComponent, terwayComponent, kubeProxyComponent, calicoComponent, ciliumComponent, monitoringComponent] as const;
 
 type Registered = (typeof COMPONENTS)[number];
 export type ComponentKey = Registered['key'];

@@ -33,6 +33,8 @@ export interface ClusterContext {
   readonly clusterCidr?: string;
   /** Argo CD delivers this cluster's folder (spec.argocd is set). */
   readonly argocd: boolean;
+  /** Alerts are rendered (spec.monitoring is set): agents netscale renders serve their metrics. Absent: no. */
+  readonly monitoring?: boolean;
   /** A component of this profile replaces kube-proxy (Cilium's kube-proxy replacement). */
   readonly kubeProxyReplaced: boolean;
 }

@@ -22,3 +22,13 @@ export function durationSeconds(duration: string): number {
 export function isZeroDuration(duration: string): boolean {
   return (duration.match(/[0-9]+(\.[0-9]+)?/g) ?? ['1']).every((n) => Number(n) === 0);
 }
+
+const GO_DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+/** Seconds in a Go duration such as 30s, 1m30s or 1.5s (kube-proxy's sync periods); NaN for anything else. */
+export function goDurationSeconds(duration: string): number {
+  if (!isGoDuration(duration)) return NaN;
+  let total = 0;
+  for (const [, n, unit] of duration.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(n) * GO_DURATION_UNITS[unit];
+  return total;
+}

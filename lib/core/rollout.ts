@@ -18,6 +18,7 @@ export type Ownership = 'own' | 'shared' | 'kept';
 
 const OWNERSHIP = 'netscale:ownership';
 const PHASE = 'netscale:phase';
+const CONTROLLER_FIELDS = 'netscale:controller-fields';
 
 function metadataOf(obj: IConstruct, type: string): unknown {
   return obj.node.metadata.find((m) => m.type === type)?.data;
@@ -37,6 +38,19 @@ export function setPhase(obj: IConstruct, phase: RolloutPhase): void {
 
 export function phaseOf(obj: IConstruct): RolloutPhase | undefined {
   return metadataOf(obj, PHASE) as RolloutPhase | undefined;
+}
+
+/**
+ * Fields a controller in the cluster sets once the object exists, as JSON pointers (a Deployment's
+ * `/spec/replicas` under an autoscaler): the rendered value is only where the object starts, and a
+ * delivery must not put it back afterwards.
+ */
+export function setControllerOwnedFields(obj: IConstruct, pointers: readonly string[]): void {
+  obj.node.addMetadata(CONTROLLER_FIELDS, [...pointers]);
+}
+
+export function controllerOwnedFieldsOf(obj: IConstruct): readonly string[] {
+  return (metadataOf(obj, CONTROLLER_FIELDS) as string[] | undefined) ?? [];
 }
 
 /** The phase of an object by its kind, where its component says nothing else. */

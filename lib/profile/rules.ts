@@ -29,6 +29,7 @@ export function clusterContext(profile: ClusterProfile): ClusterContext {
     serviceCidr: spec.serviceCidr,
     clusterCidr: spec.kubeProxy?.clusterCIDR,
     argocd: spec.argocd !== undefined,
+    monitoring: spec.monitoring !== undefined,
     kubeProxyReplaced: components().some((c) => c.replacesKubeProxy?.(sections[c.key], spec.cni) ?? false),
   };
 }

@@ -13,6 +13,7 @@ import { cidr, dnsLabel, doc } from '../core/zod-fields';
 import { calicoSchema } from '../components/calico/schema';
 import { ciliumSchema } from '../components/cilium/schema';
 import { kubeProxySchema } from '../components/kube-proxy/schema';
+import { monitoringSchema } from '../components/monitoring/schema';
 import type { ComponentKey } from '../components/registry';
 import { terwaySchema } from '../components/terway/schema';
 import { typhaSchema } from '../components/typha/schema';
@@ -28,6 +29,7 @@ const SECTIONS = {
   kubeProxy: kubeProxySchema.optional(),
   calico: calicoSchema.optional(),
   cilium: ciliumSchema.optional(),
+  monitoring: monitoringSchema.optional(),
 } satisfies Record<ComponentKey, z.ZodType>;
 
 export const specSchema = z.strictObject({

@@ -9,6 +9,8 @@ import { RenderedObject } from '../core/rollout';
 import { argocdRollout } from '../delivery/argocd/rollout';
 import { kubectlRollout } from '../delivery/kubectl/rollout';
 import { Diagnostic, formatDiagnostic, sortDiagnostics } from '../profile/diagnostics';
+import { alertsSection } from './alerts';
+import { typhaAutoscalingSection } from './typha-autoscaling';
 
 export interface ReviewInput {
   readonly cluster: ResolvedCluster;
@@ -38,6 +40,8 @@ export function renderReview(input: ReviewInput): string {
     for (const d of capacity) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.headroom ?? '')} | ${cell(d.source ?? '')} |`);
     lines.push('');
   }
+
+  lines.push(...typhaAutoscalingSection(c), ...alertsSection(c));
 
   lines.push('## Warnings', '');
   if (input.warnings.length === 0) lines.push('None.');

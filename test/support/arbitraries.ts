@@ -169,6 +169,7 @@ const typhaArb: fc.Arbitrary<TyphaPlan> = fc
           clientUriSan: fc.constantFrom('spiffe://cluster.local/ns/kube-system/sa/calico-node', 'urn:felix'),
         })
         .map(({ client, clientCommonName, clientUriSan, ...rest }) => compact({ ...rest, clientCommonName: client !== 'uri' ? clientCommonName : undefined, clientUriSan: client !== 'cn' ? clientUriSan : undefined })),
+      autoscale: fc.boolean(),
     },
     { requiredKeys: [] },
   )
@@ -178,8 +179,33 @@ const typhaArb: fc.Arbitrary<TyphaPlan> = fc
     // minReplicas must not exceed maxReplicas, explicit replicas neither (sizing.ts).
     if ((t.minReplicas ?? 3) > max) out.minReplicas = max;
     if (t.replicas !== undefined && t.replicas > max) out.replicas = max;
+    // The autoscaler sets the count: an explicit one is refused next to it.
+    if (t.autoscale) delete out.replicas;
     return { typha: compact(out), maxReplicas: max };
   });
+
+/** spec.monitoring: empty, or any mix of its fields. */
+const monitoringArb: fc.Arbitrary<Spec> = fc.record(
+  {
+    conntrackWarnRatio: fc.integer({ min: 1, max: 99 }).map((n) => n / 100),
+    apiServerWatchMargin: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constantFrom(1.5, 2.25)),
+    namespace: fc.constantFrom('kube-system', 'monitoring'),
+    labels: fc.constantFrom({}, { release: 'kube-prometheus-stack' }, { 'example.com/team': 'net' }),
+    jobSelectors: fc.record(
+      {
+        nodeExporter: fc.constantFrom('job="node-exporter"', 'job=~"node.*", instance!=""'),
+        kubeProxy: fc.constantFrom('job="kube-proxy"', 'job!~"kubelet|etcd"'),
+        typha: fc.constant('job="kube-system/calico-typha"'),
+        apiServer: fc.constant('job="apiserver"'),
+        kubeStateMetrics: fc.constant('job="kube-state-metrics"'),
+        terway: fc.constant('job="terway-metrics"'),
+        cilium: fc.constant('job="cilium-agent"'),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+  { requiredKeys: [] },
+);
 
 /** Terway patch mode: no eni_conf field at all. */
 const terwayPatchArb = fc.constantFrom<Spec | undefined>(undefined, {}, { mode: 'patch' });
@@ -509,7 +535,9 @@ export function validSpecArb(argocd?: ArgocdBase): fc.Arbitrary<Spec> {
   });
 
   const finish = (base: ValueOf<typeof common>, spec: Spec, extra: fc.Arbitrary<Spec>): fc.Arbitrary<Spec> =>
-    fc.tuple(extra, argocd && base.withArgocd ? argocdSpecArb(argocd) : fc.constant(undefined)).map(([more, a]) => compact({ ...spec, ...more, argocd: a }));
+    fc
+      .tuple(extra, argocd && base.withArgocd ? argocdSpecArb(argocd) : fc.constant(undefined), opt(monitoringArb))
+      .map(([more, a, monitoring]) => compact({ ...spec, ...more, argocd: a, monitoring }));
 
   const terway = common.chain((b) =>
     fc.constantFrom('relay', 'direct', 'disabled', undefined).chain((policy) => {

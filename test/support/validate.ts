@@ -67,6 +67,9 @@ function stripKubernetesExtensions(schema: unknown): unknown {
     if (k.startsWith('x-kubernetes-')) continue;
     out[k] = k === 'properties' || k === 'patternProperties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, stripKubernetesExtensions(s)])) : stripKubernetesExtensions(v);
   }
+  // The API server prunes fields a structural schema does not name: a field netscale renders
+  // there would silently never reach the cluster, so the validator refuses it.
+  if (input.properties !== undefined && input.additionalProperties === undefined && !input['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
   if (input['x-kubernetes-int-or-string']) {
     delete out.type;
     out.anyOf = [{ type: 'integer' }, { type: 'string' }];

@@ -3,12 +3,16 @@ import { ClusterContext } from '../../core/cluster';
 import { formatCount } from '../../core/format';
 import { error, Finding, findingsAt, warning } from '../../core/findings';
 import { defineComponent, ResolveRecord } from '../component';
-import { ackTyphaImage, FELIX_WATCHED_RESOURCE_TYPES, TYPHA_NAME, UPSTREAM_TYPHA_IMAGE } from './facts';
+import { ackTyphaImage, FELIX_WATCHED_RESOURCE_TYPES, TYPHA_AUTOSCALER_IMAGE, TYPHA_AUTOSCALER_POLL_SECONDS, TYPHA_METRICS_PORT, TYPHA_NAME, UPSTREAM_TYPHA_IMAGE } from './facts';
 import type { TyphaSpec } from './schema';
-import { apiServerWatches, typhaHeadroom, typhaReplicas } from './sizing';
+import { apiServerWatches, ladderReplicas, TyphaLadderStep, typhaHeadroom, typhaLadder, typhaReplicas } from './sizing';
 import { TyphaRelay, typhaRelayProblems, TyphaRelayProps } from './typha-relay';
 
-export type ResolvedTypha = TyphaRelayProps & { readonly replicas: number };
+export type ResolvedTypha = TyphaRelayProps & {
+  readonly replicas: number;
+  /** Typha's own connection limit per replica at this size, as the review computes it (the alerts' threshold). */
+  readonly connectionLimit?: number;
+};
 
 export const typhaComponent = defineComponent({
   key: 'typha',
@@ -31,6 +35,12 @@ function checkTypha(section: TyphaSpec | undefined, ctx: ClusterContext): Findin
   }
   if (section.tls && ctx.cni === 'terway') {
     out.push(error(['spec', 'typha', 'tls'], 'Terway\'s eni-config has no setting for Felix\'s client certificate, so every Felix would be refused by a TLS-only Typha: remove tls on Terway clusters'));
+  }
+  if (section.autoscale && section.replicas !== undefined) {
+    out.push(error(['spec', 'typha', 'autoscale'], `and replicas (${section.replicas}) exclude each other: the autoscaler sets the count from the live node count with nodesPerReplica, minReplicas and maxReplicas; remove replicas or autoscale`));
+  }
+  if (section.autoscalerImage !== undefined && !section.autoscale) {
+    out.push(error(['spec', 'typha', 'autoscalerImage'], 'applies with autoscale: true only: set autoscale or remove autoscalerImage'));
   }
   out.push(...findingsAt(['spec', 'typha'], typhaRelayProblems(section)));
   return out;
@@ -57,13 +67,20 @@ function resolveTypha(t: TyphaSpec, ctx: ClusterContext, r: ResolveRecord): Reso
   }
   if (onAck) r.steps.push('Before the sync, upgrade the Terway add-on to its latest version in the ACK console: older Terway releases do not read felix_relay_service (seeds 000/001).');
   r.decisions.push({ name: 'Typha service account', value: serviceAccountName, rule: onAck ? 'ACK: reuse Terway\'s account, which can read what Felix reads' : 'own account with the ClusterRole Typha needs' });
+  let connectionLimit: number | undefined;
   if (sizing.errors.length === 0) {
     r.decisions.push(apiServerWatches(ctx.nodes, sizing.replicas).decision);
     // Felix on every node, and confd too where calico-node runs BGP; the ACK build predates the fourth syncer type.
     const clientsPerNode = ctx.cni === 'calico' ? 2 : 1;
-    r.decisions.push(typhaHeadroom({ nodes: ctx.nodes, replicas: sizing.replicas, clientsPerNode, syncerTypes: image === ackTyphaImage(ctx.region ?? '') ? 3 : 4 }).decision);
+    const headroom = typhaHeadroom({ nodes: ctx.nodes, replicas: sizing.replicas, clientsPerNode, syncerTypes: image === ackTyphaImage(ctx.region ?? '') ? 3 : 4 });
+    r.decisions.push(headroom.decision);
+    connectionLimit = headroom.limit;
   }
+  const ladder = t.autoscale && sizing.errors.length === 0 ? resolveAutoscale(t, ctx, sizing.replicas, r) : undefined;
   return {
+    connectionLimit,
+    metricsPort: ctx.monitoring ? TYPHA_METRICS_PORT : undefined,
+    autoscale: ladder ? { ladder, image: t.autoscalerImage ?? TYPHA_AUTOSCALER_IMAGE } : undefined,
     replicas: sizing.replicas,
     image,
     serviceAccountName,
@@ -75,6 +92,24 @@ function resolveTypha(t: TyphaSpec, ctx: ClusterContext, r: ResolveRecord): Reso
     memoryRequest: t.resources?.memory,
     tls: t.tls,
   };
+}
+
+/** The autoscaler's ladder, from the same rule as the static count, and what the review says of it. */
+function resolveAutoscale(t: TyphaSpec, ctx: ClusterContext, replicas: number, r: ResolveRecord): TyphaLadderStep[] {
+  const ladder = typhaLadder(t);
+  // One rule: where the profile is valid, the ladder at spec.nodes is the static count.
+  if (ladderReplicas(ladder, ctx.nodes) !== replicas) throw new Error(`Typha ladder gives ${ladderReplicas(ladder, ctx.nodes)} at ${ctx.nodes} nodes, the static rule ${replicas}`);
+  const changes = ladder.slice(1).map((s) => formatCount(s.nodes));
+  r.decisions.push({
+    name: 'Typha autoscaling',
+    value: `${ladder[0].replicas} to ${ladder[ladder.length - 1].replicas} replicas`,
+    rule: `cluster-proportional-autoscaler ladder from the sizing rule (kept below the node count, at least 1), applied every ${TYPHA_AUTOSCALER_POLL_SECONDS} s to the live node count; it changes at ${changes.join(', ')} nodes; Typha starts at ${replicas}, the ladder at ${formatCount(ctx.nodes)} nodes`,
+    source: 'kubernetes-sigs/cluster-proportional-autoscaler ladder mode',
+  });
+  if (ctx.platform === 'ack' && t.autoscalerImage === undefined) {
+    r.steps.push(`Before the sync, check that the nodes can pull ${TYPHA_AUTOSCALER_IMAGE}: registry.k8s.io may be out of reach from an ACK VPC in mainland China; mirror it and set spec.typha.autoscalerImage if not.`);
+  }
+  return ladder;
 }
 
 /** What the relay would change, so a reviewer of a direct profile sees the cost of staying direct. */

@@ -86,3 +86,25 @@ export const TYPHA_CLUSTER_ROLE_RULES: ReadonlyArray<k8s.PolicyRule> = [
   { apiGroups: ['crd.projectcalico.org'], resources: ['ipamconfigs'], verbs: ['get'] },
   { apiGroups: ['crd.projectcalico.org'], resources: ['blockaffinities'], verbs: ['watch'] },
 ];
+
+/**
+ * Typha's Prometheus port when TYPHA_PROMETHEUSMETRICSENABLED is true: PrometheusMetricsPort
+ * defaults to 9093 from v3.5 to v3.31 (projectcalico/calico typha/pkg/config/config_params.go;
+ * projectcalico/typha@v3.5.8 pkg/config/config_params.go). Typha runs on the host network, so it
+ * is a port of the node.
+ */
+export const TYPHA_METRICS_PORT = 9093;
+/** Name of the container port netscale declares for it: the PodMonitor scrapes it by name. */
+export const TYPHA_METRICS_PORT_NAME = 'metrics';
+
+/**
+ * The Kubernetes cluster-proportional-autoscaler, pinned: v1.9.0 is promoted to registry.k8s.io
+ * (kubernetes/k8s.io registry.k8s.io/images/k8s-staging-cpa/images.yaml). Its binary is
+ * /cluster-proportional-autoscaler and it runs as user 65535 (Dockerfile.in).
+ */
+export const TYPHA_AUTOSCALER_IMAGE = 'registry.k8s.io/cpa/cluster-proportional-autoscaler:v1.9.0';
+export const TYPHA_AUTOSCALER_NAME = 'calico-typha-autoscaler';
+/** The autoscaler serves /healthz on 8080 (pkg/autoscaler/health.go, v1.9.0). */
+export const TYPHA_AUTOSCALER_HEALTH_PORT = 8080;
+/** How often the autoscaler counts the nodes and sets the replicas (--poll-period-seconds default, options.go). */
+export const TYPHA_AUTOSCALER_POLL_SECONDS = 10;

@@ -1,7 +1,7 @@
 /** The `spec.typha` section of a ClusterProfile. Its defaults are the construct's and the sizing rule's. */
 import { z } from 'zod';
 import { doc, dnsSubdomain, image, quantity } from '../../core/zod-fields';
-import { TYPHA_DEFAULTS, TYPHA_RELAY_DEFAULTS } from './facts';
+import { TYPHA_AUTOSCALER_IMAGE, TYPHA_DEFAULTS, TYPHA_RELAY_DEFAULTS } from './facts';
 
 export const typhaSchema = z
   .strictObject({
@@ -30,6 +30,12 @@ export const typhaSchema = z
       }),
       'Mutual TLS between Felix and Typha. Certificates stay in the cluster; only their names appear here.',
     ).optional(),
+    autoscale: doc(
+      z.boolean(),
+      'Let the cluster-proportional-autoscaler follow the live node count with the sizing rule (a ladder from nodesPerReplica, minReplicas and maxReplicas); Typha starts at the rule\'s count for spec.nodes and the autoscaler owns replicas after that. Not with replicas.',
+      false,
+    ).optional(),
+    autoscalerImage: doc(image, 'cluster-proportional-autoscaler image, pinned (with autoscale). On ACK in mainland China, a mirror the VPC reaches.', TYPHA_AUTOSCALER_IMAGE).optional(),
   })
   .meta({ description: 'Calico Typha relay between Felix agents and the API server (seeds 000/001).' });
 

@@ -142,3 +142,44 @@ export function typhaHeadroom(input: TyphaHeadroomInput): TyphaHeadroom {
     },
   };
 }
+
+/** From `nodes` nodes on (up to the next step), the ladder asks for `replicas` Typha replicas. */
+export interface TyphaLadderStep {
+  readonly nodes: number;
+  readonly replicas: number;
+}
+
+/** Node counts the ladder covers: the profile's own limit on spec.nodes. */
+export const TYPHA_LADDER_MAX_NODES = 100000;
+
+/**
+ * The static sizing rule as a cluster-proportional-autoscaler ladder (`nodesToReplicas`), so the
+ * replica count follows the live node count with the same rule: for n nodes,
+ * `typhaReplicas(n)` kept below n (replicas bind a host port, one per node) and at least 1 (Felix
+ * waits for a Typha once it is told to use one). Only the node counts where the count changes are
+ * listed; the autoscaler takes the last step at or below the live count
+ * (pkg/autoscaler/controller/laddercontroller/ladder_controller.go, getExpectedReplicasFromEntries).
+ */
+export function typhaLadder(input: Omit<TyphaSizingInput, 'nodes' | 'replicas'> = {}): TyphaLadderStep[] {
+  const nodesPerReplica = input.nodesPerReplica ?? TYPHA_DEFAULTS.nodesPerReplica;
+  const maxReplicas = input.maxReplicas ?? TYPHA_DEFAULTS.maxReplicas;
+  const replicasAt = (nodes: number) => Math.max(1, Math.min(typhaReplicas({ ...input, nodes }).replicas, nodes - 1));
+  // Below maxReplicas + 1 nodes "fewer than nodes" may bind at every count; above it only the
+  // per-replica rule moves, at k x nodesPerReplica + 1.
+  const candidates = new Set<number>();
+  for (let n = 1; n <= Math.min(maxReplicas + 1, TYPHA_LADDER_MAX_NODES); n++) candidates.add(n);
+  for (let k = 1; k < maxReplicas && k * nodesPerReplica + 1 <= TYPHA_LADDER_MAX_NODES; k++) candidates.add(k * nodesPerReplica + 1);
+  const steps: TyphaLadderStep[] = [];
+  for (const nodes of [...candidates].sort((a, b) => a - b)) {
+    const replicas = replicasAt(nodes);
+    if (steps.length === 0 || steps[steps.length - 1].replicas !== replicas) steps.push({ nodes, replicas });
+  }
+  return steps;
+}
+
+/** The replicas a ladder gives at `nodes` nodes, as the autoscaler reads it. */
+export function ladderReplicas(ladder: readonly TyphaLadderStep[], nodes: number): number {
+  let replicas = ladder[0]?.replicas ?? 0;
+  for (const step of ladder) if (step.nodes <= nodes) replicas = step.replicas;
+  return replicas;
+}

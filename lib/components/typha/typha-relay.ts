@@ -1,8 +1,10 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { Problem, throwOnErrors } from '../../core/findings';
+import { setControllerOwnedFields } from '../../core/rollout';
 import { BgpPeerCrd } from './bgp-peer-crd';
-import { TYPHA_CLUSTER_ROLE_RULES, TYPHA_HEALTH_PORT, TYPHA_NAME, TYPHA_PORT, TYPHA_RELAY_DEFAULTS, UPSTREAM_TYPHA_IMAGE } from './facts';
+import { TYPHA_CLUSTER_ROLE_RULES, TYPHA_HEALTH_PORT, TYPHA_METRICS_PORT_NAME, TYPHA_NAME, TYPHA_PORT, TYPHA_RELAY_DEFAULTS, UPSTREAM_TYPHA_IMAGE } from './facts';
+import { TyphaAutoscaler, TyphaAutoscalerProps } from './typha-autoscaler';
 
 export interface TyphaTlsProps {
   /** Secret with the Typha server certificate and key, keys `tls.crt` and `tls.key`. */
@@ -79,6 +81,19 @@ export interface TyphaRelayProps {
    * @default - no TLS
    */
   readonly tls?: TyphaTlsProps;
+  /**
+   * Serve Prometheus metrics on this port of the node (TYPHA_PROMETHEUSMETRICSENABLED and
+   * TYPHA_PROMETHEUSMETRICSPORT; Typha's default is 9093), declared as the container port `metrics`.
+   * @default - no metrics
+   */
+  readonly metricsPort?: number;
+  /**
+   * Let the cluster-proportional-autoscaler set the replica count from the live node count. The
+   * Deployment still starts at `replicas`; after that the count is the autoscaler's, and the
+   * object says so to its delivery (Argo CD leaves `/spec/replicas` alone).
+   * @default - a fixed replica count
+   */
+  readonly autoscale?: Omit<TyphaAutoscalerProps, 'namespace' | 'target'>;
 }
 
 const SELECTOR = { 'k8s-app': TYPHA_NAME };
@@ -99,6 +114,8 @@ export class TyphaRelay extends Construct {
   public readonly service: k8s.KubeService;
   public readonly deployment: k8s.KubeDeployment;
   public readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
+  /** The autoscaler, when `autoscale` is set. */
+  public readonly autoscaler?: TyphaAutoscaler;
 
   constructor(scope: Construct, id: string, props: TyphaRelayProps = {}) {
     super(scope, id);
@@ -138,6 +155,12 @@ export class TyphaRelay extends Construct {
             { name: 'TYPHA_SERVERKEYFILE', value: `${CERTS_DIR}/tls.key` },
             ...(tls.clientCommonName ? [{ name: 'TYPHA_CLIENTCN', value: tls.clientCommonName }] : []),
             ...(tls.clientUriSan ? [{ name: 'TYPHA_CLIENTURISAN', value: tls.clientUriSan }] : []),
+          ]
+        : []),
+      ...(props.metricsPort !== undefined
+        ? [
+            { name: 'TYPHA_PROMETHEUSMETRICSENABLED', value: 'true' },
+            { name: 'TYPHA_PROMETHEUSMETRICSPORT', value: String(props.metricsPort) },
           ]
         : []),
     ];
@@ -184,7 +207,10 @@ export class TyphaRelay extends Construct {
               {
                 name: TYPHA_NAME,
                 image: props.image ?? UPSTREAM_TYPHA_IMAGE,
-                ports: [{ name: TYPHA_NAME, containerPort: TYPHA_PORT, protocol: 'TCP' }],
+                ports: [
+                  { name: TYPHA_NAME, containerPort: TYPHA_PORT, protocol: 'TCP' },
+                  ...(props.metricsPort !== undefined ? [{ name: TYPHA_METRICS_PORT_NAME, containerPort: props.metricsPort, protocol: 'TCP' }] : []),
+                ],
                 env,
                 livenessProbe: probe('/liveness', 30, 30),
                 readinessProbe: probe('/readiness', 10),
@@ -224,6 +250,11 @@ export class TyphaRelay extends Construct {
       metadata: meta,
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: SELECTOR } },
     });
+
+    if (props.autoscale) {
+      this.autoscaler = new TyphaAutoscaler(this, 'Autoscaler', { ...props.autoscale, namespace: this.namespace, target: TYPHA_NAME });
+      setControllerOwnedFields(this.deployment, ['/spec/replicas']);
+    }
   }
 
   private addRbac(serviceAccountName: string): void {
@@ -241,13 +272,16 @@ export class TyphaRelay extends Construct {
  * What the constructor refuses, with paths relative to the props: the profile rules report the
  * same problems at spec.typha.
  */
-export function typhaRelayProblems(props: Pick<TyphaRelayProps, 'replicas' | 'tls'>): Problem[] {
+export function typhaRelayProblems(props: Pick<TyphaRelayProps, 'replicas' | 'tls' | 'metricsPort'>): Problem[] {
   const out: Problem[] = [];
   if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 1)) {
     out.push({ severity: 'error', path: ['replicas'], message: `must be a whole number of at least 1 (got ${props.replicas})` });
   }
   if (props.tls && !props.tls.clientCommonName && !props.tls.clientUriSan) {
     out.push({ severity: 'error', path: ['tls'], message: 'needs clientCommonName or clientUriSan: Typha refuses to start with TLS but no rule for which Felix clients to accept' });
+  }
+  if (props.metricsPort !== undefined && (!Number.isInteger(props.metricsPort) || props.metricsPort < 1 || props.metricsPort > 65535 || [TYPHA_PORT, TYPHA_HEALTH_PORT].includes(props.metricsPort))) {
+    out.push({ severity: 'error', path: ['metricsPort'], message: `must be a port from 1 to 65535 other than Typha's own ${TYPHA_PORT} and ${TYPHA_HEALTH_PORT} (got ${props.metricsPort})` });
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Application, ApplicationSpecDestination } from '../../../imports/argoproj.io';
+import { Application, ApplicationSpecDestination, ApplicationSpecIgnoreDifferences } from '../../../imports/argoproj.io';
 import { ARGOCD_DEFAULTS } from '../../core/argocd';
 
 export const ARGOCD_FOLDER = 'argocd';
@@ -40,6 +40,13 @@ export interface DirectoryApplicationProps extends GitSourceProps {
    * @default - none
    */
   readonly destinationNamespace?: string;
+  /**
+   * Fields a controller in the cluster owns once the object exists (a Deployment's replicas under
+   * an autoscaler): Argo CD neither reports them as drift nor puts them back on a sync
+   * (`RespectIgnoreDifferences=true`); it applies them only when it creates the object.
+   * @default - none
+   */
+  readonly ignoreDifferences?: readonly ApplicationSpecIgnoreDifferences[];
 }
 
 /**
@@ -55,6 +62,7 @@ export class DirectoryApplication extends Construct {
     if (props.destination?.server && props.destination.name) {
       throw new Error(`DirectoryApplication ${props.name}: destination takes a server or a name, not both`);
     }
+    const ignoreDifferences = props.ignoreDifferences ?? [];
     const destination: ApplicationSpecDestination = props.destination?.name
       ? { name: props.destination.name, namespace: props.destinationNamespace }
       : { server: props.destination?.server ?? ARGOCD_DEFAULTS.server, namespace: props.destinationNamespace };
@@ -64,9 +72,11 @@ export class DirectoryApplication extends Construct {
         project: props.project ?? ARGOCD_DEFAULTS.project,
         source: { repoUrl: props.repoURL, targetRevision: props.targetRevision ?? ARGOCD_DEFAULTS.targetRevision, path: props.path, directory: { recurse: false } },
         destination,
+        ...(ignoreDifferences.length > 0 ? { ignoreDifferences: [...ignoreDifferences] } : {}),
         syncPolicy: {
           automated: { prune: true, selfHeal: true },
-          syncOptions: ['PruneLast=true'],
+          // argoproj/argo-cd docs/user-guide/sync-options.md, "Respect ignore differences configs".
+          syncOptions: ['PruneLast=true', ...(ignoreDifferences.length > 0 ? ['RespectIgnoreDifferences=true'] : [])],
           retry: { limit: 5, backoff: { duration: '30s', factor: 2, maxDuration: '10m' } },
         },
       },

@@ -8,6 +8,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from '../../cluster/cluster-chart';
 import { ResolvedCluster } from '../../cluster/resolve';
+import { controllerOwnedFieldsOf } from '../../core/rollout';
 import { CiliumApplication } from '../../components/cilium/cilium-application';
 import { ARGOCD_FOLDER, DirectoryApplication, FLEET_APPLICATION } from './directory-application';
 import { ApplicationTemplate, RolloutStep, StagedApplicationSet } from './staged-application-set';
@@ -38,7 +39,14 @@ export function argocdChart(scope: Construct, clusters: readonly ClusterChart[])
     const target = a.stage === undefined ? chart : held;
     // A cluster whose only change is the Cilium chart has no folder to sync.
     if (hasFolder(clusterChart)) {
-      new DirectoryApplication(target, c.name, { ...source, project: a.project, name: c.name, path: `${a.path}/${c.name}`, destination: a.destination });
+      new DirectoryApplication(target, c.name, {
+        ...source,
+        project: a.project,
+        name: c.name,
+        path: `${a.path}/${c.name}`,
+        destination: a.destination,
+        ignoreDifferences: controllerOwnedFields(clusterChart),
+      });
     }
     if (c.cilium?.delivery === 'argocd') {
       new CiliumApplication(target, ciliumApplicationName(c.name), {
@@ -100,7 +108,22 @@ function stagedApplicationSets(chart: Chart, held: Construct, managed: readonly 
     if (folder) {
       const app = folder.application.toJson() as KubernetesJson;
       const source = app.spec.source as { path: string };
-      folders.push({ stage: a.stage, maxUpdate: a.maxUpdate, application: app, element: { cluster: c.name, stage: a.stage, project: app.spec.project, path: source.path, destination: app.spec.destination } });
+      const syncPolicy = app.spec.syncPolicy as { syncOptions: string[] };
+      folders.push({
+        stage: a.stage,
+        maxUpdate: a.maxUpdate,
+        application: app,
+        // Fields a controller owns (Typha's replicas under its autoscaler) differ by cluster, and with them the sync options.
+        element: {
+          cluster: c.name,
+          stage: a.stage,
+          project: app.spec.project,
+          path: source.path,
+          destination: app.spec.destination,
+          ignoreDifferences: app.spec.ignoreDifferences ?? [],
+          syncOptions: syncPolicy.syncOptions,
+        },
+      });
     }
     const cilium = held.node.tryFindChild(ciliumApplicationName(c.name)) as CiliumApplication | undefined;
     if (cilium) {
@@ -118,7 +141,7 @@ function stagedApplicationSets(chart: Chart, held: Construct, managed: readonly 
   if (folders.length > 0) {
     stagedApplicationSet(chart, CLUSTER_STAGES, namespace, folders, {
       strings: { 'metadata.name': '{{.cluster}}', 'spec.project': '{{.project}}', 'spec.source.path': '{{.path}}' },
-      objects: { 'spec.destination': 'destination' },
+      objects: { 'spec.destination': 'destination', 'spec.ignoreDifferences': 'ignoreDifferences', 'spec.syncPolicy.syncOptions': 'syncOptions' },
     });
   }
   if (ciliums.length > 0) {
@@ -172,6 +195,8 @@ function renderTemplate(template: KubernetesJson, parameters: TemplateParameters
   };
   const out = fill(template) as KubernetesJson;
   for (const [path, parameter] of Object.entries(parameters.objects)) setPath(out, path, element[parameter]);
+  // An empty ignoreDifferences ignores nothing, as an Application without the field does.
+  if (Array.isArray(out.spec.ignoreDifferences) && out.spec.ignoreDifferences.length === 0) delete out.spec.ignoreDifferences;
   return out;
 }
 
@@ -185,4 +210,12 @@ function setPath(root: object, path: string, value: unknown): void {
   let at = root as Record<string, unknown>;
   for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
   at[keys[keys.length - 1]] = value;
+}
+
+/** The fields controllers in the cluster own, per object, as the Application's ignoreDifferences. */
+function controllerOwnedFields(chart: ClusterChart) {
+  return chart.node
+    .findAll()
+    .filter((o): o is ApiObject => o instanceof ApiObject && controllerOwnedFieldsOf(o).length > 0)
+    .map((o) => ({ group: o.apiGroup === 'core' ? '' : o.apiGroup, kind: o.kind, name: o.name, namespace: o.metadata.namespace, jsonPointers: [...controllerOwnedFieldsOf(o)] }));
 }

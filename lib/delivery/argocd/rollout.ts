@@ -11,6 +11,11 @@ export function argocdRollout(c: ResolvedCluster, objects: readonly RenderedObje
     const here = objects.filter((o) => !o.hook && o.phase === wave.phase);
     if (here.length > 0) out.push(`- wave ${wave.wave} (${wave.name}): ${here.map((o) => `${o.kind} ${o.name}`).join(', ')}`);
   }
+  if (c.typha?.autoscale) {
+    out.push(
+      `- Argo CD creates Deployment ${c.typha.namespace ?? 'kube-system'}/calico-typha with ${c.typha.replicas} replicas, then leaves \`/spec/replicas\` to the cluster-proportional-autoscaler (ignoreDifferences with RespectIgnoreDifferences=true): it neither reports the autoscaler's count as drift nor puts ${c.typha.replicas} back on a sync.`,
+    );
+  }
   for (const r of c.restarts) {
     out.push(
       `- after the sync (PostSync): a Job sets the configuration's hash on \`ds/${r.daemonSet}\`'s pod template and waits up to ${a.restartTimeout} for \`kubectl rollout status\`, at the DaemonSet's own maxUnavailable (${r.why}); the pods roll only when the hash changes, so a sync that changed nothing restarts nothing.`,

@@ -1,7 +1,7 @@
 /** Without Argo CD: the rollout as ordered kubectl commands, the same order as the sync waves. */
 import { ResolvedCluster } from '../../cluster/resolve';
 import { RenderedObject, ROLLOUT_PHASES } from '../../core/rollout';
-import { TYPHA_NAME } from '../../components/typha/facts';
+import { TYPHA_AUTOSCALER_POLL_SECONDS, TYPHA_NAME } from '../../components/typha/facts';
 import { SYNC_WAVES } from '../argocd/sync-waves';
 
 export function kubectlRollout(c: ResolvedCluster, objects: readonly RenderedObject[]): string[] {
@@ -15,6 +15,11 @@ export function kubectlRollout(c: ResolvedCluster, objects: readonly RenderedObj
     // --force-conflicts: the shared keys (config.conf, typha_service_name, ACK's eni-config) belong to other managers until now.
     add(`${name}: \`kubectl apply --server-side --force-conflicts --field-manager=netscale ${here.map((o) => `-f dist/${c.name}/${o.file}`).join(' ')}\``);
     if (phase === 'dataplane' && c.typha) add(`wait until Typha is ready before Felix is pointed at it: \`kubectl -n ${c.typha.namespace ?? 'kube-system'} rollout status deploy/${TYPHA_NAME} --timeout=10m\``);
+    if (phase === 'dataplane' && c.typha?.autoscale) {
+      out.push(
+        `   From here on Typha's replica count is the autoscaler's, set from the live node count every ${TYPHA_AUTOSCALER_POLL_SECONDS} s. A later apply of \`Deployment.${TYPHA_NAME}.k8s.yaml\` puts ${c.typha.replicas} back (the ladder at spec.nodes) until the autoscaler's next poll: keep spec.nodes near the live node count.`,
+      );
+    }
   }
   for (const r of c.restarts) {
     add(
