@@ -88,6 +88,7 @@ const CTX: ClusterContext = {
   networkPolicy: 'direct',
   networkPolicyGiven: false,
   argocd: false,
+  argocdInCluster: false,
   kubeProxyReplaced: false,
 };
 const BASE_SPEC: KubeProxySpec = { baseConfig: KUBEADM_BASE };

@@ -6,12 +6,10 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from '../../cluster/cluster-chart';
 import { CiliumApplication } from '../../components/cilium/cilium-application';
+import { ciliumApplicationName } from '../../components/cilium/facts';
 import { ARGOCD_FOLDER, DirectoryApplication, FLEET_APPLICATION } from './directory-application';
 
-/** The Argo CD Application of a cluster's Cilium chart. */
-export function ciliumApplicationName(cluster: string): string {
-  return `${cluster}-cilium`;
-}
+export { ciliumApplicationName };
 
 export function argocdChart(scope: Construct, clusters: readonly ClusterChart[]): Chart | undefined {
   const managed = clusters.filter((p) => p.cluster.argocd);
