@@ -6,6 +6,12 @@ import { dnsLabel, dnsSubdomain, doc, image } from '../core/zod-fields';
 
 const MAX_RESTART_SECONDS = 7 * 24 * 3600;
 
+const restartDuration = z
+  .string()
+  .regex(WHOLE_DURATION, 'must be whole hours, minutes and seconds such as 30m or 1h30m')
+  .refine((t) => /[1-9]/.test(t), 'must be longer than zero')
+  .refine((t) => durationSeconds(t) <= MAX_RESTART_SECONDS, 'must be at most 168h: a rollout that takes longer needs a larger maxUnavailable');
+
 export const argocdSchema = z
   .strictObject({
     repoURL: doc(z.string().min(1), 'Git repository Argo CD reads dist/ from.'),
@@ -13,14 +19,16 @@ export const argocdSchema = z
     path: doc(z.string().min(1), 'Folder of the rendered output in the repository.', ARGOCD_DEFAULTS.path).optional(),
     project: doc(dnsSubdomain, 'Argo CD project.', ARGOCD_DEFAULTS.project).optional(),
     namespace: doc(dnsLabel, 'Namespace Argo CD runs in (where Applications live).', ARGOCD_DEFAULTS.namespace).optional(),
-    kubectlImage: doc(image, 'kubectl image of the PostSync restart Jobs, pinned.', ARGOCD_DEFAULTS.kubectlImage).optional(),
-    restartTimeout: doc(
-      z
-        .string()
-        .regex(WHOLE_DURATION, 'must be whole hours, minutes and seconds such as 30m or 1h30m')
-        .refine((t) => /[1-9]/.test(t), 'must be longer than zero')
-        .refine((t) => durationSeconds(t) <= MAX_RESTART_SECONDS, 'must be at most 168h: a rollout that takes longer needs a larger maxUnavailable'),
-      'How long a restart Job waits for its DaemonSet\'s rollout. Default: 20s per node, at least 30m.').optional(),
+    kubectlImage: doc(
+      image,
+      'kubectl image of the PostSync restart Jobs, pinned, within one minor of kubernetesVersion. Default: registry.k8s.io/kubectl of the cluster\'s minor (1.28 to 1.35; 1.27 gets 1.28). On ACK in mainland China, a mirror the VPC reaches.',
+    ).optional(),
+    restartTimeout: doc(restartDuration, 'How long a restart Job waits for its DaemonSet\'s rollout. Default: 20s per node, at least 30m.').optional(),
+    restartProgressTimeout: doc(
+      restartDuration,
+      'How long a restart may go without a pod of the new configuration becoming Ready before its Job fails, so the sync ends and a retry or a revert can run (Kubernetes 1.26 or newer).',
+      ARGOCD_DEFAULTS.restartProgressTimeout,
+    ).optional(),
     destination: doc(
       z.strictObject({
         server: doc(z.string().regex(/^https:\/\/\S+$/, 'must be an https:// API server URL'), 'API server URL of the target cluster.').optional(),
