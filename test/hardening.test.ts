@@ -96,7 +96,7 @@ global.setImmediate = (fn, ...args) => { if (!sent && process.listenerCount('${s
     );
     const run = spawnSync(process.execPath, ['--require', preload, path.join(ROOT, 'bin', 'netscale.js')], { cwd: ROOT, env: { ...process.env, CLUSTERS_DIR: b, CDK8S_OUTDIR: out }, encoding: 'utf8' });
     expect(run.status).toBe(130);
-    expect(run.stderr).toContain(`netscale: ${signal} received; dist/ was not changed`);
+    expect(run.stderr).toContain(`netscale: ${signal} received; ${out}/ was not changed`);
     expect(snapshot(out)).toEqual(before);
   });
 
