@@ -58,7 +58,10 @@ export interface Resolution {
 export function resolveProfile(profile: ClusterProfile, ctx: ClusterContext = clusterContext(profile)): Resolution {
   const spec = profile.spec;
   const r = newResolveRecord();
-  r.decisions.push({ name: 'NetworkPolicy mode', value: ctx.networkPolicy, rule: ctx.networkPolicyGiven ? 'set in the profile' : 'default: direct (no change to how Felix reaches the API server)' });
+  // Cilium enforces NetworkPolicy itself: no Felix, so no row about how Felix reaches the API server.
+  if (ctx.cni !== 'cilium') {
+    r.decisions.push({ name: 'NetworkPolicy mode', value: ctx.networkPolicy, rule: ctx.networkPolicyGiven ? 'set in the profile' : 'default: direct (no change to how Felix reaches the API server)' });
+  }
 
   const sections = spec as ComponentSections;
   const resolved: Record<string, unknown> = {};
