@@ -87,7 +87,7 @@ const SHARED_CHARTS = 'charts/cilium';
 
 describeWithShared(SHARED_CHARTS)('the real Cilium charts render what netscale writes', () => {
   const helm = sharedPath('tools', 'helm');
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'netscale-charts-'));
+  let work = '';
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   // Every generated profile and the examples' Cilium clusters, through the real pipeline.
@@ -114,6 +114,7 @@ describeWithShared(SHARED_CHARTS)('the real Cilium charts render what netscale w
 
   let renders: Map<string, RenderedDoc[][]>;
   beforeAll(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'netscale-charts-'));
     const jobs = clusters.flatMap((c) => {
       const valuesFile = path.join(work, `${c.name}.yaml`);
       fs.writeFileSync(valuesFile, c.values);
