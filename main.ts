@@ -6,6 +6,7 @@
  *   main.ts --cluster <name>     synthesize one cluster (also CLUSTER=<name>)
  *   main.ts explain <profile>    print the resolved profile and its review; write nothing
  */
+import { outputFolders, unchangedNote } from './lib/output/cdk8s-cli';
 import { explainProfile, FleetResult, stageCluster, stageFleet, StagedSynth } from './lib/output/fleet';
 import { Diagnostic, formatDiagnostic, ProfileError, sortDiagnostics } from './lib/profile/diagnostics';
 
@@ -40,7 +41,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (i
 
 async function main(): Promise<number> {
   const clustersDir = process.env.CLUSTERS_DIR ?? 'clusters';
-  const outdir = process.env.CDK8S_OUTDIR ?? 'dist';
+  const folders = outputFolders(process.env);
+  const { outdir, mirror } = folders;
   let pending: StagedSynth | undefined;
   try {
     const command = parseArgs(process.argv.slice(2));
@@ -50,12 +52,12 @@ async function main(): Promise<number> {
       process.stdout.write(`# Resolved profile\n\n\`\`\`yaml\n${explained.resolved}\`\`\`\n\n${explained.review}`);
       return 0;
     }
-    pending = command.cluster ? stageCluster({ clustersDir, outdir, cluster: command.cluster }) : stageFleet({ clustersDir, outdir });
+    pending = command.cluster ? stageCluster({ clustersDir, outdir, mirror, cluster: command.cluster }) : stageFleet({ clustersDir, outdir, mirror });
     // Let a pending SIGINT or SIGTERM run its handler before anything in dist/ changes; once the
     // write starts it finishes (the handlers only flag), so dist/ is never left half-written.
     await new Promise((resolve) => setImmediate(resolve));
     if (interrupted) {
-      process.stderr.write(`netscale: ${interrupted} received; dist/ was not changed\n`);
+      process.stderr.write(`netscale: ${interrupted} received; ${unchangedNote(folders)}\n`);
       return 130;
     }
     try {
@@ -69,7 +71,7 @@ async function main(): Promise<number> {
   } catch (e) {
     if (e instanceof ProfileError) {
       printWarnings(e.diagnostics);
-      process.stderr.write(`error: ${e.message}\n`);
+      process.stderr.write(`error: ${ProfileError.render(e.diagnostics, unchangedNote(folders))}\n`);
       return 1;
     }
     if (e instanceof UsageError) {
@@ -77,7 +79,7 @@ async function main(): Promise<number> {
       return 2;
     }
     // Anything else is a netscale bug: say so in one line; NETSCALE_DEBUG=1 shows the stack.
-    process.stderr.write(`error: netscale failed unexpectedly: ${e instanceof Error ? e.message : String(e)}; dist/ was not changed\n`);
+    process.stderr.write(`error: netscale failed unexpectedly: ${e instanceof Error ? e.message : String(e)}; ${unchangedNote(folders)}\n`);
     if (process.env.NETSCALE_DEBUG) process.stderr.write(`${e instanceof Error ? e.stack : ''}\n`);
     return 2;
   }

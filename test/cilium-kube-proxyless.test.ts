@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { CILIUM_IGNORE_DIFFERENCES, CiliumApplication } from '../lib/components/cilium/cilium-application';
+import { CiliumApplication, ciliumIgnoreDifferences } from '../lib/components/cilium/cilium-application';
 import { CiliumHelmChart } from '../lib/components/cilium/cilium-helm-chart';
 import { CiliumKubeProxyless } from '../lib/components/cilium/cilium-kube-proxyless';
 import { ciliumReviewNotes } from '../lib/components/cilium/notes';
@@ -40,7 +40,7 @@ function synth(build: (chart: Chart) => void): K8sObject[] {
 
 // The settings every row below shares, as the chart values they render to.
 const HOST = { k8sServiceHost: '192.168.2.43', k8sServicePort: 6443 };
-const DEFAULTS = { bpf: { masquerade: false }, hubble: { relay: { enabled: false }, ui: { enabled: false } }, operator: { replicas: 2 } };
+const DEFAULTS = { bpf: { masquerade: false }, hubble: { relay: { enabled: false }, ui: { enabled: false } }, operator: { replicas: 2, rollOutPods: true }, rollOutCiliumPods: true };
 
 const SETTINGS = {
   'native routing with autoDirectNodeRoutes': { routingMode: 'native', ipv4NativeRoutingCidr: '10.0.0.0/16', autoDirectNodeRoutes: true },
@@ -118,11 +118,12 @@ describe('ciliumValues', () => {
       hubble: { relay: { enabled: false, replicas: 2 }, ui: { enabled: false } },
       ipam: { operator: { clusterPoolIPv4PodCIDRList: ['10.8.0.0/16'] } },
       kubeProxyReplacement: true,
-      operator: { replicas: 2 },
+      operator: { replicas: 2, rollOutPods: true },
+      rollOutCiliumPods: true,
       routingMode: 'tunnel',
       tunnelProtocol: 'vxlan',
     });
-    expect(Object.keys(result.values)).toEqual(['bpf', 'hubble', 'ipam', 'k8sServiceHost', 'k8sServicePort', 'kubeProxyReplacement', 'operator', 'routingMode', 'tunnelProtocol']);
+    expect(Object.keys(result.values)).toEqual(['bpf', 'hubble', 'ipam', 'k8sServiceHost', 'k8sServicePort', 'kubeProxyReplacement', 'operator', 'rollOutCiliumPods', 'routingMode', 'tunnelProtocol']);
     expect(result.decisions.find((d) => d.name === 'extra values')?.rule).toBe('merged last from spec.cilium.values: hubble.relay.replicas, ipam.operator.clusterPoolIPv4PodCIDRList, bpf.hostLegacyRouting');
     expect(checkCilium(spec, CTX)).toEqual([]);
   });
@@ -152,6 +153,7 @@ describe('ciliumValues', () => {
       'kubeProxyReplacement: true',
       'loadBalancer:',
       'operator:',
+      'rollOutCiliumPods: true',
       'routingMode: tunnel',
       'tunnelProtocol: geneve',
       'zeta: 1',
@@ -185,7 +187,8 @@ describe('seed 004: Cilium 1.13.4 replacing kube-proxy on k3s', () => {
       k8sServiceHost: '192.168.2.43',
       k8sServicePort: 6443,
       kubeProxyReplacement: 'strict',
-      operator: { replicas: 1 },
+      operator: { replicas: 1, rollOutPods: true },
+      rollOutCiliumPods: true,
       tunnel: 'disabled',
     });
     expect(ciliumValuesYaml(ciliumValues(seed).values)).toBe(
@@ -204,6 +207,8 @@ describe('seed 004: Cilium 1.13.4 replacing kube-proxy on k3s', () => {
         'kubeProxyReplacement: strict',
         'operator:',
         '  replicas: 1',
+        '  rollOutPods: true',
+        'rollOutCiliumPods: true',
         'tunnel: disabled',
         '',
       ].join('\n'),
@@ -227,13 +232,13 @@ describe('seed 004: Cilium 1.13.4 replacing kube-proxy on k3s', () => {
   });
 
   test('the review gives the k3s flags, the values with reasons and the verification commands', () => {
-    const notes = ciliumReviewNotes(seed, 'k3s').join('\n');
+    const notes = ciliumReviewNotes(seed, { delivery: 'k3s', cluster: 'lab' }).join('\n');
     expect(notes).toContain('--flannel-backend=none --disable-network-policy --disable-kube-proxy --disable=servicelb');
     expect(notes).toContain('- `kubeProxyReplacement: strict`: 1.13 takes strict|partial|disabled');
     expect(notes).toContain('- `tunnel: disabled`: routingMode native (set in the profile)');
     expect(notes).toContain('`kubectl -n kube-system exec ds/cilium -- cilium status | grep KubeProxyReplacement` prints `KubeProxyReplacement: Strict`');
     expect(notes).toContain('`sudo iptables-save | grep KUBE-SVC` prints nothing');
-    expect(notes).toContain('/var/lib/rancher/k3s/server/manifests/');
+    expect(notes).toContain('On a new cluster put `dist/lab/HelmChart.cilium.k8s.yaml` in `/var/lib/rancher/k3s/server/manifests/` on the first server');
     expect(notes).not.toContain('cilium-dbg');
   });
 
@@ -489,6 +494,7 @@ describe('CiliumHelmChart', () => {
         spec: {
           bootstrap: true,
           chart: 'cilium',
+          failurePolicy: 'abort',
           repo: 'https://helm.cilium.io/',
           targetNamespace: 'kube-system',
           valuesContent: ciliumValuesYaml(values),
@@ -525,7 +531,6 @@ describe('CiliumApplication', () => {
             { group: '', kind: 'Secret', name: 'cilium-ca', jsonPointers: ['/data'] },
             { group: '', kind: 'Secret', name: 'hubble-relay-client-certs', jsonPointers: ['/data'] },
             { group: '', kind: 'Secret', name: 'hubble-server-certs', jsonPointers: ['/data'] },
-            { group: '', kind: 'ConfigMap', name: 'hubble-ca-cert', jsonPointers: ['/data/ca.crt'] },
           ],
           syncPolicy: { syncOptions: ['ServerSideApply=true', 'CreateNamespace=false', 'RespectIgnoreDifferences=true'] },
         },
@@ -539,7 +544,6 @@ describe('CiliumApplication', () => {
     expect(obj.metadata).toEqual({ name: 'prod-sh-cilium', namespace: 'gitops', labels: { 'app.kubernetes.io/managed-by': 'netscale' } });
     expect(obj.spec).toMatchObject({ project: 'platform', destination: { name: 'prod-sh', namespace: 'kube-system' }, syncPolicy: { automated: { prune: false, selfHeal: true } } });
     expect(validateObject(obj)).toEqual([]);
-    expect(CILIUM_IGNORE_DIFFERENCES).toHaveLength(4);
   });
 
   test('fails when given both a destination server and name', () => {
@@ -549,9 +553,10 @@ describe('CiliumApplication', () => {
   });
 
   test('the review gives the bootstrap caveat, the CiliumIdentity exclusion and cilium-dbg', () => {
-    const notes = ciliumReviewNotes(cilium({ version: '1.18.12' }), 'argocd', 'kubeadm');
+    const notes = ciliumReviewNotes(cilium({ version: '1.18.12' }), { delivery: 'argocd', cluster: 'fra', platform: 'kubeadm', argocd: { namespace: 'argocd', inCluster: true } });
     const text = notes.join('\n');
-    expect(text).toContain('Bootstrap: an Argo CD inside this cluster needs a CNI before it can run');
+    expect(text).toContain('Bootstrap: Argo CD runs inside this cluster and needs a CNI before it can run');
+    expect(text).toContain('`helm install cilium cilium/cilium --version 1.18.12 --namespace kube-system -f dist/values/fra.cilium-values.yaml`');
     expect(text).toContain(['resource.exclusions: |', '  - apiGroups:', '      - cilium.io', '    kinds:', '      - CiliumIdentity', '    clusters:', '      - "*"'].join('\n'));
     expect(parse(notes.slice(notes.indexOf('```yaml') + 1, notes.lastIndexOf('```')).join('\n'))).toEqual({ 'resource.exclusions': '- apiGroups:\n    - cilium.io\n  kinds:\n    - CiliumIdentity\n  clusters:\n    - "*"\n' });
     expect(text).toContain('`kubectl -n kube-system exec ds/cilium -- cilium-dbg status | grep KubeProxyReplacement` prints `KubeProxyReplacement: True`');
@@ -598,5 +603,112 @@ describeWithShared('schemas/cilium')('against the charts\' values.yaml', () => {
       const missing = Object.keys(ciliumValues(spec).values).filter((k) => !documented.has(k));
       expect([setting, missing]).toEqual([setting, []]);
     }
+  });
+});
+
+describe('spec.values against the chart\'s own keys', () => {
+  test('fails on a key one typo away from a chart key, saying which one was meant', () => {
+    const found = checkCilium(cilium({ version: '1.18.12', values: { kubeProxyReplacment: true } }), CTX);
+    expect(errors(found)).toEqual([
+      expect.objectContaining({
+        path: ['spec', 'cilium', 'values', 'kubeProxyReplacment'],
+        message: 'unknown key (did you mean "kubeProxyReplacement"?): the cilium 1.18.12 chart neither sets it in values.yaml nor reads it, so it would be ignored',
+        atKey: true,
+      }),
+    ]);
+    expect(onlyError(cilium({ version: '1.13.4', values: { hubble: { relya: { replicas: 2 } } } }))).toEqual({
+      path: 'spec.cilium.values.hubble.relya',
+      message: 'unknown key (did you mean "relay"?): the cilium 1.13.4 chart neither sets it in values.yaml nor reads it, so it would be ignored',
+    });
+  });
+
+  test('warns, without failing, on a key the chart does not know and nothing resembles', () => {
+    const found = checkCilium(cilium({ version: '1.20.0', values: { someFutureSwitch: { enabled: true } } }), CTX);
+    expect(errors(found)).toEqual([]);
+    expect(at(found, 'values', 'someFutureSwitch')).toEqual([
+      expect.objectContaining({ severity: 'warning', message: expect.stringContaining('is not a key of the cilium 1.20.0 chart (not in its values.yaml, not read by its templates)') }),
+    ]);
+  });
+
+  test('passes keys the chart reads but values.yaml only mentions in a comment, and maps it passes through whole', () => {
+    const spec = cilium({
+      version: '1.16.19',
+      values: {
+        loadBalancer: { algorithm: 'maglev' },
+        maglev: { tableSize: 65521 },
+        nodeSelector: { 'node.example.com/pool': 'net' },
+        podAnnotations: { 'example.com/owner': 'platform' },
+        operator: { affinity: { nodeAffinity: {} }, resources: { limits: { cpu: '1' } } },
+        bpf: { mapDynamicSizeRatio: 0.005 },
+      },
+    });
+    expect(checkCilium(spec, CTX).filter((f) => f.path.includes('values'))).toEqual([]);
+  });
+
+  test('reads the keys of the chart minor: envoy arrived in 1.14', () => {
+    expect(at(checkCilium(cilium({ version: '1.13.4', values: { envoy: { enabled: true } } }), CTX), 'values', 'envoy')).toEqual([expect.objectContaining({ severity: 'warning' })]);
+    expect(at(checkCilium(cilium({ version: '1.14.5', values: { envoy: { enabled: true } } }), CTX), 'values', 'envoy')).toEqual([]);
+  });
+
+  test('fails on values that turn the roll-out checksums off', () => {
+    expect(onlyError(cilium({ values: { rollOutCiliumPods: false } }))).toEqual({
+      path: 'spec.cilium.values.rollOutCiliumPods',
+      message: "is always true in netscale's values: without it a values change never reaches the running agents; remove it",
+    });
+    expect(onlyError(cilium({ values: { operator: { rollOutPods: false } } })).path).toBe('spec.cilium.values.operator.rollOutPods');
+  });
+
+  test('refuses credentials at their key, never echoing them; a public certificate passes', () => {
+    const found = errors(checkCilium(cilium({ values: { etcd: { password: 'p4ssw0rd-p4ssw0rd' }, tls: { ca: { cert: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUI=' } } } }), CTX));
+    expect(found.map((f) => [f.path.join('.'), f.atKey])).toEqual([['spec.cilium.values.etcd.password', true]]);
+    expect(found[0].message).toMatch(/^holds a credential, which must never be committed/);
+    expect(found[0].message).not.toContain('p4ssw0rd');
+  });
+});
+
+describe('the node network', () => {
+  const native = (ipv4NativeRoutingCidr: string) => cilium({ routingMode: 'native', ipv4NativeRoutingCidr, values: { ipam: { mode: 'kubernetes' } } });
+
+  test('warns when ipv4NativeRoutingCidr contains or overlaps spec.nodeCidr: pod traffic to other hosts there leaves unmasqueraded', () => {
+    expect(checkCilium(native('10.0.0.0/8'), { ...CTX, nodeCidr: '10.128.0.0/24' })).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        path: ['spec', 'cilium', 'ipv4NativeRoutingCidr'],
+        message:
+          '10.0.0.0/8 contains the node network 10.128.0.0/24 (spec.nodeCidr): Cilium does not masquerade traffic to this range, so pod traffic to other hosts on the node network leaves with pod source addresses those hosts cannot answer; narrow it to the pod CIDRs',
+      }),
+    ]);
+    expect(checkCilium(native('10.0.0.0/24'), { ...CTX, nodeCidr: '10.0.0.0/16' })[0].message).toMatch(/^10\.0\.0\.0\/24 overlaps the node network 10\.0\.0\.0\/16/);
+  });
+
+  test('says nothing when they are apart, or when the profile gives no node network', () => {
+    expect(checkCilium(native('10.42.0.0/16'), { ...CTX, nodeCidr: '192.168.0.0/24' })).toEqual([]);
+    expect(checkCilium(native('10.0.0.0/8'), CTX)).toEqual([]);
+  });
+});
+
+describe('the Secrets the chart generates on every render', () => {
+  const ignored = (version: string, values: Record<string, unknown>) => ciliumIgnoreDifferences(version, values).map((d) => d.name);
+
+  test('1.13 generates Hubble\'s own CA too; no chart has a hubble-ca-cert ConfigMap', () => {
+    const relay = { hubble: { relay: { enabled: true } } };
+    expect(ignored('1.13.4', relay)).toEqual(['cilium-ca', 'hubble-ca-secret', 'hubble-relay-client-certs', 'hubble-server-certs']);
+    expect(ignored('1.14.5', relay)).toEqual(['cilium-ca', 'hubble-relay-client-certs', 'hubble-server-certs']);
+    for (const v of ['1.13.4', '1.16.19', '1.20.0']) expect(ciliumIgnoreDifferences(v, relay).every((d) => d.kind === 'Secret' && d.name !== 'hubble-ca-cert')).toBe(true);
+  });
+
+  test('follow the values: relay, relay TLS and UI, metrics TLS from 1.16, and none when Helm does not make the certificates', () => {
+    expect(ignored('1.18.12', {})).toEqual(['cilium-ca', 'hubble-server-certs']);
+    expect(ignored('1.18.12', { hubble: { relay: { enabled: true, tls: { server: { enabled: true } } }, ui: { enabled: true }, metrics: { tls: { enabled: true } } } })).toEqual([
+      'cilium-ca',
+      'hubble-metrics-server-certs',
+      'hubble-relay-client-certs',
+      'hubble-relay-server-certs',
+      'hubble-server-certs',
+      'hubble-ui-client-certs',
+    ]);
+    expect(ignored('1.18.12', { hubble: { tls: { auto: { method: 'cronJob' } } } })).toEqual([]);
+    const [app] = synth((c) => new CiliumApplication(c, 'Cilium', { version: '1.18.12', values: { hubble: { enabled: false } } }));
+    expect((app.spec as Record<string, unknown>).ignoreDifferences).toBeUndefined();
   });
 });

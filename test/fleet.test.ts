@@ -6,6 +6,7 @@ import { ClusterChart } from '../lib/cluster/cluster-chart';
 import { loadProfiles } from '../lib/cluster/load';
 import { deliverWithArgocd } from '../lib/delivery/argocd/deliver';
 import { argocdChart } from '../lib/delivery/argocd/fleet-chart';
+import { CDK8S_STAGING_DIR } from '../lib/output/cdk8s-cli';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { MANIFEST_EXTENSION, renderTree } from '../lib/output/render';
 import { ProfileError } from '../lib/profile/diagnostics';
@@ -75,11 +76,9 @@ describe('the example fleet', () => {
     }
   });
 
-  test('no name carries a hash but a restart Job\'s, and no image floats', () => {
+  test('no name carries a hash, not even a restart Job\'s (one per DaemonSet), and no image floats', () => {
     for (const m of syncedManifests(COMMITTED)) {
-      const restartJob = m.object.kind === 'Job' && m.object.metadata?.name?.startsWith('netscale-restart-');
-      if (restartJob) expect(m.object.metadata?.name).toMatch(/^netscale-restart-[a-z0-9-]+-[0-9a-f]{10}$/);
-      else expect(m.object.metadata?.name).not.toMatch(/-[0-9a-f]{6,}$/);
+      expect(m.object.metadata?.name).not.toMatch(/-[0-9a-f]{6,}$/);
       const text = JSON.stringify(m.object);
       expect(text).not.toMatch(/"image":"[^"]*:latest"/);
       expect(text).not.toMatch(/access_key|access_secret/);
@@ -139,7 +138,7 @@ describe('a failed synth', () => {
       encoding: 'utf8',
     });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^error: 2 problems in the cluster profiles; dist\/ was not changed:\n/);
+    expect(run.stderr.split('\n')[0]).toBe(`error: 2 problems in the cluster profiles; ${out}/ was not changed:`);
     expect(run.stderr).toMatch(/bad\.yaml:\d+:\d+ spec\.nodes: must be a number \(got "many"\)/);
     expect(run.stderr).toMatch(/bad\.yaml:\d+:\d+ spec\.netwrkPolicy: unknown field \(did you mean "networkPolicy"\?\)/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
@@ -159,4 +158,56 @@ describe('a failed synth', () => {
     expect(run.stderr).toMatch(/^warning: .*direct\.yaml:\d+:\d+ spec\.networkPolicy: direct on 1000 nodes/);
     expect(fs.existsSync(path.join(temp.path, 'out', 'direct', 'ConfigMap.eni-config.k8s.yaml'))).toBe(true);
   });
+});
+
+describe('the cdk8s CLI path (npx cdk8s synth)', () => {
+  /** A project folder whose cdk8s.yaml is the real one, running this checkout's app. */
+  function project(profiles: Record<string, Record<string, unknown>>): string {
+    const dir = path.join(temp.path, 'project');
+    fs.mkdirSync(path.join(dir, 'clusters'), { recursive: true });
+    const config = fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8').replace(/^app: node bin\/netscale\.js$/m, `app: node ${JSON.stringify(path.join(ROOT, 'bin', 'netscale.js'))}`);
+    fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), config);
+    for (const [name, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(dir, 'clusters', `${name}.yaml`), profileYaml(spec, name));
+    fs.mkdirSync(path.join(dir, 'dist', 'old'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'dist', 'old', 'keep.txt'), 'committed');
+    return dir;
+  }
+  const cli = (cwd: string, ...args: string[]) => spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', ...args], { cwd, encoding: 'utf8' });
+
+  test('cdk8s.yaml points the CLI, which empties its output folder first, at a staging folder, never dist/', () => {
+    const config = fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8');
+    expect(config).toMatch(new RegExp(`^output: ${CDK8S_STAGING_DIR.replace(/\./g, '\\.')}$`, 'm'));
+    expect(config).toMatch(/^app: node bin\/netscale\.js$/m);
+  });
+
+  test('a bad profile fails the command and leaves dist/ exactly as it was, as npm run synth does', () => {
+    const dir = project({ good: { ...ACK_TERWAY, networkPolicy: 'relay' }, bad: { ...ACK_TERWAY, nodes: 'many' } });
+    const run = cli(dir);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('error: 1 problem in the cluster profiles; dist/ was not changed:');
+    expect(snapshot(path.join(dir, 'dist'))).toEqual({ [path.join('old', 'keep.txt')]: 'committed' });
+  }, 30_000);
+
+  test('a valid fleet is written to dist/ as npm run synth writes it, and the files the CLI lists exist', () => {
+    const dir = project({ good: { ...ACK_TERWAY, networkPolicy: 'relay' } });
+    const run = cli(dir);
+    expect(run.status).toBe(0);
+    // npm run synth in the same folder, into another one.
+    const expected = path.join(dir, 'expected');
+    expect(spawnSync(process.execPath, [path.join(ROOT, 'bin', 'netscale.js')], { cwd: dir, env: { ...process.env, CDK8S_OUTDIR: 'expected' } }).status).toBe(0);
+    expect(snapshot(path.join(dir, 'dist'))).toEqual(snapshot(expected));
+    const listed = [...run.stdout.matchAll(/^ {2}- (.+)$/gm)].map((m) => m[1]);
+    expect(listed.length).toBeGreaterThan(0);
+    for (const file of listed) expect(fs.existsSync(path.resolve(dir, file))).toBe(true);
+    expect(snapshot(path.join(dir, CDK8S_STAGING_DIR))).toEqual(snapshot(expected));
+  }, 30_000);
+
+  test('an output folder given to the CLI is emptied by the CLI, and a failed run says so instead of "not changed"', () => {
+    const dir = project({ bad: { ...ACK_TERWAY, nodes: 'many' } });
+    const run = cli(dir, '--output', 'dist');
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).not.toContain('was not changed');
+    expect(run.stderr).toContain('nothing was written, but the cdk8s CLI emptied dist/ before netscale ran');
+    expect(snapshot(path.join(dir, 'dist'))).toEqual({});
+  }, 30_000);
 });

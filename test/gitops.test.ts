@@ -8,7 +8,7 @@ import { defaultPhase } from '../lib/core/rollout';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { tempDirPerTest } from './support/files';
-import { ACK_TERWAY, loadSpec, profileYaml } from './support/profiles';
+import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, profileYaml } from './support/profiles';
 import { K8sObject, readManifests, validateObject } from './support/validate';
 
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
@@ -65,7 +65,8 @@ describe('sync waves', () => {
       'Deployment/calico-typha': '2',
       'PodDisruptionBudget/calico-typha': '2',
       'ConfigMap/eni-config': '3',
-      [`Job/netscale-restart-terway-eniip-${configurationHash('{"felix_relay_service":"calico-typha"}')}`]: undefined,
+      // The PostSync hook: after every sync wave, in its own hook wave.
+      'Job/netscale-restart-terway-eniip': '0',
     });
   });
 
@@ -89,14 +90,19 @@ describe('sync waves', () => {
 });
 
 describe('the restart Job', () => {
-  test('is a PostSync hook that sets the configuration hash on the pod template, then waits for the rollout', () => {
+  const hash = configurationHash('a');
+
+  test('is a PostSync hook named after its DaemonSet that sets the configuration hash on the pod template, then waits for the rollout', () => {
     const job = restartObjects('a').find((o) => o.kind === 'Job') as any;
+    expect(job.metadata.name).toBe('netscale-restart-terway-eniip');
     expect(job.metadata.annotations).toEqual({ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
     expect(job.spec.backoffLimit).toBe(2);
     expect(job.spec.activeDeadlineSeconds).toBe(30 * 60 + 300);
+    expect(job.spec.podFailurePolicy).toBeUndefined();
     const pod = job.spec.template.spec;
     // Idempotent: the pods roll only when the hash differs from the one they run with, so a retry,
     // a re-run or an unrelated sync restarts nothing, and a revert restarts once.
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['restart']);
     expect(pod.initContainers[0].args).toEqual([
       '--namespace',
       'kube-system',
@@ -104,11 +110,59 @@ describe('the restart Job', () => {
       'daemonset/terway-eniip',
       '--type=strategic',
       '--patch',
-      JSON.stringify({ spec: { template: { metadata: { annotations: { 'netscale.dev/config-hash': configurationHash('a') } } } } }),
+      JSON.stringify({ spec: { template: { metadata: { annotations: { 'netscale.dev/config-hash': hash }, labels: { 'netscale.dev/config-hash': hash } } } } }),
     ]);
     expect(pod.containers[0].args).toEqual(['--namespace', 'kube-system', 'rollout', 'status', 'daemonset/terway-eniip', '--timeout=30m']);
     expect(pod.containers[0].image).toMatch(/^registry\.k8s\.io\/kubectl:v\d+\.\d+\.\d+$/);
     expect(pod.serviceAccountName).toBe('netscale-restart-terway-eniip');
+  });
+
+  test('keeps one name per DaemonSet whatever the configuration, so BeforeHookCreation replaces the previous Job; the hash moves to the patch', () => {
+    const job = (configuration: string) => restartObjects(configuration).find((o) => o.kind === 'Job') as any;
+    expect(job('a').metadata.name).toBe(job('b').metadata.name);
+    expect(job('a').spec.template.spec.initContainers[0].args).not.toEqual(job('b').spec.template.spec.initContainers[0].args);
+    expect(job('a').spec.template.spec.initContainers[0].args.at(-1)).toContain(configurationHash('a'));
+  });
+
+  test('with a progress bound, fails when a pod of the new configuration is not Ready within it, and keeps waiting while pods keep rolling', () => {
+    const chart = Testing.chart();
+    new DaemonSetRestart(chart, 'Restart', { daemonSet: 'calico-node', configuration: 'a', timeout: '2h', progressTimeout: '15m', wave: 1 });
+    const objects = Testing.synth(chart) as any[];
+    const job = objects.find((o) => o.kind === 'Job');
+    expect(job.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('1');
+    const pod = job.spec.template.spec;
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['restart', 'progress']);
+    expect(pod.initContainers[1].args).toEqual([
+      '--namespace',
+      'kube-system',
+      'wait',
+      '--for=condition=Ready',
+      'pods',
+      `--selector=netscale.dev/config-hash=${hash}`,
+      '--field-selector=status.phase!=Failed,status.phase!=Succeeded',
+      '--timeout=15m',
+    ]);
+    // One window per Job pod: the wait gives up after the bound, and a window that ends while the
+    // rollout goes on is not counted; a failed progress check is, and the second one fails the Job.
+    expect(pod.containers[0].args).toEqual(['--namespace', 'kube-system', 'rollout', 'status', 'daemonset/calico-node', '--timeout=15m']);
+    expect(pod.restartPolicy).toBe('Never');
+    expect(job.spec.backoffLimit).toBe(1);
+    expect(job.spec.podFailurePolicy.rules).toEqual([
+      { action: 'Ignore', onExitCodes: { containerName: 'wait', operator: 'In', values: [1] }, onPodConditions: [] },
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+    ]);
+    // The whole restart stays bounded by its timeout.
+    expect(job.spec.activeDeadlineSeconds).toBe(2 * 3600 + 300);
+    const role = objects.find((o) => o.kind === 'Role');
+    expect(role.rules).toEqual([
+      { apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: ['calico-node'], verbs: ['get', 'list', 'patch', 'watch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    for (const o of objects) expect(validateObject(o)).toEqual([]);
+  });
+
+  test('fails from TypeScript on a progress bound longer than the whole restart', () => {
+    expect(() => new DaemonSetRestart(Testing.chart(), 'R', { daemonSet: 'x', configuration: 'a', timeout: '30m', progressTimeout: '1h' })).toThrow('DaemonSetRestart progressTimeout (1h) must not exceed timeout (30m)');
   });
 
   test('its Role allows only what rollout restart and status need, on that one DaemonSet', () => {
@@ -119,49 +173,112 @@ describe('the restart Job', () => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'netscale-restart-terway-eniip', namespace: 'kube-system' }]);
   });
 
-  test('takes its kubectl image and timeout from the profile', () => {
-    const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, kubectlImage: 'registry.example.com/tools/kubectl:v1.31.4', restartTimeout: '1h' } });
-    const chart = Testing.chart();
-    const r = loaded!.cluster.restarts[0];
-    new DaemonSetRestart(chart, 'R', { daemonSet: r.daemonSet, configuration: r.configuration, image: loaded!.cluster.argocd!.kubectlImage, timeout: loaded!.cluster.argocd!.restartTimeout });
-    const job = Testing.synth(chart).find((o) => o.kind === 'Job');
-    expect(job.spec.template.spec.containers[0].image).toBe('registry.example.com/tools/kubectl:v1.31.4');
-    expect(job.spec.template.spec.containers[0].args).toContain('--timeout=1h');
+  test('takes its kubectl image, timeout and progress bound from the profile', () => {
+    const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, kubectlImage: 'registry.example.com/tools/kubectl:v1.27.4', restartTimeout: '1h', restartProgressTimeout: '10m' } } });
+    const job = readManifests(path.join(out, 'relay')).find((m) => m.object.kind === 'Job')!.object as any;
+    expect(job.spec.template.spec.containers[0].image).toBe('registry.example.com/tools/kubectl:v1.27.4');
+    expect(job.spec.template.spec.containers[0].args).toContain('--timeout=10m');
+    expect(job.spec.template.spec.initContainers[1].args).toContain('--timeout=10m');
     expect(job.spec.activeDeadlineSeconds).toBe(3600 + 300);
   });
 
-  test('waits 20 seconds per node by default, at least 30 minutes', () => {
-    const timeout = (nodes: number) => loadSpec({ ...ACK_TERWAY, nodes, networkPolicy: 'relay', argocd: ARGOCD }).loaded!.cluster.argocd!.restartTimeout;
-    expect([timeout(50), timeout(1000), timeout(5000)]).toEqual(['30m', '334m', '1667m']);
+  test('waits 20 seconds per node by default, at least 30 minutes, and bounds progress at 15 minutes', () => {
+    const argocd = (nodes: number) => loadSpec({ ...ACK_TERWAY, nodes, networkPolicy: 'relay', argocd: ARGOCD }).loaded!.cluster.argocd!;
+    expect([argocd(50), argocd(1000), argocd(5000)].map((a) => a.restartTimeout)).toEqual(['30m', '334m', '1667m']);
+    expect(argocd(1000).restartProgressTimeout).toBe('15m');
+  });
+
+  test('restarts several DaemonSets one after the other, in hook waves, in the order the review gives', () => {
+    const out = synthFleet({ dc: { ...KUBEADM_CALICO, networkPolicy: 'relay', kubeProxy: { scheduler: 'lc' }, argocd: ARGOCD } });
+    const jobs = readManifests(path.join(out, 'dc')).filter((m) => m.object.kind === 'Job').map((m) => m.object as any);
+    const order = jobs.sort((a, b) => Number(a.metadata.annotations['argocd.argoproj.io/sync-wave']) - Number(b.metadata.annotations['argocd.argoproj.io/sync-wave'])).map((j) => [j.metadata.annotations['argocd.argoproj.io/sync-wave'], j.metadata.name]);
+    expect(order).toEqual([
+      ['0', 'netscale-restart-kube-proxy'],
+      ['1', 'netscale-restart-calico-node'],
+    ]);
+    const review = fs.readFileSync(path.join(out, 'reviews', 'dc.md'), 'utf8');
+    expect(review).toContain('1. hook wave 0: Job `netscale-restart-kube-proxy` restarts `ds/kube-proxy`');
+    expect(review).toContain('2. hook wave 1: Job `netscale-restart-calico-node` restarts `ds/calico-node`');
+    expect(review.indexOf('hook wave 0')).toBeLessThan(review.indexOf('hook wave 1'));
+  });
+
+  test('the review documents terminate-op for an emergency revert', () => {
+    const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: ARGOCD } });
+    const review = fs.readFileSync(path.join(out, 'reviews', 'relay.md'), 'utf8');
+    expect(review).toContain('`argocd app terminate-op relay` ends the running operation and deletes its running restart Job');
+    expect(review).toContain('It fails when a pod of the new configuration is not Ready within 15m');
+  });
+
+  test('before Kubernetes 1.26 there is no progress bound (no pod failure policies), and the profile is told so', () => {
+    const { loaded, warnings } = loadSpec({ ...ACK_TERWAY, kubernetesVersion: '1.25', networkPolicy: 'relay', argocd: { ...ARGOCD, kubectlImage: 'registry.example.com/tools/kubectl:v1.25.16' } });
+    expect(loaded!.cluster.argocd!.restartProgressTimeout).toBeUndefined();
+    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/spec\.argocd: Kubernetes 1\.25 has no Job pod failure policies .* holds the sync for the whole restartTimeout \(334m\)/)]));
   });
 
   test.each([
     ['fails on a kubectl image tagged latest', { kubectlImage: 'registry.k8s.io/kubectl:latest' }, 'spec.argocd.kubectlImage: must not use the tag "latest": pin a version'],
     ['fails on a restart timeout with fractions', { restartTimeout: '1.5h' }, 'spec.argocd.restartTimeout: must be whole hours, minutes and seconds such as 30m or 1h30m (got "1.5h")'],
     ['fails on a zero restart timeout', { restartTimeout: '0s' }, 'spec.argocd.restartTimeout: must be longer than zero (got "0s")'],
+    ['fails on a zero progress bound', { restartProgressTimeout: '0m' }, 'spec.argocd.restartProgressTimeout: must be longer than zero (got "0m")'],
+    ['fails on a progress bound longer than the restart', { restartTimeout: '30m', restartProgressTimeout: '45m' }, 'spec.argocd.restartProgressTimeout: 45m is longer than restartTimeout (30m), which bounds the whole restart'],
   ])('%s', (_, extra, message) => {
     expect(loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, ...extra } }).errors).toEqual([expect.stringContaining(message)]);
+  });
+
+  test('fails on a progress bound given for a cluster older than 1.26', () => {
+    const { errors } = loadSpec({ ...ACK_TERWAY, kubernetesVersion: '1.25', networkPolicy: 'relay', argocd: { ...ARGOCD, kubectlImage: 'registry.example.com/tools/kubectl:v1.25.16', restartProgressTimeout: '10m' } });
+    expect(errors).toEqual([expect.stringContaining('spec.argocd.restartProgressTimeout: needs Kubernetes 1.26 or newer')]);
   });
 
   test('every object is valid against its schema', () => {
     for (const o of restartObjects('a')) expect(validateObject(o)).toEqual([]);
   });
+});
 
-  test('its name changes when, and only when, the restarted configuration changes', () => {
-    const jobName = (spec: Record<string, unknown>) => {
-      const { loaded } = loadSpec({ ...spec, argocd: ARGOCD });
-      const chart = Testing.chart();
-      const r = loaded!.cluster.restarts[0];
-      return new DaemonSetRestart(chart, 'R', { daemonSet: r.daemonSet, configuration: r.configuration }).jobName;
-    };
-    const relay = jobName({ ...ACK_TERWAY, networkPolicy: 'relay' });
-    expect(jobName({ ...ACK_TERWAY, networkPolicy: 'relay' })).toBe(relay);
-    // More nodes change Typha, not what Terway reads: no new restart.
-    expect(jobName({ ...ACK_TERWAY, nodes: 3000, networkPolicy: 'relay' })).toBe(relay);
-    expect(jobName({ ...ACK_TERWAY, networkPolicy: 'disabled' })).not.toBe(relay);
-    // A revert renders the earlier hash again, and the patch rolls the pods back once.
-    expect(jobName({ ...ACK_TERWAY, networkPolicy: 'relay' })).toBe(relay);
-    expect(relay).toMatch(/^netscale-restart-terway-eniip-[0-9a-f]{10}$/);
+describe('the restart Job\'s kubectl image', () => {
+  const image = (spec: Record<string, unknown>) => loadSpec({ ...spec, argocd: { ...ARGOCD, ...(spec.argocd as object) } });
+  const calico = (kubernetesVersion: string, argocd: Record<string, unknown> = {}) => image({ ...KUBEADM_CALICO, kubernetesVersion, networkPolicy: 'relay', argocd });
+
+  test('defaults to the registry.k8s.io/kubectl of the cluster\'s minor, or one away where there is none', () => {
+    expect(['1.27', '1.28', '1.31', '1.34.2', '1.36'].map((v) => calico(v).loaded!.cluster.argocd!.kubectlImage)).toEqual([
+      'registry.k8s.io/kubectl:v1.28.15',
+      'registry.k8s.io/kubectl:v1.28.15',
+      'registry.k8s.io/kubectl:v1.31.5',
+      'registry.k8s.io/kubectl:v1.34.7',
+      'registry.k8s.io/kubectl:v1.35.3',
+    ]);
+  });
+
+  test('fails on a kubectl more than one minor away from kubernetesVersion', () => {
+    expect(calico('1.31', { kubectlImage: 'registry.k8s.io/kubectl:v1.28.15' }).errors).toEqual([
+      expect.stringContaining('spec.argocd.kubectlImage: registry.k8s.io/kubectl:v1.28.15 is kubectl 1.28, more than one minor away from Kubernetes 1.31, which kubectl does not support: use kubectl 1.30 to 1.32, e.g. registry.k8s.io/kubectl:v1.31.5'),
+    ]);
+    expect(calico('1.31', { kubectlImage: 'registry.example.com/kubectl:1.32.1' }).errors).toEqual([]);
+  });
+
+  test('fails where no registry.k8s.io/kubectl is within one minor and the profile names none', () => {
+    expect(calico('1.25').errors).toEqual([expect.stringContaining('spec.argocd: no registry.k8s.io/kubectl image is within one minor of Kubernetes 1.25 (the image starts at v1.28): set spec.argocd.kubectlImage')]);
+  });
+
+  test('warns when the version cannot be read from the image', () => {
+    const digest = `registry.example.com/kubectl@sha256:${'0f'.repeat(32)}`;
+    expect(calico('1.29', { kubectlImage: digest }).warnings).toEqual(expect.arrayContaining([expect.stringContaining(`spec.argocd.kubectlImage: ${digest} names no version netscale can read`)]));
+  });
+
+  test('on ACK in mainland China, warns about registry.k8s.io and suggests a registry the VPC reaches', () => {
+    const { warnings } = image({ ...ACK_TERWAY, region: 'cn-hangzhou', networkPolicy: 'relay' });
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('spec.argocd: registry.k8s.io/kubectl:v1.28.15 comes from registry.k8s.io, which nodes in cn-hangzhou often cannot reach: copy the image into your Container Registry and set spec.argocd.kubectlImage, e.g. registry-vpc.cn-hangzhou.aliyuncs.com/<namespace>/kubectl:v1.28.15'),
+      ]),
+    );
+    const mirrored = image({ ...ACK_TERWAY, region: 'cn-hangzhou', networkPolicy: 'relay', argocd: { kubectlImage: 'registry-vpc.cn-hangzhou.aliyuncs.com/ops/kubectl:v1.28.15' } });
+    expect(mirrored.warnings.filter((w) => w.includes('registry.k8s.io'))).toEqual([]);
+    expect(image({ ...ACK_TERWAY, region: 'cn-hongkong', networkPolicy: 'relay' }).warnings.filter((w) => w.includes('registry.k8s.io'))).toEqual([]);
+  });
+
+  test('is not checked when no restart Job is rendered', () => {
+    expect(image({ ...KUBEADM_CALICO, kubernetesVersion: '1.25', networkPolicy: 'direct' }).errors).toEqual([]);
   });
 });
 
@@ -200,7 +317,7 @@ describe('Argo CD Applications', () => {
     } catch (e) {
       thrown = e;
     }
-    expect((thrown as ProfileError).diagnostics.map((d) => `${d.path}: ${d.message}`)).toEqual([
+    expect((thrown as ProfileError).diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.path}: ${d.message}`)).toEqual([
       expect.stringMatching(/^spec\.argocd\.repoURL: is "https:\/\/other\.example\.com\/x\.git" but .*a\.yaml has "https:\/\/git\.example\.com\/platform\/fleet\.git": one root Application syncs dist\/argocd\/ for the whole fleet/),
     ]);
   });

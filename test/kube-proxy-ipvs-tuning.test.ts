@@ -105,6 +105,7 @@ const CTX: ClusterContext = {
   networkPolicy: 'direct',
   networkPolicyGiven: false,
   argocd: false,
+  argocdInCluster: false,
   kubeProxyReplaced: false,
 };
 const BASE_SPEC: KubeProxySpec = { baseConfig: KUBEADM_BASE };

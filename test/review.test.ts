@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { parse } from 'yaml';
 import { FELIX_WATCHED_RESOURCE_TYPES } from '../lib/components/typha/facts';
 import { apiServerWatches, typhaHeadroom } from '../lib/components/typha/sizing';
 import { explainProfile, synthesizeCluster, synthesizeFleet } from '../lib/output/fleet';
@@ -80,7 +81,8 @@ describe('the fleet index', () => {
       expect(link).toBe(`${name}.md`);
       expect(fs.existsSync(path.join(out, 'reviews', link))).toBe(true);
     }
-    expect(rows.find((r) => r.startsWith('| [ack-sh-relay]'))).toBe('| [ack-sh-relay](ack-sh-relay.md) | ACK | 1,000 | terway | relay | 5 | unchanged | 0 |');
+    // One warning: its restart Job's kubectl comes from registry.k8s.io, which cn-shanghai may not reach.
+    expect(rows.find((r) => r.startsWith('| [ack-sh-relay]'))).toBe('| [ack-sh-relay](ack-sh-relay.md) | ACK | 1,000 | terway | relay | 5 | unchanged | 1 |');
     expect(rows.find((r) => r.startsWith('| [dc2-calico-bgp]'))).toBe('| [dc2-calico-bgp](dc2-calico-bgp.md) | kubeadm | 1,200 | calico | relay | 6 | kube-proxy IPVS lc | 0 |');
   });
 });
@@ -144,9 +146,84 @@ describe('explain', () => {
     const synth = run([], { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(temp.path, 'out') });
     expect(explain.status).toBe(1);
     expect(synth.status).toBe(1);
-    expect(explain.stderr).toBe(synth.stderr);
+    // The same problems; the first line names the output folder, which explain never writes.
+    const problems = (stderr: string) => stderr.split('\n').slice(1);
+    expect(problems(explain.stderr)).toEqual(problems(synth.stderr));
+    expect(synth.stderr.split('\n')[0]).toBe(`error: 1 problem in the cluster profiles; ${path.join(temp.path, 'out')}/ was not changed:`);
     expect(explain.stderr).toContain('spec.nodes: must be a number (got "many")');
     expect(explain.stdout).toBe('');
     expect(() => explainProfile(bad)).toThrow(ProfileError);
+  });
+});
+
+describe('reviews of Cilium clusters', () => {
+  const CILIUM = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 50, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 } };
+  const K3S = { platform: 'k3s', cni: 'cilium', kubernetesVersion: '1.30', nodes: 3, cilium: { version: '1.18.12', k8sServiceHost: '192.168.2.43', k8sServicePort: 6443, operatorReplicas: 1 } };
+  const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
+
+  function synth(profiles: Record<string, Record<string, unknown>>): { out: string; review: (name: string) => string; warnings: string[] } {
+    const clusters = path.join(temp.path, 'clusters');
+    fs.mkdirSync(clusters, { recursive: true });
+    for (const [name, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(clusters, `${name}.yaml`), profileYaml(spec, name));
+    const out = path.join(temp.path, 'dist');
+    const result = synthesizeFleet({ clustersDir: clusters, outdir: out });
+    return { out, review: (name) => fs.readFileSync(path.join(out, 'reviews', `${name}.md`), 'utf8'), warnings: result.warnings.map((w) => `${w.path}: ${w.message}`) };
+  }
+
+  /** Every Markdown table starts with a header row and its separator. */
+  function tablesWithoutHeader(markdown: string): string[] {
+    const lines = markdown.split('\n');
+    return lines.filter((line, i) => line.startsWith('|') && !(lines[i - 1] ?? '').startsWith('|') && !/^\| --- /.test(lines[i + 1] ?? ''));
+  }
+
+  test('a cluster whose folder is empty gets no "Argo CD syncs dist/<cluster>" section, no Felix rows, and tables with headers', () => {
+    const { review } = synth({ edge: { ...CILIUM, argocd: { ...ARGOCD, destination: { name: 'edge' } } } });
+    const text = review('edge');
+    expect(text).not.toContain('Argo CD syncs `dist/edge`');
+    expect(text).toContain('Argo CD syncs the Cilium chart 1.18.12 to cluster edge through the Application `edge-cilium`');
+    expect(text).not.toMatch(/Felix/);
+    expect(tablesWithoutHeader(text)).toEqual([]);
+    expect(text).toContain('`helm install cilium cilium/cilium --version 1.18.12 --namespace kube-system -f dist/values/edge.cilium-values.yaml`');
+    expect(text).toContain('`argocd app terminate-op edge-cilium`');
+  });
+
+  test('every committed review has a header on every table', () => {
+    for (const file of fs.readdirSync(path.join(ROOT, 'dist', 'reviews'))) expect([file, tablesWithoutHeader(fs.readFileSync(path.join(ROOT, 'dist', 'reviews', file), 'utf8'))]).toEqual([file, []]);
+  });
+
+  test('an Argo CD that runs in the cluster whose Cilium it syncs is warned about, and the review gives the way back with Helm', () => {
+    const { review, warnings } = synth({ self: { ...CILIUM, argocd: ARGOCD } });
+    expect(warnings).toContain(
+      'spec.argocd: Argo CD runs in this cluster (no destination elsewhere) and syncs the Cilium Application, so it manages its own network: a values change that breaks the datapath also cuts Argo CD off, and it cannot sync the fix. The review gives the commands to recover by hand; or set spec.argocd.destination and manage this cluster from an Argo CD that runs elsewhere',
+    );
+    const text = review('self');
+    expect(text).toContain('`kubectl -n argocd patch application self-cilium --type merge -p \'{"spec":{"syncPolicy":{"automated":null}}}\'`');
+    expect(text).toContain('`git show <last good commit>:dist/values/self.cilium-values.yaml > good-values.yaml`');
+    expect(text).toContain('`helm upgrade cilium cilium/cilium --version <chart version of that commit> --namespace kube-system -f good-values.yaml`');
+  });
+
+  test('an Argo CD elsewhere gets neither the warning nor the recovery steps', () => {
+    const { review, warnings } = synth({ remote: { ...CILIUM, argocd: { ...ARGOCD, destination: { server: 'https://remote.example.com:6443' } } } });
+    expect(warnings.filter((w) => w.startsWith('spec.argocd:'))).toEqual([]);
+    expect(review('remote')).not.toContain('good-values.yaml');
+  });
+
+  test('k3s: the HelmChart aborts on failure, and under Argo CD is never pruned or deleted, nor also copied into the manifests folder', () => {
+    const { out, review, warnings } = synth({ lab: { ...K3S, argocd: ARGOCD } });
+    const chart = parse(fs.readFileSync(path.join(out, 'lab', 'HelmChart.cilium.k8s.yaml'), 'utf8'));
+    expect(chart.spec.failurePolicy).toBe('abort');
+    expect(chart.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+    const text = review('lab');
+    expect(text).not.toMatch(/put `dist\/lab\/HelmChart\.cilium\.k8s\.yaml` in `\/var\/lib\/rancher\/k3s\/server\/manifests\/`/);
+    expect(text).toContain('Do not also put it in `/var/lib/rancher/k3s/server/manifests/`');
+    expect(text).toContain('`helm -n kube-system rollback cilium <revision>`');
+    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^spec\.argocd: Argo CD runs in this cluster .* syncs the Cilium HelmChart in the cluster folder/)]));
+  });
+
+  test('k3s without Argo CD: the HelmChart carries no Argo CD annotation, and the manifests folder is one way to apply it', () => {
+    const { out, review } = synth({ lab: K3S });
+    const chart = parse(fs.readFileSync(path.join(out, 'lab', 'HelmChart.cilium.k8s.yaml'), 'utf8'));
+    expect(chart.metadata.annotations).toBeUndefined();
+    expect(review('lab')).toContain('On a new cluster put `dist/lab/HelmChart.cilium.k8s.yaml` in `/var/lib/rancher/k3s/server/manifests/` on the first server');
   });
 });

@@ -3,10 +3,11 @@
  * registry order (defaults applied, sizing run), each decision recorded with its rule, so the
  * review explains exactly the numbers in dist/.
  */
-import { ARGOCD_DEFAULTS, DEFAULT_MAX_UPDATE } from '../core/argocd';
-import { ClusterContext, Cni, NetworkPolicyMode, Platform } from '../core/cluster';
+import { ARGOCD_DEFAULTS, DEFAULT_MAX_UPDATE, defaultKubectlImage, kubectlImageMinor, POD_FAILURE_POLICY_FROM } from '../core/argocd';
+import { ClusterContext, Cni, kubernetesMinor, NetworkPolicyMode, Platform } from '../core/cluster';
 import { Decision } from '../core/decision';
-import { Finding } from '../core/findings';
+import { durationSeconds } from '../core/duration';
+import { error, FieldPath, Finding, warning } from '../core/findings';
 import { RestartNeed } from '../core/rollout';
 import { newResolveRecord, ResolveRecord } from '../components/component';
 import { components, ComponentSections, ResolvedComponents } from '../components/registry';
@@ -22,12 +23,15 @@ export interface ResolvedArgocd {
   readonly project: string;
   readonly namespace: string;
   readonly destination: { readonly server?: string; readonly name?: string };
+  /** kubectl of the restart Jobs; undefined only when no Job is rendered. */
   readonly kubectlImage?: string;
   readonly restartTimeout: string;
   /** Rollout stage: set, the cluster is delivered by the fleet's ApplicationSets, one stage after another. */
   readonly stage?: number;
   /** How many Applications of the cluster's stage sync at once (a count or a percentage); staged clusters only. */
   readonly maxUpdate?: number | string;
+  /** How long a restart may go without progress; undefined where the cluster cannot bound it (before 1.26). */
+  readonly restartProgressTimeout?: string;
 }
 
 export interface ResolvedCluster extends ResolvedComponents {
@@ -58,7 +62,10 @@ export interface Resolution {
 export function resolveProfile(profile: ClusterProfile, ctx: ClusterContext = clusterContext(profile)): Resolution {
   const spec = profile.spec;
   const r = newResolveRecord();
-  r.decisions.push({ name: 'NetworkPolicy mode', value: ctx.networkPolicy, rule: ctx.networkPolicyGiven ? 'set in the profile' : 'default: direct (no change to how Felix reaches the API server)' });
+  // Cilium enforces NetworkPolicy itself: no Felix, so no row about how Felix reaches the API server.
+  if (ctx.cni !== 'cilium') {
+    r.decisions.push({ name: 'NetworkPolicy mode', value: ctx.networkPolicy, rule: ctx.networkPolicyGiven ? 'set in the profile' : 'default: direct (no change to how Felix reaches the API server)' });
+  }
 
   const sections = spec as ComponentSections;
   const resolved: Record<string, unknown> = {};
@@ -77,7 +84,7 @@ export function resolveProfile(profile: ClusterProfile, ctx: ClusterContext = cl
       nodes: ctx.nodes,
       networkPolicy: ctx.networkPolicy,
       context: ctx,
-      argocd: spec.argocd ? resolveArgocd(spec.argocd, ctx.nodes, r) : undefined,
+      argocd: spec.argocd ? resolveArgocd(spec.argocd, ctx, r) : undefined,
       restarts: r.restarts,
       notes: r.notes,
       decisions: r.decisions,
@@ -90,15 +97,37 @@ export function resolveProfile(profile: ClusterProfile, ctx: ClusterContext = cl
 /** Seconds a rolling restart gets per node before the wait gives up (one pod at a time, image cached). */
 export const RESTART_SECONDS_PER_NODE = 20;
 
-function resolveArgocd(a: ArgocdSpec, nodes: number, r: ResolveRecord): ResolvedArgocd {
+function resolveArgocd(a: ArgocdSpec, ctx: ClusterContext, r: ResolveRecord): ResolvedArgocd {
+  const nodes = ctx.nodes;
   // One node at a time is what kube-proxy's and calico-node's DaemonSets allow by default.
   const restartTimeout = a.restartTimeout ?? `${Math.min(10080, Math.max(30, Math.ceil((nodes * RESTART_SECONDS_PER_NODE) / 60)))}m`;
-  if (r.restarts.length > 0) {
+  const jobs = r.restarts.length > 0;
+  const minor = kubernetesMinor(ctx.kubernetesVersion);
+  const kubectlImage = a.kubectlImage ?? defaultKubectlImage(minor);
+  // The default bound, or the whole restart's when that is shorter.
+  const defaultProgress = durationSeconds(restartTimeout) < durationSeconds(ARGOCD_DEFAULTS.restartProgressTimeout) ? restartTimeout : ARGOCD_DEFAULTS.restartProgressTimeout;
+  let restartProgressTimeout: string | undefined = a.restartProgressTimeout ?? defaultProgress;
+  if (jobs) {
     r.decisions.push({
       name: 'restart wait',
       value: restartTimeout,
       rule: a.restartTimeout ? 'set in the profile' : `max(30m, ${nodes} nodes x ${RESTART_SECONDS_PER_NODE}s), at most 168h: a DaemonSet that replaces one pod at a time`,
     });
+    if (minor < POD_FAILURE_POLICY_FROM) {
+      restartProgressTimeout = undefined;
+      const message = `Kubernetes ${ctx.kubernetesVersion} has no Job pod failure policies (on by default from 1.${POD_FAILURE_POLICY_FROM}), so a restart that stops progressing holds the sync for the whole restartTimeout (${restartTimeout}); \`argocd app terminate-op\` ends it sooner`;
+      if (a.restartProgressTimeout !== undefined) r.findings.push(error(['spec', 'argocd', 'restartProgressTimeout'], `needs Kubernetes 1.${POD_FAILURE_POLICY_FROM} or newer: ${message}; remove it`));
+      else r.findings.push(warning(['spec', 'argocd'], message, 'kubernetes.io/docs/concepts/workloads/controllers/job/#pod-failure-policy'));
+    } else if (restartProgressTimeout !== undefined && durationSeconds(restartProgressTimeout) > durationSeconds(restartTimeout)) {
+      r.findings.push(error(['spec', 'argocd', 'restartProgressTimeout'], `${restartProgressTimeout} is longer than restartTimeout (${restartTimeout}), which bounds the whole restart: shorten it or raise restartTimeout`));
+    } else {
+      r.decisions.push({
+        name: 'restart progress bound',
+        value: restartProgressTimeout!,
+        rule: `${a.restartProgressTimeout ? 'set in the profile' : `default: ${ARGOCD_DEFAULTS.restartProgressTimeout}, or the restart wait when shorter`}; a restart Job fails when a pod of the new configuration is not Ready within it, so a stuck rollout ends the sync and a retry or a revert can run`,
+      });
+    }
+    r.findings.push(...checkKubectlImage(a, ctx, kubectlImage));
   }
   if (a.stage !== undefined) {
     r.decisions.push({
@@ -115,8 +144,44 @@ function resolveArgocd(a: ArgocdSpec, nodes: number, r: ResolveRecord): Resolved
     project: a.project ?? ARGOCD_DEFAULTS.project,
     namespace: a.namespace ?? ARGOCD_DEFAULTS.namespace,
     destination: a.destination?.name !== undefined ? { name: a.destination.name } : { server: a.destination?.server ?? ARGOCD_DEFAULTS.server },
-    kubectlImage: a.kubectlImage,
+    kubectlImage,
     restartTimeout,
     ...(a.stage !== undefined ? { stage: a.stage, maxUpdate: a.maxUpdate ?? DEFAULT_MAX_UPDATE } : {}),
+    restartProgressTimeout,
   };
+}
+
+/** Alibaba Cloud regions of mainland China: cn-*, except Hong Kong. */
+function mainlandChina(region: string | undefined): boolean {
+  return region !== undefined && region.startsWith('cn-') && region !== 'cn-hongkong';
+}
+
+/**
+ * The restart Jobs' kubectl: within one minor of the API server, which is as far as kubectl is
+ * supported (kubernetes.io/releases/version-skew-policy/#kubectl), and pullable where the nodes run.
+ */
+function checkKubectlImage(a: ArgocdSpec, ctx: ClusterContext, image: string | undefined): Finding[] {
+  const path: FieldPath = a.kubectlImage !== undefined ? ['spec', 'argocd', 'kubectlImage'] : ['spec', 'argocd'];
+  const minor = kubernetesMinor(ctx.kubernetesVersion);
+  if (image === undefined) {
+    return [error(path, `no registry.k8s.io/kubectl image is within one minor of Kubernetes ${ctx.kubernetesVersion} (the image starts at v1.28): set spec.argocd.kubectlImage to a pinned kubectl 1.${minor - 1} to 1.${minor + 1} image`)];
+  }
+  const out: Finding[] = [];
+  const kubectlMinor = kubectlImageMinor(image);
+  if (kubectlMinor === undefined) {
+    out.push(warning(path, `${image} names no version netscale can read: make sure its kubectl is within one minor of Kubernetes ${ctx.kubernetesVersion}`, 'kubernetes.io/releases/version-skew-policy/#kubectl'));
+  } else if (Math.abs(kubectlMinor - minor) > 1) {
+    const fitting = defaultKubectlImage(minor);
+    out.push(error(path, `${image} is kubectl 1.${kubectlMinor}, more than one minor away from Kubernetes ${ctx.kubernetesVersion}, which kubectl does not support: use kubectl 1.${minor - 1} to 1.${minor + 1}${fitting ? `, e.g. ${fitting}` : ''}`));
+  }
+  if (ctx.platform === 'ack' && mainlandChina(ctx.region) && image.startsWith('registry.k8s.io/')) {
+    out.push(
+      warning(
+        path,
+        `${image} comes from registry.k8s.io, which nodes in ${ctx.region} often cannot reach: copy the image into your Container Registry and set spec.argocd.kubectlImage, e.g. registry-vpc.${ctx.region}.aliyuncs.com/<namespace>/${image.slice('registry.k8s.io/'.length)}`,
+        'ACK nodes pull through the VPC; registry.k8s.io is outside mainland China',
+      ),
+    );
+  }
+  return out;
 }

@@ -31,10 +31,19 @@ export interface ClusterContext {
   readonly serviceCidr?: string;
   /** The pod network, where the profile gives it (kube-proxy's clusterCIDR). */
   readonly clusterCidr?: string;
+  /** The nodes' own network (spec.nodeCidr), where the profile gives it. */
+  readonly nodeCidr?: string;
   /** Argo CD delivers this cluster's folder (spec.argocd is set). */
   readonly argocd: boolean;
   /** Alerts are rendered (spec.monitoring is set): agents netscale renders serve their metrics. Absent: no. */
   readonly monitoring?: boolean;
+  /**
+   * The Argo CD that delivers this cluster runs inside it (spec.argocd without a destination, or
+   * the in-cluster server or name): it needs the cluster's network to sync anything.
+   */
+  readonly argocdInCluster: boolean;
+  /** Namespace of the Argo CD Applications, when Argo CD delivers the cluster. */
+  readonly argocdNamespace?: string;
   /** A component of this profile replaces kube-proxy (Cilium's kube-proxy replacement). */
   readonly kubeProxyReplaced: boolean;
 }

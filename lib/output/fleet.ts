@@ -16,6 +16,8 @@ export interface FleetOptions {
   readonly clustersDir: string;
   /** Output folder: netscale owns everything in it. */
   readonly outdir: string;
+  /** A folder that gets a copy of what is written (the cdk8s CLI's staging folder). */
+  readonly mirror?: string;
 }
 
 export interface FleetResult {
@@ -45,7 +47,10 @@ export function stageFleet(options: FleetOptions): StagedSynth {
   return {
     tree,
     result: { clusters: loaded.profiles.map((p) => p.profile.metadata.name), warnings: loaded.diagnostics },
-    commit: () => applyTree(tree, options.outdir),
+    commit: () => {
+      applyTree(tree, options.outdir);
+      if (options.mirror !== undefined) applyTree(tree, options.mirror);
+    },
   };
 }
 
@@ -90,7 +95,10 @@ export function stageCluster(options: FleetOptions & { readonly cluster: string 
   return {
     tree,
     result: { clusters: [name], warnings: candidates[0].warnings },
-    commit: () => applyTree(tree, options.outdir, scope),
+    commit: () => {
+      applyTree(tree, options.outdir, scope);
+      if (options.mirror !== undefined) applyTree(tree, options.mirror, scope);
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import { IConstruct } from 'constructs';
 import { ClusterChart } from '../cluster/cluster-chart';
 import { LoadedProfile } from '../cluster/load';
 import { defaultPhase, phaseOf, RenderedObject } from '../core/rollout';
+import { ciliumValuesPath } from '../components/cilium/facts';
 import { ciliumValuesYaml } from '../components/cilium/values';
 import { deliverWithArgocd } from '../delivery/argocd/deliver';
 import { ARGOCD_FOLDER } from '../delivery/argocd/directory-application';
@@ -37,7 +38,7 @@ interface RenderedChart {
 }
 
 export function ciliumValuesFile(cluster: string): string {
-  return `${VALUES_DIR}/${cluster}.cilium-values.yaml`;
+  return ciliumValuesPath(cluster);
 }
 
 export function reviewFile(cluster: string): string {

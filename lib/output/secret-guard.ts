@@ -5,10 +5,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { containsPrivateKey } from '../core/credentials';
 
 interface SecretPattern {
   readonly what: string;
-  readonly pattern: RegExp;
+  readonly pattern: RegExp | { test(text: string): boolean };
 }
 
 const PATTERNS: readonly SecretPattern[] = [
@@ -16,9 +17,8 @@ const PATTERNS: readonly SecretPattern[] = [
   { what: 'an access_key or access_secret', pattern: /access[_-]?(key|secret)/i },
   { what: 'an Alibaba Cloud AccessKey ID', pattern: /\bLTAI[A-Za-z0-9]{12,30}\b/ },
   { what: 'an AWS access key id', pattern: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/ },
-  { what: 'a private key', pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
-  // "-----BEGIN" in base64, as Helm values carry certificates and keys.
-  { what: 'a base64-encoded PEM block', pattern: /LS0tLS1CRUdJTi/ },
+  // Helm values carry certificates and keys base64-encoded; a certificate is public, a key is not.
+  { what: 'a private key', pattern: { test: containsPrivateKey } },
   { what: 'a secret in an environment variable', pattern: /name:\s*["']?[A-Za-z0-9_]*(PASS|PASSWORD|TOKEN|SECRET|APIKEY|API_KEY)[A-Za-z0-9_]*["']?\s*\n\s*value:\s*["']?\S/i },
   { what: 'a bearer token (JWT)', pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+/ },
   { what: 'a token or password value', pattern: /^\s*["']?[A-Za-z_.-]*(token|password|passwd)["']?\s*:\s*["']?[A-Za-z0-9+/=_.-]{16,}["']?\s*$/im },

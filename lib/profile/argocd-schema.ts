@@ -14,6 +14,12 @@ const STAGE_RANGE = `must be a whole number from ${FIRST_STAGE} (goes first) to 
 const MAX_UPDATE = 'must be a number of clusters (0 or more) or a percentage from 0% to 100% such as 25%';
 const maxUpdate = z.union([z.int().min(0, MAX_UPDATE), z.string().regex(/^(100|[1-9]?[0-9])%$/, MAX_UPDATE)], { error: MAX_UPDATE });
 
+const restartDuration = z
+  .string()
+  .regex(WHOLE_DURATION, 'must be whole hours, minutes and seconds such as 30m or 1h30m')
+  .refine((t) => /[1-9]/.test(t), 'must be longer than zero')
+  .refine((t) => durationSeconds(t) <= MAX_RESTART_SECONDS, 'must be at most 168h: a rollout that takes longer needs a larger maxUnavailable');
+
 export const argocdSchema = z
   .strictObject({
     repoURL: doc(z.string().min(1), 'Git repository Argo CD reads dist/ from.'),
@@ -21,14 +27,16 @@ export const argocdSchema = z
     path: doc(z.string().min(1), 'Folder of the rendered output in the repository.', ARGOCD_DEFAULTS.path).optional(),
     project: doc(dnsSubdomain, 'Argo CD project.', ARGOCD_DEFAULTS.project).optional(),
     namespace: doc(dnsLabel, 'Namespace Argo CD runs in (where Applications live).', ARGOCD_DEFAULTS.namespace).optional(),
-    kubectlImage: doc(image, 'kubectl image of the PostSync restart Jobs, pinned.', ARGOCD_DEFAULTS.kubectlImage).optional(),
-    restartTimeout: doc(
-      z
-        .string()
-        .regex(WHOLE_DURATION, 'must be whole hours, minutes and seconds such as 30m or 1h30m')
-        .refine((t) => /[1-9]/.test(t), 'must be longer than zero')
-        .refine((t) => durationSeconds(t) <= MAX_RESTART_SECONDS, 'must be at most 168h: a rollout that takes longer needs a larger maxUnavailable'),
-      'How long a restart Job waits for its DaemonSet\'s rollout. Default: 20s per node, at least 30m.').optional(),
+    kubectlImage: doc(
+      image,
+      'kubectl image of the PostSync restart Jobs, pinned, within one minor of kubernetesVersion. Default: registry.k8s.io/kubectl of the cluster\'s minor (1.28 to 1.35; 1.27 gets 1.28). On ACK in mainland China, a mirror the VPC reaches.',
+    ).optional(),
+    restartTimeout: doc(restartDuration, 'How long a restart Job waits for its DaemonSet\'s rollout. Default: 20s per node, at least 30m.').optional(),
+    restartProgressTimeout: doc(
+      restartDuration,
+      'How long a restart may go without a pod of the new configuration becoming Ready before its Job fails, so the sync ends and a retry or a revert can run (Kubernetes 1.26 or newer).',
+      ARGOCD_DEFAULTS.restartProgressTimeout,
+    ).optional(),
     stage: doc(
       z.int().min(FIRST_STAGE, STAGE_RANGE).max(LAST_STAGE, STAGE_RANGE),
       `Rollout stage (${FIRST_STAGE} to ${LAST_STAGE}, ${FIRST_STAGE} goes first): staged clusters are delivered by an ApplicationSet whose RollingSync syncs one stage after another, each healthy before the next. Unset: an automated Application of its own, synced at once.`,

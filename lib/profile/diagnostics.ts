@@ -37,9 +37,10 @@ export class ProfileError extends Error {
     this.name = 'ProfileError';
   }
 
-  static render(diagnostics: readonly Diagnostic[]): string {
+  /** `outcome` says what became of the output folder; the message a caller prints when it knows better. */
+  static render(diagnostics: readonly Diagnostic[], outcome = 'dist/ was not changed'): string {
     const errors = diagnostics.filter((d) => d.severity === 'error');
     const lines = sortDiagnostics(errors).map(formatDiagnostic);
-    return `${errors.length} problem${errors.length === 1 ? '' : 's'} in the cluster profiles; dist/ was not changed:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+    return `${errors.length} problem${errors.length === 1 ? '' : 's'} in the cluster profiles; ${outcome}:\n${lines.map((l) => `  ${l}`).join('\n')}`;
   }
 }

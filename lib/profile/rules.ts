@@ -2,6 +2,7 @@
  * Rules that span fields of a schema-valid profile: the cluster-wide ones here, then every
  * component's own rules against the cluster context. Sizing rules run later, in resolve.
  */
+import { ARGOCD_DEFAULTS, isInCluster } from '../core/argocd';
 import { parseCidr } from '../core/cidr';
 import { ClusterContext } from '../core/cluster';
 import { error, FieldPath, Finding } from '../core/findings';
@@ -28,8 +29,11 @@ export function clusterContext(profile: ClusterProfile): ClusterContext {
     networkPolicyGiven: spec.networkPolicy !== undefined,
     serviceCidr: spec.serviceCidr,
     clusterCidr: spec.kubeProxy?.clusterCIDR,
+    nodeCidr: spec.nodeCidr,
     argocd: spec.argocd !== undefined,
     monitoring: spec.monitoring !== undefined,
+    argocdInCluster: spec.argocd !== undefined && isInCluster(spec.argocd.destination),
+    argocdNamespace: spec.argocd ? (spec.argocd.namespace ?? ARGOCD_DEFAULTS.namespace) : undefined,
     kubeProxyReplaced: components().some((c) => c.replacesKubeProxy?.(sections[c.key], spec.cni) ?? false),
   };
 }
@@ -60,9 +64,11 @@ export function checkProfile(profile: ClusterProfile): Finding[] {
       if (spec.argocd[field]?.includes('{{')) out.push(error(at('argocd', field), 'must not contain "{{" in a staged cluster: the ApplicationSet template is a Go template, where "{{" starts an action'));
     }
   }
-  if (spec.serviceCidr !== undefined) {
-    const parsed = parseCidr(spec.serviceCidr);
-    if (!parsed.ok) out.push(error(at('serviceCidr'), `${spec.serviceCidr} ${parsed.reason}`));
+  for (const field of ['serviceCidr', 'nodeCidr'] as const) {
+    const text = spec[field];
+    if (text === undefined) continue;
+    const parsed = parseCidr(text);
+    if (!parsed.ok) out.push(error(at(field), `${text} ${parsed.reason}`));
   }
 
   const ctx = clusterContext(profile);

@@ -49,6 +49,7 @@ export const specSchema = z.strictObject({
     'direct',
   ).optional(),
   serviceCidr: doc(cidr, 'Service CIDR of the cluster (overlap checks; Terway\'s eni_conf.service_cidr by default).').optional(),
+  nodeCidr: doc(cidr, 'The nodes\' own network (the range of their InternalIPs), e.g. 192.168.0.0/24: checked against ranges that would leave traffic to it unmasqueraded.').optional(),
   ...SECTIONS,
   argocd: argocdSchema.optional(),
 });

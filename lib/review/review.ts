@@ -28,7 +28,9 @@ export function renderReview(input: ReviewInput): string {
   const c = input.cluster;
   const lines: string[] = [];
   lines.push(`# ${c.name}`, '');
-  lines.push(`Profile \`${input.profileFile}\`: ${PLATFORM_NAMES[c.platform]}, ${c.cni}, Kubernetes ${c.kubernetesVersion}, ${formatCount(c.nodes)} nodes, NetworkPolicy ${c.networkPolicy}.`, '');
+  // Cilium enforces NetworkPolicy itself: the relay/direct choice is Felix's.
+  const policy = c.cni === 'cilium' ? '' : `, NetworkPolicy ${c.networkPolicy}`;
+  lines.push(`Profile \`${input.profileFile}\`: ${PLATFORM_NAMES[c.platform]}, ${c.cni}, Kubernetes ${c.kubernetesVersion}, ${formatCount(c.nodes)} nodes${policy}.`, '');
 
   lines.push('## Decisions', '', '| value | result | rule | source |', '| --- | --- | --- | --- |');
   for (const d of c.decisions.filter((d) => !d.capacity)) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.source ?? '')} |`);
@@ -49,12 +51,15 @@ export function renderReview(input: ReviewInput): string {
   lines.push('');
 
   lines.push(`## Objects in \`${c.name}/\``, '');
-  if (input.objects.length === 0) lines.push('None: this profile changes nothing in the cluster itself.');
+  if (input.objects.length === 0) lines.push('None: this profile changes nothing in the cluster folder.');
   else lines.push('| kind | name | namespace | file |', '| --- | --- | --- | --- |');
   for (const o of input.objects) lines.push(`| ${o.kind} | ${o.name} | ${o.namespace ?? ''} | \`${o.file}\` |`);
-  for (const a of input.applications ?? []) lines.push(`| ${a.kind} | ${a.name} | ${a.namespace ?? ''} | \`argocd/${a.file}\` |`);
-  for (const f of input.valuesFiles ?? []) lines.push(`| Helm values | | | \`${f}\` |`);
   lines.push('');
+  const elsewhere = [
+    ...(input.applications ?? []).map((a) => `| ${a.kind} | ${a.name} | ${a.namespace ?? ''} | \`argocd/${a.file}\` |`),
+    ...(input.valuesFiles ?? []).map((f) => `| Helm values | | | \`${f}\` |`),
+  ];
+  if (elsewhere.length > 0) lines.push('Outside the cluster folder:', '', '| kind | name | namespace | file |', '| --- | --- | --- | --- |', ...elsewhere, '');
 
   if (c.steps.length > 0 || c.notes.length > 0) {
     lines.push('## By hand', '', 'Each step says when it runs relative to the sync.', '');

@@ -123,7 +123,7 @@ const restartTimeoutArb = fc
   .filter((t) => /[1-9]/.test(t));
 
 /** One profile's spec.argocd: the fleet's shared fields (a default written out or left out alike), its own project and destination. */
-function argocdSpecArb(base: ArgocdBase): fc.Arbitrary<Spec> {
+function argocdSpecArb(base: ArgocdBase, kubernetesMinor: number): fc.Arbitrary<Spec> {
   const shared = (key: 'targetRevision' | 'path' | 'namespace', dflt: string) =>
     base[key] === undefined || base[key] === dflt ? fc.constantFrom(undefined, dflt) : fc.constant(base[key]);
   return fc
@@ -132,7 +132,15 @@ function argocdSpecArb(base: ArgocdBase): fc.Arbitrary<Spec> {
       path: shared('path', 'dist'),
       namespace: shared('namespace', 'argocd'),
       project: opt(fc.oneof(fc.constant('default'), dnsSubdomainArb)),
-      kubectlImage: opt(fc.constantFrom('registry.k8s.io/kubectl:v1.28.15', 'bitnami/kubectl:1.30.2', `registry.example.com:5000/tools/kubectl@sha256:${'0f'.repeat(32)}`)),
+      // Within one minor of the cluster; before 1.27 registry.k8s.io has none, so one is always given.
+      kubectlImage: (kubernetesMinor < 27 ? (a: fc.Arbitrary<string>) => a : opt)(
+        fc.constantFrom(
+          `registry.example.com/tools/kubectl:v1.${kubernetesMinor}.3`,
+          `mirror.example.com/kubectl:1.${kubernetesMinor + 1}.0`,
+          `registry.example.com:5000/tools/kubectl@sha256:${'0f'.repeat(32)}`,
+          ...(Math.abs(28 - kubernetesMinor) <= 1 ? ['registry.k8s.io/kubectl:v1.28.15'] : []),
+        ),
+      ),
       restartTimeout: opt(restartTimeoutArb),
       destination: opt(fc.oneof(fc.record({ server: fc.constantFrom('https://kubernetes.default.svc', 'https://10.0.0.1:6443', 'https://api.prod.example.com') }), fc.record({ name: freeTextArb }))),
       stage: stageArb(base),
@@ -536,7 +544,7 @@ export function validSpecArb(argocd?: ArgocdBase): fc.Arbitrary<Spec> {
 
   const finish = (base: ValueOf<typeof common>, spec: Spec, extra: fc.Arbitrary<Spec>): fc.Arbitrary<Spec> =>
     fc
-      .tuple(extra, argocd && base.withArgocd ? argocdSpecArb(argocd) : fc.constant(undefined), opt(monitoringArb))
+      .tuple(extra, argocd && base.withArgocd ? argocdSpecArb(argocd, base.version.minor) : fc.constant(undefined), opt(monitoringArb))
       .map(([more, a, monitoring]) => compact({ ...spec, ...more, argocd: a, monitoring }));
 
   const terway = common.chain((b) =>

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Application, ApplicationSpecIgnoreDifferences } from '../../../imports/argoproj.io';
 import { checkChartValues, checkChartVersion } from './construct-checks';
-import { CILIUM_CHART, CILIUM_HELM_REPO, CILIUM_NAMESPACE, CiliumValues } from './facts';
+import { chartGeneratedSecrets, CILIUM_CHART, CILIUM_HELM_REPO, CILIUM_NAMESPACE, CiliumValues, parseCiliumVersion } from './facts';
 
 const LABELS = { 'app.kubernetes.io/managed-by': 'netscale' };
 
@@ -12,13 +12,16 @@ const LABELS = { 'app.kubernetes.io/managed-by': 'netscale' };
  */
 export const CILIUM_SYNC_OPTIONS: readonly string[] = ['ServerSideApply=true', 'CreateNamespace=false', 'RespectIgnoreDifferences=true'];
 
-/** The Hubble certificates and CA the chart generates anew on every render (tls.auto.method helm). */
-export const CILIUM_IGNORE_DIFFERENCES: readonly ApplicationSpecIgnoreDifferences[] = [
-  { group: '', kind: 'Secret', name: 'cilium-ca', jsonPointers: ['/data'] },
-  { group: '', kind: 'Secret', name: 'hubble-relay-client-certs', jsonPointers: ['/data'] },
-  { group: '', kind: 'Secret', name: 'hubble-server-certs', jsonPointers: ['/data'] },
-  { group: '', kind: 'ConfigMap', name: 'hubble-ca-cert', jsonPointers: ['/data/ca.crt'] },
-];
+/**
+ * What the Application ignores: exactly the Secrets the chart of `version` fills with fresh keys on
+ * every render for these values (`chartGeneratedSecrets`), so certificates do not rotate on each
+ * sync and nothing else escapes the diff.
+ */
+export function ciliumIgnoreDifferences(version: string, values: CiliumValues): ApplicationSpecIgnoreDifferences[] {
+  const v = parseCiliumVersion(version);
+  if (!v) return [];
+  return chartGeneratedSecrets(v, values).map((name) => ({ group: '', kind: 'Secret', name, jsonPointers: ['/data'] }));
+}
 
 export interface CiliumApplicationProps {
   /** Exact chart version, e.g. `1.18.12`; the Application's targetRevision. */
@@ -74,6 +77,7 @@ export class CiliumApplication extends Construct {
     if (props.destinationServer !== undefined && props.destinationName !== undefined) {
       throw new Error(`CiliumApplication takes destinationServer or destinationName, not both (got ${props.destinationServer} and ${props.destinationName})`);
     }
+    const ignoreDifferences = ciliumIgnoreDifferences(props.version, props.values);
     const destination = props.destinationName !== undefined ? { name: props.destinationName } : { server: props.destinationServer ?? 'https://kubernetes.default.svc' };
     this.application = new Application(this, 'Resource', {
       metadata: { name: props.name ?? CILIUM_CHART, namespace: props.namespace ?? 'argocd', labels: LABELS },
@@ -87,7 +91,7 @@ export class CiliumApplication extends Construct {
           helm: { releaseName: CILIUM_CHART, valuesObject: props.values },
         },
         destination: { ...destination, namespace: CILIUM_NAMESPACE },
-        ignoreDifferences: CILIUM_IGNORE_DIFFERENCES.map((d) => ({ ...d, jsonPointers: [...(d.jsonPointers ?? [])] })),
+        ...(ignoreDifferences.length > 0 ? { ignoreDifferences } : {}),
         syncPolicy: {
           ...(props.automated ? { automated: { prune: false, selfHeal: true } } : {}),
           syncOptions: [...CILIUM_SYNC_OPTIONS],

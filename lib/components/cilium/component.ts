@@ -1,6 +1,6 @@
 /** Cilium as a component: the kube-proxy replacement's values, rules and review notes, and its delivery. */
 import { ClusterContext } from '../../core/cluster';
-import { error, Finding } from '../../core/findings';
+import { error, Finding, warning } from '../../core/findings';
 import { defineComponent, ResolveRecord } from '../component';
 import { CiliumKubeProxyless } from './cilium-kube-proxyless';
 import { CiliumDelivery, CiliumValues } from './facts';
@@ -30,9 +30,20 @@ export const ciliumComponent = defineComponent({
     }
     if (section === undefined) return out;
     if (ctx.cni !== 'cilium') out.push(error(['spec', 'cilium'], `configures Cilium, but the profile's cni is ${ctx.cni}: set cni: cilium or remove the section`));
-    else out.push(...checkCilium(section, { nodes: ctx.nodes, platform: ctx.platform, delivery: ciliumDelivery(section, ctx) }));
+    else out.push(...checkCilium(section, { nodes: ctx.nodes, platform: ctx.platform, delivery: ciliumDelivery(section, ctx), nodeCidr: ctx.nodeCidr }));
     if (section.delivery === 'argocd' && !ctx.argocd) {
       out.push(error(['spec', 'cilium', 'delivery'], 'argocd renders a Cilium Application into dist/argocd/, which needs spec.argocd (repoURL, destination): add it or use values'));
+    }
+    const delivery = ciliumDelivery(section, ctx);
+    if (ctx.cni === 'cilium' && ctx.argocdInCluster && (delivery === 'argocd' || delivery === 'k3s')) {
+      const what = delivery === 'argocd' ? 'the Cilium Application' : 'the Cilium HelmChart in the cluster folder';
+      out.push(
+        warning(
+          ['spec', 'argocd'],
+          `Argo CD runs in this cluster (no destination elsewhere) and syncs ${what}, so it manages its own network: a values change that breaks the datapath also cuts Argo CD off, and it cannot sync the fix. The review gives the commands to recover by hand; or set spec.argocd.destination and manage this cluster from an Argo CD that runs elsewhere`,
+          'Argo CD needs pod networking to reach Git and its repo server',
+        ),
+      );
     }
     return out;
   },
@@ -43,7 +54,8 @@ export const ciliumComponent = defineComponent({
     const why = section.delivery ? 'set in the profile' : ctx.platform === 'k3s' ? 'k3s: the helm controller installs it at bootstrap' : ctx.argocd ? 'spec.argocd is set' : 'no delivery given: a values file for helm install';
     r.decisions.push({ name: 'Cilium delivery', value: delivery, rule: why });
     r.decisions.push(...decisions.map((d) => ({ ...d, name: `Cilium ${d.name}` })));
-    r.notes.push(...ciliumReviewNotes(section, delivery, ctx.platform));
+    const argocd = ctx.argocd ? { namespace: ctx.argocdNamespace ?? 'argocd', inCluster: ctx.argocdInCluster } : undefined;
+    r.notes.push(...ciliumReviewNotes(section, { delivery, cluster: ctx.name, platform: ctx.platform, argocd }));
     return { version: section.version, delivery, values };
   },
   render(scope, resolved: ResolvedCilium) {

@@ -68,8 +68,11 @@ export const REMOVED_VALUES: ReadonlyArray<{ readonly path: readonly string[]; r
   { path: ['ciliumEndpointSlice', 'sliceMode'], removedIn: 18 },
 ];
 
-/** Chart keys the typed fields render, so a values override cannot slip past the checks. */
-export const TYPED_VALUES: ReadonlyArray<{ readonly path: readonly string[]; readonly field: string; readonly minorFrom?: number; readonly minorBefore?: number }> = [
+/**
+ * Chart keys the typed fields render, so a values override cannot slip past the checks. `fixed`
+ * marks a key netscale always renders the same way, with the reason a profile may not change it.
+ */
+export const TYPED_VALUES: ReadonlyArray<{ readonly path: readonly string[]; readonly field: string; readonly minorFrom?: number; readonly minorBefore?: number; readonly fixed?: string }> = [
   { path: ['k8sServiceHost'], field: 'k8sServiceHost' },
   { path: ['k8sServicePort'], field: 'k8sServicePort' },
   { path: ['tunnel'], field: 'routingMode and tunnelProtocol', minorBefore: 14 },
@@ -84,6 +87,8 @@ export const TYPED_VALUES: ReadonlyArray<{ readonly path: readonly string[]; rea
   { path: ['hubble', 'relay', 'enabled'], field: 'hubble.relay' },
   { path: ['hubble', 'ui', 'enabled'], field: 'hubble.ui' },
   { path: ['operator', 'replicas'], field: 'operatorReplicas' },
+  { path: ['rollOutCiliumPods'], field: 'rollOutCiliumPods', fixed: 'without it a values change never reaches the running agents' },
+  { path: ['operator', 'rollOutPods'], field: 'operator.rollOutPods', fixed: 'without it a values change never reaches the running operator' },
 ];
 
 export const OLD_KPR_WORDS = ['strict', 'partial', 'disabled', 'probe'];
@@ -123,3 +128,50 @@ export function ciliumCli(version: string): 'cilium' | 'cilium-dbg' {
 
 /** The chart's own defaults for settings netscale renders only when the profile gives them. */
 export const CILIUM_CHART_DEFAULTS = { autoDirectNodeRoutes: false, loadBalancerMode: 'snat', acceleration: 'disabled', dsrDispatch: 'opt' } as const;
+
+/** The Argo CD Application of a cluster's Cilium chart. */
+export function ciliumApplicationName(cluster: string): string {
+  return `${cluster}-cilium`;
+}
+
+/**
+ * The Helm values file netscale writes for `helm install -f`, relative to the output folder: the
+ * review names it, the output layer writes it.
+ */
+export function ciliumValuesPath(cluster: string): string {
+  return `values/${cluster}.cilium-values.yaml`;
+}
+
+/**
+ * Secrets the chart fills with fresh keys and certificates on every `helm template`, because
+ * `lookup` finds nothing without a cluster (helm/helm#9426): the CA (`cilium-ca`, via
+ * `cilium.ca.setup` in templates/_helpers.tpl) and the Hubble certificates of
+ * templates/hubble/tls-helm/*.yaml, each behind the condition at the top of its template. Chart
+ * 1.13 keeps Hubble's own CA apart (templates/hubble/tls-helm/ca-secret.yaml, hubble-ca-secret);
+ * 1.16 added the metrics server certificate. Argo CD renders with `helm template`, so these are
+ * the objects its Application must ignore. Clustermesh certificates (clustermesh.useAPIServer)
+ * are not modelled.
+ */
+export function chartGeneratedSecrets(v: CiliumVersion, values: CiliumValues): string[] {
+  const get = (path: string, fallback: unknown): unknown => {
+    let node: unknown = values;
+    for (const key of path.split('.')) {
+      if (node === null || typeof node !== 'object' || Array.isArray(node) || !(key in node)) return fallback;
+      node = (node as Record<string, unknown>)[key];
+    }
+    return node;
+  };
+  const on = (path: string, fallback: boolean) => Boolean(get(path, fallback));
+  // Defaults of every chart read, 1.13 to 1.20: Hubble on, TLS on, certificates made by Helm.
+  const helmTls = on('agent', true) && on('hubble.enabled', true) && on('hubble.tls.enabled', true) && on('hubble.tls.auto.enabled', true) && get('hubble.tls.auto.method', 'helm') === 'helm';
+  if (!helmTls) return [];
+  const relay = on('hubble.relay.enabled', false);
+  const relayServer = relay && on('hubble.relay.tls.server.enabled', false);
+  const out = ['cilium-ca', 'hubble-server-certs'];
+  if (!atLeast(v, 14)) out.push('hubble-ca-secret');
+  if (relay) out.push('hubble-relay-client-certs');
+  if (relayServer) out.push('hubble-relay-server-certs');
+  if (relayServer && on('hubble.ui.enabled', false)) out.push('hubble-ui-client-certs');
+  if (atLeast(v, 16) && on('hubble.metrics.tls.enabled', false)) out.push('hubble-metrics-server-certs');
+  return out.sort();
+}

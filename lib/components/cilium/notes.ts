@@ -1,23 +1,45 @@
-/** The review's Cilium notes: the values and why, what to do on the nodes and in Argo CD, how to verify. */
+/** The review's Cilium notes: the values and why, what to do on the nodes and in Argo CD, how to verify and recover. */
 import { Platform } from '../../core/cluster';
-import { CILIUM_HELM_REPO, ciliumCli, CiliumDelivery } from './facts';
+import { CILIUM_CHART, CILIUM_HELM_REPO, CILIUM_NAMESPACE, ciliumApplicationName, ciliumCli, CiliumDelivery, ciliumValuesPath } from './facts';
 import type { CiliumSpec } from './schema';
 import { ciliumValues } from './values';
 
+export interface CiliumNotesContext {
+  readonly delivery: CiliumDelivery;
+  /** Names the values file and the Argo CD Applications. */
+  readonly cluster: string;
+  readonly platform?: Platform;
+  /** How Argo CD delivers this cluster, when it does. */
+  readonly argocd?: {
+    /** Namespace of the Applications. */
+    readonly namespace: string;
+    /** Argo CD runs inside this cluster, so it needs the network Cilium provides to sync anything. */
+    readonly inCluster: boolean;
+  };
+}
+
 /**
- * Lines for the cluster review: the values with their reasons, what to do on the nodes and in
- * Argo CD, and how to verify that kube-proxy is gone.
+ * Lines for the cluster review: the values with their reasons, how a values change reaches the
+ * pods, what to do on the nodes and in Argo CD, how to verify that kube-proxy is gone, and how to
+ * recover when a change breaks the datapath.
  */
-export function ciliumReviewNotes(spec: CiliumSpec, delivery: CiliumDelivery, platform?: Platform): string[] {
+export function ciliumReviewNotes(spec: CiliumSpec, ctx: CiliumNotesContext): string[] {
   const { values, decisions } = ciliumValues(spec);
+  const { delivery, platform } = ctx;
   const cli = ciliumCli(spec.version);
   const onK3s = delivery === 'k3s' || platform === 'k3s';
+  const valuesFile = `dist/${ciliumValuesPath(ctx.cluster)}`;
+  const helmInstall = `helm install ${CILIUM_CHART} cilium/cilium --version ${spec.version} --namespace ${CILIUM_NAMESPACE} -f ${valuesFile}`;
   const lines: string[] = [];
   const strictWord = values.kubeProxyReplacement === 'strict' ? 'Strict' : 'True';
 
   lines.push(`Cilium ${spec.version} replaces kube-proxy completely; the chart values and why:`);
   for (const d of decisions) lines.push(`- \`${d.name}: ${d.value}\`: ${d.rule}${d.source ? ` (${d.source})` : ''}`);
   lines.push('');
+  lines.push(
+    'A values change reaches the running pods by itself: with `rollOutCiliumPods` and `operator.rollOutPods` the chart puts the checksum of cilium-config on the agent and operator pod templates, so a new configuration rolls them, the agents at the DaemonSet\'s own maxUnavailable. No restart Job is needed.',
+    '',
+  );
 
   if (onK3s) {
     lines.push(
@@ -29,28 +51,9 @@ export function ciliumReviewNotes(spec: CiliumSpec, delivery: CiliumDelivery, pl
     lines.push('Remove kube-proxy before installing: delete its DaemonSet and ConfigMap, then on every node `iptables-save | grep -v KUBE | iptables-restore`.');
   }
 
-  if (delivery === 'k3s') {
-    lines.push(
-      'The HelmChart has `bootstrap: true`, so the k3s helm controller installs it while nodes are still NotReady for lack of a CNI. On a new cluster put the file in `/var/lib/rancher/k3s/server/manifests/` on the first server; on a running one `kubectl apply` it.',
-    );
-  } else if (delivery === 'argocd') {
-    lines.push(
-      `Bootstrap: an Argo CD inside this cluster needs a CNI before it can run, so it cannot install the first one. Install once by hand (\`helm install cilium cilium/cilium --version ${spec.version} --namespace kube-system -f <values file>\`), then let the Application take the objects over (it renders the same chart and values); or manage this cluster from an Argo CD that runs elsewhere.`,
-      'Argo CD: exclude CiliumIdentity in the `argocd-cm` ConfigMap, or Argo CD deletes the identities the agents create (cilium#17614), then restart the Argo CD server and application controller:',
-      '```yaml',
-      'resource.exclusions: |',
-      '  - apiGroups:',
-      '      - cilium.io',
-      '    kinds:',
-      '      - CiliumIdentity',
-      '    clusters:',
-      '      - "*"',
-      '```',
-      'The Application ignores the Hubble certificates and CA the chart generates anew on every render, and syncs server-side.',
-    );
-  } else {
-    lines.push(`Install: \`helm repo add cilium ${CILIUM_HELM_REPO}\`, then \`helm install cilium cilium/cilium --version ${spec.version} --namespace kube-system -f <values file>\`.`);
-  }
+  if (delivery === 'k3s') lines.push(...helmChartNotes(ctx));
+  else if (delivery === 'argocd') lines.push(...applicationNotes(spec, ctx, helmInstall));
+  else lines.push(`Install: \`helm repo add cilium ${CILIUM_HELM_REPO}\`, then \`${helmInstall}\`.`);
   lines.push('');
 
   lines.push(
@@ -62,3 +65,70 @@ export function ciliumReviewNotes(spec: CiliumSpec, delivery: CiliumDelivery, pl
   return lines;
 }
 
+/** The HelmChart: who applies it, and what to do when an upgrade fails. */
+function helmChartNotes(ctx: CiliumNotesContext): string[] {
+  const file = `dist/${ctx.cluster}/HelmChart.${CILIUM_CHART}.k8s.yaml`;
+  const lines: string[] = [];
+  if (!ctx.argocd) {
+    lines.push(
+      `The HelmChart has \`bootstrap: true\`, so the k3s helm controller installs it while nodes are still NotReady for lack of a CNI. On a new cluster put \`${file}\` in \`/var/lib/rancher/k3s/server/manifests/\` on the first server; on a running one \`kubectl apply --server-side -f ${file}\`. Use one of the two, not both: k3s re-applies a file in that folder at every start.`,
+    );
+  } else if (ctx.argocd.inCluster) {
+    lines.push(
+      `The HelmChart has \`bootstrap: true\`, so the k3s helm controller installs it while nodes are still NotReady for lack of a CNI. Argo CD runs in this cluster and needs a CNI before it can sync, so apply it once by hand (\`kubectl apply --server-side -f ${file}\`); the Application \`${ctx.cluster}\` then adopts it and owns it from there. Do not also put it in \`/var/lib/rancher/k3s/server/manifests/\`: k3s would re-apply its own copy at every start, and two owners undo each other's changes.`,
+    );
+  } else {
+    lines.push(
+      `The HelmChart has \`bootstrap: true\`, so the k3s helm controller installs it while nodes are still NotReady for lack of a CNI. The Application \`${ctx.cluster}\` syncs it; do not also put it in \`/var/lib/rancher/k3s/server/manifests/\`: k3s would re-apply its own copy at every start, and two owners undo each other's changes.`,
+    );
+  }
+  if (ctx.argocd) {
+    lines.push('Argo CD never prunes or deletes it (`Prune=false,Delete=false`): deleting a HelmChart makes the helm controller uninstall Cilium, and every pod with it.');
+  }
+  lines.push(
+    `It has \`failurePolicy: abort\`: when an install or upgrade fails, the helm controller leaves the release failed and its Job waits ("waiting for operator intervention") instead of uninstalling Cilium and installing it again. To recover: read \`kubectl -n ${CILIUM_NAMESPACE} logs job/helm-install-${CILIUM_CHART}\`, find the last good revision with \`helm -n ${CILIUM_NAMESPACE} history ${CILIUM_CHART}\`, run \`helm -n ${CILIUM_NAMESPACE} rollback ${CILIUM_CHART} <revision>\`, then fix the values in the profile; the Job upgrades from the rolled-back release on its next try.`,
+  );
+  if (ctx.argocd?.inCluster) {
+    lines.push(
+      '',
+      'If a change breaks the datapath, Argo CD cannot sync the fix (it runs on that network); the helm controller still can, since its Job runs on the host network:',
+      `1. Stop Argo CD from re-applying the change: \`kubectl -n ${ctx.argocd.namespace} patch application ${ctx.cluster} --type merge -p '{"spec":{"syncPolicy":{"automated":null}}}'\`.`,
+      `2. Apply the last good HelmChart: \`git show <last good commit>:${file} | kubectl apply --server-side --force-conflicts -f -\`; if the release is left failed, \`helm -n ${CILIUM_NAMESPACE} rollback ${CILIUM_CHART} <revision>\` first.`,
+      `3. Revert the commit, then turn automated sync back on: \`kubectl -n ${ctx.argocd.namespace} patch application ${ctx.cluster} --type merge -p '{"spec":{"syncPolicy":{"automated":{"prune":true,"selfHeal":true}}}}'\`.`,
+    );
+  }
+  return lines;
+}
+
+/** The Cilium Application: bootstrap, what Argo CD needs, and the way back when Argo CD cannot help. */
+function applicationNotes(spec: CiliumSpec, ctx: CiliumNotesContext, helmInstall: string): string[] {
+  const app = ciliumApplicationName(ctx.cluster);
+  const namespace = ctx.argocd?.namespace ?? 'argocd';
+  const lines = [
+    ctx.argocd?.inCluster
+      ? `Bootstrap: Argo CD runs inside this cluster and needs a CNI before it can run, so it cannot install the first one. Install once by hand (\`helm repo add cilium ${CILIUM_HELM_REPO}\`, then \`${helmInstall}\`); the Application \`${app}\` then takes the objects over (it renders the same chart and values).`
+      : `Bootstrap: the Application \`${app}\` installs the chart from the Argo CD that manages this cluster. If this cluster already runs a Cilium installed by hand, install it with the same values (\`${helmInstall}\`) and the Application takes the objects over.`,
+    'Argo CD: exclude CiliumIdentity in the `argocd-cm` ConfigMap, or Argo CD deletes the identities the agents create (cilium#17614), then restart the Argo CD server and application controller:',
+    '```yaml',
+    'resource.exclusions: |',
+    '  - apiGroups:',
+    '      - cilium.io',
+    '    kinds:',
+    '      - CiliumIdentity',
+    '    clusters:',
+    '      - "*"',
+    '```',
+    `The Application ignores the Secrets the chart generates anew on every render (its CA and the Hubble certificates of ${spec.version}), and syncs server-side.`,
+  ];
+  if (ctx.argocd?.inCluster) {
+    lines.push(
+      '',
+      'If a values change breaks the datapath, Argo CD cannot sync the fix (it runs on that network). Recover with Helm from a machine that reaches the API server:',
+      `1. Stop Argo CD from re-applying the change: \`kubectl -n ${namespace} patch application ${app} --type merge -p '{"spec":{"syncPolicy":{"automated":null}}}'\`.`,
+      `2. Take the last good values: \`git show <last good commit>:dist/${ciliumValuesPath(ctx.cluster)} > good-values.yaml\`, and apply them: \`helm repo add cilium ${CILIUM_HELM_REPO}\`, \`helm upgrade ${CILIUM_CHART} cilium/cilium --version <chart version of that commit> --namespace ${CILIUM_NAMESPACE} -f good-values.yaml\`.`,
+      `3. Wait for the agents: \`kubectl -n ${CILIUM_NAMESPACE} rollout status ds/cilium\`.`,
+      `4. Revert the commit, then turn automated sync back on: \`kubectl -n ${namespace} patch application ${app} --type merge -p '{"spec":{"syncPolicy":{"automated":{"prune":false,"selfHeal":true}}}}'\`.`,
+    );
+  }
+  return lines;
+}

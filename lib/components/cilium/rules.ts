@@ -1,8 +1,10 @@
 /** Every problem of a Cilium section for its chart version, checked before the values render. */
-import { parseCidr } from '../../core/cidr';
+import { overlaps, parseCidr } from '../../core/cidr';
 import { Platform } from '../../core/cluster';
+import { credentialKind } from '../../core/credentials';
 import { error, FieldPath, Finding, show, warning } from '../../core/findings';
-import { deepEqual, deepMerge } from '../../core/objects';
+import { deepEqual, deepMerge, isPlainObject } from '../../core/objects';
+import { chartKeysFor, unknownChartKeys } from './chart-values';
 import { atLeast, CILIUM_DEFAULTS, CILIUM_FACTS, CiliumDelivery, CiliumValues, CiliumVersion, DEFAULT_OPERATOR_REPLICAS, OLD_KPR_WORDS, parseCiliumVersion, REMOVED_VALUES, supported, TYPED_VALUES } from './facts';
 import type { CiliumSpec } from './schema';
 import { has, lookup, typedValues } from './values';
@@ -13,6 +15,8 @@ export interface CiliumCheckContext {
   readonly platform: Platform;
   /** How the chart is installed, after defaults. */
   readonly delivery: CiliumDelivery;
+  /** The nodes' own network (spec.nodeCidr), if the profile gives it. */
+  readonly nodeCidr?: string;
 }
 
 /** Every problem with `spec` for its chart version, at once, with field paths under spec.cilium. */
@@ -65,6 +69,7 @@ export function checkCilium(spec: CiliumSpec, ctx: CiliumCheckContext): Finding[
     const parsed = parseCidr(spec.ipv4NativeRoutingCidr);
     if (!parsed.ok) out.push(error(at('ipv4NativeRoutingCidr'), `${spec.ipv4NativeRoutingCidr} ${parsed.reason}`));
     else if (parsed.cidr.family !== 4) out.push(error(at('ipv4NativeRoutingCidr'), `${spec.ipv4NativeRoutingCidr} is an IPv6 CIDR: give an IPv4 one such as 10.0.0.0/22`));
+    else out.push(...checkNodeNetwork(spec.ipv4NativeRoutingCidr, ctx.nodeCidr));
   }
 
   if (dsr) {
@@ -108,6 +113,28 @@ export function checkCilium(spec: CiliumSpec, ctx: CiliumCheckContext): Finding[
   return out;
 }
 
+/**
+ * ipv4NativeRoutingCIDR is the range Cilium sends without masquerading: traffic from pods to any
+ * address inside it keeps the pod's source address. If it also covers the nodes' own network,
+ * pods reach hosts there (other machines on that network, a NAS, a gateway) with pod addresses
+ * the hosts cannot route back (docs.cilium.io/en/stable/network/concepts/masquerading/,
+ * "ipv4-native-routing-cidr").
+ */
+function checkNodeNetwork(routingCidr: string, nodeCidr: string | undefined): Finding[] {
+  if (nodeCidr === undefined) return [];
+  const routed = parseCidr(routingCidr);
+  const nodes = parseCidr(nodeCidr);
+  if (!routed.ok || !nodes.ok || !overlaps(routed.cidr, nodes.cidr)) return [];
+  const how = routed.cidr.network <= nodes.cidr.network && nodes.cidr.last <= routed.cidr.last ? 'contains' : 'overlaps';
+  return [
+    warning(
+      ['spec', 'cilium', 'ipv4NativeRoutingCidr'],
+      `${routingCidr} ${how} the node network ${nodeCidr} (spec.nodeCidr): Cilium does not masquerade traffic to this range, so pod traffic to other hosts on the node network leaves with pod source addresses those hosts cannot answer; narrow it to the pod CIDRs`,
+      'docs.cilium.io masquerading: ipv4-native-routing-cidr',
+    ),
+  ];
+}
+
 /** spec.values against the chosen chart: keys it rejects or ignores, and overrides of typed fields. */
 function checkValues(spec: CiliumSpec, v: CiliumVersion, ctx: CiliumCheckContext): Finding[] {
   const values = spec.values ?? {};
@@ -115,6 +142,8 @@ function checkValues(spec: CiliumSpec, v: CiliumVersion, ctx: CiliumCheckContext
   const out: Finding[] = [];
   const minorText = `${v.major}.${v.minor}`;
   const typed = typedValues(spec, v);
+
+  for (const c of credentialPaths(values)) out.push({ ...error(at(...c.path), credentialMessage(c.kind)), atKey: true });
 
   if (has(values, ['tunnel']) && atLeast(v, CILIUM_FACTS.routingModeFrom)) {
     const fate = atLeast(v, CILIUM_FACTS.tunnelRemovedIn)
@@ -158,6 +187,10 @@ function checkValues(spec: CiliumSpec, v: CiliumVersion, ctx: CiliumCheckContext
     }
     const own = lookup(typed, t.path);
     if (own.present && deepEqual(own.value, found.value)) continue;
+    if (t.fixed !== undefined) {
+      out.push(error(at(...t.path), `is always ${show(own.value)} in netscale's values: ${t.fixed}; remove it`));
+      continue;
+    }
     out.push(
       error(
         at(...t.path),
@@ -174,6 +207,8 @@ function checkValues(spec: CiliumSpec, v: CiliumVersion, ctx: CiliumCheckContext
     out.push(error(at('hubble', 'enabled'), 'false turns Hubble off, but relay or UI is on and the chart refuses relay without Hubble: remove it or turn relay and UI off'));
   }
   out.push(...checkPodCidrFit(spec, merged, ctx.nodes));
+  // Last, so a key another rule already explains (a removed key, a credential) is not reported twice.
+  out.push(...checkChartKeys(values, v, new Set(out.map((f) => f.path.join('\u0000')))));
   return out;
 }
 
@@ -246,3 +281,55 @@ function checkPodCidrFit(spec: CiliumSpec, merged: CiliumValues, nodes: number):
   ];
 }
 
+/** Every value of spec.values that is a credential, by path (lists included), never by value. */
+function credentialPaths(values: CiliumValues): Array<{ path: Array<string | number>; kind: string }> {
+  const out: Array<{ path: Array<string | number>; kind: string }> = [];
+  const walk = (node: unknown, path: Array<string | number>) => {
+    if (Array.isArray(node)) node.forEach((item, i) => walk(item, [...path, i]));
+    else if (isPlainObject(node)) {
+      for (const [key, value] of Object.entries(node)) {
+        const kind = credentialKind(key, value, node);
+        if (kind) out.push({ path: [...path, key], kind });
+        else walk(value, [...path, key]);
+      }
+    }
+  };
+  walk(values, []);
+  return out;
+}
+
+function credentialMessage(kind: string): string {
+  const instead =
+    kind === 'a private key'
+      ? 'leave keys out and let the chart generate its CA and certificates (hubble.tls.auto), or issue them with cert-manager (hubble.tls.auto.method: certmanager); a public certificate alone may stay'
+      : 'create a Secret in the cluster and point the chart at it (the chart\'s existingSecret and secretName values), or let the component read it from the node';
+  return `holds ${kind}, which must never be committed (dist/ is in git): ${instead}`;
+}
+
+/**
+ * Keys the chart of this version does not know. values.yaml does not list every key the chart
+ * reads (loadBalancer.mode is only a comment there), so the known keys are values.yaml, its
+ * commented keys and every path the templates read (chart-keys.ts). A key one typo away from a
+ * known one (kubeProxyReplacment) is an error: the chart would silently ignore it and the profile
+ * would not do what it says. Any other unknown key is a warning, not an error, because templates
+ * can also read keys indirectly (through `with` blocks and variables) that no list captures, and a
+ * false error would block a valid profile.
+ */
+function checkChartKeys(values: CiliumValues, v: CiliumVersion, skip: ReadonlySet<string>): Finding[] {
+  const chart = chartKeysFor(v);
+  if (!chart) return [];
+  const out: Finding[] = [];
+  for (const unknown of unknownChartKeys(values, chart.keys)) {
+    const path: FieldPath = ['spec', 'cilium', 'values', ...unknown.path];
+    if (skip.has(path.join('\u0000'))) continue;
+    if (unknown.suggestion !== undefined) {
+      out.push({ ...error(path, `unknown key (did you mean "${unknown.suggestion}"?): the cilium ${chart.version} chart neither sets it in values.yaml nor reads it, so it would be ignored`), atKey: true });
+    } else {
+      out.push({
+        ...warning(path, `is not a key of the cilium ${chart.version} chart (not in its values.yaml, not read by its templates): the chart probably ignores it; check \`helm show values cilium/cilium --version ${v.text}\``, `cilium ${chart.version} chart values.yaml and templates`),
+        atKey: true,
+      });
+    }
+  }
+  return out;
+}

@@ -72,6 +72,13 @@ export function ciliumValues(spec: CiliumSpec): CiliumValuesResult {
   decide('hubble.relay.enabled', spec.hubble?.relay ?? CILIUM_DEFAULTS.hubbleRelay, spec.hubble?.relay === undefined ? 'default: false' : 'set in the profile');
   decide('hubble.ui.enabled', spec.hubble?.ui ?? CILIUM_DEFAULTS.hubbleUi, spec.hubble?.ui === undefined ? 'default: false' : 'set in the profile (needs relay)');
   decide('operator.replicas', spec.operatorReplicas ?? DEFAULT_OPERATOR_REPLICAS, spec.operatorReplicas === undefined ? `default: ${DEFAULT_OPERATOR_REPLICAS}, the chart's (one leader, one standby)` : 'set in the profile');
+  decide(
+    'rollOutCiliumPods',
+    true,
+    'the chart puts the cilium-config checksum on the agent pods only with this on, so a values change restarts the agents (at the DaemonSet\'s own maxUnavailable); the chart default false leaves them on the old configuration',
+    'chart templates/cilium-agent/daemonset.yaml, cilium.io/cilium-configmap-checksum, 1.13 to 1.20',
+  );
+  decide('operator.rollOutPods', true, 'the same checksum on the operator pods, which read cilium-config too', 'chart templates/cilium-operator/deployment.yaml, 1.13 to 1.20');
 
   const extra = spec.values ?? {};
   const extraPaths = leafPaths(extra).map((p) => p.join('.'));
@@ -104,7 +111,9 @@ export function typedValues(spec: CiliumSpec, v: CiliumVersion): CiliumValues {
   if (Object.keys(loadBalancer).length > 0) out.loadBalancer = loadBalancer;
   out.bpf = { masquerade: spec.bpfMasquerade ?? CILIUM_DEFAULTS.bpfMasquerade };
   out.hubble = { relay: { enabled: spec.hubble?.relay ?? CILIUM_DEFAULTS.hubbleRelay }, ui: { enabled: spec.hubble?.ui ?? CILIUM_DEFAULTS.hubbleUi } };
-  out.operator = { replicas: spec.operatorReplicas ?? DEFAULT_OPERATOR_REPLICAS };
+  out.operator = { replicas: spec.operatorReplicas ?? DEFAULT_OPERATOR_REPLICAS, rollOutPods: true };
+  // A values change must reach running pods: the chart adds the config checksum only with these on.
+  out.rollOutCiliumPods = true;
   return out;
 }
 

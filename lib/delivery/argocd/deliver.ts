@@ -11,9 +11,18 @@ import { applySyncWaves } from './sync-waves';
 export function deliverWithArgocd(chart: ClusterChart): void {
   const c = chart.cluster;
   if (!c.argocd) return;
-  for (const r of c.restarts) {
-    new DaemonSetRestart(chart, `Restart-${r.daemonSet}`, { daemonSet: r.daemonSet, namespace: r.namespace, configuration: r.configuration, image: c.argocd.kubectlImage, timeout: c.argocd.restartTimeout });
-  }
+  // One hook wave per restart, in the order the review gives: each DaemonSet has rolled before the next starts.
+  c.restarts.forEach((r, wave) => {
+    new DaemonSetRestart(chart, `Restart-${r.daemonSet}`, {
+      daemonSet: r.daemonSet,
+      namespace: r.namespace,
+      configuration: r.configuration,
+      image: c.argocd!.kubectlImage,
+      timeout: c.argocd!.restartTimeout,
+      progressTimeout: c.argocd!.restartProgressTimeout,
+      wave,
+    });
+  });
   applySyncOptions(chart);
   applySyncWaves(chart);
 }

@@ -10,6 +10,7 @@ import { ClusterChart } from '../../cluster/cluster-chart';
 import { ResolvedCluster } from '../../cluster/resolve';
 import { controllerOwnedFieldsOf } from '../../core/rollout';
 import { CiliumApplication } from '../../components/cilium/cilium-application';
+import { ciliumApplicationName } from '../../components/cilium/facts';
 import { ARGOCD_FOLDER, DirectoryApplication, FLEET_APPLICATION } from './directory-application';
 import { ApplicationTemplate, RolloutStep, StagedApplicationSet } from './staged-application-set';
 
@@ -18,10 +19,7 @@ export const CLUSTER_STAGES = 'netscale-stages';
 /** The ApplicationSet of the staged clusters' Cilium charts. */
 export const CILIUM_STAGES = 'netscale-cilium-stages';
 
-/** The Argo CD Application of a cluster's Cilium chart. */
-export function ciliumApplicationName(cluster: string): string {
-  return `${cluster}-cilium`;
-}
+export { ciliumApplicationName };
 
 export function argocdChart(scope: Construct, clusters: readonly ClusterChart[]): Chart | undefined {
   const managed = clusters.filter((p) => p.cluster.argocd);
@@ -133,7 +131,16 @@ function stagedApplicationSets(chart: Chart, held: Construct, managed: readonly 
         stage: a.stage,
         maxUpdate: a.maxUpdate,
         application: app,
-        element: { cluster: c.name, stage: a.stage, project: app.spec.project, version: source.targetRevision, destination: app.spec.destination, helmValues: source.helm.valuesObject },
+        // The certificates the chart regenerates depend on the chart version and the values.
+        element: {
+          cluster: c.name,
+          stage: a.stage,
+          project: app.spec.project,
+          version: source.targetRevision,
+          destination: app.spec.destination,
+          helmValues: source.helm.valuesObject,
+          ignoreDifferences: app.spec.ignoreDifferences ?? [],
+        },
       });
     }
   }
@@ -147,7 +154,7 @@ function stagedApplicationSets(chart: Chart, held: Construct, managed: readonly 
   if (ciliums.length > 0) {
     stagedApplicationSet(chart, CILIUM_STAGES, namespace, ciliums, {
       strings: { 'metadata.name': ciliumApplicationName('{{.cluster}}'), 'spec.project': '{{.project}}', 'spec.source.targetRevision': '{{.version}}' },
-      objects: { 'spec.destination': 'destination', 'spec.source.helm.valuesObject': 'helmValues' },
+      objects: { 'spec.destination': 'destination', 'spec.source.helm.valuesObject': 'helmValues', 'spec.ignoreDifferences': 'ignoreDifferences' },
     });
   }
 }
