@@ -4,10 +4,11 @@
  * exactly as it was.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { stringify } from 'yaml';
 import { LoadedProfile, loadProfiles, loadProfileText } from '../cluster/load';
 import { Diagnostic, ProfileError } from '../profile/diagnostics';
-import { displayPath, listProfileFiles } from '../profile/load';
+import { displayPath, listProfileFiles, readProfileFile, repositoryPath, repositoryRoot } from '../profile/load';
 import { applyTree, OutputTree } from './output-tree';
 import { ciliumValuesFile, renderReviewOnly, renderTree, reviewFile } from './render';
 
@@ -67,10 +68,17 @@ export function stageCluster(options: FleetOptions & { readonly cluster: string 
   const name = options.cluster;
   const candidates: LoadedProfile[] = [];
   const diagnostics: Diagnostic[] = [];
+  const root = repositoryRoot(options.clustersDir);
   for (const abs of listProfileFiles(options.clustersDir)) {
-    const text = fs.readFileSync(abs, 'utf8');
+    const read = readProfileFile(abs);
+    // An unreadable file may be the cluster asked for: report it.
+    if ('problem' in read) {
+      diagnostics.push({ severity: 'error', file: displayPath(abs), line: 1, col: 1, path: '', message: read.problem });
+      continue;
+    }
+    const text = read.text;
     if (!text.includes(name)) continue;
-    const result = loadProfileText(displayPath(abs), text);
+    const result = loadProfileText(displayPath(abs), text, repositoryPath(abs, root));
     if (result.profile?.profile.metadata.name === name) candidates.push(result.profile);
     // A broken file that mentions the name may be the cluster asked for: report it.
     else if (!result.profile) diagnostics.push(...result.diagnostics);
@@ -100,13 +108,9 @@ export function stageCluster(options: FleetOptions & { readonly cluster: string 
  */
 export function explainProfile(file: string): { resolved: string; review: string; warnings: readonly Diagnostic[] } {
   const shown = displayPath(file);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ProfileError([{ severity: 'error', file: shown, line: 1, col: 1, path: '', message: `cannot be read: ${(e as Error).message}` }]);
-  }
-  const result = loadProfileText(shown, text);
+  const read = readProfileFile(file);
+  if ('problem' in read) throw new ProfileError([{ severity: 'error', file: shown, line: 1, col: 1, path: '', message: read.problem }]);
+  const result = loadProfileText(shown, read.text, repositoryPath(file, repositoryRoot(path.dirname(file))));
   if (!result.profile) throw new ProfileError(result.diagnostics);
   const { decisions: _d, notes: _n, steps: _s, context: _c, ...resolved } = result.profile.cluster;
   return { resolved: stringify(resolved), review: renderReviewOnly(result.profile), warnings: result.profile.warnings };
