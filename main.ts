@@ -6,6 +6,7 @@
  *   main.ts --cluster <name>     synthesize one cluster (also CLUSTER=<name>)
  *   main.ts explain <profile>    print the resolved profile and its review; write nothing
  */
+import { redactCredentials } from './lib/core/credentials';
 import { explainProfile, FleetResult, stageCluster, stageFleet, StagedSynth } from './lib/output/fleet';
 import { Diagnostic, formatDiagnostic, ProfileError, sortDiagnostics } from './lib/profile/diagnostics';
 
@@ -77,8 +78,8 @@ async function main(): Promise<number> {
       return 2;
     }
     // Anything else is a netscale bug: say so in one line; NETSCALE_DEBUG=1 shows the stack.
-    process.stderr.write(`error: netscale failed unexpectedly: ${e instanceof Error ? e.message : String(e)}; dist/ was not changed\n`);
-    if (process.env.NETSCALE_DEBUG) process.stderr.write(`${e instanceof Error ? e.stack : ''}\n`);
+    process.stderr.write(`error: netscale failed unexpectedly: ${redactCredentials(e instanceof Error ? e.message : String(e))}; dist/ was not changed\n`);
+    if (process.env.NETSCALE_DEBUG) process.stderr.write(`${redactCredentials(e instanceof Error ? (e.stack ?? '') : '')}\n`);
     return 2;
   }
 }

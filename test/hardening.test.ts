@@ -3,13 +3,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { applyTree } from '../lib/output/output-tree';
-import { findSecrets } from '../lib/output/secret-guard';
-import { ProfileError } from '../lib/profile/diagnostics';
 import { snapshot, tempDirPerTest } from './support/files';
 import { ACK_TERWAY, profileYaml } from './support/profiles';
 
 const ROOT = path.join(__dirname, '..');
-const CILIUM = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 50, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 } };
 
 const temp = tempDirPerTest('hardening');
 
@@ -20,43 +17,6 @@ function fleet(name: string, profiles: Record<string, Record<string, unknown>>):
   for (const [cluster, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(dir, `${cluster}.yaml`), profileYaml(spec, cluster));
   return dir;
 }
-
-describe('secrets never reach dist/', () => {
-  test.each([
-    ['a private key in Cilium values', { tls: { ca: { key: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----' } } }, 'a private key'],
-    ['a bearer token in Cilium values', { hubble: { relay: { extraEnv: [{ name: 'AUTH', value: 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJl' }] } } }, 'a bearer token (JWT)'],
-    ['an access key id in Cilium values', { extraConfig: { 'cloud-key': 'LTAI5tQ9xExampleKey12345' } }, 'an Alibaba Cloud AccessKey ID'],
-    ['a base64 PEM key in Cilium values', { tls: { ca: { key: 'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2UUlCQURBTkJna3Foa2lHOXcwQkFRRUZBQVND' } } }, 'a base64-encoded PEM block'],
-    ['a password in an environment variable', { hubble: { relay: { extraEnv: [{ name: 'DB_PASSWORD', value: 'hunter2' }] } } }, 'a secret in an environment variable'],
-    ['a token value in Cilium values', { clustermesh: { apiserver: { token: 'c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1' } } }, 'a token or password value'],
-  ])('fails the synth on %s, naming the profile and the file', (_, values, what) => {
-    const clusters = fleet('c', { leaky: { ...CILIUM, cilium: { ...CILIUM.cilium, values } } });
-    const out = path.join(temp.path, 'dist');
-    let thrown: unknown;
-    try {
-      synthesizeFleet({ clustersDir: clusters, outdir: out });
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(ProfileError);
-    const messages = (thrown as ProfileError).diagnostics.map((d) => `${path.basename(d.file)}: ${d.message}`);
-    expect(messages).toContain(`leaky.yaml: would write ${what} into dist/values/leaky.cilium-values.yaml: dist/ is committed, so credentials stay in the cluster (a Secret made there, credential_path for Terway)`);
-    expect(fs.existsSync(out)).toBe(false);
-  });
-
-  test('finds a Secret object and access keys, and nothing in the committed dist/', () => {
-    const dir = path.join(temp.path, 'scan');
-    fs.mkdirSync(path.join(dir, 'c'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'c', 'Secret.x.k8s.yaml'), 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\n');
-    fs.writeFileSync(path.join(dir, 'c', 'ConfigMap.y.k8s.yaml'), 'data:\n  eni_conf: \'{"access_key": "x"}\'\n');
-    fs.writeFileSync(path.join(dir, 'c', 'notes.md'), 'access_key in prose is not scanned');
-    expect(findSecrets(dir)).toEqual([
-      { file: path.join('c', 'ConfigMap.y.k8s.yaml'), what: 'an access_key or access_secret' },
-      { file: path.join('c', 'Secret.x.k8s.yaml'), what: 'a Secret object' },
-    ]);
-    expect(findSecrets(path.join(ROOT, 'dist'))).toEqual([]);
-  });
-});
 
 describe('interrupted synths', () => {
   test.each(['SIGINT', 'SIGTERM'])('%s arriving before the write exits 130 and leaves dist/ byte-identical', (signal) => {

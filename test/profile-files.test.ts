@@ -1,14 +1,19 @@
-/** Reading the folder of profiles: links followed, nothing dropped without a word, limits instead of hangs. */
+/**
+ * Reading the folder of profiles: links followed, nothing dropped without a word, limits instead
+ * of hangs, and paths in dist/ that do not depend on the working directory.
+ */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { loadProfiles } from '../lib/cluster/load';
 import { MAX_PROFILE_BYTES } from '../lib/core/limits';
 import { synthesizeFleet } from '../lib/output/fleet';
-import { ProfileError } from '../lib/profile/diagnostics';
+import { formatDiagnostic, ProfileError } from '../lib/profile/diagnostics';
 import { snapshot, tempDirPerTest } from './support/files';
 import { ACK_TERWAY, KUBEADM_CALICO, load, profileYaml } from './support/profiles';
 
+const ROOT = path.join(__dirname, '..');
 const temp = tempDirPerTest('profiles');
 
 function folder(name: string): string {
@@ -29,6 +34,7 @@ describe('the folder of profiles', () => {
     synthesizeFleet({ clustersDir: clusters, outdir: out });
     synthesizeFleet({ clustersDir: clusters, outdir: out });
     expect(fs.existsSync(path.join(out, 'prod', 'Deployment.calico-typha.k8s.yaml'))).toBe(true);
+    expect(fs.readFileSync(path.join(out, 'reviews', 'prod.md'), 'utf8')).toContain('Profile `clusters/prod.yaml`');
   });
 
   test('fails on a link to nothing, to a folder or to a pipe, each located; no profile is dropped and dist/ is untouched', () => {
@@ -112,4 +118,31 @@ describe('limits instead of hangs', () => {
     const text = profileYaml(ACK_TERWAY).replace('metadata:\n', `metadata:\n${keys}\n  k7: y\n`);
     expect(load(text).errors).toEqual(['clusters/test.yaml:70004:3 has a duplicate key "k7" (first on line 11): each field may appear once']);
   }, 20_000);
+});
+
+describe('paths in dist/ are relative to the repository', () => {
+  test('a synth run from another folder writes the committed dist/ byte for byte', () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'netscale-cwd-'));
+    const cwd = process.cwd();
+    try {
+      process.chdir(elsewhere);
+      synthesizeFleet({ clustersDir: path.relative(elsewhere, path.join(ROOT, 'clusters')), outdir: path.join(temp.path, 'dist') });
+    } finally {
+      process.chdir(cwd);
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+    expect(snapshot(path.join(temp.path, 'dist'))).toEqual(snapshot(path.join(ROOT, 'dist')));
+  });
+
+  test('messages still name files as the user typed them', () => {
+    const clusters = folder('clusters');
+    fs.writeFileSync(path.join(clusters, 'bad.yaml'), profileYaml({ ...ACK_TERWAY, nodes: 0 }, 'bad'));
+    let error: ProfileError | undefined;
+    try {
+      synthesizeFleet({ clustersDir: clusters, outdir: path.join(temp.path, 'dist') });
+    } catch (e) {
+      error = e as ProfileError;
+    }
+    expect(error!.diagnostics.map(formatDiagnostic)).toEqual([`${path.join(clusters, 'bad.yaml')}:9:10 spec.nodes: must be at least 1 (got 0)`]);
+  });
 });

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { ClusterContext } from '../core/cluster';
 import { Finding, formatPath } from '../core/findings';
 import { MAX_PROFILE_BYTES } from '../core/limits';
-import { Diagnostic } from './diagnostics';
+import { Diagnostic, redactDiagnostic } from './diagnostics';
 import { checkProfile, clusterContext } from './rules';
 import { clusterProfileSchema, ClusterProfile } from './schema';
 import { AliasExpansionError, ProfileSource } from './source';
@@ -126,5 +126,5 @@ export function checkProfileText(file: string, text: string): { checked?: Checke
 
 export function position(source: ProfileSource, f: Finding): Diagnostic {
   const pos = source.locate(f.path, f.atKey === true);
-  return { severity: f.severity, file: source.file, line: pos.line, col: pos.col, path: formatPath(f.path), message: f.message, source: f.source };
+  return redactDiagnostic({ severity: f.severity, file: source.file, line: pos.line, col: pos.col, path: formatPath(f.path), message: f.message, source: f.source });
 }
