@@ -7,6 +7,7 @@ import { loadProfiles } from '../lib/cluster/load';
 import { deliverWithArgocd } from '../lib/delivery/argocd/deliver';
 import { argocdChart } from '../lib/delivery/argocd/fleet-chart';
 import { synthesizeFleet } from '../lib/output/fleet';
+import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../lib/output/output-folder';
 import { MANIFEST_EXTENSION, renderTree } from '../lib/output/render';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { snapshot, tempDirPerTest } from './support/files';
@@ -132,6 +133,7 @@ describe('a failed synth', () => {
   test('the command exits non-zero with the report, no stack trace, and dist/ untouched', () => {
     const out = path.join(temp.path, 'dist');
     fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, OUTPUT_MARKER), OUTPUT_MARKER_TEXT);
     fs.writeFileSync(path.join(out, 'keep.txt'), 'unchanged');
     const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts')], {
       cwd: ROOT,
@@ -143,7 +145,7 @@ describe('a failed synth', () => {
     expect(run.stderr).toMatch(/bad\.yaml:\d+:\d+ spec\.nodes: must be a number \(got "many"\)/);
     expect(run.stderr).toMatch(/bad\.yaml:\d+:\d+ spec\.netwrkPolicy: unknown field \(did you mean "networkPolicy"\?\)/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
-    expect(snapshot(out)).toEqual({ 'keep.txt': 'unchanged' });
+    expect(snapshot(out)).toEqual({ [OUTPUT_MARKER]: OUTPUT_MARKER_TEXT, 'keep.txt': 'unchanged' });
   });
 
   test('the command prints warnings and succeeds on a valid fleet', () => {

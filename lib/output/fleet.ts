@@ -1,7 +1,8 @@
 /**
  * A fleet of profiles to dist/: load and check every profile, render every file in memory, and
  * only then write what changed. Any problem, or a SIGINT/SIGTERM before the write, leaves dist/
- * exactly as it was.
+ * exactly as it was. The output folder is checked first (see output-folder.ts), so a folder that is
+ * not netscale's to own is refused before any work is done.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,13 +10,14 @@ import { stringify } from 'yaml';
 import { LoadedProfile, loadProfiles, loadProfileText } from '../cluster/load';
 import { Diagnostic, ProfileError } from '../profile/diagnostics';
 import { displayPath, listProfileFiles, readProfileFile, repositoryPath, repositoryRoot } from '../profile/load';
-import { applyTree, OutputTree } from './output-tree';
+import { checkOutputFolder } from './output-folder';
+import { ApplyResult, applyTree, OutputTree } from './output-tree';
 import { ciliumValuesFile, renderReviewOnly, renderTree, reviewFile } from './render';
 
 export interface FleetOptions {
   /** Folder of ClusterProfile files. */
   readonly clustersDir: string;
-  /** Output folder: netscale owns everything in it. */
+  /** Output folder: netscale owns everything in it, and refuses one that is not its own. */
   readonly outdir: string;
 }
 
@@ -28,7 +30,8 @@ export interface FleetResult {
 export interface StagedSynth {
   readonly result: FleetResult;
   readonly tree: OutputTree;
-  commit(): void;
+  /** Write into the output folder; throws `OutputError` with nothing written if that is not safe. */
+  commit(): ApplyResult;
 }
 
 /** Load, check and synthesize every profile; throws `ProfileError` listing every problem. */
@@ -40,13 +43,14 @@ export function synthesizeFleet(options: FleetOptions): FleetResult {
 
 /** Everything `synthesizeFleet` does but the write into dist/. */
 export function stageFleet(options: FleetOptions): StagedSynth {
+  checkOutputFolder(options.outdir, { clustersDir: options.clustersDir });
   const loaded = loadProfiles(options.clustersDir);
   if (loaded.diagnostics.some((d) => d.severity === 'error')) throw new ProfileError(loaded.diagnostics);
   const tree = renderTree(loaded.profiles);
   return {
     tree,
     result: { clusters: loaded.profiles.map((p) => p.profile.metadata.name), warnings: loaded.diagnostics },
-    commit: () => applyTree(tree, options.outdir),
+    commit: () => applyTree(tree, options.outdir, undefined, { clustersDir: options.clustersDir }),
   };
 }
 
@@ -64,6 +68,7 @@ export function synthesizeCluster(options: FleetOptions & { readonly cluster: st
 
 /** Everything `synthesizeCluster` does but the write into dist/. */
 export function stageCluster(options: FleetOptions & { readonly cluster: string }): StagedSynth {
+  checkOutputFolder(options.outdir, { clustersDir: options.clustersDir });
   if (!fs.existsSync(options.clustersDir)) return stageFleet(options); // the full path reports the missing folder
   const name = options.cluster;
   const candidates: LoadedProfile[] = [];
@@ -98,7 +103,7 @@ export function stageCluster(options: FleetOptions & { readonly cluster: string 
   return {
     tree,
     result: { clusters: [name], warnings: candidates[0].warnings },
-    commit: () => applyTree(tree, options.outdir, scope),
+    commit: () => applyTree(tree, options.outdir, scope, { clustersDir: options.clustersDir }),
   };
 }
 
