@@ -6,8 +6,10 @@
  *   main.ts --cluster <name>     synthesize one cluster (also CLUSTER=<name>)
  *   main.ts explain <profile>    print the resolved profile and its review; write nothing
  */
+import { redactCredentials } from './lib/core/credentials';
 import { outputFolders, unchangedNote } from './lib/output/cdk8s-cli';
 import { explainProfile, FleetResult, stageCluster, stageFleet, StagedSynth } from './lib/output/fleet';
+import { OutputError } from './lib/output/output-folder';
 import { Diagnostic, formatDiagnostic, ProfileError, sortDiagnostics } from './lib/profile/diagnostics';
 
 const USAGE = 'usage: main.ts [--cluster <name>] | main.ts explain <profile.yaml>';
@@ -35,10 +37,6 @@ function printWarnings(diagnostics: readonly Diagnostic[]): void {
   for (const w of sortDiagnostics(diagnostics.filter((d) => d.severity === 'warning'))) process.stderr.write(`warning: ${formatDiagnostic(w)}\n`);
 }
 
-/** Signals only flag the run: the swap into dist/ is skipped if one arrived, so dist/ stays as it was. */
-let interrupted: NodeJS.Signals | undefined;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (interrupted = signal));
-
 async function main(): Promise<number> {
   const clustersDir = process.env.CLUSTERS_DIR ?? 'clusters';
   const folders = outputFolders(process.env);
@@ -52,17 +50,13 @@ async function main(): Promise<number> {
       process.stdout.write(`# Resolved profile\n\n\`\`\`yaml\n${explained.resolved}\`\`\`\n\n${explained.review}`);
       return 0;
     }
+    // SIGINT/SIGTERM stop the run at once until the write starts; commit holds them until it is done.
     pending = command.cluster ? stageCluster({ clustersDir, outdir, mirror, cluster: command.cluster }) : stageFleet({ clustersDir, outdir, mirror });
-    // Let a pending SIGINT or SIGTERM run its handler before anything in dist/ changes; once the
-    // write starts it finishes (the handlers only flag), so dist/ is never left half-written.
-    await new Promise((resolve) => setImmediate(resolve));
-    if (interrupted) {
-      process.stderr.write(`netscale: ${interrupted} received; ${unchangedNote(folders)}\n`);
-      return 130;
-    }
     try {
-      pending.commit();
+      const applied = pending.commit();
+      if (applied.recovered) process.stderr.write(`netscale: an earlier synth (pid ${applied.recovered.pid}, since ${applied.recovered.since}) was stopped while writing ${outdir}/; this run completed the folder\n`);
     } catch (e) {
+      if (e instanceof OutputError) throw e; // refused before anything was written
       process.stderr.write(`error: writing ${outdir}/ failed: ${e instanceof Error ? e.message : String(e)}; some files may be written: fix the cause and run the synth again\n`);
       return 2;
     }
@@ -74,13 +68,13 @@ async function main(): Promise<number> {
       process.stderr.write(`error: ${ProfileError.render(e.diagnostics, unchangedNote(folders))}\n`);
       return 1;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof OutputError) {
       process.stderr.write(`error: ${e.message}\n`);
       return 2;
     }
     // Anything else is a netscale bug: say so in one line; NETSCALE_DEBUG=1 shows the stack.
-    process.stderr.write(`error: netscale failed unexpectedly: ${e instanceof Error ? e.message : String(e)}; ${unchangedNote(folders)}\n`);
-    if (process.env.NETSCALE_DEBUG) process.stderr.write(`${e instanceof Error ? e.stack : ''}\n`);
+    process.stderr.write(`error: netscale failed unexpectedly: ${redactCredentials(e instanceof Error ? e.message : String(e))}; ${unchangedNote(folders)}\n`);
+    if (process.env.NETSCALE_DEBUG) process.stderr.write(`${redactCredentials(e instanceof Error ? (e.stack ?? '') : '')}\n`);
     return 2;
   }
 }

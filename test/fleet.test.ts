@@ -8,6 +8,7 @@ import { deliverWithArgocd } from '../lib/delivery/argocd/deliver';
 import { argocdChart } from '../lib/delivery/argocd/fleet-chart';
 import { CDK8S_STAGING_DIR } from '../lib/output/cdk8s-cli';
 import { synthesizeFleet } from '../lib/output/fleet';
+import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../lib/output/output-folder';
 import { MANIFEST_EXTENSION, renderTree } from '../lib/output/render';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { snapshot, tempDirPerTest } from './support/files';
@@ -131,6 +132,7 @@ describe('a failed synth', () => {
   test('the command exits non-zero with the report, no stack trace, and dist/ untouched', () => {
     const out = path.join(temp.path, 'dist');
     fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, OUTPUT_MARKER), OUTPUT_MARKER_TEXT);
     fs.writeFileSync(path.join(out, 'keep.txt'), 'unchanged');
     const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts')], {
       cwd: ROOT,
@@ -142,7 +144,7 @@ describe('a failed synth', () => {
     expect(run.stderr).toMatch(/bad\.yaml:\d+:\d+ spec\.nodes: must be a number \(got "many"\)/);
     expect(run.stderr).toMatch(/bad\.yaml:\d+:\d+ spec\.netwrkPolicy: unknown field \(did you mean "networkPolicy"\?\)/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
-    expect(snapshot(out)).toEqual({ 'keep.txt': 'unchanged' });
+    expect(snapshot(out)).toEqual({ [OUTPUT_MARKER]: OUTPUT_MARKER_TEXT, 'keep.txt': 'unchanged' });
   });
 
   test('the command prints warnings and succeeds on a valid fleet', () => {
@@ -169,6 +171,8 @@ describe('the cdk8s CLI path (npx cdk8s synth)', () => {
     fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), config);
     for (const [name, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(dir, 'clusters', `${name}.yaml`), profileYaml(spec, name));
     fs.mkdirSync(path.join(dir, 'dist', 'old'), { recursive: true });
+    // A dist/ an earlier synth wrote: its marker, and a file the bad run must not lose.
+    fs.writeFileSync(path.join(dir, 'dist', OUTPUT_MARKER), OUTPUT_MARKER_TEXT);
     fs.writeFileSync(path.join(dir, 'dist', 'old', 'keep.txt'), 'committed');
     return dir;
   }
@@ -185,7 +189,7 @@ describe('the cdk8s CLI path (npx cdk8s synth)', () => {
     const run = cli(dir);
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('error: 1 problem in the cluster profiles; dist/ was not changed:');
-    expect(snapshot(path.join(dir, 'dist'))).toEqual({ [path.join('old', 'keep.txt')]: 'committed' });
+    expect(snapshot(path.join(dir, 'dist'))).toEqual({ [OUTPUT_MARKER]: OUTPUT_MARKER_TEXT, [path.join('old', 'keep.txt')]: 'committed' });
   }, 30_000);
 
   test('a valid fleet is written to dist/ as npm run synth writes it, and the files the CLI lists exist', () => {

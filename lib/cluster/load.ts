@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import { Diagnostic } from '../profile/diagnostics';
-import { checkProfileText, displayPath, listProfileFiles, position } from '../profile/load';
+import { checkProfileText, displayPath, position, PROFILE_EXTENSIONS, readProfileFile, repositoryPath, repositoryRoot, scanProfileFolder } from '../profile/load';
 import { ClusterProfile } from '../profile/schema';
 import { ProfileSource } from '../profile/source';
 import { ResolvedCluster, resolveProfile } from './resolve';
@@ -12,6 +12,8 @@ import { ResolvedCluster, resolveProfile } from './resolve';
 export interface LoadedProfile {
   /** Path as the user sees it (relative to the working directory when possible). */
   readonly file: string;
+  /** Path relative to the repository, as dist/ records it (see `repositoryRoot`); `file` when unknown. */
+  readonly repoFile?: string;
   readonly profile: ClusterProfile;
   /** Defaults applied and sizing done: what the constructs and the review take. */
   readonly cluster: ResolvedCluster;
@@ -25,15 +27,15 @@ export interface LoadResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Parse, check and resolve one profile's text. */
-export function loadProfileText(file: string, text: string): { profile?: LoadedProfile; diagnostics: Diagnostic[] } {
+/** Parse, check and resolve one profile's text; `repoFile` is its path in the repository. */
+export function loadProfileText(file: string, text: string, repoFile?: string): { profile?: LoadedProfile; diagnostics: Diagnostic[] } {
   const { checked, diagnostics } = checkProfileText(file, text);
   if (!checked) return { diagnostics };
   // Sizing runs only on a consistent profile; its own findings (a capped count, a full zone) join the rest.
   const resolution = resolveProfile(checked.profile, checked.context);
   const positioned = [...diagnostics, ...resolution.findings.map((f) => position(checked.source, f))];
   if (positioned.some((d) => d.severity === 'error')) return { diagnostics: positioned };
-  return { profile: { file, profile: checked.profile, cluster: resolution.cluster, source: checked.source, warnings: positioned }, diagnostics: positioned };
+  return { profile: { file, ...(repoFile !== undefined ? { repoFile } : {}), profile: checked.profile, cluster: resolution.cluster, source: checked.source, warnings: positioned }, diagnostics: positioned };
 }
 
 /** Load every profile of `dir`. Names must be unique across the fleet. */
@@ -43,21 +45,24 @@ export function loadProfiles(dir: string): LoadResult {
   }
   const profiles: LoadedProfile[] = [];
   const diagnostics: Diagnostic[] = [];
-  for (const abs of listProfileFiles(dir)) {
+  const folder = scanProfileFolder(dir);
+  const root = repositoryRoot(dir);
+  for (const abs of folder.files) {
     const file = displayPath(abs);
-    let text: string;
-    try {
-      text = fs.readFileSync(abs, 'utf8');
-    } catch (e) {
-      diagnostics.push({ severity: 'error', file, line: 1, col: 1, path: '', message: `cannot be read: ${(e as Error).message}` });
+    const read = readProfileFile(abs);
+    if ('problem' in read) {
+      diagnostics.push({ severity: 'error', file, line: 1, col: 1, path: '', message: read.problem });
       continue;
     }
-    const result = loadProfileText(file, text);
+    const result = loadProfileText(file, read.text, repositoryPath(abs, root));
     diagnostics.push(...result.diagnostics);
     if (result.profile) profiles.push(result.profile);
   }
+  if (folder.others.length > 0) {
+    diagnostics.push({ severity: 'warning', file: displayPath(dir), line: 1, col: 1, path: '', message: `holds entries that are not read as profiles (profiles end in ${PROFILE_EXTENSIONS.join(' or ')}): ${folder.others.join(', ')}` });
+  }
   diagnostics.push(...duplicateNames(profiles), ...fleetArgocd(profiles));
-  if (profiles.length === 0 && diagnostics.length === 0) {
+  if (profiles.length === 0 && !diagnostics.some((d) => d.severity === 'error')) {
     diagnostics.push({ severity: 'error', file: displayPath(dir), line: 1, col: 1, path: '', message: 'holds no ClusterProfile (*.yaml, *.yml)' });
   }
   return { profiles, diagnostics };

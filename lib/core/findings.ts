@@ -2,6 +2,7 @@
  * Problems found in a profile before their position in the file is known: errors stop the synth,
  * warnings print and land in the review. Components report these; the profile layer positions them.
  */
+import { redactCredentials } from './credentials';
 
 export type Severity = 'error' | 'warning';
 export type FieldPath = ReadonlyArray<string | number>;
@@ -56,8 +57,11 @@ export function formatPath(path: FieldPath): string {
   return out;
 }
 
-/** JSON for values in messages; long values are cut so one bad field cannot flood the report. */
+/**
+ * JSON for values in messages, credentials redacted before the cut (so no cut can hide one from
+ * the redaction); long values are cut so one bad field cannot flood the report.
+ */
 export function show(value: unknown): string {
-  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  const text = value === undefined ? 'nothing' : redactCredentials(JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

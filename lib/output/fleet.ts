@@ -1,20 +1,23 @@
 /**
  * A fleet of profiles to dist/: load and check every profile, render every file in memory, and
  * only then write what changed. Any problem, or a SIGINT/SIGTERM before the write, leaves dist/
- * exactly as it was.
+ * exactly as it was. The output folder is checked first (see output-folder.ts), so a folder that is
+ * not netscale's to own is refused before any work is done.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { stringify } from 'yaml';
 import { LoadedProfile, loadProfiles, loadProfileText } from '../cluster/load';
 import { Diagnostic, ProfileError } from '../profile/diagnostics';
-import { displayPath, listProfileFiles } from '../profile/load';
-import { applyTree, OutputTree } from './output-tree';
+import { displayPath, listProfileFiles, readProfileFile, repositoryPath, repositoryRoot } from '../profile/load';
+import { checkOutputFolder } from './output-folder';
+import { ApplyResult, applyTree, OutputTree } from './output-tree';
 import { ciliumValuesFile, renderReviewOnly, renderTree, reviewFile } from './render';
 
 export interface FleetOptions {
   /** Folder of ClusterProfile files. */
   readonly clustersDir: string;
-  /** Output folder: netscale owns everything in it. */
+  /** Output folder: netscale owns everything in it, and refuses one that is not its own. */
   readonly outdir: string;
   /** A folder that gets a copy of what is written (the cdk8s CLI's staging folder). */
   readonly mirror?: string;
@@ -29,7 +32,8 @@ export interface FleetResult {
 export interface StagedSynth {
   readonly result: FleetResult;
   readonly tree: OutputTree;
-  commit(): void;
+  /** Write into the output folder; throws `OutputError` with nothing written if that is not safe. */
+  commit(): ApplyResult;
 }
 
 /** Load, check and synthesize every profile; throws `ProfileError` listing every problem. */
@@ -41,6 +45,7 @@ export function synthesizeFleet(options: FleetOptions): FleetResult {
 
 /** Everything `synthesizeFleet` does but the write into dist/. */
 export function stageFleet(options: FleetOptions): StagedSynth {
+  checkOutputFolder(options.outdir, { clustersDir: options.clustersDir });
   const loaded = loadProfiles(options.clustersDir);
   if (loaded.diagnostics.some((d) => d.severity === 'error')) throw new ProfileError(loaded.diagnostics);
   const tree = renderTree(loaded.profiles);
@@ -48,8 +53,9 @@ export function stageFleet(options: FleetOptions): StagedSynth {
     tree,
     result: { clusters: loaded.profiles.map((p) => p.profile.metadata.name), warnings: loaded.diagnostics },
     commit: () => {
-      applyTree(tree, options.outdir);
+      const result = applyTree(tree, options.outdir, undefined, { clustersDir: options.clustersDir });
       if (options.mirror !== undefined) applyTree(tree, options.mirror);
+      return result;
     },
   };
 }
@@ -68,14 +74,22 @@ export function synthesizeCluster(options: FleetOptions & { readonly cluster: st
 
 /** Everything `synthesizeCluster` does but the write into dist/. */
 export function stageCluster(options: FleetOptions & { readonly cluster: string }): StagedSynth {
+  checkOutputFolder(options.outdir, { clustersDir: options.clustersDir });
   if (!fs.existsSync(options.clustersDir)) return stageFleet(options); // the full path reports the missing folder
   const name = options.cluster;
   const candidates: LoadedProfile[] = [];
   const diagnostics: Diagnostic[] = [];
+  const root = repositoryRoot(options.clustersDir);
   for (const abs of listProfileFiles(options.clustersDir)) {
-    const text = fs.readFileSync(abs, 'utf8');
+    const read = readProfileFile(abs);
+    // An unreadable file may be the cluster asked for: report it.
+    if ('problem' in read) {
+      diagnostics.push({ severity: 'error', file: displayPath(abs), line: 1, col: 1, path: '', message: read.problem });
+      continue;
+    }
+    const text = read.text;
     if (!text.includes(name)) continue;
-    const result = loadProfileText(displayPath(abs), text);
+    const result = loadProfileText(displayPath(abs), text, repositoryPath(abs, root));
     if (result.profile?.profile.metadata.name === name) candidates.push(result.profile);
     // A broken file that mentions the name may be the cluster asked for: report it.
     else if (!result.profile) diagnostics.push(...result.diagnostics);
@@ -96,8 +110,9 @@ export function stageCluster(options: FleetOptions & { readonly cluster: string 
     tree,
     result: { clusters: [name], warnings: candidates[0].warnings },
     commit: () => {
-      applyTree(tree, options.outdir, scope);
+      const result = applyTree(tree, options.outdir, scope, { clustersDir: options.clustersDir });
       if (options.mirror !== undefined) applyTree(tree, options.mirror, scope);
+      return result;
     },
   };
 }
@@ -108,13 +123,9 @@ export function stageCluster(options: FleetOptions & { readonly cluster: string 
  */
 export function explainProfile(file: string): { resolved: string; review: string; warnings: readonly Diagnostic[] } {
   const shown = displayPath(file);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ProfileError([{ severity: 'error', file: shown, line: 1, col: 1, path: '', message: `cannot be read: ${(e as Error).message}` }]);
-  }
-  const result = loadProfileText(shown, text);
+  const read = readProfileFile(file);
+  if ('problem' in read) throw new ProfileError([{ severity: 'error', file: shown, line: 1, col: 1, path: '', message: read.problem }]);
+  const result = loadProfileText(shown, read.text, repositoryPath(file, repositoryRoot(path.dirname(file))));
   if (!result.profile) throw new ProfileError(result.diagnostics);
   const { decisions: _d, notes: _n, steps: _s, context: _c, ...resolved } = result.profile.cluster;
   return { resolved: stringify(resolved), review: renderReviewOnly(result.profile), warnings: result.profile.warnings };

@@ -2,6 +2,7 @@
  * Problems found in profiles, positioned: errors stop the synth, warnings print and land in the
  * review. Every diagnostic names the file, the line and column, and the field path.
  */
+import { redactCredentials } from '../core/credentials';
 import { Severity } from '../core/findings';
 
 export interface Diagnostic {
@@ -16,7 +17,18 @@ export interface Diagnostic {
   readonly source?: string;
 }
 
-export function formatDiagnostic(d: Diagnostic): string {
+/**
+ * The diagnostic with every credential in its message and field path redacted: a secret in the
+ * wrong field (a region, an unknown key, a URL) is named by its path, never shown.
+ */
+export function redactDiagnostic(d: Diagnostic): Diagnostic {
+  const message = redactCredentials(d.message);
+  const path = redactCredentials(d.path);
+  return message === d.message && path === d.path ? d : { ...d, message, path };
+}
+
+export function formatDiagnostic(diagnostic: Diagnostic): string {
+  const d = redactDiagnostic(diagnostic);
   const where = `${d.file}:${d.line}:${d.col}`;
   const field = d.path === '' ? '' : ` ${d.path}:`;
   const source = d.source ? ` (${d.source})` : '';
@@ -32,9 +44,13 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
 
 /** Thrown when a fleet cannot be synthesized; carries every error found, not just the first. */
 export class ProfileError extends Error {
-  constructor(public readonly diagnostics: readonly Diagnostic[]) {
-    super(ProfileError.render(diagnostics));
+  public readonly diagnostics: readonly Diagnostic[];
+
+  constructor(diagnostics: readonly Diagnostic[]) {
+    const redacted = diagnostics.map(redactDiagnostic);
+    super(ProfileError.render(redacted));
     this.name = 'ProfileError';
+    this.diagnostics = redacted;
   }
 
   /** `outcome` says what became of the output folder; the message a caller prints when it knows better. */

@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ClusterContext } from '../core/cluster';
 import { FieldPath, Finding, formatPath } from '../core/findings';
-import { Diagnostic } from './diagnostics';
+import { MAX_PROFILE_BYTES } from '../core/limits';
+import { Diagnostic, redactDiagnostic } from './diagnostics';
 import { checkProfile, clusterContext } from './rules';
 import { clusterProfileSchema, ClusterProfile } from './schema';
 import { AliasExpansionError, ProfileSource } from './source';
@@ -25,18 +26,77 @@ export interface CheckedProfile {
 
 export const PROFILE_EXTENSIONS = ['.yaml', '.yml'];
 
+/** What a folder of profiles holds: the profile files (links included) and every other entry. */
+export interface ProfileFolder {
+  /** Profile files, absolute or as given, sorted by name so every run reads them in the same order. */
+  readonly files: readonly string[];
+  /** Names of the entries that are not read as profiles (other extensions, folders); hidden ones are left out. */
+  readonly others: readonly string[];
+}
+
+/**
+ * The entries of a folder of profiles. A symbolic link counts as a profile by its own name, wherever
+ * it points; nothing is dropped without a word.
+ */
+export function scanProfileFolder(dir: string): ProfileFolder {
+  const files: string[] = [];
+  const others: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    // Anything named like a profile is read as one; readProfileFile says why a link, a pipe or a
+    // folder of that name cannot be.
+    if (PROFILE_EXTENSIONS.includes(path.extname(e.name))) files.push(path.join(dir, e.name));
+    else if (!e.name.startsWith('.')) others.push(e.isDirectory() ? `${e.name}/` : e.name);
+  }
+  return { files: files.sort(), others: others.sort() };
+}
+
 /** Profile files of a folder, sorted by name so every run reads them in the same order. */
 export function listProfileFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && PROFILE_EXTENSIONS.includes(path.extname(e.name)))
-    .map((e) => path.join(dir, e.name))
-    .sort();
+  return [...scanProfileFolder(dir).files];
+}
+
+/**
+ * A profile's text, or why it cannot be read: a link to nothing, a folder, a device or pipe (which
+ * could block forever), or a file over the size limit.
+ */
+export function readProfileFile(file: string): { text: string } | { problem: string } {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (e) {
+    const link = fs.lstatSync(file, { throwIfNoEntry: false });
+    if (link?.isSymbolicLink()) return { problem: `is a symbolic link to ${fs.readlinkSync(file)}, which cannot be read (${(e as NodeJS.ErrnoException).code})` };
+    return { problem: `cannot be read: ${(e as Error).message}` };
+  }
+  if (!stat.isFile()) return { problem: `is not a regular file (${stat.isDirectory() ? 'a folder' : 'a device, pipe or socket'}): a profile is a YAML file` };
+  if (stat.size > MAX_PROFILE_BYTES) return { problem: `is ${stat.size} bytes; a profile may hold at most ${MAX_PROFILE_BYTES} (1 MiB)` };
+  try {
+    return { text: fs.readFileSync(file, 'utf8') };
+  } catch (e) {
+    return { problem: `cannot be read: ${(e as Error).message}` };
+  }
 }
 
 export function displayPath(file: string): string {
   const rel = path.relative(process.cwd(), file);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/**
+ * The repository a folder of profiles lives in: the nearest folder above it that holds `.git`, else
+ * the folder's parent. Paths written into dist/ are relative to it, whatever the working directory.
+ */
+export function repositoryRoot(dir: string): string {
+  const start = path.resolve(dir);
+  for (let d = start; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, '.git'))) return d;
+    if (path.dirname(d) === d) return path.dirname(start);
+  }
+}
+
+/** `file` relative to `root`, with `/`, as dist/ records it. */
+export function repositoryPath(file: string, root: string): string {
+  return path.relative(root, path.resolve(file)).split(path.sep).join('/');
 }
 
 /** Parse and check one profile's text; `diagnostics` holds every problem, positioned. */
@@ -79,5 +139,5 @@ function keyPaths(value: unknown, key: string, at: FieldPath = []): FieldPath[] 
 
 export function position(source: ProfileSource, f: Finding): Diagnostic {
   const pos = source.locate(f.path, f.atKey === true);
-  return { severity: f.severity, file: source.file, line: pos.line, col: pos.col, path: formatPath(f.path), message: f.message, source: f.source };
+  return redactDiagnostic({ severity: f.severity, file: source.file, line: pos.line, col: pos.col, path: formatPath(f.path), message: f.message, source: f.source });
 }

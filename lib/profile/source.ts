@@ -1,8 +1,9 @@
 /**
  * A profile file parsed with source positions, so every problem can point at its line and column.
  */
-import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, visit } from 'yaml';
-import { FieldPath } from '../core/findings';
+import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, Pair, parseAllDocuments, visit, YAMLMap } from 'yaml';
+import { FieldPath, formatPath } from '../core/findings';
+import { MAX_NESTING_DEPTH, MAX_PROFILE_BYTES, tooDeepAt } from '../core/limits';
 import { isCyclic } from '../core/objects';
 
 export interface Position {
@@ -22,7 +23,13 @@ export class ProfileSource {
   /** Parse one file's text. Syntax problems are collected in `errors`, never thrown. */
   static parse(file: string, text: string): ProfileSource {
     const lineCounter = new LineCounter();
-    const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_PROFILE_BYTES) {
+      return new ProfileSource(file, undefined, lineCounter, [{ position: { line: 1, col: 1 }, message: `is ${bytes} bytes; a profile may hold at most ${MAX_PROFILE_BYTES} (1 MiB)` }]);
+    }
+    // Duplicate keys are checked below in one pass: the yaml library's own check compares every key
+    // with every other one, which takes minutes on a map of 100,000 keys.
+    const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
     const errors: SourceError[] = [];
     const position = (offset: number): Position => lineCounter.linePos(offset);
 
@@ -32,7 +39,12 @@ export class ProfileSource {
     }
     const real = docs.filter((d) => d.contents !== null || d.errors.length > 0);
     for (const d of docs) {
-      for (const e of d.errors) errors.push({ position: position(e.pos[0]), message: describeYamlError(e.code, e.message) });
+      for (const e of d.errors) {
+        const message = describeYamlError(e.message);
+        // A parser out of stack reports it at every level it unwinds: once is enough.
+        if (message.startsWith('nests deeper') && errors.some((x) => x.message === message)) continue;
+        errors.push({ position: position(e.pos[0]), message });
+      }
     }
     if (real.length === 0 && errors.length === 0) {
       errors.push({ position: { line: 1, col: 1 }, message: 'is empty: expected one ClusterProfile document' });
@@ -41,6 +53,7 @@ export class ProfileSource {
       const second = real[1].contents?.range?.[0] ?? 0;
       errors.push({ position: position(second), message: 'holds more than one YAML document: one ClusterProfile per file' });
     }
+    if (errors.length === 0 && real[0]?.contents) errors.push(...structureErrors(real[0].contents as Node, position));
     return new ProfileSource(file, real[0], lineCounter, errors);
   }
 
@@ -75,6 +88,9 @@ export class ProfileSource {
       throw new AliasExpansionError('expands YAML aliases too many times: write the values out');
     }
     if (isCyclic(value)) throw new AliasExpansionError('has an alias inside its own anchor, which makes a value that contains itself: write the values out');
+    // Aliases can stack anchors on anchors: the expanded value must keep to the limit too.
+    const deep = tooDeepAt(value);
+    if (deep) throw new AliasExpansionError(`nests deeper than ${MAX_NESTING_DEPTH} levels once its aliases are expanded (at ${formatPath(deep)}): write it flatter`, this.locate(deep.slice(0, -1)));
     return value;
   }
 
@@ -91,7 +107,7 @@ export class ProfileSource {
       let next: unknown;
       let key: Node | undefined;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+        const pair = this.pairOf(node, String(segment));
         if (pair) {
           key = pair.key as Node;
           next = pair.value ?? pair.key;
@@ -104,6 +120,19 @@ export class ProfileSource {
       node = next;
     }
     return this.at(atKey ? lastKey : (this.deref(node) as Node | undefined) ?? lastKey);
+  }
+
+  /** Each map's pairs by key, built once: locating every finding of a large map stays linear. */
+  private readonly pairs = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+  private pairOf(map: YAMLMap, key: string): Pair | undefined {
+    let index = this.pairs.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p);
+      this.pairs.set(map, index);
+    }
+    return index.get(key);
   }
 
   private deref(node: unknown): unknown {
@@ -125,12 +154,43 @@ export class AliasExpansionError extends Error {
   }
 }
 
-function describeYamlError(code: string, message: string): string {
+function describeYamlError(message: string): string {
   const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-  switch (code) {
-    case 'DUPLICATE_KEY':
-      return 'has a duplicate key: each field may appear once';
-    default:
-      return `is not valid YAML: ${first}`;
+  // The parser runs out of stack long before the file runs out of bytes.
+  if (first.includes('Maximum call stack size exceeded')) return `nests deeper than ${MAX_NESTING_DEPTH} levels: write it flatter`;
+  return `is not valid YAML: ${first}`;
+}
+
+/**
+ * Duplicate keys (each key compared once, through a set per map) and nesting deeper than the limit,
+ * in one walk without recursion, so no document is too deep or too wide for it.
+ */
+function structureErrors(root: Node, position: (offset: number) => Position): SourceError[] {
+  const errors: SourceError[] = [];
+  const at = (node: Node | null | undefined) => position(node?.range?.[0] ?? 0);
+  const stack: Array<{ node: unknown; depth: number }> = [{ node: root, depth: 1 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > MAX_NESTING_DEPTH) {
+      errors.push({ position: at(node), message: `nests deeper than ${MAX_NESTING_DEPTH} levels: write it flatter` });
+      continue;
+    }
+    if (isSeq(node)) {
+      for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+      continue;
+    }
+    const seen = new Map<string, Node>();
+    for (const pair of node.items) {
+      const key = pair.key as Node | null;
+      if (isScalar(key)) {
+        const name = String(key.value);
+        const first = seen.get(name);
+        if (first) errors.push({ position: at(key), message: `has a duplicate key ${JSON.stringify(name)} (first on line ${at(first).line}): each field may appear once` });
+        else seen.set(name, key);
+      }
+      stack.push({ node: pair.value, depth: depth + 1 });
+    }
   }
+  return errors.sort((a, b) => a.position.line - b.position.line || a.position.col - b.position.col);
 }

@@ -2,8 +2,8 @@
  * Schema issues turned into findings that say what was found and what would be valid.
  */
 import { z } from 'zod';
-import { CREDENTIAL_MESSAGE, isCredentialKey } from '../core/credentials';
-import { error, FieldPath, Finding, show } from '../core/findings';
+import { CREDENTIAL_MESSAGE, isCredentialKey, isSecretName, REDACTED, SECRET_FIELD_MESSAGE } from '../core/credentials';
+import { error, FieldPath, Finding, show as showValue } from '../core/findings';
 
 type AnySchema = z.core.$ZodType;
 
@@ -93,11 +93,14 @@ export function findingsFromIssues(root: AnySchema, input: unknown, issues: read
 
 function describeIssue(root: AnySchema, input: unknown, issue: z.core.$ZodIssue, path: FieldPath): Finding[] {
   const got = valueAt(input, path);
+  // A value under a credential's name is never shown, whatever its shape.
+  const named = path.filter((s): s is string => typeof s === 'string');
+  const show = (value: unknown) => (named.some(isSecretName) ? `"${REDACTED}"` : showValue(value));
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = knownKeysAt(root, path);
       return issue.keys.map((key) => {
-        if (isCredentialKey(key)) return { ...error([...path, key], CREDENTIAL_MESSAGE), atKey: true };
+        if (isCredentialKey(key)) return { ...error([...path, key], path[1] === 'terway' ? CREDENTIAL_MESSAGE : SECRET_FIELD_MESSAGE), atKey: true };
         const hint = closest(key, known);
         const valid = known.length > 0 ? `; valid fields here: ${known.join(', ')}` : '';
         return { ...error([...path, key], `unknown field${hint ? ` (did you mean "${hint}"?)` : ''}${valid}`), atKey: true };
@@ -122,7 +125,7 @@ function describeIssue(root: AnySchema, input: unknown, issue: z.core.$ZodIssue,
       const key = path[path.length - 1];
       const inner = issue.issues[0];
       const message = (inner && schemaMessage(inner)) ?? 'is not a valid key here';
-      return [{ ...error(path, `key ${show(key)} ${message}`), atKey: true }];
+      return [{ ...error(path, `key ${showValue(key)} ${message}`), atKey: true }];
     }
     case 'invalid_element':
       return issue.issues.flatMap((inner) => describeIssue(root, input, inner, [...path, ...(inner.path as FieldPath)]));

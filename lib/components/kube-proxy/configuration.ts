@@ -4,6 +4,8 @@
  */
 import { parse, stringify } from 'yaml';
 import { Platform } from '../../core/cluster';
+import { formatPath } from '../../core/findings';
+import { MAX_NESTING_DEPTH, tooDeepAt } from '../../core/limits';
 import { deepMerge, isCyclic, isPlainObject } from '../../core/objects';
 import { KUBE_PROXY_CONNTRACK_DEFAULTS } from './conntrack';
 import { IpvsScheduler, KUBE_PROXY_API_VERSION, KUBE_PROXY_CONFIGURATION_FIELDS, KUBE_PROXY_DEFAULTS, KUBE_PROXY_KIND, KUBE_PROXY_PRESETS, KubeProxyMode } from './facts';
@@ -191,10 +193,13 @@ export function parseBaseConfig(text: string): { ok: true; config: Config } | { 
   try {
     parsed = parse(text, { version: '1.1' });
   } catch (e) {
+    if (e instanceof RangeError) return { ok: false, reason: `nests deeper than ${MAX_NESTING_DEPTH} levels: write it flatter` };
     return { ok: false, reason: `is not valid YAML: ${(e as Error).message.split('\n')[0]}` };
   }
   if (!isPlainObject(parsed)) return { ok: false, reason: 'must be a KubeProxyConfiguration mapping (apiVersion, kind, ...)' };
   if (isCyclic(parsed)) return { ok: false, reason: 'has a YAML alias inside its own anchor, which makes a value that contains itself: write the values out' };
+  const deep = tooDeepAt(parsed);
+  if (deep) return { ok: false, reason: `nests deeper than ${MAX_NESTING_DEPTH} levels (at ${formatPath(deep)}): write it flatter` };
   if (parsed.kind !== KUBE_PROXY_KIND || parsed.apiVersion !== KUBE_PROXY_API_VERSION) {
     const got = `${JSON.stringify(parsed.apiVersion)}, ${JSON.stringify(parsed.kind)}`;
     return { ok: false, reason: `must be apiVersion ${KUBE_PROXY_API_VERSION}, kind ${KUBE_PROXY_KIND} (got ${got}): paste the config.conf key of the kube-proxy ConfigMap` };

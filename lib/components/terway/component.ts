@@ -3,6 +3,7 @@ import { cidrOf, parseCidr } from '../../core/cidr';
 import { ClusterContext } from '../../core/cluster';
 import { CREDENTIAL_MESSAGE, isCredentialKey } from '../../core/credentials';
 import { error, FieldPath, Finding, warning } from '../../core/findings';
+import { parseJson } from '../../core/limits';
 import { defineComponent, ResolveRecord } from '../component';
 import { TYPHA_NAME } from '../typha/facts';
 import { spreadNodes, VSWITCH_RECOMMENDED_PREFIX, zoneCapacity, ZoneCapacity } from './capacity';
@@ -57,14 +58,14 @@ export const terwayComponent = defineComponent({
   },
 });
 
-/** terway.baseEniConf as an object, or why it is not one. */
+/**
+ * terway.baseEniConf as an object, or why it is not one: located in the JSON, never quoting it (it
+ * may hold a credential), and no deeper than a profile may nest.
+ */
 export function parseBaseEniConf(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, reason: `is not JSON: ${(e as Error).message}` };
-  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) return parsed;
+  const value = parsed.value;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'must be a JSON object, as eni_conf is' };
   return { ok: true, value: value as Record<string, unknown> };
 }
