@@ -315,7 +315,7 @@ function variants(): Variant[] {
       cni: 'calico',
       nodes: 40,
       networkPolicy: 'relay',
-      calico: { ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.42.0.0/16', blockSize: 26, vxlanMode: 'CrossSubnet' }] },
+      calico: { install: 'manifest', ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.42.0.0/16', blockSize: 26, vxlanMode: 'CrossSubnet' }] },
       kubeProxy: { mode: 'ipvs', scheduler: 'lc', conntrackMaxPerCore: 65536 },
     });
     out.push({ label: 'k3s-calico-kube-proxy-args', from: k3s.file, base: p });

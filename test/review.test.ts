@@ -2,7 +2,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { FELIX_WATCHED_RESOURCE_TYPES } from '../lib/components/typha/facts';
+import { typhaConnectionLimits } from '../lib/components/typha/releases';
 import { apiServerWatches, typhaHeadroom } from '../lib/components/typha/sizing';
+import { parseCalicoRelease } from '../lib/components/calico/facts';
 import { explainProfile, synthesizeCluster, synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { snapshot, tempDirPerTest } from './support/files';
@@ -28,16 +30,34 @@ describe('the capacity model against hand-worked figures', () => {
   });
 
   test.each([
-    // nodes, replicas, clients per node, syncer types, per replica, one down, limit, headroom
-    [150, 3, 1, 3, 50, 75, 400, (400 - 75) / 400], // 3 x (1 + 90) = 273, raised to the floor 400
-    [1000, 5, 1, 3, 200, 250, 903, (903 - 250) / 903], // 3 x (1 + 300) = 903
-    [1200, 6, 2, 4, 400, 480, 1156, (1156 - 480) / 1156], // 4 x (1 + 288) = 1156
-    [20000, 20, 1, 4, 1000, 1053, 5056, (5056 - 1053) / 5056], // 4 x (1 + 1263) = 5056
-    [100000, 2, 1, 4, 50000, 100000, 10000, (10000 - 100000) / 10000], // capped at 10000: overloaded
-  ])('%i nodes, %i replicas: Typha headroom with one replica down', (nodes, replicas, clientsPerNode, syncerTypes, perReplica, oneDown, limit, headroom) => {
-    const h = typhaHeadroom({ nodes, replicas, clientsPerNode, syncerTypes });
+    // nodes, replicas, clients per node, Typha release, per replica, one down, limit, headroom
+    [150, 3, 1, '3.28.5', 50, 75, 400, (400 - 75) / 400], // 4 x (1 + 90) = 364, raised to the floor 400
+    [1000, 5, 1, '3.28.5', 200, 250, 1204, (1204 - 250) / 1204], // 4 x (1 + 300) = 1204
+    [1200, 6, 2, '3.30.5', 400, 480, 1156, (1156 - 480) / 1156], // 4 x (1 + 288) = 1156
+    [20000, 20, 1, '3.31.7', 1000, 1053, 5056, (5056 - 1053) / 5056], // 4 x (1 + 1263) = 5056
+    [100000, 2, 1, '3.30.5', 50000, 100000, 10000, (10000 - 100000) / 10000], // capped at 10000: overloaded
+    // ACK's v3.5.8: 1 + nodes x 120 / (replicas - 1) / 100, no syncer multiplier, floor 100.
+    [1000, 5, 1, '3.5.8', 200, 250, 301, (301 - 250) / 301], // 1 + 300
+    [150, 3, 1, '3.5.8', 50, 75, 100, (100 - 75) / 100], // 1 + 90 = 91, raised to the floor 100
+    [3000, 15, 1, '3.5.8', 200, 215, 258, (258 - 215) / 258], // 1 + 3000 x 120 / 14 / 100 = 1 + 257 (integer division)
+  ])('%i nodes, %i replicas, %i client(s) per node, Typha %s: headroom with one replica down', (nodes, replicas, clientsPerNode, release, perReplica, oneDown, limit, headroom) => {
+    const h = typhaHeadroom({ nodes, replicas, clientsPerNode, limits: typhaConnectionLimits(parseCalicoRelease(release)) });
     expect([h.perReplica, h.perReplicaOneDown, h.limit]).toEqual([perReplica, oneDown, limit]);
     expect(h.headroom).toBeCloseTo(headroom, 10);
+  });
+
+  test('the ACK capacity row uses v3.5.8\'s own limit, rounded for people', () => {
+    const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay' });
+    const row = loaded!.cluster.decisions.find((d) => d.name === 'Typha connections per replica')!;
+    expect(row.rule).toBe("1,000 nodes x 1 client / 5 replicas; with one down / 4; Typha's own limit min(10000, max(100, 1 + 1000 x 1.2 / 4)) = 301; headroom 16.9%");
+    expect(row.headroom).toBe('16.9%');
+  });
+
+  test('ratios are rounded for people: 400 nodes against 3 replicas read 133.3x, not 133.33333333333334x', () => {
+    const { loaded } = loadSpec({ ...KUBEADM_CALICO, nodes: 400, networkPolicy: 'direct' });
+    const d = loaded!.cluster.decisions.find((x) => x.name === 'API server watches from Felix')!;
+    expect(d.rule).toContain('133.3x fewer');
+    expect(d.rule).not.toMatch(/\d\.\d{2,}x/);
   });
 
   test('the review of a relay profile carries the figures in its capacity table, from the same numbers', () => {
@@ -48,7 +68,7 @@ describe('the capacity model against hand-worked figures', () => {
     synthesizeFleet({ clustersDir: clusters, outdir: out });
     const review = fs.readFileSync(path.join(out, 'reviews', 'big.md'), 'utf8');
     expect(review).toContain('| API server watches from Felix | 16,000 -> 80 | 1,000 nodes x 16 resource types = 16,000 watches without the relay; 5 Typha replicas x 16 = 80 with it, 200x fewer |');
-    expect(review).toMatch(/\| Typha connections per replica \| 200 \(250 with one down\) \| .*= 903; headroom 72.3% \| 72.3% \|/);
+    expect(review).toMatch(/\| Typha connections per replica \| 200 \(250 with one down\) \| .*= 301; headroom 16.9% \| 16.9% \|/);
     const replicas = fs.readFileSync(path.join(out, 'big', 'Deployment.calico-typha.k8s.yaml'), 'utf8').match(/replicas: (\d+)/)![1];
     expect(replicas).toBe('5');
   });

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import { Diagnostic } from '../profile/diagnostics';
-import { checkProfileText, displayPath, listProfileFiles, position } from '../profile/load';
+import { checkProfileText, displayPath, listProfileFiles, position, PreviousRenderLookup } from '../profile/load';
 import { ClusterProfile } from '../profile/schema';
 import { ProfileSource } from '../profile/source';
 import { ResolvedCluster, resolveProfile } from './resolve';
@@ -25,9 +25,9 @@ export interface LoadResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Parse, check and resolve one profile's text. */
-export function loadProfileText(file: string, text: string): { profile?: LoadedProfile; diagnostics: Diagnostic[] } {
-  const { checked, diagnostics } = checkProfileText(file, text);
+/** Parse, check and resolve one profile's text; `previous` gives what dist/ holds for a cluster. */
+export function loadProfileText(file: string, text: string, previous?: PreviousRenderLookup): { profile?: LoadedProfile; diagnostics: Diagnostic[] } {
+  const { checked, diagnostics } = checkProfileText(file, text, previous);
   if (!checked) return { diagnostics };
   // Sizing runs only on a consistent profile; its own findings (a capped count, a full zone) join the rest.
   const resolution = resolveProfile(checked.profile, checked.context);
@@ -37,7 +37,7 @@ export function loadProfileText(file: string, text: string): { profile?: LoadedP
 }
 
 /** Load every profile of `dir`. Names must be unique across the fleet. */
-export function loadProfiles(dir: string): LoadResult {
+export function loadProfiles(dir: string, previous?: PreviousRenderLookup): LoadResult {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     return { profiles: [], diagnostics: [{ severity: 'error', file: displayPath(dir), line: 1, col: 1, path: '', message: 'is not a folder of ClusterProfile files (set CLUSTERS_DIR)' }] };
   }
@@ -52,7 +52,7 @@ export function loadProfiles(dir: string): LoadResult {
       diagnostics.push({ severity: 'error', file, line: 1, col: 1, path: '', message: `cannot be read: ${(e as Error).message}` });
       continue;
     }
-    const result = loadProfileText(file, text);
+    const result = loadProfileText(file, text, previous);
     diagnostics.push(...result.diagnostics);
     if (result.profile) profiles.push(result.profile);
   }

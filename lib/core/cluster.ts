@@ -10,6 +10,12 @@ export const NETWORK_POLICY_MODES = ['relay', 'direct', 'disabled'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 export type Cni = (typeof CNIS)[number];
 export type NetworkPolicyMode = (typeof NETWORK_POLICY_MODES)[number];
+/**
+ * How Calico was installed, which decides how Felix finds Typha: calico.yaml (manifest),
+ * calico-typha.yaml (manifest-typha) or the Tigera operator (operator).
+ */
+export const CALICO_INSTALLS = ['manifest', 'manifest-typha', 'operator'] as const;
+export type CalicoInstall = (typeof CALICO_INSTALLS)[number];
 
 export const PLATFORM_NAMES: Readonly<Record<Platform, string>> = { ack: 'ACK', kubeadm: 'kubeadm', k3s: 'k3s' };
 
@@ -35,6 +41,19 @@ export interface ClusterContext {
   readonly argocd: boolean;
   /** A component of this profile replaces kube-proxy (Cilium's kube-proxy replacement). */
   readonly kubeProxyReplaced: boolean;
+  /** How Calico was installed (spec.calico.install), where the profile says. */
+  readonly calicoInstall?: CalicoInstall;
+  /** What the last synth left in dist/ for this cluster, where it is known. */
+  readonly previous?: PreviousRender;
+}
+
+/**
+ * What the last synth wrote into dist/ for a cluster (the state in git, which Argo CD applied),
+ * for the rules that refuse changes a component cannot make in place.
+ */
+export interface PreviousRender {
+  /** The IPPools of the cluster's folder. */
+  readonly ipPools: ReadonlyArray<{ readonly name: string; readonly cidr: string; readonly blockSize?: number }>;
 }
 
 /** "1.27" or "1.27.3" -> 27; NaN for anything else (the schema refuses it first). */

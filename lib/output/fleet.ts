@@ -9,6 +9,7 @@ import { LoadedProfile, loadProfiles, loadProfileText } from '../cluster/load';
 import { Diagnostic, ProfileError } from '../profile/diagnostics';
 import { displayPath, listProfileFiles } from '../profile/load';
 import { applyTree, OutputTree } from './output-tree';
+import { previousRenderIn } from './previous';
 import { ciliumValuesFile, renderReviewOnly, renderTree, reviewFile } from './render';
 
 export interface FleetOptions {
@@ -39,7 +40,7 @@ export function synthesizeFleet(options: FleetOptions): FleetResult {
 
 /** Everything `synthesizeFleet` does but the write into dist/. */
 export function stageFleet(options: FleetOptions): StagedSynth {
-  const loaded = loadProfiles(options.clustersDir);
+  const loaded = loadProfiles(options.clustersDir, previousRenderIn(options.outdir));
   if (loaded.diagnostics.some((d) => d.severity === 'error')) throw new ProfileError(loaded.diagnostics);
   const tree = renderTree(loaded.profiles);
   return {
@@ -70,7 +71,7 @@ export function stageCluster(options: FleetOptions & { readonly cluster: string 
   for (const abs of listProfileFiles(options.clustersDir)) {
     const text = fs.readFileSync(abs, 'utf8');
     if (!text.includes(name)) continue;
-    const result = loadProfileText(displayPath(abs), text);
+    const result = loadProfileText(displayPath(abs), text, previousRenderIn(options.outdir));
     if (result.profile?.profile.metadata.name === name) candidates.push(result.profile);
     // A broken file that mentions the name may be the cluster asked for: report it.
     else if (!result.profile) diagnostics.push(...result.diagnostics);
@@ -96,9 +97,10 @@ export function stageCluster(options: FleetOptions & { readonly cluster: string 
 
 /**
  * `explain`: one profile checked, resolved and reviewed in memory, nothing written. Throws
- * `ProfileError` with the same diagnostics synth would give for that file.
+ * `ProfileError` with the same diagnostics synth would give for that file (against `outdir`, the
+ * dist/ it would be synthesized into).
  */
-export function explainProfile(file: string): { resolved: string; review: string; warnings: readonly Diagnostic[] } {
+export function explainProfile(file: string, outdir = 'dist'): { resolved: string; review: string; warnings: readonly Diagnostic[] } {
   const shown = displayPath(file);
   let text: string;
   try {
@@ -106,7 +108,7 @@ export function explainProfile(file: string): { resolved: string; review: string
   } catch (e) {
     throw new ProfileError([{ severity: 'error', file: shown, line: 1, col: 1, path: '', message: `cannot be read: ${(e as Error).message}` }]);
   }
-  const result = loadProfileText(shown, text);
+  const result = loadProfileText(shown, text, previousRenderIn(outdir));
   if (!result.profile) throw new ProfileError(result.diagnostics);
   const { decisions: _d, notes: _n, steps: _s, context: _c, ...resolved } = result.profile.cluster;
   return { resolved: stringify(resolved), review: renderReviewOnly(result.profile), warnings: result.profile.warnings };

@@ -3,7 +3,7 @@
  * component's own rules against the cluster context. Sizing rules run later, in resolve.
  */
 import { parseCidr } from '../core/cidr';
-import { ClusterContext } from '../core/cluster';
+import { ClusterContext, PreviousRender } from '../core/cluster';
 import { error, FieldPath, Finding } from '../core/findings';
 import { components, ComponentSections } from '../components/registry';
 import { ClusterProfile } from './schema';
@@ -11,8 +11,11 @@ import { ClusterProfile } from './schema';
 /** Folders of dist/ that are not clusters: a cluster of that name would be mixed into them. */
 export const RESERVED_NAMES = ['reviews', 'argocd', 'values', 'netscale-fleet'] as const;
 
-/** What every component knows of the cluster, from the profile's cluster-wide fields. */
-export function clusterContext(profile: ClusterProfile): ClusterContext {
+/**
+ * What every component knows of the cluster, from the profile's cluster-wide fields and, where
+ * known, what the last synth rendered for it.
+ */
+export function clusterContext(profile: ClusterProfile, previous?: PreviousRender): ClusterContext {
   const spec = profile.spec;
   const sections = spec as ComponentSections;
   return {
@@ -30,10 +33,12 @@ export function clusterContext(profile: ClusterProfile): ClusterContext {
     clusterCidr: spec.kubeProxy?.clusterCIDR,
     argocd: spec.argocd !== undefined,
     kubeProxyReplaced: components().some((c) => c.replacesKubeProxy?.(sections[c.key], spec.cni) ?? false),
+    calicoInstall: spec.calico?.install,
+    previous,
   };
 }
 
-export function checkProfile(profile: ClusterProfile): Finding[] {
+export function checkProfile(profile: ClusterProfile, previous?: PreviousRender): Finding[] {
   const spec = profile.spec;
   const at = (...p: FieldPath): FieldPath => ['spec', ...p];
   const out: Finding[] = [];
@@ -55,7 +60,7 @@ export function checkProfile(profile: ClusterProfile): Finding[] {
     if (!parsed.ok) out.push(error(at('serviceCidr'), `${spec.serviceCidr} ${parsed.reason}`));
   }
 
-  const ctx = clusterContext(profile);
+  const ctx = clusterContext(profile, previous);
   const sections = spec as ComponentSections;
   for (const component of components()) out.push(...component.check(sections[component.key], ctx));
   return out;

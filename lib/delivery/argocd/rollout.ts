@@ -12,7 +12,7 @@ export function argocdRollout(c: ResolvedCluster, objects: readonly RenderedObje
   }
   for (const r of c.restarts) {
     out.push(
-      `- after the sync (PostSync): a Job sets the configuration's hash on \`ds/${r.daemonSet}\`'s pod template and waits up to ${a.restartTimeout} for \`kubectl rollout status\`, at the DaemonSet's own maxUnavailable (${r.why}); the pods roll only when the hash changes, so a sync that changed nothing restarts nothing.`,
+      `- after the sync (PostSync): a Job sets the configuration's hash on \`ds/${r.daemonSet}\`'s pod template and waits up to ${a.restartTimeout} for \`kubectl rollout status\`, at the DaemonSet's own maxUnavailable${r.maxUnavailable !== undefined ? ` (${r.maxUnavailable})` : ''} (${r.why}); the pods roll only when the hash changes, so a sync that changed nothing restarts nothing.`,
     );
   }
   out.push('', 'Roll back by reverting the commit: the configuration and its hash change back, so the DaemonSets roll once more.');
