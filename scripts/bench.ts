@@ -289,6 +289,8 @@ function variants(): Variant[] {
     p.spec.networkPolicy = 'relay';
     p.spec.typha = { tls: { secretName: 'calico-typha-tls', caConfigMapName: 'calico-typha-ca', clientCommonName: 'calico-felix' } };
     const c = p.spec.calico as Json;
+    // Felix needs nftablesMode, which arrives in Calico 3.29.
+    c.version = '3.30.5';
     c.wireguard = true;
     delete c.bgp;
     for (const pool of (c.ipPools as Json[]) ?? []) Object.assign(pool, { ipipMode: 'Never', vxlanMode: 'Always' });

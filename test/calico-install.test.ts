@@ -15,7 +15,7 @@ import { CALICO_YAML_CALICO_NODE, K8sObject, readManifests, serverSideMerge, val
 
 const temp = tempDirPerTest('calico-install');
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
-const relay = (install: string, extra: Spec = {}): Spec => ({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install }, ...extra });
+const relay = (install: string, extra: Spec = {}): Spec => ({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install, ...(install === 'operator' ? {} : { version: '3.30.5' }) }, ...extra });
 
 function synthOne(spec: Spec, name = 'dc'): { out: string; objects: K8sObject[]; review: string } {
   const clusters = path.join(temp.path, 'clusters');
@@ -126,7 +126,7 @@ describe('Calico above 50 nodes without Typha', () => {
     ['networkPolicy left out', 2500, {}, true],
     ['direct on a manifest install', 300, { networkPolicy: 'direct', calico: { install: 'manifest' } }, true],
     ['direct', 50, { networkPolicy: 'direct' }, false],
-    ['the relay', 2500, { networkPolicy: 'relay', calico: { install: 'manifest' } }, false],
+    ['the relay', 2500, { networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' } }, false],
   ])('%s on %i nodes: %j warns %s', (_name, nodes, extra, warns) => {
     const { warnings } = loadSpec({ ...KUBEADM_CALICO, nodes, ...(extra as Spec) });
     const advice = warnings.filter((w) => w.includes('above 50 nodes Calico advises Typha'));
@@ -216,7 +216,7 @@ describe('IP pools', () => {
 
 describe('the BGP full mesh', () => {
   // docs.tigera.io networking/configuring/bgp: full mesh for 100 nodes or less, route reflectors beyond.
-  const mesh = (nodes: number, calico: Spec) => loadSpec({ ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico: { install: 'manifest', ...calico } }).warnings.filter((w) => w.includes('full node-to-node mesh'));
+  const mesh = (nodes: number, calico: Spec) => loadSpec({ ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5', ...calico } }).warnings.filter((w) => w.includes('full node-to-node mesh'));
 
   test.each([
     ['IP-in-IP', 101, { ipipMode: 'Always' }, 1],
@@ -232,7 +232,7 @@ describe('the BGP full mesh', () => {
   test('route reflectors take the mesh away, and need only their selector', () => {
     const rr = { nodeSelector: "route-reflector == 'true'" };
     expect(mesh(300, { ipPools: [{ name: 'p', cidr: '10.0.0.0/12' }], bgp: { routeReflectors: rr } })).toEqual([]);
-    const { loaded, errors } = loadSpec({ ...KUBEADM_CALICO, nodes: 300, networkPolicy: 'relay', calico: { install: 'manifest', bgp: { routeReflectors: rr } } });
+    const { loaded, errors } = loadSpec({ ...KUBEADM_CALICO, nodes: 300, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5', bgp: { routeReflectors: rr } } });
     expect(errors).toEqual([]);
     // Without node names the review still gives the commands, with a placeholder.
     expect(loaded!.cluster.steps).toContainEqual(expect.stringContaining('make each route reflector (replace <node> by each reflector node; run at least two)'));

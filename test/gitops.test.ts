@@ -45,7 +45,7 @@ describe('sync options of shared objects', () => {
   });
 
   test('on a calico.yaml install the calico-node patch is applied server-side, unvalidated, never pruned; Typha is never pruned', () => {
-    const out = synthFleet({ dc: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest' }, argocd: ARGOCD } });
+    const out = synthFleet({ dc: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' }, argocd: ARGOCD } });
     expect(options(out, 'dc')).toEqual({
       // argo-cd docs/user-guide/sync-options.md: a partial object needs ServerSideApply=true and Validate=false.
       'DaemonSet/calico-node': 'ServerSideApply=true,Prune=false,Delete=false,Validate=false',
@@ -60,7 +60,7 @@ describe('sync options of shared objects', () => {
   });
 
   test('on a calico-typha.yaml install the install\'s Typha is shared: server-side, never pruned', () => {
-    const out = synthFleet({ dc: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest-typha' }, argocd: ARGOCD } });
+    const out = synthFleet({ dc: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd: ARGOCD } });
     expect(options(out, 'dc')).toMatchObject({
       'Deployment/calico-typha': 'ServerSideApply=true,Prune=false,Delete=false',
       'ConfigMap/calico-config': 'ServerSideApply=true,Prune=false,Delete=false',
@@ -157,7 +157,7 @@ describe('the restart Job', () => {
 
   test('waits 20 seconds per round of the DaemonSet\'s own rollout by default, at least 30 minutes', () => {
     // calico-node replaces 1 pod at a time (Calico's manifests): 20 s per node.
-    const calico = (nodes: number) => loadSpec({ ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico: { install: 'manifest-typha' }, argocd: ARGOCD }).loaded!.cluster.argocd!.restartTimeout;
+    const calico = (nodes: number) => loadSpec({ ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd: ARGOCD }).loaded!.cluster.argocd!.restartTimeout;
     expect([calico(50), calico(1000), calico(5000)]).toEqual(['30m', '334m', '1667m']);
     // terway-eniip replaces 10% of the nodes at a time (Terway's chart): ten rounds, whatever the size.
     const terway = loadSpec({ ...ACK_TERWAY, nodes: 5000, networkPolicy: 'relay', argocd: ARGOCD }).loaded!.cluster;

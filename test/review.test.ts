@@ -93,7 +93,8 @@ describe('the fleet index', () => {
     const out = path.join(temp.path, 'dist');
     const result = synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
     const index = fs.readFileSync(path.join(out, 'reviews', 'README.md'), 'utf8');
-    const rows = index.split('\n').filter((l) => l.startsWith('| ['));
+    const fleetTable = index.slice(0, index.indexOf('## IPVS to nftables'));
+    const rows = fleetTable.split('\n').filter((l) => l.startsWith('| ['));
     const names = rows.map((r) => r.match(/^\| \[([^\]]+)\]\(([^)]+)\)/)!.slice(1));
     expect(names.map(([n]) => n)).toEqual([...result.clusters].sort());
     for (const [name, link] of names) {
@@ -102,6 +103,41 @@ describe('the fleet index', () => {
     }
     expect(rows.find((r) => r.startsWith('| [ack-sh-relay]'))).toBe('| [ack-sh-relay](ack-sh-relay.md) | ACK | 1,000 | terway | relay | 5 | unchanged | 0 |');
     expect(rows.find((r) => r.startsWith('| [dc2-calico-bgp]'))).toBe('| [dc2-calico-bgp](dc2-calico-bgp.md) | kubeadm | 1,200 | calico | relay | 6 | kube-proxy IPVS lc | 0 |');
+  });
+});
+
+describe('the IPVS to nftables table of the fleet index', () => {
+  const index = (profiles: Record<string, Record<string, unknown>>) => {
+    const clusters = path.join(temp.path, 'clusters');
+    fs.mkdirSync(clusters, { recursive: true });
+    for (const [name, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(clusters, `${name}.yaml`), profileYaml(spec, name));
+    synthesizeFleet({ clustersDir: clusters, outdir: path.join(temp.path, 'dist') });
+    const text = fs.readFileSync(path.join(temp.path, 'dist', 'reviews', 'README.md'), 'utf8');
+    return text.slice(text.indexOf('## IPVS to nftables'));
+  };
+
+  test('lists every cluster still on IPVS with its Kubernetes version and the minor releases left before IPVS is off by default (1.40)', () => {
+    const kp = (mode?: string) => ({ kubeProxy: { ...(mode ? { mode } : {}), baseConfig: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n' } });
+    const table = index({
+      old: { ...KUBEADM_CALICO, nodes: 40, kubernetesVersion: '1.28', ...kp('ipvs') },
+      held: { ...KUBEADM_CALICO, nodes: 40, kubernetesVersion: '1.33', ...kp() },
+      late: { ...KUBEADM_CALICO, nodes: 40, kubernetesVersion: '1.36.1', ...kp('ipvs') },
+      ack: { ...ACK_TERWAY, nodes: 40, kubernetesVersion: '1.34', ...kp('ipvs') },
+      moved: { ...KUBEADM_CALICO, nodes: 40, kubernetesVersion: '1.33', calico: { version: '3.32.1' }, ...kp('nftables') },
+      untuned: { ...KUBEADM_CALICO, nodes: 40 },
+    });
+    const rows = table.split('\n').filter((l) => l.startsWith('| ['));
+    expect(rows).toEqual([
+      '| [ack](ack.md) | 1.34 | 6 | ACK offers nftables from 1.35: upgrade first |',
+      '| [held](held.md) | 1.33 | 7 | GA: ready to move |',
+      '| [late](late.md) | 1.36.1 | 4 | GA; IPVS deprecated here: move now |',
+      '| [old](old.md) | 1.28 | 12 | none before 1.29: upgrade first |',
+    ]);
+    expect(table).toContain('planned to be off by default in 1.40 (the KubeProxyIPVS feature gate keeps it a while longer) and removed in 1.43 (KEP-5495)');
+  });
+
+  test('says None when no cluster runs IPVS', () => {
+    expect(index({ untuned: { ...KUBEADM_CALICO, nodes: 40 } })).toContain('Clusters whose profile runs kube-proxy in IPVS mode:\n\nNone.');
   });
 });
 

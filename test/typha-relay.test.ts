@@ -213,7 +213,7 @@ describe('TyphaRelay', () => {
 
   test('on a manifest install Typha runs as calico-node\'s ServiceAccount, as Calico\'s manifests run it: no RBAC of its own', () => {
     for (const install of ['manifest', 'manifest-typha']) {
-      const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install } });
+      const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install, version: '3.30.5' } });
       expect(loaded!.cluster.typha).toMatchObject({ serviceAccountName: 'calico-node', createRbac: false, bgpPeerCrd: false, replicas: 3 });
       const objects = synth(loaded!.cluster.typha);
       expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'PodDisruptionBudget', 'Service']);
@@ -222,7 +222,7 @@ describe('TyphaRelay', () => {
   });
 
   test('an account named in the profile gets the ClusterRole of the Typha release', () => {
-    const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest' }, typha: { serviceAccountName: 'typha-relay', image: 'quay.io/calico/typha:v3.30.5' } });
+    const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' }, typha: { serviceAccountName: 'typha-relay', image: 'quay.io/calico/typha:v3.30.5' } });
     expect(loaded!.cluster.typha).toMatchObject({ serviceAccountName: 'typha-relay', createRbac: true });
     const objects = synth(loaded!.cluster.typha);
     expect(find(objects, 'ClusterRoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'typha-relay', namespace: 'kube-system' }]);
@@ -237,9 +237,9 @@ describe('TyphaRelay', () => {
       return [...new Set(chart.node.findAll().filter((o): o is ApiObject => o instanceof ApiObject).map((o) => ownershipOf(o)))].sort();
     };
     // calico.yaml: calico-node keeps pointing at Typha after the relay leaves git, so no sync may prune it.
-    expect(owners({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest' } })).toEqual(['kept']);
+    expect(owners({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' } })).toEqual(['kept']);
     // calico-typha.yaml installed Typha: netscale owns only what it renders, by server-side apply.
-    expect(owners({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest-typha' } })).toEqual(['shared']);
+    expect(owners({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' } })).toEqual(['shared']);
     expect(owners({ ...ACK_TERWAY, networkPolicy: 'relay' })).toEqual(['kept', 'own']);
   });
 
@@ -279,12 +279,12 @@ describe('TyphaRelay', () => {
 
   test('fails on TLS without a client identity, from TypeScript and from a profile', () => {
     expect(() => synth({ tls: { secretName: 's', caConfigMapName: 'c' } })).toThrow('TyphaRelay: tls: needs clientCommonName or clientUriSan');
-    const { errors } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest' }, typha: { tls: { secretName: 's', caConfigMapName: 'c' } } });
+    const { errors } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' }, typha: { tls: { secretName: 's', caConfigMapName: 'c' } } });
     expect(errors).toEqual([expect.stringContaining('spec.typha.tls: needs clientCommonName or clientUriSan')]);
   });
 
   test('with TLS on Calico, the review says how calico-node gets its client certificate', () => {
-    const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest' }, typha: { tls: { secretName: 'typha-server', caConfigMapName: 'typha-ca', clientCommonName: 'typha-client' } } });
+    const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' }, typha: { tls: { secretName: 'typha-server', caConfigMapName: 'typha-ca', clientCommonName: 'typha-client' } } });
     expect(loaded!.cluster.steps).toContainEqual(
       expect.stringContaining('a certificate for common name typha-client, signed by the CA in typha-ca, and set FELIX_TYPHACAFILE, FELIX_TYPHACERTFILE and FELIX_TYPHAKEYFILE on the calico-node DaemonSet'),
     );

@@ -44,6 +44,8 @@ export interface ResolvedCluster extends ResolvedComponents {
   readonly decisions: readonly Decision[];
   /** What a human still has to do beyond applying dist/ and the restarts. */
   readonly steps: readonly string[];
+  /** What the rollout does to the cluster beyond the objects and restarts (Markdown lines). */
+  readonly rollout: readonly string[];
 }
 
 export interface Resolution {
@@ -78,6 +80,7 @@ export function resolveProfile(profile: ClusterProfile, ctx: ClusterContext = cl
       notes: r.notes,
       decisions: r.decisions,
       steps: r.steps,
+      rollout: r.rollout,
     },
     findings: r.findings,
   };

@@ -16,6 +16,8 @@ export type NetworkPolicyMode = (typeof NETWORK_POLICY_MODES)[number];
  */
 export const CALICO_INSTALLS = ['manifest', 'manifest-typha', 'operator'] as const;
 export type CalicoInstall = (typeof CALICO_INSTALLS)[number];
+/** kube-proxy's proxy modes netscale renders. */
+export type KubeProxyModeName = 'ipvs' | 'nftables';
 
 export const PLATFORM_NAMES: Readonly<Record<Platform, string>> = { ack: 'ACK', kubeadm: 'kubeadm', k3s: 'k3s' };
 
@@ -43,6 +45,12 @@ export interface ClusterContext {
   readonly kubeProxyReplaced: boolean;
   /** How Calico was installed (spec.calico.install), where the profile says. */
   readonly calicoInstall?: CalicoInstall;
+  /** The installed Calico release (spec.calico.version), e.g. "3.30.5". */
+  readonly calicoVersion?: string;
+  /** kube-proxy's mode where the profile tunes kube-proxy (after its default). */
+  readonly kubeProxyMode?: KubeProxyModeName;
+  /** The oldest Linux kernel on the nodes (spec.nodeKernel), e.g. "5.15.0-105-generic". */
+  readonly nodeKernel?: string;
   /** What the last synth left in dist/ for this cluster, where it is known. */
   readonly previous?: PreviousRender;
 }
@@ -60,6 +68,12 @@ export interface PreviousRender {
 export function kubernetesMinor(version: string): number {
   const m = /^1\.(\d+)/.exec(version);
   return m ? Number(m[1]) : NaN;
+}
+
+/** "5.15.0-105-generic" -> [5, 15]; undefined for anything else (the schema refuses it first). */
+export function kernelMajorMinor(version: string): [number, number] | undefined {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
 /** Kubernetes API integers are int32 where the fields below say so, and the kernel's conntrack limit too. */

@@ -110,6 +110,6 @@ export function explainProfile(file: string, outdir = 'dist'): { resolved: strin
   }
   const result = loadProfileText(shown, text, previousRenderIn(outdir));
   if (!result.profile) throw new ProfileError(result.diagnostics);
-  const { decisions: _d, notes: _n, steps: _s, context: _c, ...resolved } = result.profile.cluster;
+  const { decisions: _d, notes: _n, steps: _s, rollout: _r, context: _c, ...resolved } = result.profile.cluster;
   return { resolved: stringify(resolved), review: renderReviewOnly(result.profile), warnings: result.profile.warnings };
 }

@@ -5,6 +5,7 @@
 import { parseCidr } from '../core/cidr';
 import { ClusterContext, PreviousRender } from '../core/cluster';
 import { error, FieldPath, Finding } from '../core/findings';
+import { KUBE_PROXY_DEFAULTS } from '../components/kube-proxy/facts';
 import { components, ComponentSections } from '../components/registry';
 import { ClusterProfile } from './schema';
 
@@ -34,6 +35,9 @@ export function clusterContext(profile: ClusterProfile, previous?: PreviousRende
     argocd: spec.argocd !== undefined,
     kubeProxyReplaced: components().some((c) => c.replacesKubeProxy?.(sections[c.key], spec.cni) ?? false),
     calicoInstall: spec.calico?.install,
+    calicoVersion: spec.calico?.version,
+    kubeProxyMode: spec.kubeProxy ? (spec.kubeProxy.mode ?? KUBE_PROXY_DEFAULTS.mode) : undefined,
+    nodeKernel: spec.nodeKernel,
     previous,
   };
 }

@@ -317,6 +317,7 @@ function kubeProxyArb(ctx: KubeProxyContext): fc.Arbitrary<Spec> {
         ),
         tcpEstablishedTimeout: durationArb,
         tcpCloseWaitTimeout: durationArb,
+        conntrackTcpBeLiberal: fc.boolean(),
         udpTimeout: durationArb,
         tcpTimeout: durationArb,
         tcpFinTimeout: durationArb,
@@ -333,8 +334,10 @@ function kubeProxyArb(ctx: KubeProxyContext): fc.Arbitrary<Spec> {
     )
     .map(({ conntrack, ...k }) => {
       const out: Spec = { ...k, ...(conntrack ?? {}) };
-      // nftables needs Kubernetes 1.31 and takes no IPVS-only field.
-      if (out.mode === 'nftables' && ctx.minor < 31) out.mode = 'ipvs';
+      // nftables exists from Kubernetes 1.29 (on ACK from 1.35) and takes no IPVS-only field.
+      if (out.mode === 'nftables' && (ctx.minor < 29 || (ctx.platform === 'ack' && ctx.minor < 35))) out.mode = 'ipvs';
+      // conntrack.tcpBeLiberal exists from 1.29.
+      if (ctx.minor < 29) delete out.conntrackTcpBeLiberal;
       if (out.mode === 'nftables') for (const f of IPVS_ONLY_FIELDS) delete out[f];
       // conntrackMax is sized per core: it needs cpuPerNode.
       if (out.conntrackMax !== undefined && ctx.cpuPerNode === undefined) delete out.conntrackMax;
@@ -552,8 +555,20 @@ export function validSpecArb(argocd?: ArgocdBase): fc.Arbitrary<Spec> {
         typha: relay && install !== 'operator' ? b.typha?.typha : undefined,
       };
       const extra = fc
-        .tuple(opt(calicoArb({ octets: b.octets.slice(0, 3) }), 6), b.withKubeProxy ? kubeProxyArb({ platform, minor: b.version.minor, cpuPerNode: b.cpuPerNode }) : fc.constant(undefined))
-        .map(([c, kubeProxy]) => compact({ calico: c === undefined && install === undefined ? undefined : compact({ install, ...(c ?? {}) }), kubeProxy }));
+        .tuple(
+          opt(calicoArb({ octets: b.octets.slice(0, 3) }), 6),
+          b.withKubeProxy ? kubeProxyArb({ platform, minor: b.version.minor, cpuPerNode: b.cpuPerNode }) : fc.constant(undefined),
+          // Releases with Felix's nftables switch; 3.32 detects kube-proxy's mode.
+          fc.constantFrom('3.29.7', '3.30.5', '3.31.7', '3.32.1'),
+          fc.boolean(),
+        )
+        .map(([c, kubeProxy, release, writeVersion]) => {
+          // Typha runs the installed release, and Felix matches kube-proxy's nftables by it.
+          const needsVersion = install !== 'operator' && ((relay && b.typha?.typha?.image === undefined) || (kubeProxy as Spec | undefined)?.mode === 'nftables');
+          const version = needsVersion || writeVersion ? release : undefined;
+          const calico = c === undefined && install === undefined && version === undefined ? undefined : compact({ install, version, ...(c ?? {}) });
+          return compact({ calico, kubeProxy });
+        });
       return finish(b, spec, extra);
     }),
   );

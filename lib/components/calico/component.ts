@@ -9,6 +9,14 @@ import { CalicoTyphaConfig } from './calico-typha-config';
 import {
   CALICO_DEFAULT_BLOCK_SIZE,
   CALICO_INSTALL_MEANING,
+  CalicoRelease,
+  felixNftablesModeFor,
+  FelixNftablesMode,
+  knownCalicoRelease,
+  NEWEST_KNOWN_CALICO_SERIES,
+  NFTABLES_MODE_SINCE,
+  parseCalicoRelease,
+  releaseAtLeast,
   CALICO_IP_POOL_DEFAULTS,
   CALICO_NODE_CONTAINER,
   CALICO_NODE_DAEMONSET,
@@ -40,7 +48,7 @@ export const calicoComponent = defineComponent({
     if (ctx.cni === 'calico' && ctx.networkPolicy === 'disabled') {
       out.push(error(['spec', 'networkPolicy'], 'disabled applies to Terway only (its disable_network_policy key); Calico always enforces NetworkPolicy: use relay or direct'));
     }
-    if (ctx.cni === 'calico') out.push(...checkTyphaPath(section, ctx));
+    if (ctx.cni === 'calico') out.push(...checkTyphaPath(section, ctx), ...checkNftables(section, ctx));
     if (section === undefined) return out;
     if (ctx.cni !== 'calico') out.push(error(['spec', 'calico'], `configures Calico, but the profile's cni is ${ctx.cni}: set cni: calico or remove the section`));
     else out.push(...checkCalico(section, { serviceCidr: ctx.serviceCidr, clusterCidr: ctx.clusterCidr, nodes: ctx.nodes, existingPools: ctx.previous?.ipPools }));
@@ -60,7 +68,8 @@ export const calicoComponent = defineComponent({
     if (section?.install) {
       r.decisions.push({ name: 'Calico install', value: section.install, rule: `assumed as the profile says: ${CALICO_INSTALL_MEANING[section.install]}`, source: 'Calico manifests/calico.yaml, calico-typha.yaml; Tigera operator' });
     }
-    const network = section && hasNetwork(section) ? resolveNetwork(section, r) : undefined;
+    const nftablesMode = resolveNftablesMode(section, ctx, r);
+    const network = section && hasNetwork(section) ? resolveNetwork(section, r, nftablesMode) : nftablesMode ? { nftablesMode } : undefined;
     let typhaService: string | undefined;
     let typhaEnv: string | undefined;
     if (ctx.networkPolicy === 'relay') {
@@ -116,8 +125,8 @@ function hasNetwork(c: CalicoSpec): boolean {
   return c.ipPools !== undefined || c.mtu !== undefined || c.wireguard !== undefined || c.bgp !== undefined;
 }
 
-function resolveNetwork(c: CalicoSpec, r: ResolveRecord): CalicoNetworkProps {
-  const props: CalicoNetworkProps = { ipPools: c.ipPools, mtu: c.mtu, wireguard: c.wireguard, bgp: c.bgp };
+function resolveNetwork(c: CalicoSpec, r: ResolveRecord, nftablesMode: FelixNftablesMode | undefined): CalicoNetworkProps {
+  const props: CalicoNetworkProps = { ipPools: c.ipPools, mtu: c.mtu, wireguard: c.wireguard, bgp: c.bgp, nftablesMode };
   r.decisions.push({ name: 'Underlay MTU', value: c.mtu ?? 'auto', rule: c.mtu ? 'set in the profile' : 'not set: no MTU field is rendered, and Felix derives each tunnel MTU from the host interface\'s MTU' });
   r.decisions.push(...calicoTunnelMtus(props).decisions);
   const pools = c.ipPools ?? [];
@@ -162,4 +171,93 @@ function pointFelixAtTypha(r: ResolveRecord): string {
     `To turn the relay off later, take Felix off Typha first, then remove Typha: \`kubectl -n kube-system set env ds/${CALICO_NODE_DAEMONSET} -c ${CALICO_NODE_CONTAINER} ${FELIX_TYPHA_SERVICE_ENV}-\`, wait for \`kubectl -n kube-system rollout status ds/${CALICO_NODE_DAEMONSET}\`, then \`kubectl -n kube-system delete deployment,service,poddisruptionbudget ${TYPHA_NAME}\`. netscale never prunes either: a Felix told to use Typha does not start while Typha is gone.`,
   );
   return TYPHA_NAME;
+}
+
+/**
+ * Felix must program nftables where kube-proxy does (docs.tigera.io calico getting-started
+ * kubernetes/nftables: "your cluster's kube-proxy must also be in nftables mode", and the reverse:
+ * Felix in iptables mode next to kube-proxy's nftables rules disagrees with them). How depends on
+ * the release: FelixConfiguration nftablesMode Enabled from 3.29, Auto from 3.32.
+ */
+function checkNftables(section: CalicoSpec | undefined, ctx: ClusterContext): Finding[] {
+  const out: Finding[] = [];
+  const at = (...p: string[]) => ['spec', 'calico', ...p];
+  const release = section?.version !== undefined ? parseCalicoRelease(section.version) : undefined;
+  if (release && !knownCalicoRelease(release)) {
+    out.push(warning(at('version'), `${release.text} is newer than the Calico releases netscale has read (up to ${NEWEST_KNOWN_CALICO_SERIES}): their Typha RBAC, image registry and nftablesMode are assumed for it`));
+  }
+  const nftables = ctx.kubeProxyMode === 'nftables';
+  const override = section?.nftablesMode;
+  if (ctx.calicoInstall === 'operator') {
+    if (override !== undefined) out.push(error(at('nftablesMode'), 'is written by the Tigera operator on an operator install (from the Installation\'s calicoNetwork.linuxDataplane) and would be undone: remove it'));
+    if (nftables && release && !releaseAtLeast(release, NFTABLES_MODE_SINCE.switch)) {
+      out.push(error(at('version'), `${release.text} has no nftables data plane (FelixConfiguration nftablesMode arrives in ${NFTABLES_MODE_SINCE.switch}): upgrade Calico before kubeProxy.mode: nftables`));
+    }
+    return out;
+  }
+  if (!nftables && override === undefined) return out;
+  if (release === undefined) {
+    out.push(
+      error(
+        at('version'),
+        `is required ${nftables ? 'with kubeProxy.mode: nftables' : 'with calico.nftablesMode'}: Felix must program nftables where kube-proxy does, and how depends on the Calico release (nftablesMode Enabled from ${NFTABLES_MODE_SINCE.switch}, Auto from ${NFTABLES_MODE_SINCE.auto}); give the installed release, e.g. 3.30.5`,
+      ),
+    );
+    return out;
+  }
+  if (!releaseAtLeast(release, NFTABLES_MODE_SINCE.switch)) {
+    out.push(
+      error(
+        at('version'),
+        `${release.text} has no nftables data plane: its Felix keeps programming iptables next to kube-proxy's nftables rules; upgrade Calico to ${NFTABLES_MODE_SINCE.switch} or newer (${NFTABLES_MODE_SINCE.auto} or newer for Auto, which switches node by node) before ${nftables ? 'kubeProxy.mode: nftables' : 'setting nftablesMode'}`,
+      ),
+    );
+    return out;
+  }
+  if (override === 'Auto' && !releaseAtLeast(release, NFTABLES_MODE_SINCE.auto)) {
+    out.push(error(at('nftablesMode'), `Auto needs Calico ${NFTABLES_MODE_SINCE.auto} or newer: the Felix of ${release.text} replaces Auto with Disabled and keeps iptables (felix/config/config_params.go: oneof(Enabled,Disabled)); use Enabled`));
+  }
+  if (override === 'Disabled' && nftables) {
+    out.push(error(at('nftablesMode'), 'Disabled keeps Felix on iptables while kube-proxy programs nftables, the combination Calico does not support: use Enabled, or Auto from 3.32, or leave it out'));
+  }
+  if (override === 'Enabled' && !nftables) {
+    out.push(
+      warning(
+        at('nftablesMode'),
+        `Enabled while kube-proxy runs ${ctx.kubeProxyMode ?? 'its current mode'}: Felix programs nftables and kube-proxy does not; keep it only while kube-proxy rolls back, then remove it`,
+        'Calico nftables docs: kube-proxy must be in nftables mode too',
+      ),
+    );
+  }
+  return out;
+}
+
+/** The nftablesMode netscale renders: the profile's override, else what the release supports with kube-proxy nftables. */
+function resolveNftablesMode(section: CalicoSpec | undefined, ctx: ClusterContext, r: ResolveRecord): FelixNftablesMode | undefined {
+  const release = section?.version !== undefined ? parseCalicoRelease(section.version) : undefined;
+  const nftables = ctx.kubeProxyMode === 'nftables';
+  if (ctx.calicoInstall === 'operator') {
+    if (nftables) {
+      r.steps.push(
+        'Before the sync, switch Calico first: on an operator install the operator owns FelixConfiguration nftablesMode. Set the Installation\'s data plane with `kubectl patch installation default --type=merge -p \'{"spec":{"calicoNetwork":{"linuxDataplane":"Nftables"}}}\'`; the operator writes nftablesMode (Enabled before Calico 3.32, Auto from 3.32) and rolls calico-node: wait for `kubectl -n calico-system rollout status ds/calico-node`.',
+      );
+    }
+    return undefined;
+  }
+  if (!release || !releaseAtLeast(release, NFTABLES_MODE_SINCE.switch)) return undefined;
+  const mode = section?.nftablesMode ?? (nftables ? felixNftablesModeFor(release) : undefined);
+  if (mode === undefined) return undefined;
+  r.decisions.push({
+    name: 'Felix nftablesMode',
+    value: mode,
+    rule: section?.nftablesMode ? 'set in the profile' : nftablesModeRule(release, mode),
+    source: 'Calico felix/config/config_params.go (NFTablesMode) of the release',
+  });
+  return mode;
+}
+
+function nftablesModeRule(release: CalicoRelease, mode: FelixNftablesMode): string {
+  return mode === 'Auto'
+    ? `kube-proxy runs nftables and Calico ${release.text} detects kube-proxy's mode on each node (from ${NFTABLES_MODE_SINCE.auto}): each Felix switches when its own kube-proxy does`
+    : `kube-proxy runs nftables and Calico ${release.text} has the switch (from ${NFTABLES_MODE_SINCE.switch}) but not Auto (from ${NFTABLES_MODE_SINCE.auto}): every Felix switches when FelixConfiguration changes`;
 }

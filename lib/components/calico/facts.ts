@@ -77,3 +77,38 @@ export function releaseAtLeast(release: CalicoRelease, at: string): boolean {
 
 /** The newest Calico release series whose behaviour netscale has read in Calico's sources. */
 export const NEWEST_KNOWN_CALICO_SERIES = '3.32';
+
+/** FelixConfiguration nftablesMode values. */
+export type FelixNftablesMode = 'Enabled' | 'Disabled' | 'Auto';
+
+/**
+ * What a Calico release's Felix can do with kube-proxy's nftables mode:
+ * - 3.29.0 adds FelixConfiguration nftablesMode with Enabled and Disabled (felix/config/config_params.go
+ *   `NFTablesMode oneof(Enabled,Disabled);Disabled`).
+ * - 3.32.0 adds Auto, and makes it the default (`oneof(Enabled,Disabled,Auto);Auto`): each Felix
+ *   looks for kube-proxy's nftables table on its own node (felix/nftables/utils.go
+ *   KubeProxyNftablesEnabledFn), checks again every 15 s and restarts itself when kube-proxy's mode
+ *   changes (felix/dataplane/linux/int_dataplane.go). The 3.30 and 3.31 CRDs accept Auto, but their
+ *   Felix replaces it with Disabled: Auto before 3.32 silently keeps iptables.
+ */
+export const NFTABLES_MODE_SINCE = { switch: '3.29.0', auto: '3.32.0' } as const;
+
+/** The nftablesMode a release supports for a kube-proxy in nftables mode, or undefined below 3.29. */
+export function felixNftablesModeFor(release: CalicoRelease): 'Auto' | 'Enabled' | undefined {
+  if (releaseAtLeast(release, NFTABLES_MODE_SINCE.auto)) return 'Auto';
+  if (releaseAtLeast(release, NFTABLES_MODE_SINCE.switch)) return 'Enabled';
+  return undefined;
+}
+
+/**
+ * Calico's own Typha image of a release: docker.io/calico up to 3.30, quay.io/calico from 3.31
+ * (manifests/calico-typha.yaml: docker.io/calico/typha:v3.30.7, quay.io/calico/typha:v3.31.0).
+ */
+export function calicoTyphaImage(release: CalicoRelease): string {
+  return `${releaseAtLeast(release, '3.31.0') ? 'quay.io' : 'docker.io'}/calico/typha:v${release.text}`;
+}
+
+/** Whether netscale has read this release series in Calico's sources (3.32 and older). */
+export function knownCalicoRelease(release: CalicoRelease): boolean {
+  return !releaseAtLeast(release, `${NEWEST_KNOWN_CALICO_SERIES.split('.')[0]}.${Number(NEWEST_KNOWN_CALICO_SERIES.split('.')[1]) + 1}.0`);
+}

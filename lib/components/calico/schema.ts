@@ -21,6 +21,14 @@ export const calicoSchema = z
       z.enum(CALICO_INSTALLS),
       `How Calico was installed; required with networkPolicy: relay. ${CALICO_INSTALLS.map((i) => `${i}: ${CALICO_INSTALL_MEANING[i]}.`).join(' ')}`,
     ).optional(),
+    version: doc(
+      z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a Calico release such as 3.30.5'),
+      'The installed Calico release, e.g. 3.30.5 (`kubectl -n kube-system get ds calico-node -o jsonpath=\'{..image}\'`): the Typha image and its RBAC, and Felix\'s nftablesMode follow it. Required where netscale renders Typha for Calico or kube-proxy runs nftables.',
+    ).optional(),
+    nftablesMode: doc(
+      z.enum(['Enabled', 'Disabled', 'Auto']),
+      'FelixConfiguration nftablesMode, only where it must differ from what kubeProxy.mode implies, e.g. Enabled while rolling back to ipvs before kube-proxy has restarted. Default: with kube-proxy in nftables mode, Auto from Calico 3.32 and Enabled from 3.29; otherwise not set.',
+    ).optional(),
     ipPools: doc(z.array(calicoIpPoolSchema).min(1), 'IP pools (seed 002: one blockSize, 27, in every pool).').optional(),
     mtu: doc(z.int().min(576).max(9216), 'Underlay (node network) MTU; the tunnel MTU is derived from it. Default: none, and Felix derives the tunnel MTU from the host\'s own.').optional(),
     wireguard: doc(z.boolean(), 'WireGuard encryption between nodes (60 bytes of MTU).', false).optional(),

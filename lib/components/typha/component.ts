@@ -4,7 +4,7 @@ import { ClusterContext } from '../../core/cluster';
 import { formatCount, formatRatio } from '../../core/format';
 import { error, Finding, findingsAt, warning } from '../../core/findings';
 import { Ownership, setOwnership } from '../../core/rollout';
-import { CALICO_NODE_SERVICE_ACCOUNT } from '../calico/facts';
+import { CALICO_NODE_SERVICE_ACCOUNT, calicoTyphaImage, parseCalicoRelease } from '../calico/facts';
 import { defineComponent, ResolveRecord } from '../component';
 import { ackTyphaImage, FELIX_WATCHED_RESOURCE_TYPES, TYPHA_NAME, UPSTREAM_TYPHA_IMAGE } from './facts';
 import { typhaConnectionLimits, typhaReadsShutdownTimeout, typhaReleaseOfImage } from './releases';
@@ -47,8 +47,21 @@ export const typhaComponent = defineComponent({
 });
 
 function checkTypha(section: TyphaSpec | undefined, ctx: ClusterContext): Finding[] {
-  if (section === undefined) return [];
   const out: Finding[] = [];
+  const manifestInstall = ctx.cni === 'calico' && (ctx.calicoInstall === 'manifest' || ctx.calicoInstall === 'manifest-typha');
+  if (ctx.networkPolicy === 'relay' && manifestInstall && ctx.calicoVersion === undefined && section?.image === undefined) {
+    out.push(
+      error(
+        ['spec', 'calico', 'version'],
+        'is required with the relay on a manifest install: netscale renders Typha, which must run the installed Calico release (calico-node and Typha of one release; docker.io/calico/typha up to 3.30, quay.io/calico/typha from 3.31); give it, e.g. 3.30.5, or name the image in typha.image',
+      ),
+    );
+  }
+  if (section === undefined) return out;
+  const tagged = section.image !== undefined ? typhaReleaseOfImage(section.image) : undefined;
+  if (ctx.cni === 'calico' && tagged && ctx.calicoVersion !== undefined && tagged.text !== ctx.calicoVersion) {
+    out.push(warning(['spec', 'typha', 'image'], `runs Typha ${tagged.text} next to Calico ${ctx.calicoVersion} (calico.version): Calico ships Typha and calico-node as one release; use the release's own image or check the pair is supported`, 'Calico release notes: upgrade Typha with calico-node'));
+  }
   if (ctx.networkPolicy !== 'relay') {
     out.push(error(['spec', 'typha'], `configures the Typha relay, which runs only with networkPolicy: relay (this profile has ${ctx.networkPolicy}): set networkPolicy: relay or remove the section`));
   } else if (ctx.cni === 'calico' && ctx.calicoInstall === 'operator') {
@@ -83,9 +96,16 @@ function resolveTypha(t: TyphaSpec, ctx: ClusterContext, r: ResolveRecord): Reso
   const onAck = ctx.platform === 'ack';
   // ACK's Typha build serves Terway's Felix; a self-installed Calico gets its own release's Typha.
   const ackTerway = onAck && ctx.cni === 'terway';
-  const image = t.image ?? (ackTerway ? ackTyphaImage(ctx.region ?? '') : UPSTREAM_TYPHA_IMAGE);
-  const release = typhaReleaseOfImage(image);
-  r.decisions.push({ name: 'Typha image', value: image, rule: t.image ? 'set in the profile' : ackTerway ? `ACK VPC registry of ${ctx.region}, pinned tag` : 'upstream Calico Typha, pinned' });
+  const calicoRelease = ctx.cni === 'calico' && ctx.calicoVersion !== undefined ? parseCalicoRelease(ctx.calicoVersion) : undefined;
+  const image = t.image ?? (ackTerway ? ackTyphaImage(ctx.region ?? '') : calicoRelease ? calicoTyphaImage(calicoRelease) : UPSTREAM_TYPHA_IMAGE);
+  // The image's own tag says which release runs; an untagged image runs the cluster's release.
+  const release = typhaReleaseOfImage(image) ?? calicoRelease;
+  r.decisions.push({
+    name: 'Typha image',
+    value: image,
+    rule: t.image ? 'set in the profile' : ackTerway ? `ACK VPC registry of ${ctx.region}, pinned tag` : calicoRelease ? `Calico's own Typha of the installed release (calico.version ${calicoRelease.text})` : 'upstream Calico Typha, pinned',
+    source: calicoRelease && !t.image ? 'Calico manifests/calico-typha.yaml: docker.io/calico up to 3.30, quay.io/calico from 3.31' : undefined,
+  });
   const reused = reusedAccount(ctx);
   const serviceAccountName = t.serviceAccountName ?? reused?.name ?? TYPHA_NAME;
   const createRbac = serviceAccountName !== reused?.name;
@@ -123,6 +143,7 @@ function resolveTypha(t: TyphaSpec, ctx: ClusterContext, r: ResolveRecord): Reso
   return {
     replicas: sizing.replicas,
     image,
+    calicoVersion: release?.text,
     serviceAccountName,
     createRbac,
     bgpPeerCrd: t.bgpPeerCrd ?? ackTerway,
