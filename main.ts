@@ -45,7 +45,7 @@ async function main(): Promise<number> {
   try {
     const command = parseArgs(process.argv.slice(2));
     if (command.kind === 'explain') {
-      const explained = explainProfile(command.file);
+      const explained = explainProfile(command.file, outdir);
       printWarnings(explained.warnings);
       process.stdout.write(`# Resolved profile\n\n\`\`\`yaml\n${explained.resolved}\`\`\`\n\n${explained.review}`);
       return 0;

@@ -5,7 +5,8 @@
 export { TyphaRelay, typhaRelayProblems } from './components/typha/typha-relay';
 export type { TyphaRelayProps, TyphaTlsProps } from './components/typha/typha-relay';
 export { BgpPeerCrd } from './components/typha/bgp-peer-crd';
-export { apiServerWatches, ladderReplicas, typhaHeadroom, typhaLadder, typhaReplicas } from './components/typha/sizing';
+export { apiServerWatches, ladderReplicas, operatorTyphaReplicas, typhaHeadroom, typhaLadder, typhaReplicas } from './components/typha/sizing';
+export { typhaClusterRoleRules, typhaConnectionLimits } from './components/typha/releases';
 export type { TyphaLadderStep, TyphaSizing, TyphaSizingInput } from './components/typha/sizing';
 export { ackTyphaImage, TYPHA_AUTOSCALER_IMAGE, TYPHA_DEFAULTS, TYPHA_NAME, UPSTREAM_TYPHA_IMAGE } from './components/typha/facts';
 export { TyphaAutoscaler, typhaAutoscalerProblems } from './components/typha/typha-autoscaler';
@@ -26,6 +27,8 @@ export { CalicoNetwork } from './components/calico/calico-network';
 export type { CalicoBgpProps, CalicoIpPoolProps, CalicoNetworkProps, CalicoRouteReflectorProps } from './components/calico/calico-network';
 export { CalicoTyphaConfig } from './components/calico/calico-typha-config';
 export type { CalicoTyphaConfigProps } from './components/calico/calico-typha-config';
+export { CalicoNodeTyphaEnv } from './components/calico/calico-node-typha-env';
+export type { CalicoNodeTyphaEnvProps } from './components/calico/calico-node-typha-env';
 export { calicoTunnelMtus, tunnelMtu } from './components/calico/mtu';
 
 export { CiliumKubeProxyless } from './components/cilium/cilium-kube-proxyless';

@@ -289,6 +289,8 @@ function variants(): Variant[] {
     p.spec.networkPolicy = 'relay';
     p.spec.typha = { tls: { secretName: 'calico-typha-tls', caConfigMapName: 'calico-typha-ca', clientCommonName: 'calico-felix' } };
     const c = p.spec.calico as Json;
+    // Felix needs nftablesMode, which arrives in Calico 3.29.
+    c.version = '3.30.5';
     c.wireguard = true;
     delete c.bgp;
     for (const pool of (c.ipPools as Json[]) ?? []) Object.assign(pool, { ipipMode: 'Never', vxlanMode: 'Always' });
@@ -315,7 +317,7 @@ function variants(): Variant[] {
       cni: 'calico',
       nodes: 40,
       networkPolicy: 'relay',
-      calico: { ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.42.0.0/16', blockSize: 26, vxlanMode: 'CrossSubnet' }] },
+      calico: { install: 'manifest', ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.42.0.0/16', blockSize: 26, vxlanMode: 'CrossSubnet' }] },
       kubeProxy: { mode: 'ipvs', scheduler: 'lc', conntrackMaxPerCore: 65536 },
     });
     out.push({ label: 'k3s-calico-kube-proxy-args', from: k3s.file, base: p });

@@ -13,7 +13,7 @@ import { ALERT_NAMES } from '../lib/components/monitoring/facts';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { tempDirPerTest } from './support/files';
 import { profileDocArb, profileText } from './support/arbitraries';
-import { ACK_TERWAY, KUBEADM_CALICO, profileYaml, Spec } from './support/profiles';
+import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, profileYaml, Spec } from './support/profiles';
 import { describeWithShared, sharedPath } from './support/shared';
 import { K8sObject, readManifests } from './support/validate';
 
@@ -117,11 +117,11 @@ describeWithShared('tools/promtool')('the alerts under promtool', () => {
       'ack-relay': { ...ACK_TERWAY, networkPolicy: 'relay', monitoring: {} },
       'ack-direct-tuned': { ...ACK_TERWAY, networkPolicy: 'direct', kubeProxy, monitoring: { jobSelectors: selectors, conntrackWarnRatio: 0.6 } },
       'ack-disabled': { ...ACK_TERWAY, networkPolicy: 'disabled', monitoring: { labels: { release: 'kps' } } },
-      'calico-relay': { ...KUBEADM_CALICO, networkPolicy: 'relay', kubeProxy, monitoring: { jobSelectors: selectors, apiServerWatchMargin: 1.5 } },
-      'calico-autoscale': { ...KUBEADM_CALICO, networkPolicy: 'relay', typha: { autoscale: true }, monitoring: {} },
+      'calico-relay': { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: CALICO_INSTALL, kubeProxy, monitoring: { jobSelectors: selectors, apiServerWatchMargin: 1.5 } },
+      'calico-autoscale': { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: CALICO_INSTALL, typha: { autoscale: true }, monitoring: {} },
       'calico-direct': { ...KUBEADM_CALICO, networkPolicy: 'direct', monitoring: {} },
       'calico-no-cpus': { ...KUBEADM_CALICO, cpuPerNode: undefined, kubeProxy: { conntrackMaxPerCore: 0 }, monitoring: {} },
-      'k3s-calico': { platform: 'k3s', cni: 'calico', kubernetesVersion: '1.33', nodes: 40, networkPolicy: 'relay', kubeProxy: { syncPeriod: '1m30s' }, monitoring: {} },
+      'k3s-calico': { platform: 'k3s', cni: 'calico', kubernetesVersion: '1.33', nodes: 40, networkPolicy: 'relay', calico: CALICO_INSTALL, kubeProxy: { syncPeriod: '1m30s' }, monitoring: {} },
       'kubeadm-cilium': { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 400, cilium, monitoring: { jobSelectors: selectors } },
     };
     const rules = renderRules(Object.fromEntries(Object.entries(variants).map(([name, spec]) => [`${name}.yaml`, profileYaml(JSON.parse(JSON.stringify(spec)), name)])));

@@ -63,7 +63,7 @@ describe('CalicoNetwork', () => {
   });
 
   test('every object is shared cluster state: the platform owns it too, so only its fields are applied and nothing deletes it', () => {
-    const { network } = synth({ ...SEED_BGP, ipPools: [{ name: 'p', cidr: '10.244.0.0/16', ipipMode: 'Always' }] });
+    const { network } = synth({ ...SEED_BGP, mtu: 1500, ipPools: [{ name: 'p', cidr: '10.244.0.0/16', ipipMode: 'Always' }] });
     const all = [...network.ipPools, ...network.bgpPeers, network.felixConfiguration!, network.bgpConfiguration!];
     expect(all).toHaveLength(5);
     expect(all.map(ownershipOf)).toEqual(['shared', 'shared', 'shared', 'shared', 'shared']);
@@ -87,7 +87,7 @@ describe('CalicoNetwork', () => {
   });
 
   test('seed 002 option one: IP-in-IP on a 1500-byte network gives ipipMTU 1480', () => {
-    const { objects, network } = synth({ ipPools: [{ name: 'default-ipv4', cidr: '10.244.0.0/16', ipipMode: 'Always' }] });
+    const { objects, network } = synth({ mtu: 1500, ipPools: [{ name: 'default-ipv4', cidr: '10.244.0.0/16', ipipMode: 'Always' }] });
     const felix = find(objects, 'FelixConfiguration', 'default');
     expect(felix.metadata).toEqual({ name: 'default' });
     expect(felix.spec).toEqual({ ipipMTU: 1480 });
@@ -100,11 +100,13 @@ describe('CalicoNetwork', () => {
     ['IP-in-IP, 1500', { mtu: 1500, ipPools: [{ name: 'p', cidr: '10.0.0.0/16', ipipMode: 'CrossSubnet' }] }, { ipipMTU: 1480 }],
     ['VXLAN, 1500', { mtu: 1500, ipPools: [{ name: 'p', cidr: '10.0.0.0/16', vxlanMode: 'Always' }] }, { vxlanMTU: 1450 }],
     ['VXLAN, jumbo 9000', { mtu: 9000, ipPools: [{ name: 'p', cidr: '10.0.0.0/16', vxlanMode: 'Always' }] }, { vxlanMTU: 8950 }],
-    ['VXLAN over IPv6', { ipPools: [{ name: 'p6', cidr: 'fd00:10::/48', vxlanMode: 'Always' }] }, { vxlanMTUV6: 1430 }],
-    ['WireGuard, IPv4', { wireguard: true, ipPools: [{ name: 'p', cidr: '10.0.0.0/16' }] }, { wireguardEnabled: true, wireguardMTU: 1440 }],
+    ['VXLAN over IPv6', { mtu: 1500, ipPools: [{ name: 'p6', cidr: 'fd00:10::/48', vxlanMode: 'Always' }] }, { vxlanMTUV6: 1430 }],
+    ['WireGuard, IPv4', { mtu: 1500, wireguard: true, ipPools: [{ name: 'p', cidr: '10.0.0.0/16' }] }, { wireguardEnabled: true, wireguardMTU: 1440 }],
+    ['WireGuard without an underlay MTU: on, and Felix sizes it', { wireguard: true, ipPools: [{ name: 'p', cidr: '10.0.0.0/16' }] }, { wireguardEnabled: true }],
     [
       'WireGuard and IP-in-IP, dual stack',
       {
+        mtu: 1500,
         wireguard: true,
         ipPools: [
           { name: 'p', cidr: '10.0.0.0/16', ipipMode: 'Always' },
@@ -122,9 +124,21 @@ describe('CalicoNetwork', () => {
   });
 
   test('a disabled pool still sets its tunnel MTU: its pods keep their addresses', () => {
-    const { objects } = synth({ ipPools: [{ name: 'old', cidr: '10.0.0.0/16', ipipMode: 'Always', disabled: true }] });
+    const { objects } = synth({ mtu: 1500, ipPools: [{ name: 'old', cidr: '10.0.0.0/16', ipipMode: 'Always', disabled: true }] });
     expect(find(objects, 'FelixConfiguration', 'default').spec).toEqual({ ipipMTU: 1480 });
     expect(find(objects, 'IPPool', 'old').spec).toMatchObject({ disabled: true, ipipMode: 'Always' });
+  });
+
+  test('without an underlay MTU sets no MTU field: Felix derives it from the host, and the decision says auto', () => {
+    // Felix's IpInIpMtu, VXLANMTU and WireguardMTU default to 0, which it replaces with the host MTU
+    // less the overhead (felix/dataplane/linux/int_dataplane.go ConfigureDefaultMTUs).
+    const { objects, network } = synth({ ipPools: [{ name: 'p', cidr: '10.0.0.0/16', ipipMode: 'Always' }, { name: 'v', cidr: '10.1.0.0/16', vxlanMode: 'CrossSubnet' }] });
+    expect(objects.some((o) => o.kind === 'FelixConfiguration')).toBe(false);
+    expect(network.decisions.map((d) => [d.name, d.value])).toEqual([
+      ['ipip MTU', 'auto'],
+      ['vxlan MTU', 'auto'],
+    ]);
+    expect(network.decisions[0].rule).toBe("calico.mtu not set: Felix takes the host interface's MTU and subtracts 20 bytes itself (1500 gives 1480)");
   });
 
   test('sets Felix nftablesMode when asked, to match kube-proxy', () => {
@@ -371,15 +385,20 @@ describe('CalicoTyphaConfig', () => {
 });
 
 describe('Calico warnings from a profile', () => {
-  const base = { platform: 'kubeadm', cni: 'calico', kubernetesVersion: '1.29', nodes: 100 };
-  test('warns when an encapsulated pool has no underlay mtu', () => {
-    const { warnings } = loadSpec({ ...base, calico: { ipPools: [{ name: 'p', cidr: '10.244.0.0/16', ipipMode: 'Always' }] } });
-    expect(warnings).toEqual([expect.stringContaining("spec.calico: has no mtu: the tunnel MTU is derived from a 1500-byte underlay and overrides Calico's own detection")]);
+  const base = { platform: 'kubeadm', cni: 'calico', kubernetesVersion: '1.29', nodes: 50 };
+  test('an encapsulated pool without mtu is not a warning any more: no MTU field, and the review says auto', () => {
+    const { loaded, warnings } = loadSpec({ ...base, calico: { ipPools: [{ name: 'p', cidr: '10.244.0.0/16', ipipMode: 'Always' }] } });
+    expect(warnings).toEqual([]);
+    expect(loaded!.cluster.decisions.find((d) => d.name === 'Underlay MTU')).toMatchObject({ value: 'auto' });
+    expect(loaded!.cluster.decisions.find((d) => d.name === 'ipip MTU')).toMatchObject({ value: 'auto' });
   });
 
-  test('tells the reviewer to compare the pools first: Calico does not move an existing pool', () => {
+  test('tells the reviewer to compare the pools first, and how to move one', () => {
     const { loaded } = loadSpec({ ...base, calico: { mtu: 1450, ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.244.0.0/16', ipipMode: 'Always' }] } });
-    expect(loaded!.cluster.steps).toContainEqual(expect.stringContaining("compare the pools with the cluster's: `calicoctl get ippool -o wide`. Calico does not change the cidr or blockSize of an existing pool; to move one (default-ipv4-ippool)"));
+    const step = loaded!.cluster.steps.find((s) => s.includes('calicoctl get ippool -o wide'))!;
+    expect(step).toContain('Calico cannot change the cidr or blockSize of an existing pool');
+    expect(step).toContain('add one under a new name, set the old one disabled: true, recreate the pods that still hold its addresses');
+    expect(step).toContain('https://docs.tigera.io/calico/latest/networking/ipam/migrate-pools');
   });
 
   test('warns that Argo CD turns the mesh off, so the reflectors must be labelled before the merge', () => {

@@ -4,6 +4,7 @@ import { Testing } from 'cdk8s';
 import { configurationHash, DaemonSetRestart, RESTART_VERBS } from '../lib/delivery/argocd/daemonset-restart';
 import { DirectoryApplication } from '../lib/delivery/argocd/directory-application';
 import { syncWaveOf } from '../lib/delivery/argocd/sync-waves';
+import { podsPerRound } from '../lib/cluster/resolve';
 import { defaultPhase } from '../lib/core/rollout';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
@@ -43,6 +44,29 @@ describe('sync options of shared objects', () => {
     });
   });
 
+  test('on a calico.yaml install the calico-node patch is applied server-side, unvalidated, never pruned; Typha is never pruned', () => {
+    const out = synthFleet({ dc: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' }, argocd: ARGOCD } });
+    expect(options(out, 'dc')).toEqual({
+      // argo-cd docs/user-guide/sync-options.md: a partial object needs ServerSideApply=true and Validate=false.
+      'DaemonSet/calico-node': 'ServerSideApply=true,Prune=false,Delete=false,Validate=false',
+      // Removing the relay from git must not take Typha from a calico-node still pointed at it.
+      'Deployment/calico-typha': 'Prune=false,Delete=false',
+      'Service/calico-typha': 'Prune=false,Delete=false',
+      'PodDisruptionBudget/calico-typha': 'Prune=false,Delete=false',
+    });
+    const waves = Object.fromEntries(readManifests(path.join(out, 'dc')).map((m) => [`${m.object.kind}/${m.object.metadata?.name}`, (m.object.metadata as any).annotations?.['argocd.argoproj.io/sync-wave']]));
+    // Felix is switched only once Typha is healthy.
+    expect(waves).toEqual({ 'DaemonSet/calico-node': '3', 'Deployment/calico-typha': '2', 'Service/calico-typha': '2', 'PodDisruptionBudget/calico-typha': '2' });
+  });
+
+  test('on a calico-typha.yaml install the install\'s Typha is shared: server-side, never pruned', () => {
+    const out = synthFleet({ dc: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd: ARGOCD } });
+    expect(options(out, 'dc')).toMatchObject({
+      'Deployment/calico-typha': 'ServerSideApply=true,Prune=false,Delete=false',
+      'ConfigMap/calico-config': 'ServerSideApply=true,Prune=false,Delete=false',
+    });
+  });
+
   test('without Argo CD no object carries an Argo CD annotation', () => {
     const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay' } });
     const annotated = readManifests(path.join(out, 'relay')).filter((m) => Object.keys((m.object.metadata as any).annotations ?? {}).some((k) => k.startsWith('argocd.argoproj.io/')));
@@ -76,7 +100,8 @@ describe('sync waves', () => {
   });
 
   test('a profile that owns no eni-config key restarts nothing', () => {
-    const out = synthFleet({ quiet: { ...ACK_TERWAY, networkPolicy: 'direct', argocd: ARGOCD } });
+    // Without networkPolicy the profile decides no eni-config key.
+    const out = synthFleet({ quiet: { ...ACK_TERWAY, nodes: 80, argocd: ARGOCD } });
     expect(readManifests(path.join(out, 'quiet')).map((m) => m.object.kind)).toEqual(['ConfigMap']);
   });
 
@@ -182,14 +207,31 @@ describe('the restart Job', () => {
     expect(job.spec.activeDeadlineSeconds).toBe(3600 + 300);
   });
 
-  test('waits 20 seconds per node by default, at least 30 minutes, and bounds progress at 15 minutes', () => {
-    const argocd = (nodes: number) => loadSpec({ ...ACK_TERWAY, nodes, networkPolicy: 'relay', argocd: ARGOCD }).loaded!.cluster.argocd!;
-    expect([argocd(50), argocd(1000), argocd(5000)].map((a) => a.restartTimeout)).toEqual(['30m', '334m', '1667m']);
-    expect(argocd(1000).restartProgressTimeout).toBe('15m');
+  test('waits 20 seconds per round of the DaemonSet\'s own rollout by default, at least 30 minutes', () => {
+    // calico-node replaces 1 pod at a time (Calico's manifests): 20 s per node.
+    const calico = (nodes: number) => loadSpec({ ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd: ARGOCD }).loaded!.cluster.argocd!.restartTimeout;
+    expect([calico(50), calico(1000), calico(5000)]).toEqual(['30m', '334m', '1667m']);
+    // A restart that stops progressing fails after 15 minutes by default, well within the wait.
+    expect(loadSpec({ ...KUBEADM_CALICO, nodes: 1000, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd: ARGOCD }).loaded!.cluster.argocd!.restartProgressTimeout).toBe('15m');
+    // terway-eniip replaces 10% of the nodes at a time (Terway's chart): ten rounds, whatever the size.
+    const terway = loadSpec({ ...ACK_TERWAY, nodes: 5000, networkPolicy: 'relay', argocd: ARGOCD }).loaded!.cluster;
+    expect(terway.argocd!.restartTimeout).toBe('30m');
+    expect(terway.decisions.find((d) => d.name === 'restart wait')!.rule).toBe('max(30m, 10 rounds x 20s), at most 168h: 5000 nodes of terway-eniip at its own pace (maxUnavailable 10%, 500 pods per round)');
   });
 
+  test('the review gives each restart\'s pace from the DaemonSet\'s own update strategy', () => {
+    const out = synthFleet({ pace: { ...ACK_TERWAY, networkPolicy: 'relay' } });
+    const review = fs.readFileSync(path.join(out, 'reviews', 'pace.md'), 'utf8');
+    expect(review).toContain('restart `terway-eniip` (Terway reads eni-config only when it starts), at its own maxUnavailable (10% of the nodes at a time)');
+    expect(podsPerRound('10%', 1000)).toBe(100);
+    expect(podsPerRound('10%', 5)).toBe(1);
+    expect(podsPerRound('1', 1000)).toBe(1);
+    expect(podsPerRound(undefined, 1000)).toBe(1);
+  });
+
+
   test('restarts several DaemonSets one after the other, in hook waves, in the order the review gives', () => {
-    const out = synthFleet({ dc: { ...KUBEADM_CALICO, networkPolicy: 'relay', kubeProxy: { scheduler: 'lc' }, argocd: ARGOCD } });
+    const out = synthFleet({ dc: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, kubeProxy: { scheduler: 'lc' }, argocd: ARGOCD } });
     const jobs = readManifests(path.join(out, 'dc')).filter((m) => m.object.kind === 'Job').map((m) => m.object as any);
     const order = jobs.sort((a, b) => Number(a.metadata.annotations['argocd.argoproj.io/sync-wave']) - Number(b.metadata.annotations['argocd.argoproj.io/sync-wave'])).map((j) => [j.metadata.annotations['argocd.argoproj.io/sync-wave'], j.metadata.name]);
     expect(order).toEqual([
@@ -212,7 +254,7 @@ describe('the restart Job', () => {
   test('before Kubernetes 1.26 there is no progress bound (no pod failure policies), and the profile is told so', () => {
     const { loaded, warnings } = loadSpec({ ...ACK_TERWAY, kubernetesVersion: '1.25', networkPolicy: 'relay', argocd: { ...ARGOCD, kubectlImage: 'registry.example.com/tools/kubectl:v1.25.16' } });
     expect(loaded!.cluster.argocd!.restartProgressTimeout).toBeUndefined();
-    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/spec\.argocd: Kubernetes 1\.25 has no Job pod failure policies .* holds the sync for the whole restartTimeout \(334m\)/)]));
+    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/spec\.argocd: Kubernetes 1\.25 has no Job pod failure policies .* holds the sync for the whole restartTimeout \(30m\)/)]));
   });
 
   test.each([
@@ -237,7 +279,7 @@ describe('the restart Job', () => {
 
 describe('the restart Job\'s kubectl image', () => {
   const image = (spec: Record<string, unknown>) => loadSpec({ ...spec, argocd: { ...ARGOCD, ...(spec.argocd as object) } });
-  const calico = (kubernetesVersion: string, argocd: Record<string, unknown> = {}) => image({ ...KUBEADM_CALICO, kubernetesVersion, networkPolicy: 'relay', argocd });
+  const calico = (kubernetesVersion: string, argocd: Record<string, unknown> = {}) => image({ ...KUBEADM_CALICO, kubernetesVersion, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd });
 
   test('defaults to the registry.k8s.io/kubectl of the cluster\'s minor, or one away where there is none', () => {
     expect(['1.27', '1.28', '1.31', '1.34.2', '1.36'].map((v) => calico(v).loaded!.cluster.argocd!.kubectlImage)).toEqual([

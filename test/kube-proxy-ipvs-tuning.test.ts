@@ -110,6 +110,30 @@ const CTX: ClusterContext = {
 };
 const BASE_SPEC: KubeProxySpec = { baseConfig: KUBEADM_BASE };
 
+/** A kubeadm cluster's config.conf in IPVS mode, as a migration to nftables starts from it. */
+const IPVS_BASE = `apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection:
+  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
+clusterCIDR: 10.64.0.0/14
+iptables:
+  masqueradeAll: true
+  masqueradeBit: 15
+mode: ipvs
+ipvs:
+  scheduler: lc
+  strictARP: true
+  syncPeriod: 30s
+  minSyncPeriod: 0s
+`;
+
+/** The config.conf a profile's kube-proxy section renders. */
+function renderedConfig(spec: Record<string, unknown>): Record<string, any> {
+  const { loaded, errors } = loadSpec({ platform: 'kubeadm', cni: 'calico', nodes: 40, kubernetesVersion: '1.33', calico: { version: '3.30.5' }, ...spec });
+  expect(errors).toEqual([]);
+  return configOf(synth(loaded!.cluster.kubeProxy!).objects[0]);
+}
+
 function check(spec: KubeProxySpec, ctx: Partial<ClusterContext> = {}) {
   return checkKubeProxy({ ...BASE_SPEC, ...spec }, { ...CTX, ...ctx }).map((f) => ({ severity: f.severity, path: formatPath(f.path), message: f.message }));
 }
@@ -315,9 +339,9 @@ describe('constructor validation', () => {
     expect(() => synth({ scheduler: 'fastest' as never })).toThrow('KubeProxyIpvsTuning: scheduler: must be an IPVS scheduler: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, mh (got "fastest")');
   });
 
-  test('fails on IPVS settings in nftables mode', () => {
+  test('fails on IPVS settings in nftables mode, naming what nftables has instead', () => {
     expect(() => synth({ mode: 'nftables', scheduler: 'lc', strictARP: true })).toThrow(
-      'KubeProxyIpvsTuning: scheduler: applies to IPVS mode only (mode is nftables): nftables has no scheduler: it picks endpoints at random; remove it or use mode: ipvs; strictARP: applies to IPVS mode only',
+      'KubeProxyIpvsTuning: scheduler: is ipvs.scheduler, which kube-proxy reads in IPVS mode only (mode is nftables); in nftables mode: none: nftables picks a Service endpoint at random, with no scheduler to choose. Remove it, or use mode: ipvs; strictARP: is ipvs.strictARP',
     );
   });
 
@@ -339,28 +363,78 @@ describe('checkKubeProxy', () => {
     expect(check({ mode: 'ipvs', scheduler: 'lc', syncPeriod: '30s', minSyncPeriod: '0s', conntrackMax: 2310720 }, { nodes: 300 })).toEqual([]);
   });
 
-  test('fails on nftables before Kubernetes 1.31', () => {
-    expect(check({ mode: 'nftables' }, { kubernetesVersion: '1.30' })).toEqual([
-      { severity: 'error', path: 'spec.kubeProxy.mode', message: 'nftables needs Kubernetes 1.31 or newer (beta in 1.31, GA in 1.33); this cluster runs 1.30: use ipvs' },
-      expect.objectContaining({ severity: 'warning', path: 'spec.kubeProxy.mode' }),
+  test('fails on nftables before Kubernetes 1.29, which has no nftables mode', () => {
+    expect(check({ mode: 'nftables' }, { kubernetesVersion: '1.28' })).toEqual([
+      { severity: 'error', path: 'spec.kubeProxy.mode', message: 'nftables mode exists from Kubernetes 1.29 (alpha, behind the NFTablesProxyMode feature gate); this cluster runs 1.28: stay on ipvs until it is upgraded' },
     ]);
   });
 
-  test('warns that nftables is beta on 1.31 and 1.32', () => {
+  test('1.29 and 1.30 get nftables only with the alpha feature gate, which netscale turns on', () => {
+    // kube_features.go: NFTablesProxyMode alpha (off) in 1.29, beta (on) in 1.31, GA (locked) in 1.33.
+    for (const version of ['1.29', '1.30.2']) {
+      expect(check({ mode: 'nftables' }, { kubernetesVersion: version })).toEqual([
+        expect.objectContaining({ severity: 'warning', path: 'spec.kubeProxy.mode', message: expect.stringContaining(`nftables is alpha in Kubernetes ${version}: kube-proxy refuses the mode without the NFTablesProxyMode feature gate, which netscale turns on in featureGates`) }),
+      ]);
+      const config = renderedConfig({ kubernetesVersion: version, kubeProxy: { mode: 'nftables', baseConfig: `${IPVS_BASE}featureGates:\n  SomeGate: true\n` } });
+      expect(config.featureGates).toEqual({ NFTablesProxyMode: true, SomeGate: true });
+    }
+    for (const version of ['1.31', '1.33']) expect(renderedConfig({ kubernetesVersion: version, kubeProxy: { mode: 'nftables', baseConfig: IPVS_BASE } }).featureGates).toBeUndefined();
+    // k3s takes the gate as a flag.
+    expect(k3sKubeProxyArgs({ mode: 'nftables', featureGates: { NFTablesProxyMode: true } })).toEqual(['proxy-mode=nftables', 'feature-gates=NFTablesProxyMode=true']);
+  });
+
+  test('warns that nftables is beta on 1.31 and 1.32, and fails on its gate turned off from 1.33, where it is locked', () => {
     for (const version of ['1.31', '1.32.4']) {
-      expect(check({ mode: 'nftables' }, { kubernetesVersion: version, cni: 'terway', platform: 'ack' })).toEqual([
-        { severity: 'warning', path: 'spec.kubeProxy.mode', message: `nftables is beta in Kubernetes ${version} (GA in 1.33); it also needs Linux 5.13 or newer on every node` },
+      expect(check({ mode: 'nftables' }, { kubernetesVersion: version, cni: 'terway', platform: 'kubeadm' })).toEqual([
+        { severity: 'warning', path: 'spec.kubeProxy.mode', message: `nftables is beta in Kubernetes ${version} (GA in 1.33)` },
       ]);
     }
-    expect(check({ mode: 'nftables' }, { kubernetesVersion: '1.33', cni: 'terway', platform: 'ack' })).toEqual([]);
+    expect(check({ mode: 'nftables' }, { kubernetesVersion: '1.33', cni: 'terway' })).toEqual([]);
+    expect(check({ mode: 'nftables', baseConfig: `${IPVS_BASE}featureGates:\n  NFTablesProxyMode: false\n` }, { kubernetesVersion: '1.33', cni: 'terway' })).toEqual([
+      expect.objectContaining({ severity: 'error', path: 'spec.kubeProxy.baseConfig', message: expect.stringContaining('sets featureGates.NFTablesProxyMode: false, but the gate is GA and locked on from Kubernetes 1.33') }),
+    ]);
   });
 
-  test('warns that IPVS is deprecated from Kubernetes 1.35', () => {
+  test('warns that IPVS is deprecated from Kubernetes 1.35, with the releases left and the way out', () => {
     expect(check({ mode: 'ipvs' }, { kubernetesVersion: '1.35' })).toEqual([
-      { severity: 'warning', path: 'spec.kubeProxy.mode', message: 'IPVS mode is deprecated from Kubernetes 1.35 and this cluster runs 1.35: plan the move to mode: nftables (GA since 1.33)' },
+      {
+        severity: 'warning',
+        path: 'spec.kubeProxy.mode',
+        message:
+          'IPVS mode is deprecated from Kubernetes 1.35 and this cluster runs 1.35: kube-proxy warns at start; IPVS is planned to be off by default in 1.40 (5 minor releases from here) and removed in 1.43. Move to mode: nftables (GA since 1.33); the review gives the order and the rollback',
+      },
     ]);
     expect(check({}, { kubernetesVersion: '1.36' })[0]).toMatchObject({ path: 'spec.kubeProxy', severity: 'warning' });
+    expect(check({ mode: 'ipvs' }, { kubernetesVersion: '1.40' })[0].message).toContain('from 1.40 kube-proxy is planned to refuse IPVS mode unless the KubeProxyIPVS feature gate is on');
     expect(check({ mode: 'ipvs' }, { kubernetesVersion: '1.34' })).toEqual([]);
+  });
+
+  test('fails on nodes older than Linux 5.13 in nftables mode', () => {
+    expect(check({ mode: 'nftables' }, { kubernetesVersion: '1.33', cni: 'terway', nodeKernel: '5.10.0-28-amd64' })).toEqual([
+      { severity: 'error', path: 'spec.nodeKernel', message: '5.10.0-28-amd64 is older than Linux 5.13, which kube-proxy\'s nftables mode needs: keep ipvs until the nodes run 5.13 or newer' },
+    ]);
+    expect(check({ mode: 'nftables' }, { kubernetesVersion: '1.33', cni: 'terway', nodeKernel: '5.13' })).toEqual([]);
+    expect(check({ mode: 'ipvs' }, { kubernetesVersion: '1.33', cni: 'terway', nodeKernel: '4.19' })).toEqual([]);
+  });
+
+  test('on ACK, nftables only from Kubernetes 1.35, the release Alibaba documents it for', () => {
+    // aliyun/terraform-provider-alicloud cs_managed_kubernetes: proxy_mode nftables "Supported only for clusters running Kubernetes 1.35 or later", ForceNew.
+    expect(check({ mode: 'nftables', baseConfig: undefined }, { platform: 'ack', cni: 'terway', kubernetesVersion: '1.34' })[0]).toEqual({
+      severity: 'error',
+      path: 'spec.kubeProxy.mode',
+      message: "ACK's managed kube-proxy offers nftables only on Kubernetes 1.35 and newer (iptables and IPVS before); this cluster runs 1.34: stay on ipvs, or upgrade the cluster first",
+    });
+    const ack = (baseConfig: string) => check({ mode: 'nftables', baseConfig }, { platform: 'ack', cni: 'terway', kubernetesVersion: '1.35' });
+    expect(ack(IPVS_BASE.replace('mode: ipvs', 'mode: nftables').replace(/ipvs:\n(  .*\n)+/, ''))).toEqual([]);
+    expect(ack(IPVS_BASE)).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringContaining('ACK sets kube-proxy\'s mode when the cluster is created (proxy_mode is ForceNew)') })]);
+  });
+
+  test('conntrackTcpBeLiberal renders conntrack.tcpBeLiberal from 1.29, and fails before', () => {
+    expect(renderedConfig({ kubeProxy: { mode: 'nftables', conntrackTcpBeLiberal: true, baseConfig: IPVS_BASE } }).conntrack).toEqual({ tcpBeLiberal: true });
+    expect(check({ conntrackTcpBeLiberal: true }, { kubernetesVersion: '1.28' })).toEqual([
+      { severity: 'error', path: 'spec.kubeProxy.conntrackTcpBeLiberal', message: 'conntrack.tcpBeLiberal exists in KubeProxyConfiguration from Kubernetes 1.29; this cluster runs 1.28: remove it' },
+    ]);
+    expect(k3sKubeProxyArgs({ mode: 'ipvs', conntrackTcpBeLiberal: true })).toContain('conntrack-tcp-be-liberal=true');
   });
 
   test('warns on minSyncPeriod 0s above 500 nodes', () => {
@@ -419,21 +493,24 @@ describe('checkKubeProxy', () => {
     ]);
   });
 
-  test('fails on a scheduler in nftables mode: IPVS only', () => {
-    expect(check({ mode: 'nftables', scheduler: 'lc' }, { kubernetesVersion: '1.33', cni: 'terway', platform: 'ack' })).toEqual([
-      { severity: 'error', path: 'spec.kubeProxy.scheduler', message: 'applies to IPVS mode only (mode is nftables): nftables has no scheduler: it picks endpoints at random; remove it or use mode: ipvs' },
+  test('fails on a scheduler in nftables mode: IPVS only, and nftables has none', () => {
+    expect(check({ mode: 'nftables', scheduler: 'lc' }, { kubernetesVersion: '1.33', cni: 'terway' })).toEqual([
+      {
+        severity: 'error',
+        path: 'spec.kubeProxy.scheduler',
+        message: 'is ipvs.scheduler, which kube-proxy reads in IPVS mode only (mode is nftables); in nftables mode: none: nftables picks a Service endpoint at random, with no scheduler to choose. Remove it, or use mode: ipvs',
+      },
     ]);
   });
 
-  test('fails on the other IPVS settings in nftables mode', () => {
-    const findings = check({ mode: 'nftables', strictARP: true, udpTimeout: '10s', excludeCIDRs: ['10.0.0.0/8'] }, { kubernetesVersion: '1.33', cni: 'terway', platform: 'ack' });
-    expect(findings.map((f) => f.path)).toEqual(['spec.kubeProxy.strictARP', 'spec.kubeProxy.excludeCIDRs', 'spec.kubeProxy.udpTimeout']);
-    expect(findings[0].message).toBe('applies to IPVS mode only (mode is nftables): strictARP is an ipvs setting kube-proxy ignores in nftables mode; remove it or use mode: ipvs');
-  });
-
-  test('warns that Calico must run nftables too when kube-proxy does', () => {
-    expect(check({ mode: 'nftables' }, { kubernetesVersion: '1.33' })).toEqual([
-      expect.objectContaining({ severity: 'warning', path: 'spec.kubeProxy.mode', message: expect.stringContaining('set FelixConfiguration nftablesMode') }),
+  test('fails on each other IPVS setting in nftables mode, naming its nftables equivalent or none', () => {
+    const findings = check({ mode: 'nftables', strictARP: true, udpTimeout: '10s', excludeCIDRs: ['10.0.0.0/8'], tcpTimeout: '15m', tcpFinTimeout: '30s' }, { kubernetesVersion: '1.33', cni: 'terway' });
+    expect(findings.map((f) => [f.path, f.message.split('in nftables mode: ')[1]])).toEqual([
+      ['spec.kubeProxy.strictARP', "none: nftables puts no Service address on a node interface (IPVS's kube-ipvs0), so there are no ARP replies to restrict. Remove it, or use mode: ipvs"],
+      ['spec.kubeProxy.excludeCIDRs', 'none: nftables flushes only its own kube-proxy table, never rules it did not write. Remove it, or use mode: ipvs'],
+      ['spec.kubeProxy.udpTimeout', 'conntrack.udpTimeout (Kubernetes 1.29 and newer), set in baseConfig. Remove it, or use mode: ipvs'],
+      ['spec.kubeProxy.tcpTimeout', 'conntrack.tcpEstablishedTimeout (the tcpEstablishedTimeout field). Remove it, or use mode: ipvs'],
+      ['spec.kubeProxy.tcpFinTimeout', 'none: the nearest kube-proxy setting is conntrack.tcpCloseWaitTimeout (the tcpCloseWaitTimeout field). Remove it, or use mode: ipvs'],
     ]);
   });
 

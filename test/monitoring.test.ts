@@ -10,10 +10,12 @@ import { NetscaleAlert, netscaleAlerts } from '../lib/components/monitoring/aler
 import { NetscaleAlerts } from '../lib/components/monitoring/netscale-alerts';
 import { conntrackSizing } from '../lib/components/kube-proxy/conntrack';
 import { FELIX_WATCHED_RESOURCE_TYPES } from '../lib/components/typha/facts';
+import { typhaConnectionLimits } from '../lib/components/typha/releases';
 import { typhaHeadroom, typhaReplicas } from '../lib/components/typha/sizing';
+import { parseCalicoRelease } from '../lib/components/calico/facts';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { tempDirPerTest } from './support/files';
-import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
+import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
 import { K8sObject, readManifests, validateObject } from './support/validate';
 
 const temp = tempDirPerTest('monitoring');
@@ -39,7 +41,7 @@ type Rule = { alert: string; expr: string; for: string; labels: Record<string, s
 const rulesOf = (o: K8sObject): Rule[] => (o.spec as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((g) => g.rules);
 const find = (objects: K8sObject[], kind: string, name?: string) => objects.find((o) => o.kind === kind && (name === undefined || o.metadata?.name === name)) as any;
 
-const RELAY_CALICO: Spec = { ...KUBEADM_CALICO, nodes: 1000, networkPolicy: 'relay', kubeProxy: { conntrackMax: 2310720, metricsBindAddress: '0.0.0.0:10249' } };
+const RELAY_CALICO: Spec = { ...KUBEADM_CALICO, nodes: 1000, networkPolicy: 'relay', calico: CALICO_INSTALL, kubeProxy: { conntrackMax: 2310720, metricsBindAddress: '0.0.0.0:10249' } };
 
 describe('what spec.monitoring renders', () => {
   test('nothing without the section: no PrometheusRule, no PodMonitor, and Typha serves no metrics', () => {
@@ -132,13 +134,15 @@ describe('thresholds from the capacity model', () => {
     [1000, 'kubeadm'],
     [4000, 'kubeadm'],
   ])('%i nodes on %s: near the limit is 80% of the per-replica limit the review computes', (nodes, platform) => {
-    const spec = platform === 'ack' ? { ...ACK_TERWAY, nodes, networkPolicy: 'relay', monitoring: {} } : { ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', monitoring: {} };
+    const calico = { install: 'manifest', version: '3.30.5' };
+    const spec = platform === 'ack' ? { ...ACK_TERWAY, nodes, networkPolicy: 'relay', monitoring: {} } : { ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico, monitoring: {} };
     const { loaded } = loadSpec(spec);
     const capacity = loaded!.cluster.decisions.find((d) => d.name === 'Typha connections per replica')!;
     const limit = Number(/Typha's own limit .*= (\d+);/.exec(capacity.rule)![1]);
     const replicas = typhaReplicas({ nodes }).replicas;
-    // The same figure the sizing function gives: clients per node and syncer types by platform.
-    expect(limit).toBe(typhaHeadroom({ nodes, replicas, clientsPerNode: platform === 'ack' ? 1 : 2, syncerTypes: platform === 'ack' ? 3 : 4 }).limit);
+    // The same figure the sizing function gives: clients per node by CNI, limits by the Typha release (ACK runs v3.5.8).
+    const release = parseCalicoRelease(platform === 'ack' ? '3.5.8' : '3.30.5');
+    expect(limit).toBe(typhaHeadroom({ nodes, replicas, clientsPerNode: platform === 'ack' ? 1 : 2, limits: typhaConnectionLimits(release) }).limit);
     const nearLimit = Object.fromEntries(loaded!.cluster.monitoring!.alerts.map((a) => [a.alert, a])).NetscaleTyphaConnectionsNearLimit;
     expect(nearLimit.expr).toBe(`sum by (instance) (typha_connections_active) > ${Math.round(limit * 80) / 100}`);
     expect(nearLimit.description).toContain(`80% of ${limit.toLocaleString('en-US')}, the per-replica limit Typha computes for ${nodes.toLocaleString('en-US')} nodes and ${replicas} replicas`);
@@ -149,7 +153,7 @@ describe('thresholds from the capacity model', () => {
     [1000, 3, 240],
     [4000, 1.5, 480],
   ])('%i nodes, margin %s: watches on Calico resources above %i, the prediction with the relay times the margin', (nodes, margin, threshold) => {
-    const a = alerts({ ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', monitoring: margin === undefined ? {} : { apiServerWatchMargin: margin } });
+    const a = alerts({ ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico: CALICO_INSTALL, monitoring: margin === undefined ? {} : { apiServerWatchMargin: margin } });
     expect(threshold).toBe(Math.ceil(typhaReplicas({ nodes }).replicas * FELIX_WATCHED_RESOURCE_TYPES * (margin ?? 2)));
     expect(a.NetscaleApiServerWatchesHigh.expr).toBe(`sum (apiserver_longrunning_requests{verb="WATCH", group="crd.projectcalico.org"}) > ${threshold}`);
   });

@@ -81,7 +81,7 @@ describe('profile loading', () => {
       'clusters/prod.yaml:6:13 spec.platform: must be one of ack, kubeadm, k3s (got "aks")',
       'clusters/prod.yaml:8:22 spec.kubernetesVersion: must be a string (got 1.27)',
       'clusters/prod.yaml:9:10 spec.nodes: must be at least 1 (got -4)',
-      'clusters/prod.yaml:10:3 spec.netwrkPolicy: unknown field (did you mean "networkPolicy"?); valid fields here: platform, cni, kubernetesVersion, nodes, cpuPerNode, maxPodsPerNode, region, networkPolicy, serviceCidr, nodeCidr, typha, terway, kubeProxy, calico, cilium, monitoring, argocd',
+      'clusters/prod.yaml:10:3 spec.netwrkPolicy: unknown field (did you mean "networkPolicy"?); valid fields here: platform, cni, kubernetesVersion, nodes, cpuPerNode, maxPodsPerNode, region, networkPolicy, serviceCidr, nodeCidr, nodeKernel, typha, terway, kubeProxy, calico, cilium, monitoring, argocd',
     ]);
   });
 

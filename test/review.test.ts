@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { FELIX_WATCHED_RESOURCE_TYPES } from '../lib/components/typha/facts';
+import { typhaConnectionLimits } from '../lib/components/typha/releases';
 import { apiServerWatches, typhaHeadroom } from '../lib/components/typha/sizing';
+import { parseCalicoRelease } from '../lib/components/calico/facts';
 import { explainProfile, synthesizeCluster, synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { snapshot, tempDirPerTest } from './support/files';
@@ -29,16 +31,34 @@ describe('the capacity model against hand-worked figures', () => {
   });
 
   test.each([
-    // nodes, replicas, clients per node, syncer types, per replica, one down, limit, headroom
-    [150, 3, 1, 3, 50, 75, 400, (400 - 75) / 400], // 3 x (1 + 90) = 273, raised to the floor 400
-    [1000, 5, 1, 3, 200, 250, 903, (903 - 250) / 903], // 3 x (1 + 300) = 903
-    [1200, 6, 2, 4, 400, 480, 1156, (1156 - 480) / 1156], // 4 x (1 + 288) = 1156
-    [20000, 20, 1, 4, 1000, 1053, 5056, (5056 - 1053) / 5056], // 4 x (1 + 1263) = 5056
-    [100000, 2, 1, 4, 50000, 100000, 10000, (10000 - 100000) / 10000], // capped at 10000: overloaded
-  ])('%i nodes, %i replicas: Typha headroom with one replica down', (nodes, replicas, clientsPerNode, syncerTypes, perReplica, oneDown, limit, headroom) => {
-    const h = typhaHeadroom({ nodes, replicas, clientsPerNode, syncerTypes });
+    // nodes, replicas, clients per node, Typha release, per replica, one down, limit, headroom
+    [150, 3, 1, '3.28.5', 50, 75, 400, (400 - 75) / 400], // 4 x (1 + 90) = 364, raised to the floor 400
+    [1000, 5, 1, '3.28.5', 200, 250, 1204, (1204 - 250) / 1204], // 4 x (1 + 300) = 1204
+    [1200, 6, 2, '3.30.5', 400, 480, 1156, (1156 - 480) / 1156], // 4 x (1 + 288) = 1156
+    [20000, 20, 1, '3.31.7', 1000, 1053, 5056, (5056 - 1053) / 5056], // 4 x (1 + 1263) = 5056
+    [100000, 2, 1, '3.30.5', 50000, 100000, 10000, (10000 - 100000) / 10000], // capped at 10000: overloaded
+    // ACK's v3.5.8: 1 + nodes x 120 / (replicas - 1) / 100, no syncer multiplier, floor 100.
+    [1000, 5, 1, '3.5.8', 200, 250, 301, (301 - 250) / 301], // 1 + 300
+    [150, 3, 1, '3.5.8', 50, 75, 100, (100 - 75) / 100], // 1 + 90 = 91, raised to the floor 100
+    [3000, 15, 1, '3.5.8', 200, 215, 258, (258 - 215) / 258], // 1 + 3000 x 120 / 14 / 100 = 1 + 257 (integer division)
+  ])('%i nodes, %i replicas, %i client(s) per node, Typha %s: headroom with one replica down', (nodes, replicas, clientsPerNode, release, perReplica, oneDown, limit, headroom) => {
+    const h = typhaHeadroom({ nodes, replicas, clientsPerNode, limits: typhaConnectionLimits(parseCalicoRelease(release)) });
     expect([h.perReplica, h.perReplicaOneDown, h.limit]).toEqual([perReplica, oneDown, limit]);
     expect(h.headroom).toBeCloseTo(headroom, 10);
+  });
+
+  test('the ACK capacity row uses v3.5.8\'s own limit, rounded for people', () => {
+    const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay' });
+    const row = loaded!.cluster.decisions.find((d) => d.name === 'Typha connections per replica')!;
+    expect(row.rule).toBe("1,000 nodes x 1 client / 5 replicas; with one down / 4; Typha's own limit min(10000, max(100, 1 + 1000 x 1.2 / 4)) = 301; headroom 16.9%");
+    expect(row.headroom).toBe('16.9%');
+  });
+
+  test('ratios are rounded for people: 400 nodes against 3 replicas read 133.3x, not 133.33333333333334x', () => {
+    const { loaded } = loadSpec({ ...KUBEADM_CALICO, nodes: 400, networkPolicy: 'direct' });
+    const d = loaded!.cluster.decisions.find((x) => x.name === 'API server watches from Felix')!;
+    expect(d.rule).toContain('133.3x fewer');
+    expect(d.rule).not.toMatch(/\d\.\d{2,}x/);
   });
 
   test('the review of a relay profile carries the figures in its capacity table, from the same numbers', () => {
@@ -49,7 +69,7 @@ describe('the capacity model against hand-worked figures', () => {
     synthesizeFleet({ clustersDir: clusters, outdir: out });
     const review = fs.readFileSync(path.join(out, 'reviews', 'big.md'), 'utf8');
     expect(review).toContain('| API server watches from Felix | 16,000 -> 80 | 1,000 nodes x 16 resource types = 16,000 watches without the relay; 5 Typha replicas x 16 = 80 with it, 200x fewer |');
-    expect(review).toMatch(/\| Typha connections per replica \| 200 \(250 with one down\) \| .*= 903; headroom 72.3% \| 72.3% \|/);
+    expect(review).toMatch(/\| Typha connections per replica \| 200 \(250 with one down\) \| .*= 301; headroom 16.9% \| 16.9% \|/);
     const replicas = fs.readFileSync(path.join(out, 'big', 'Deployment.calico-typha.k8s.yaml'), 'utf8').match(/replicas: (\d+)/)![1];
     expect(replicas).toBe('5');
   });
@@ -74,7 +94,8 @@ describe('the fleet index', () => {
     const out = path.join(temp.path, 'dist');
     const result = synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
     const index = fs.readFileSync(path.join(out, 'reviews', 'README.md'), 'utf8');
-    const rows = index.split('\n').filter((l) => l.startsWith('| ['));
+    const fleetTable = index.slice(0, index.indexOf('## IPVS to nftables'));
+    const rows = fleetTable.split('\n').filter((l) => l.startsWith('| ['));
     const names = rows.map((r) => r.match(/^\| \[([^\]]+)\]\(([^)]+)\)/)!.slice(1));
     expect(names.map(([n]) => n)).toEqual([...result.clusters].sort());
     for (const [name, link] of names) {
@@ -84,6 +105,41 @@ describe('the fleet index', () => {
     // One warning: its restart Job's kubectl comes from registry.k8s.io, which cn-shanghai may not reach.
     expect(rows.find((r) => r.startsWith('| [ack-sh-relay]'))).toBe('| [ack-sh-relay](ack-sh-relay.md) | ACK | 1,000 | terway | relay | 5 | unchanged | 1 |');
     expect(rows.find((r) => r.startsWith('| [dc2-calico-bgp]'))).toBe('| [dc2-calico-bgp](dc2-calico-bgp.md) | kubeadm | 1,200 | calico | relay | 6 | kube-proxy IPVS lc | 0 |');
+  });
+});
+
+describe('the IPVS to nftables table of the fleet index', () => {
+  const index = (profiles: Record<string, Record<string, unknown>>) => {
+    const clusters = path.join(temp.path, 'clusters');
+    fs.mkdirSync(clusters, { recursive: true });
+    for (const [name, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(clusters, `${name}.yaml`), profileYaml(spec, name));
+    synthesizeFleet({ clustersDir: clusters, outdir: path.join(temp.path, 'dist') });
+    const text = fs.readFileSync(path.join(temp.path, 'dist', 'reviews', 'README.md'), 'utf8');
+    return text.slice(text.indexOf('## IPVS to nftables'));
+  };
+
+  test('lists every cluster still on IPVS with its Kubernetes version and the minor releases left before IPVS is off by default (1.40)', () => {
+    const kp = (mode?: string) => ({ kubeProxy: { ...(mode ? { mode } : {}), baseConfig: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n' } });
+    const table = index({
+      old: { ...KUBEADM_CALICO, nodes: 40, kubernetesVersion: '1.28', ...kp('ipvs') },
+      held: { ...KUBEADM_CALICO, nodes: 40, kubernetesVersion: '1.33', ...kp() },
+      late: { ...KUBEADM_CALICO, nodes: 40, kubernetesVersion: '1.36.1', ...kp('ipvs') },
+      ack: { ...ACK_TERWAY, nodes: 40, kubernetesVersion: '1.34', ...kp('ipvs') },
+      moved: { ...KUBEADM_CALICO, nodes: 40, kubernetesVersion: '1.33', calico: { version: '3.32.1' }, ...kp('nftables') },
+      untuned: { ...KUBEADM_CALICO, nodes: 40 },
+    });
+    const rows = table.split('\n').filter((l) => l.startsWith('| ['));
+    expect(rows).toEqual([
+      '| [ack](ack.md) | 1.34 | 6 | ACK offers nftables from 1.35: upgrade first |',
+      '| [held](held.md) | 1.33 | 7 | GA: ready to move |',
+      '| [late](late.md) | 1.36.1 | 4 | GA; IPVS deprecated here: move now |',
+      '| [old](old.md) | 1.28 | 12 | none before 1.29: upgrade first |',
+    ]);
+    expect(table).toContain('planned to be off by default in 1.40 (the KubeProxyIPVS feature gate keeps it a while longer) and removed in 1.43 (KEP-5495)');
+  });
+
+  test('says None when no cluster runs IPVS', () => {
+    expect(index({ untuned: { ...KUBEADM_CALICO, nodes: 40 } })).toContain('Clusters whose profile runs kube-proxy in IPVS mode:\n\nNone.');
   });
 });
 

@@ -8,7 +8,7 @@ import { synthesizeCluster, synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { generateApplications, RESOURCES_FINALIZER, rollingSyncSelection } from './support/applicationset';
 import { snapshot, tempDirPerTest } from './support/files';
-import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
+import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
 import { K8sObject, validateObject } from './support/validate';
 
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
@@ -26,7 +26,7 @@ const FLEET: Record<string, Spec> = {
   'fra-canary': { ...cilium('1.13.4', '10.0.0.1'), argocd: { ...ARGOCD, stage: 0, destination: { server: 'https://fra-canary.example.com:6443' } } },
   'sh-early': { ...ACK_TERWAY, networkPolicy: 'disabled', argocd: { ...ARGOCD, stage: 2, maxUpdate: 1, project: 'early', destination: { name: 'sh-early' } } },
   // Typha's replicas belong to its autoscaler here: the cluster's Application ignores them.
-  'dc-early': { ...KUBEADM_CALICO, networkPolicy: 'relay', typha: { autoscale: true }, argocd: { ...ARGOCD, stage: 2, maxUpdate: 1 } },
+  'dc-early': { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: CALICO_INSTALL, typha: { autoscale: true }, argocd: { ...ARGOCD, stage: 2, maxUpdate: 1 } },
   'fra-late': {
     ...cilium('1.18.12', '10.0.0.2', { routingMode: 'native', ipv4NativeRoutingCidr: '10.0.0.0/8', hubble: { relay: true, ui: true } }),
     nodes: 400,

@@ -21,13 +21,14 @@ const FULL = {
 };
 
 describe('TerwayEniConfig from a profile', () => {
-  test('relay: patch mode owns only felix_relay_service of a ConfigMap shared with ACK', () => {
+  test('relay: patch mode owns only felix_relay_service and keeps policy on, of a ConfigMap shared with ACK', () => {
     const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay' });
     const cm = configMap(loaded!.cluster.terway!.eniConfig);
     expect(cm.metadata).toEqual({ name: 'eni-config', namespace: 'kube-system' });
     const construct = new TerwayEniConfig(Testing.chart(), 'T', loaded!.cluster.terway!.eniConfig);
     expect(ownershipOf(construct.configMap)).toBe('shared');
-    expect(cm.data).toEqual({ felix_relay_service: 'calico-typha' });
+    // The relay serves Felix, which runs only with policy on: "false" is one of the values Terway reads as on.
+    expect(cm.data).toEqual({ disable_network_policy: 'false', felix_relay_service: 'calico-typha' });
   });
 
   test('disabled: patch mode sets disable_network_policy "true" and no relay', () => {
@@ -36,20 +37,26 @@ describe('TerwayEniConfig from a profile', () => {
     expect(loaded!.cluster.typha).toBeUndefined();
   });
 
-  test('direct: sets neither key, and warns above 100 nodes with the seeds\' advice', () => {
+  test('direct: keeps policy on without a relay, and warns above 100 nodes with the seeds\' advice', () => {
     const { loaded, warnings } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'direct' });
-    // The object stays, empty: server-side apply then releases keys an earlier relay owned.
-    expect(configMap(loaded!.cluster.terway!.eniConfig).data).toEqual({});
+    expect(configMap(loaded!.cluster.terway!.eniConfig).data).toEqual({ disable_network_policy: 'false' });
     expect(warnings).toEqual([expect.stringContaining('spec.networkPolicy: direct on 1000 nodes: every node\'s Felix watches the API server; above 100 nodes deploy the Typha relay (networkPolicy: relay) or turn NetworkPolicy off (networkPolicy: disabled) (seeds 000/001)')]);
     expect(loadSpec({ ...ACK_TERWAY, nodes: 100 }).warnings).toEqual([]);
   });
 
-  test('eni_conf fields switch to full mode and render the whole eni-config (seed 003)', () => {
+  test('without networkPolicy the profile decides nothing about policy: disable_network_policy is left alone', () => {
+    const { loaded } = loadSpec({ ...ACK_TERWAY, nodes: 80, terway: FULL });
+    const cm = configMap(loaded!.cluster.terway!.eniConfig);
+    expect(Object.keys(cm.data)).toEqual(['eni_conf']);
+    expect(loadSpec({ ...ACK_TERWAY, nodes: 80 }).loaded!.cluster.terway!.eniConfig.disableNetworkPolicy).toBeUndefined();
+  });
+
+  test('eni_conf fields switch to full mode and render eni_conf, but never a 10-terway.conf of netscale\'s own (seed 003)', () => {
     const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway: { ...FULL, pool: { min: 20, max: 80 }, vswitchSelectionPolicy: 'ordered', eniTags: { 'ack.aliyun.com': 'c123' } } });
     const cm = configMap(loaded!.cluster.terway!.eniConfig);
-    expect(Object.keys(cm.data).sort()).toEqual(['10-terway.conf', 'disable_network_policy', 'eni_conf']);
+    expect(Object.keys(cm.data).sort()).toEqual(['disable_network_policy', 'eni_conf']);
     expect(cm.data.disable_network_policy).toBe('true');
-    expect(JSON.parse(cm.data['10-terway.conf'])).toEqual({ cniVersion: '0.3.0', name: 'terway', type: 'terway' });
+    expect(loaded!.cluster.decisions.find((d) => d.name === '10-terway.conf')).toMatchObject({ value: 'left alone' });
     expect(JSON.parse(cm.data.eni_conf)).toEqual({
       version: '1',
       max_pool_size: 80,
@@ -71,10 +78,72 @@ describe('TerwayEniConfig from a profile', () => {
     expect(JSON.parse(cm.data.eni_conf).enable_eni_trunking).toBe(true);
   });
 
+  test('the review says what ordered means in current Terway: the vSwitch with the most free IPs first', () => {
+    // terway daemon/config.go maps "ordered" to its "most" policy; pkg/vswitch/vswitch.go sorts by free IPs, most first.
+    const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway: { ...FULL, vswitchSelectionPolicy: 'ordered' } });
+    const d = loaded!.cluster.decisions.find((x) => x.name === 'vSwitch selection')!;
+    expect(d.value).toBe('ordered');
+    expect(d.rule).toContain('the vSwitch of the zone with the most free IPs first, whatever the order of the list');
+  });
+
   test('several security groups render security_groups', () => {
     const conf = JSON.parse(renderEniConf({ ...FULL, securityGroups: ['sg-a', 'sg-b'] }));
     expect(conf.security_groups).toEqual(['sg-a', 'sg-b']);
     expect(conf.security_group).toBeUndefined();
+  });
+});
+
+describe('10-terway.conf and the datapath', () => {
+  // The chart's 10-terway.conf (charts/terway/templates/terwayd/configmap.yaml).
+  const CHART_CNI = { cniVersion: '0.4.0', name: 'terway', capabilities: { bandwidth: true }, network_policy_provider: 'iptables', type: 'terway' };
+  const withBase = (base: Record<string, unknown>, extra: Record<string, unknown> = {}, networkPolicy = 'relay') => loadSpec({ ...ACK_TERWAY, networkPolicy, terway: { ...FULL, baseCniConf: JSON.stringify(base), ...extra } });
+
+  test('renders 10-terway.conf from baseCniConf, every key kept, the profile\'s keys over it', () => {
+    const { loaded, errors } = withBase(CHART_CNI, { cniConf: { capabilities: { bandwidth: true, portMappings: true } } });
+    expect(errors).toEqual([]);
+    const cm = configMap(loaded!.cluster.terway!.eniConfig);
+    expect(JSON.parse(cm.data['10-terway.conf'])).toEqual({ ...CHART_CNI, capabilities: { bandwidth: true, portMappings: true } });
+  });
+
+  test('fails on cniConf without baseCniConf: a shorter file would drop the chart\'s keys', () => {
+    const { errors } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway: { ...FULL, cniConf: { cniVersion: '0.3.0', name: 'terway', type: 'terway' } } });
+    expect(errors).toEqual([expect.stringContaining("spec.terway.cniConf: needs baseCniConf: netscale renders 10-terway.conf only from the cluster's own")]);
+  });
+
+  test.each([
+    ['fails on a baseCniConf that is not JSON', '{ "cniVersion": ', 'spec.terway.baseCniConf: is not JSON'],
+    ['fails on a baseCniConf that is not an object', '"terway"', 'spec.terway.baseCniConf: must be a JSON object, as 10-terway.conf is'],
+    ['fails on a datapath Terway refuses', JSON.stringify({ ...CHART_CNI, eniip_virtual_type: 'macvlan' }), 'spec.terway.baseCniConf: has eniip_virtual_type "macvlan", which Terway refuses'],
+  ])('%s', (_, baseCniConf, message) => {
+    expect(loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway: { ...FULL, baseCniConf } }).errors).toEqual([expect.stringContaining(message)]);
+  });
+
+  // terway cmd/terway-cli/policy.go: Felix runs only on veth with the iptables provider; ipvlan and
+  // datapathv2 run Cilium, and only Felix reads felix_relay_service.
+  test.each([
+    [{ datapath: 'ipvlan' }, 'datapath ipvlan'],
+    [{ datapath: 'datapathv2' }, 'datapath datapathv2'],
+  ])('fails on the relay with %j: Cilium, not Felix, enforces policy there', (terway, why) => {
+    const { errors } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', terway });
+    expect(errors).toEqual([expect.stringContaining(`spec.networkPolicy: relay does nothing with ${why}: Terway enforces NetworkPolicy there with Cilium (or not at all), not Felix`)]);
+  });
+
+  test('reads the datapath from baseCniConf the way terway-cli does: case-insensitive, absent is veth', () => {
+    expect(withBase({ ...CHART_CNI, eniip_virtual_type: 'IPVlan' }).errors).toEqual([expect.stringContaining('relay does nothing with datapath ipvlan')]);
+    expect(withBase({ ...CHART_CNI, network_policy_provider: 'ebpf' }).errors).toEqual([expect.stringContaining('relay does nothing with network_policy_provider ebpf in baseCniConf')]);
+    const { loaded, errors } = withBase(CHART_CNI);
+    expect(errors).toEqual([]);
+    expect(loaded!.cluster.decisions.find((d) => d.name === 'Terway datapath')).toMatchObject({ value: 'veth', rule: expect.stringContaining('Felix, which the Typha relay serves') });
+    // Without the relay, a datapathv2 cluster is fine, and its direct policy is not Felix's load.
+    const v2 = loadSpec({ ...ACK_TERWAY, networkPolicy: 'direct', terway: { datapath: 'datapathv2' } });
+    expect(v2.errors).toEqual([]);
+    expect(v2.warnings).toEqual([]);
+  });
+
+  test('fails on a datapath that differs from the cluster\'s: netscale never changes it', () => {
+    const { errors } = withBase({ ...CHART_CNI, eniip_virtual_type: 'datapathv2' }, { datapath: 'veth' }, 'disabled');
+    expect(errors).toEqual([expect.stringContaining('spec.terway.datapath: veth differs from the cluster\'s datapath in baseCniConf (eniip_virtual_type "datapathv2", that is datapathv2)')]);
+    expect(withBase(CHART_CNI, { cniConf: { eniip_virtual_type: 'datapathv2' } }, 'disabled').errors).toEqual([expect.stringContaining('spec.terway.cniConf.eniip_virtual_type: is the datapath: set terway.datapath instead')]);
   });
 });
 
@@ -186,7 +255,34 @@ describe('IP capacity per zone (seed 003)', () => {
     const z = zoneCapacity({ zone: 'cn-shanghai-f', nodes: 120, maxPodsPerNode: 64, vswitches: [{ id: 'a', cidr: cidrOf('10.20.0.0/22') }, { id: 'b', cidr: cidrOf('10.20.32.0/19') }] });
     expect(z).toMatchObject({ usable: 1020 + 8188, demand: 7680 });
     expect(z.headroom).toBeCloseTo((9208 - 7680) / 9208, 6);
-    expect(z.decision.rule).toBe('usable (2^10 - 4) + (2^13 - 4) = 9208; needed 120 nodes x 64 pods = 7680; headroom 16.6%');
+    expect(z.decision.rule).toBe('usable (2^10 - 4) + (2^13 - 4) = 9208; needed 120 nodes x (64 pods + 0 idle, min_pool_size) = 7680; headroom 16.6%');
+  });
+
+  test('each node holds its pods plus Terway\'s idle pool: demand is nodes x (maxPods + min_pool_size)', () => {
+    // terway pkg/eni/manager.go syncPool keeps min_pool_size idle IPs after the pods are served.
+    const z = zoneCapacity({ zone: 'z', nodes: 120, maxPodsPerNode: 64, idlePerNode: 20, vswitches: [{ id: 'a', cidr: cidrOf('10.20.0.0/22') }, { id: 'b', cidr: cidrOf('10.20.32.0/19') }] });
+    expect(z.demand).toBe(120 * 84);
+    expect(z.decision.rule).toContain('needed 120 nodes x (64 pods + 20 idle, min_pool_size) = 10080');
+    // 7680 pods alone fit the 9208 addresses; with the idle pool of seed 003 (min 20) they do not.
+    const { errors } = withCidrs({ 'vsw-uf6aaa': '10.20.0.0/22', 'vsw-uf6bbb': '10.20.32.0/19' }, { pool: { min: 20, max: 80 } });
+    expect(errors).toEqual([expect.stringContaining('spec.terway.vswitches["cn-shanghai-f"]: 10080 pod IPs needed (120 nodes x (64 pods + 20 idle, min_pool_size)) but the zone\'s vSwitches hand out 9208')]);
+    // min_pool_size from the cluster's eni_conf counts too.
+    const base = withCidrs({ 'vsw-uf6aaa': '10.20.0.0/22', 'vsw-uf6bbb': '10.20.32.0/19' }, { baseEniConf: JSON.stringify({ min_pool_size: 20, max_pool_size: 80 }) });
+    expect(base.errors).toEqual([expect.stringContaining('10080 pod IPs needed')]);
+  });
+
+  test.each([
+    ['two vSwitches that share addresses', { 'vsw-uf6aaa': '10.20.0.0/19', 'vsw-uf6bbb': '10.20.16.0/20' }, {}, 'spec.terway.vswitchCidrs["vsw-uf6bbb"]: 10.20.16.0/20 of vsw-uf6bbb overlaps 10.20.0.0/19 of vsw-uf6aaa: two vSwitches never share addresses'],
+    ['a vSwitch inside the Service CIDR', { 'vsw-uf6aaa': '172.16.32.0/19', 'vsw-uf6bbb': '10.20.32.0/19' }, {}, 'spec.terway.vswitchCidrs["vsw-uf6aaa"]: 172.16.32.0/19 of vsw-uf6aaa overlaps the Service CIDR 172.16.0.0/16 (spec.terway.serviceCidr)'],
+  ])('fails on %s, naming both', (_, cidrs, extra, message) => {
+    expect(withCidrs(cidrs, extra).errors).toEqual([expect.stringContaining(message)]);
+  });
+
+  test('fails on a vSwitch overlapping spec.serviceCidr or the service_cidr of baseEniConf', () => {
+    const spec = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', serviceCidr: '10.20.0.0/16', terway: { ...FULL, serviceCidr: undefined, vswitchCidrs: { 'vsw-uf6aaa': '10.20.0.0/19' } } });
+    expect(spec.errors).toContainEqual(expect.stringContaining('overlaps the Service CIDR 10.20.0.0/16 (spec.serviceCidr)'));
+    const base = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway: { vswitches: FULL.vswitches, securityGroups: FULL.securityGroups, baseEniConf: JSON.stringify({ service_cidr: '10.20.0.0/16' }), vswitchCidrs: { 'vsw-uf6aaa': '10.20.0.0/19' } } });
+    expect(base.errors).toEqual([expect.stringContaining('overlaps the Service CIDR 10.20.0.0/16 (service_cidr of baseEniConf)')]);
   });
 
   test('nodes spread evenly over the zones, the remainder to the first', () => {
@@ -205,7 +301,7 @@ describe('IP capacity per zone (seed 003)', () => {
 
   test('fails when the pods cannot fit', () => {
     const { errors } = withCidrs({ 'vsw-uf6aaa': '10.20.0.0/24', 'vsw-uf6bbb': '10.20.1.0/24' });
-    expect(errors).toEqual([expect.stringContaining('spec.terway.vswitches["cn-shanghai-f"]: 7680 pod IPs needed (120 nodes x 64 pods) but the zone\'s vSwitches hand out 504: add a vSwitch of this zone (/19 or larger)')]);
+    expect(errors).toEqual([expect.stringContaining('spec.terway.vswitches["cn-shanghai-f"]: 7680 pod IPs needed (120 nodes x (64 pods + 0 idle, min_pool_size)) but the zone\'s vSwitches hand out 504: add a vSwitch of this zone (/19 or larger)')]);
   });
 
   test('uses nodesPerZone when given and checks it adds up', () => {

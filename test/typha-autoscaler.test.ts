@@ -12,7 +12,7 @@ import { TyphaAutoscaler } from '../lib/components/typha/typha-autoscaler';
 import { TyphaRelay } from '../lib/components/typha/typha-relay';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { tempDirPerTest } from './support/files';
-import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
+import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
 import { K8sObject, readManifests, validateObject } from './support/validate';
 
 const temp = tempDirPerTest('autoscale');
@@ -29,7 +29,7 @@ function synthFleet(profiles: Record<string, Spec>): string {
 const objectsIn = (dir: string) => readManifests(dir).map((m) => m.object);
 const find = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata?.name === name) as any;
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
-const AUTOSCALED: Spec = { ...KUBEADM_CALICO, nodes: 1000, networkPolicy: 'relay', typha: { autoscale: true } };
+const AUTOSCALED: Spec = { ...KUBEADM_CALICO, nodes: 1000, networkPolicy: 'relay', calico: CALICO_INSTALL, typha: { autoscale: true } };
 
 describe('the ladder', () => {
   test.each([
@@ -161,7 +161,7 @@ describe('spec.typha.autoscale', () => {
   });
 
   test('under Argo CD, the cluster\'s Application ignores Typha\'s replicas and respects that on sync', () => {
-    const out = synthFleet({ scaled: { ...AUTOSCALED, argocd: ARGOCD }, fixed: { ...KUBEADM_CALICO, networkPolicy: 'relay', argocd: ARGOCD } });
+    const out = synthFleet({ scaled: { ...AUTOSCALED, argocd: ARGOCD }, fixed: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: CALICO_INSTALL, argocd: ARGOCD } });
     const apps = objectsIn(path.join(out, 'argocd'));
     const scaled = find(apps, 'Application', 'scaled');
     expect(scaled.spec.ignoreDifferences).toEqual([{ group: 'apps', kind: 'Deployment', name: 'calico-typha', namespace: 'kube-system', jsonPointers: ['/spec/replicas'] }]);

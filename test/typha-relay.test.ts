@@ -1,7 +1,10 @@
-import { Testing } from 'cdk8s';
-import { ackTyphaImage, TYPHA_CLUSTER_ROLE_RULES, UPSTREAM_TYPHA_IMAGE } from '../lib/components/typha/facts';
-import { typhaReplicas } from '../lib/components/typha/sizing';
+import { ApiObject, Testing } from 'cdk8s';
+import { typhaComponent } from '../lib/components/typha/component';
+import { ackTyphaImage, UPSTREAM_TYPHA_IMAGE } from '../lib/components/typha/facts';
+import { typhaClusterRoleRules } from '../lib/components/typha/releases';
+import { operatorTyphaReplicas, typhaReplicas } from '../lib/components/typha/sizing';
 import { TyphaRelay } from '../lib/components/typha/typha-relay';
+import { ownershipOf } from '../lib/core/rollout';
 import { ACK_TERWAY, KUBEADM_CALICO, loadSpec } from './support/profiles';
 import { K8sObject, validateObject } from './support/validate';
 
@@ -89,7 +92,9 @@ describe('TyphaRelay', () => {
     const pod = dep.spec.template.spec;
     const c = pod.containers[0];
     expect(dep.spec.replicas).toBe(5);
-    expect(dep.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
+    // Calico's calico-typha.yaml: a whole new set starts beside the old, so connections move old -> new directly.
+    expect(dep.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '100%', maxUnavailable: 1 } });
+    expect(pod.affinity.nodeAffinity).toBeUndefined();
     expect(pod.hostNetwork).toBe(true);
     expect(pod.priorityClassName).toBe('system-cluster-critical');
     expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
@@ -126,12 +131,48 @@ describe('TyphaRelay', () => {
 
   test('the ClusterRole carries the rules Typha needs and is bound to its account', () => {
     const objects = synth({ namespace: 'calico-system' });
-    expect(find(objects, 'ClusterRole').rules).toEqual(TYPHA_CLUSTER_ROLE_RULES);
-    const verbsOn = (resource: string) => TYPHA_CLUSTER_ROLE_RULES.filter((r) => r.resources?.includes(resource)).flatMap((r) => r.verbs);
+    const rules = find(objects, 'ClusterRole').rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+    const verbsOn = (resource: string) => rules.filter((r) => r.resources?.includes(resource)).flatMap((r) => r.verbs);
     expect(verbsOn('bgppeers')).toEqual(expect.arrayContaining(['list', 'watch']));
     expect(verbsOn('nodes')).toEqual(expect.arrayContaining(['get', 'list', 'watch']));
     expect(verbsOn('endpointslices')).toEqual(expect.arrayContaining(['list', 'watch']));
     expect(find(objects, 'ClusterRoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'calico-typha', namespace: 'calico-system' }]);
+  });
+
+  // What each release's Felix syncer lists (libcalico-go felixsyncerv1.go): tiers and admin network
+  // policies from 3.29, staged policies and baseline admin network policies from 3.30. A Typha that
+  // may not list one never reports in sync, so it never becomes Ready.
+  const LISTED_FROM: Array<[string, string]> = [
+    ['tiers', '3.29.0'],
+    ['adminnetworkpolicies', '3.29.0'],
+    ['baselineadminnetworkpolicies', '3.30.0'],
+    ['stagednetworkpolicies', '3.30.0'],
+    ['stagedglobalnetworkpolicies', '3.30.0'],
+    ['stagedkubernetesnetworkpolicies', '3.30.0'],
+  ];
+  const canList = (rules: Array<{ resources?: string[]; verbs: string[] }>, resource: string) => rules.some((r) => r.resources?.includes(resource) && r.verbs.includes('list') && r.verbs.includes('watch'));
+
+  test.each(['3.28.5', '3.29.7', '3.30.5', '3.31.7', '3.32.1'])('the ClusterRole of Typha %s lets it list exactly what its release syncs', (release) => {
+    const rules = find(synth({ image: `quay.io/calico/typha:v${release}` }), 'ClusterRole').rules;
+    const [, minor] = release.split('.').map(Number);
+    for (const [resource, from] of LISTED_FROM) expect([resource, canList(rules, resource)]).toEqual([resource, minor >= Number(from.split('.')[1])]);
+    // 3.29 creates the default tiers at start.
+    expect(rules.some((r: any) => r.resources?.includes('tiers') && r.verbs.includes('create'))).toBe(minor >= 29);
+  });
+
+  test('a 3.28 ClusterRole would leave a 3.30 Typha unable to list what it syncs: the release sets the rules, not the default image', () => {
+    const old = typhaClusterRoleRules({ major: 3, minor: 28, patch: 5, text: '3.28.5' });
+    expect(LISTED_FROM.filter(([resource]) => !canList(old, resource)).map(([r]) => r)).toHaveLength(LISTED_FROM.length);
+    const rules = find(synth({ calicoVersion: '3.30.5' }), 'ClusterRole').rules;
+    expect(LISTED_FROM.filter(([resource]) => !canList(rules, resource))).toEqual([]);
+    // 3.32 serves Calico's API as projectcalico.org too, and renames ipamconfigs.
+    const v332 = find(synth({ calicoVersion: '3.32.1' }), 'ClusterRole').rules;
+    expect(v332.find((r: any) => r.resources.includes('ippools')).apiGroups).toEqual(['projectcalico.org', 'crd.projectcalico.org']);
+    expect(canList(v332, 'clusternetworkpolicies')).toBe(true);
+  });
+
+  test('fails on a calicoVersion that is not a release', () => {
+    expect(() => synth({ calicoVersion: '3.30' })).toThrow('TyphaRelay: calicoVersion: must be a Calico release such as 3.30.5 (got "3.30")');
   });
 
   test('on ACK it reuses the terway account, adds the BGPPeer CRD and pulls from the VPC registry', () => {
@@ -151,9 +192,77 @@ describe('TyphaRelay', () => {
     for (const o of objects) expect(validateObject(o)).toEqual([]);
   });
 
-  test('off ACK the profile gives Typha its own account and the upstream image', () => {
-    const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay' });
-    expect(loaded!.cluster.typha).toMatchObject({ image: UPSTREAM_TYPHA_IMAGE, serviceAccountName: 'calico-typha', createRbac: true, bgpPeerCrd: false, replicas: 3 });
+  test('on ACK it keeps replicas off virtual-kubelet nodes, as Terway\'s DaemonSet does', () => {
+    const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay' });
+    const pod = find(synth(loaded!.cluster.typha), 'Deployment').spec.template.spec;
+    expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([{ matchExpressions: [{ key: 'type', operator: 'NotIn', values: ['virtual-kubelet'] }] }]);
+  });
+
+  test('ACK\'s Typha v3.5.8 gets no TYPHA_SHUTDOWNTIMEOUTSECS, which it does not read, and the review says so', () => {
+    // projectcalico/typha@v3.5.8 pkg/config/config_params.go has no ShutdownTimeoutSecs (added in 3.25).
+    const { loaded, warnings } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', typha: { shutdownTimeoutSeconds: 120 } });
+    const pod = find(synth(loaded!.cluster.typha), 'Deployment').spec.template.spec;
+    expect(pod.containers[0].env.map((e: any) => e.name)).not.toContain('TYPHA_SHUTDOWNTIMEOUTSECS');
+    expect(pod.terminationGracePeriodSeconds).toBe(120);
+    expect(loaded!.cluster.decisions.find((d) => d.name === 'TYPHA_SHUTDOWNTIMEOUTSECS')).toMatchObject({ value: 'not rendered' });
+    expect(warnings).toContainEqual(expect.stringContaining('spec.typha.shutdownTimeoutSeconds: is ignored by Typha 3.5.8, which has no graceful shutdown'));
+    // A release that reads it keeps it.
+    const upstream = find(synth({ image: 'quay.io/calico/typha:v3.31.7', shutdownTimeoutSeconds: 120 }), 'Deployment').spec.template.spec;
+    expect(upstream.containers[0].env).toContainEqual({ name: 'TYPHA_SHUTDOWNTIMEOUTSECS', value: '120' });
+  });
+
+  test('on a manifest install Typha runs as calico-node\'s ServiceAccount, as Calico\'s manifests run it: no RBAC of its own', () => {
+    for (const install of ['manifest', 'manifest-typha']) {
+      const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install, version: '3.30.5' } });
+      expect(loaded!.cluster.typha).toMatchObject({ serviceAccountName: 'calico-node', createRbac: false, bgpPeerCrd: false, replicas: 3 });
+      const objects = synth(loaded!.cluster.typha);
+      expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'PodDisruptionBudget', 'Service']);
+      expect(find(objects, 'Deployment').spec.template.spec.serviceAccountName).toBe('calico-node');
+    }
+  });
+
+  test('an account named in the profile gets the ClusterRole of the Typha release', () => {
+    const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' }, typha: { serviceAccountName: 'typha-relay', image: 'quay.io/calico/typha:v3.30.5' } });
+    expect(loaded!.cluster.typha).toMatchObject({ serviceAccountName: 'typha-relay', createRbac: true });
+    const objects = synth(loaded!.cluster.typha);
+    expect(find(objects, 'ClusterRoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'typha-relay', namespace: 'kube-system' }]);
+    expect(canList(find(objects, 'ClusterRole').rules, 'stagednetworkpolicies')).toBe(true);
+  });
+
+  test('who owns Typha follows the install: kept on calico.yaml, shared with calico-typha.yaml, own elsewhere', () => {
+    const owners = (spec: Record<string, unknown>) => {
+      const { loaded } = loadSpec(spec);
+      const chart = Testing.chart();
+      typhaComponent.render(chart, loaded!.cluster.typha!, loaded!.cluster.context);
+      return [...new Set(chart.node.findAll().filter((o): o is ApiObject => o instanceof ApiObject).map((o) => ownershipOf(o)))].sort();
+    };
+    // calico.yaml: calico-node keeps pointing at Typha after the relay leaves git, so no sync may prune it.
+    expect(owners({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' } })).toEqual(['kept']);
+    // calico-typha.yaml installed Typha: netscale owns only what it renders, by server-side apply.
+    expect(owners({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' } })).toEqual(['shared']);
+    expect(owners({ ...ACK_TERWAY, networkPolicy: 'relay' })).toEqual(['kept', 'own']);
+  });
+
+  test('on an operator install netscale renders no Typha: the operator runs nodes / 200 + 2', () => {
+    const { loaded } = loadSpec({ ...KUBEADM_CALICO, nodes: 1000, networkPolicy: 'relay', calico: { install: 'operator' } });
+    expect(loaded!.cluster.typha).toBeUndefined();
+    expect(loaded!.cluster.decisions.find((d) => d.name === 'Typha replicas (run by the operator)')).toMatchObject({ value: 7, rule: 'max(3, floor(1000 / 200) + 2) = 7' });
+    const { errors } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'operator' }, typha: { replicas: 4 } });
+    expect(errors).toEqual([expect.stringContaining('spec.typha: configures Typha, but on an operator install the Tigera operator runs and scales Typha itself (nodes / 200 + 2)')]);
+  });
+
+  test.each([
+    [1, 1],
+    [2, 1],
+    [3, 2],
+    [4, 2],
+    [5, 3],
+    [399, 3],
+    [400, 4],
+    [1000, 7],
+    [4000, 22],
+  ])('the operator runs %i nodes with %i Typha replicas (GetExpectedTyphaScale)', (nodes, replicas) => {
+    expect(operatorTyphaReplicas(nodes).value).toBe(replicas);
   });
 
   test('TLS mounts the Secret and CA and sets the TYPHA_ TLS variables', () => {
@@ -170,12 +279,12 @@ describe('TyphaRelay', () => {
 
   test('fails on TLS without a client identity, from TypeScript and from a profile', () => {
     expect(() => synth({ tls: { secretName: 's', caConfigMapName: 'c' } })).toThrow('TyphaRelay: tls: needs clientCommonName or clientUriSan');
-    const { errors } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', typha: { tls: { secretName: 's', caConfigMapName: 'c' } } });
+    const { errors } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' }, typha: { tls: { secretName: 's', caConfigMapName: 'c' } } });
     expect(errors).toEqual([expect.stringContaining('spec.typha.tls: needs clientCommonName or clientUriSan')]);
   });
 
   test('with TLS on Calico, the review says how calico-node gets its client certificate', () => {
-    const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', typha: { tls: { secretName: 'typha-server', caConfigMapName: 'typha-ca', clientCommonName: 'typha-client' } } });
+    const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' }, typha: { tls: { secretName: 'typha-server', caConfigMapName: 'typha-ca', clientCommonName: 'typha-client' } } });
     expect(loaded!.cluster.steps).toContainEqual(
       expect.stringContaining('a certificate for common name typha-client, signed by the CA in typha-ca, and set FELIX_TYPHACAFILE, FELIX_TYPHACERTFILE and FELIX_TYPHAKEYFILE on the calico-node DaemonSet'),
     );

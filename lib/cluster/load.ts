@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import { Diagnostic } from '../profile/diagnostics';
-import { checkProfileText, displayPath, position, PROFILE_EXTENSIONS, readProfileFile, repositoryPath, repositoryRoot, scanProfileFolder } from '../profile/load';
+import { checkProfileText, displayPath, position, PreviousRenderLookup, PROFILE_EXTENSIONS, readProfileFile, repositoryPath, repositoryRoot, scanProfileFolder } from '../profile/load';
 import { ClusterProfile } from '../profile/schema';
 import { ProfileSource } from '../profile/source';
 import { ResolvedCluster, resolveProfile } from './resolve';
@@ -27,9 +27,12 @@ export interface LoadResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Parse, check and resolve one profile's text; `repoFile` is its path in the repository. */
-export function loadProfileText(file: string, text: string, repoFile?: string): { profile?: LoadedProfile; diagnostics: Diagnostic[] } {
-  const { checked, diagnostics } = checkProfileText(file, text);
+/**
+ * Parse, check and resolve one profile's text; `repoFile` is its path in the repository, `previous`
+ * gives what dist/ holds for a cluster.
+ */
+export function loadProfileText(file: string, text: string, repoFile?: string, previous?: PreviousRenderLookup): { profile?: LoadedProfile; diagnostics: Diagnostic[] } {
+  const { checked, diagnostics } = checkProfileText(file, text, previous);
   if (!checked) return { diagnostics };
   // Sizing runs only on a consistent profile; its own findings (a capped count, a full zone) join the rest.
   const resolution = resolveProfile(checked.profile, checked.context);
@@ -39,7 +42,7 @@ export function loadProfileText(file: string, text: string, repoFile?: string): 
 }
 
 /** Load every profile of `dir`. Names must be unique across the fleet. */
-export function loadProfiles(dir: string): LoadResult {
+export function loadProfiles(dir: string, previous?: PreviousRenderLookup): LoadResult {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     return { profiles: [], diagnostics: [{ severity: 'error', file: displayPath(dir), line: 1, col: 1, path: '', message: 'is not a folder of ClusterProfile files (set CLUSTERS_DIR)' }] };
   }
@@ -54,7 +57,7 @@ export function loadProfiles(dir: string): LoadResult {
       diagnostics.push({ severity: 'error', file, line: 1, col: 1, path: '', message: read.problem });
       continue;
     }
-    const result = loadProfileText(file, read.text, repositoryPath(abs, root));
+    const result = loadProfileText(file, read.text, repositoryPath(abs, root), previous);
     diagnostics.push(...result.diagnostics);
     if (result.profile) profiles.push(result.profile);
   }

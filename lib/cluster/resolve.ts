@@ -52,6 +52,8 @@ export interface ResolvedCluster extends ResolvedComponents {
   readonly decisions: readonly Decision[];
   /** What a human still has to do beyond applying dist/ and the restarts. */
   readonly steps: readonly string[];
+  /** What the rollout does to the cluster beyond the objects and restarts (Markdown lines). */
+  readonly rollout: readonly string[];
 }
 
 export interface Resolution {
@@ -89,29 +91,45 @@ export function resolveProfile(profile: ClusterProfile, ctx: ClusterContext = cl
       notes: r.notes,
       decisions: r.decisions,
       steps: r.steps,
+      rollout: r.rollout,
     },
     findings: r.findings,
   };
 }
 
-/** Seconds a rolling restart gets per node before the wait gives up (one pod at a time, image cached). */
+/** Seconds a rolling restart gets per round of pods (image cached, the agent ready again). */
 export const RESTART_SECONDS_PER_NODE = 20;
+
+/**
+ * Pods a DaemonSet replaces at once: its maxUnavailable, a count or a percentage of the nodes that
+ * Kubernetes rounds up for DaemonSets (apps/v1 RollingUpdateDaemonSet); 1 where it is not known.
+ */
+export function podsPerRound(maxUnavailable: string | undefined, nodes: number): number {
+  if (maxUnavailable === undefined) return 1;
+  const percent = /^(\d+)%$/.exec(maxUnavailable);
+  const n = percent ? Math.ceil((nodes * Number(percent[1])) / 100) : Number(maxUnavailable);
+  return Number.isInteger(n) && n >= 1 ? n : 1;
+}
 
 function resolveArgocd(a: ArgocdSpec, ctx: ClusterContext, r: ResolveRecord): ResolvedArgocd {
   const nodes = ctx.nodes;
-  // One node at a time is what kube-proxy's and calico-node's DaemonSets allow by default.
-  const restartTimeout = a.restartTimeout ?? `${Math.min(10080, Math.max(30, Math.ceil((nodes * RESTART_SECONDS_PER_NODE) / 60)))}m`;
-  const jobs = r.restarts.length > 0;
+  // The slowest restart sets the wait: each DaemonSet replaces maxUnavailable pods per round.
+  const rounds = r.restarts.map((x) => ({ restart: x, rounds: Math.ceil(nodes / podsPerRound(x.maxUnavailable, nodes)) }));
+  const slowest = rounds.reduce<(typeof rounds)[number] | undefined>((s, x) => (s === undefined || x.rounds > s.rounds ? x : s), undefined);
+  const restartTimeout = a.restartTimeout ?? `${Math.min(10080, Math.max(30, Math.ceil(((slowest?.rounds ?? nodes) * RESTART_SECONDS_PER_NODE) / 60)))}m`;
   const minor = kubernetesMinor(ctx.kubernetesVersion);
   const kubectlImage = a.kubectlImage ?? defaultKubectlImage(minor);
   // The default bound, or the whole restart's when that is shorter.
   const defaultProgress = durationSeconds(restartTimeout) < durationSeconds(ARGOCD_DEFAULTS.restartProgressTimeout) ? restartTimeout : ARGOCD_DEFAULTS.restartProgressTimeout;
   let restartProgressTimeout: string | undefined = a.restartProgressTimeout ?? defaultProgress;
-  if (jobs) {
+  if (slowest) {
+    const pace = slowest.restart.maxUnavailable !== undefined ? `maxUnavailable ${slowest.restart.maxUnavailable}, ${podsPerRound(slowest.restart.maxUnavailable, nodes)} pods per round` : 'one pod at a time';
     r.decisions.push({
       name: 'restart wait',
       value: restartTimeout,
-      rule: a.restartTimeout ? 'set in the profile' : `max(30m, ${nodes} nodes x ${RESTART_SECONDS_PER_NODE}s), at most 168h: a DaemonSet that replaces one pod at a time`,
+      rule: a.restartTimeout
+        ? 'set in the profile'
+        : `max(30m, ${slowest.rounds} rounds x ${RESTART_SECONDS_PER_NODE}s), at most 168h: ${nodes} nodes of ${slowest.restart.daemonSet} at its own pace (${pace})`,
     });
     if (minor < POD_FAILURE_POLICY_FROM) {
       restartProgressTimeout = undefined;

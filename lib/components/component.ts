@@ -21,10 +21,15 @@ export interface ResolveRecord {
   readonly restarts: RestartNeed[];
   /** Further review text (Markdown lines), e.g. Cilium's install notes. */
   readonly notes: string[];
+  /**
+   * What the rollout does to the cluster beyond the objects and restarts (Markdown lines), e.g. what
+   * each node runs while a data plane switches, and how to roll back: the review's rollout ends with it.
+   */
+  readonly rollout: string[];
 }
 
 export function newResolveRecord(): ResolveRecord {
-  return { findings: [], decisions: [], steps: [], restarts: [], notes: [] };
+  return { findings: [], decisions: [], steps: [], restarts: [], notes: [], rollout: [] };
 }
 
 /**

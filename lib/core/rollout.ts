@@ -12,9 +12,11 @@ export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
 /**
  * own: netscale's alone. shared: the platform owns the object too (a ConfigMap or Calico resource
  * the CNI install created), so only the rendered fields are applied and it is never deleted.
+ * patch: shared, and rendered as a partial object (a few fields of the platform's DaemonSet) that
+ * only server-side apply can merge: schema validation of a whole object must be skipped.
  * kept: netscale's, but deleting it would delete more (a CRD and every object of its kind).
  */
-export type Ownership = 'own' | 'shared' | 'kept';
+export type Ownership = 'own' | 'shared' | 'patch' | 'kept';
 
 const OWNERSHIP = 'netscale:ownership';
 const PHASE = 'netscale:phase';
@@ -67,6 +69,11 @@ export interface RestartNeed {
   /** The configuration it reads; its hash names the change the restart is for. */
   readonly configuration: string;
   readonly why: string;
+  /**
+   * The DaemonSet's own rollingUpdate.maxUnavailable (a count or a percentage of the nodes),
+   * which paces the restart; where netscale knows it.
+   */
+  readonly maxUnavailable?: string;
 }
 
 /** An object as rendered into a cluster's folder, as the review and the rollouts list it. */
@@ -80,4 +87,6 @@ export interface RenderedObject {
   readonly hook?: string;
   /** The rollout phase; hooks have none. */
   readonly phase?: RolloutPhase;
+  /** A partial object (ownership patch), applied server-side without whole-object validation. */
+  readonly partial?: boolean;
 }

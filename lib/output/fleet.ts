@@ -12,6 +12,7 @@ import { Diagnostic, ProfileError } from '../profile/diagnostics';
 import { displayPath, listProfileFiles, readProfileFile, repositoryPath, repositoryRoot } from '../profile/load';
 import { checkOutputFolder } from './output-folder';
 import { ApplyResult, applyTree, OutputTree } from './output-tree';
+import { previousRenderIn } from './previous';
 import { ciliumValuesFile, renderReviewOnly, renderTree, reviewFile } from './render';
 
 export interface FleetOptions {
@@ -46,7 +47,7 @@ export function synthesizeFleet(options: FleetOptions): FleetResult {
 /** Everything `synthesizeFleet` does but the write into dist/. */
 export function stageFleet(options: FleetOptions): StagedSynth {
   checkOutputFolder(options.outdir, { clustersDir: options.clustersDir });
-  const loaded = loadProfiles(options.clustersDir);
+  const loaded = loadProfiles(options.clustersDir, previousRenderIn(options.outdir));
   if (loaded.diagnostics.some((d) => d.severity === 'error')) throw new ProfileError(loaded.diagnostics);
   const tree = renderTree(loaded.profiles);
   return {
@@ -89,7 +90,7 @@ export function stageCluster(options: FleetOptions & { readonly cluster: string 
     }
     const text = read.text;
     if (!text.includes(name)) continue;
-    const result = loadProfileText(displayPath(abs), text, repositoryPath(abs, root));
+    const result = loadProfileText(displayPath(abs), text, repositoryPath(abs, root), previousRenderIn(options.outdir));
     if (result.profile?.profile.metadata.name === name) candidates.push(result.profile);
     // A broken file that mentions the name may be the cluster asked for: report it.
     else if (!result.profile) diagnostics.push(...result.diagnostics);
@@ -119,14 +120,15 @@ export function stageCluster(options: FleetOptions & { readonly cluster: string 
 
 /**
  * `explain`: one profile checked, resolved and reviewed in memory, nothing written. Throws
- * `ProfileError` with the same diagnostics synth would give for that file.
+ * `ProfileError` with the same diagnostics synth would give for that file (against `outdir`, the
+ * dist/ it would be synthesized into).
  */
-export function explainProfile(file: string): { resolved: string; review: string; warnings: readonly Diagnostic[] } {
+export function explainProfile(file: string, outdir = 'dist'): { resolved: string; review: string; warnings: readonly Diagnostic[] } {
   const shown = displayPath(file);
   const read = readProfileFile(file);
   if ('problem' in read) throw new ProfileError([{ severity: 'error', file: shown, line: 1, col: 1, path: '', message: read.problem }]);
-  const result = loadProfileText(shown, read.text, repositoryPath(file, repositoryRoot(path.dirname(file))));
+  const result = loadProfileText(shown, read.text, repositoryPath(file, repositoryRoot(path.dirname(file))), previousRenderIn(outdir));
   if (!result.profile) throw new ProfileError(result.diagnostics);
-  const { decisions: _d, notes: _n, steps: _s, context: _c, ...resolved } = result.profile.cluster;
+  const { decisions: _d, notes: _n, steps: _s, rollout: _r, context: _c, ...resolved } = result.profile.cluster;
   return { resolved: stringify(resolved), review: renderReviewOnly(result.profile), warnings: result.profile.warnings };
 }

@@ -7,7 +7,7 @@ import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ClusterChart } from '../cluster/cluster-chart';
 import { LoadedProfile } from '../cluster/load';
-import { defaultPhase, phaseOf, RenderedObject } from '../core/rollout';
+import { defaultPhase, ownershipOf, phaseOf, RenderedObject } from '../core/rollout';
 import { ciliumValuesPath } from '../components/cilium/facts';
 import { ciliumValuesYaml } from '../components/cilium/values';
 import { deliverWithArgocd } from '../delivery/argocd/deliver';
@@ -132,7 +132,15 @@ function renderChart(chart: Chart): RenderedChart {
     const json = o.toJson();
     const file = `${o.kind}.${o.name}`.replace(/[^0-9a-zA-Z-_.]/g, '') + MANIFEST_EXTENSION;
     const hook = json.metadata?.annotations?.[HOOK_ANNOTATION];
-    const object: RenderedObject = { kind: o.kind, name: o.name, namespace: json.metadata?.namespace, file, hook, phase: hook ? undefined : (phaseOf(o) ?? defaultPhase(o.kind)) };
+    const object: RenderedObject = {
+      kind: o.kind,
+      name: o.name,
+      namespace: json.metadata?.namespace,
+      file,
+      hook,
+      phase: hook ? undefined : (phaseOf(o) ?? defaultPhase(o.kind)),
+      ...(ownershipOf(o) === 'patch' ? { partial: true } : {}),
+    };
     return { object, apiObject: o, file: `${folder}/${file}`, text: Yaml.stringify(json) };
   });
   rendered.sort((a, b) => (a.object.file < b.object.file ? -1 : a.object.file > b.object.file ? 1 : 0));

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ClusterContext } from '../core/cluster';
+import { ClusterContext, PreviousRender } from '../core/cluster';
 import { FieldPath, Finding, formatPath } from '../core/findings';
 import { MAX_PROFILE_BYTES } from '../core/limits';
 import { Diagnostic, redactDiagnostic } from './diagnostics';
@@ -99,8 +99,14 @@ export function repositoryPath(file: string, root: string): string {
   return path.relative(root, path.resolve(file)).split(path.sep).join('/');
 }
 
-/** Parse and check one profile's text; `diagnostics` holds every problem, positioned. */
-export function checkProfileText(file: string, text: string): { checked?: CheckedProfile; diagnostics: Diagnostic[] } {
+/** What the last synth rendered for a cluster, by name; undefined where nothing is known. */
+export type PreviousRenderLookup = (cluster: string) => PreviousRender | undefined;
+
+/**
+ * Parse and check one profile's text; `diagnostics` holds every problem, positioned. `previous`
+ * gives what dist/ holds for the cluster, for rules that refuse changes made in place.
+ */
+export function checkProfileText(file: string, text: string, previous?: PreviousRenderLookup): { checked?: CheckedProfile; diagnostics: Diagnostic[] } {
   const source = ProfileSource.parse(file, text);
   const diagnostics: Diagnostic[] = source.errors.map((e) => ({ severity: 'error', file, ...e.position, path: '', message: e.message }));
   if (diagnostics.length > 0) return { diagnostics };
@@ -122,10 +128,11 @@ export function checkProfileText(file: string, text: string): { checked?: Checke
 
   const parsed = clusterProfileSchema.safeParse(input, PARSE_OPTIONS);
   if (!parsed.success) return { diagnostics: findingsFromIssues(clusterProfileSchema, input, parsed.error.issues).map((f) => position(source, f)) };
-  const findings = checkProfile(parsed.data);
+  const before = previous?.(parsed.data.metadata.name);
+  const findings = checkProfile(parsed.data, before);
   const positioned = findings.map((f) => position(source, f));
   if (findings.some((f) => f.severity === 'error')) return { diagnostics: positioned };
-  return { checked: { file, profile: parsed.data, context: clusterContext(parsed.data), source, findings }, diagnostics: positioned };
+  return { checked: { file, profile: parsed.data, context: clusterContext(parsed.data, before), source, findings }, diagnostics: positioned };
 }
 
 const RESERVED_KEY_MESSAGE = 'is a key netscale cannot keep (JavaScript reserves __proto__ and would drop it silently): rename it';

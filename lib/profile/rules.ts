@@ -4,16 +4,20 @@
  */
 import { ARGOCD_DEFAULTS, isInCluster } from '../core/argocd';
 import { parseCidr } from '../core/cidr';
-import { ClusterContext } from '../core/cluster';
+import { ClusterContext, PreviousRender } from '../core/cluster';
 import { error, FieldPath, Finding } from '../core/findings';
+import { KUBE_PROXY_DEFAULTS } from '../components/kube-proxy/facts';
 import { components, ComponentSections } from '../components/registry';
 import { ClusterProfile } from './schema';
 
 /** Folders of dist/ that are not clusters: a cluster of that name would be mixed into them. */
 export const RESERVED_NAMES = ['reviews', 'argocd', 'values', 'netscale-fleet'] as const;
 
-/** What every component knows of the cluster, from the profile's cluster-wide fields. */
-export function clusterContext(profile: ClusterProfile): ClusterContext {
+/**
+ * What every component knows of the cluster, from the profile's cluster-wide fields and, where
+ * known, what the last synth rendered for it.
+ */
+export function clusterContext(profile: ClusterProfile, previous?: PreviousRender): ClusterContext {
   const spec = profile.spec;
   const sections = spec as ComponentSections;
   return {
@@ -35,10 +39,15 @@ export function clusterContext(profile: ClusterProfile): ClusterContext {
     argocdInCluster: spec.argocd !== undefined && isInCluster(spec.argocd.destination),
     argocdNamespace: spec.argocd ? (spec.argocd.namespace ?? ARGOCD_DEFAULTS.namespace) : undefined,
     kubeProxyReplaced: components().some((c) => c.replacesKubeProxy?.(sections[c.key], spec.cni) ?? false),
+    calicoInstall: spec.calico?.install,
+    calicoVersion: spec.calico?.version,
+    kubeProxyMode: spec.kubeProxy ? (spec.kubeProxy.mode ?? KUBE_PROXY_DEFAULTS.mode) : undefined,
+    nodeKernel: spec.nodeKernel,
+    previous,
   };
 }
 
-export function checkProfile(profile: ClusterProfile): Finding[] {
+export function checkProfile(profile: ClusterProfile, previous?: PreviousRender): Finding[] {
   const spec = profile.spec;
   const at = (...p: FieldPath): FieldPath => ['spec', ...p];
   const out: Finding[] = [];
@@ -71,7 +80,7 @@ export function checkProfile(profile: ClusterProfile): Finding[] {
     if (!parsed.ok) out.push(error(at(field), `${text} ${parsed.reason}`));
   }
 
-  const ctx = clusterContext(profile);
+  const ctx = clusterContext(profile, previous);
   const sections = spec as ComponentSections;
   for (const component of components()) out.push(...component.check(sections[component.key], ctx));
   return out;

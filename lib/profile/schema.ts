@@ -50,6 +50,10 @@ export const specSchema = z.strictObject({
   ).optional(),
   serviceCidr: doc(cidr, 'Service CIDR of the cluster (overlap checks; Terway\'s eni_conf.service_cidr by default).').optional(),
   nodeCidr: doc(cidr, 'The nodes\' own network (the range of their InternalIPs), e.g. 192.168.0.0/24: checked against ranges that would leave traffic to it unmasqueraded.').optional(),
+  nodeKernel: doc(
+    z.string().regex(/^\d+\.\d+(\.\d+)?([-+.~][0-9A-Za-z._+~-]*)?$/, 'must be a Linux kernel version such as 5.15 or 5.15.0-105-generic'),
+    'Oldest Linux kernel on the nodes (`kubectl get nodes -o custom-columns=NAME:.metadata.name,KERNEL:.status.nodeInfo.kernelVersion`): kube-proxy\'s nftables mode needs 5.13. Default: not known, and the review asks to check it.',
+  ).optional(),
   ...SECTIONS,
   argocd: argocdSchema.optional(),
 });

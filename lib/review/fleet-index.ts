@@ -1,8 +1,8 @@
 /** dist/reviews/README.md: the fleet at a glance, one row per cluster, linking to each review. */
 import { ResolvedCluster } from '../cluster/resolve';
-import { PLATFORM_NAMES } from '../core/cluster';
+import { kubernetesMinor, PLATFORM_NAMES } from '../core/cluster';
 import { formatCount } from '../core/format';
-import { KUBE_PROXY_DEFAULTS } from '../components/kube-proxy/facts';
+import { ACK_NFTABLES_SINCE, IPVS_DEPRECATION, KUBE_PROXY_DEFAULTS, NFTABLES_PROXY_MODE } from '../components/kube-proxy/facts';
 import { CILIUM_STAGES, CLUSTER_STAGES } from '../delivery/argocd/fleet-chart';
 import { maxUpdateText, rolloutStages } from '../delivery/argocd/stages';
 
@@ -27,6 +27,7 @@ export function renderFleetIndex(rows: readonly FleetIndexRow[]): string {
   }
   lines.push('');
   lines.push(...rolloutStagesTable(sorted.map((r) => r.cluster)));
+  lines.push(...ipvsTable(sorted.map((r) => r.cluster)));
   return lines.join('\n');
 }
 
@@ -50,6 +51,38 @@ function rolloutStagesTable(clusters: readonly ResolvedCluster[]): string[] {
   }
   lines.push('');
   return lines;
+}
+
+/**
+ * Every cluster whose profile runs kube-proxy in IPVS mode, with the minor releases left before
+ * IPVS is planned to be off by default (KEP-5495), and where nftables stands for it.
+ */
+function ipvsTable(clusters: readonly ResolvedCluster[]): string[] {
+  const d = IPVS_DEPRECATION;
+  const onIpvs = clusters.filter((c) => c.kubeProxy && (c.kubeProxy.mode ?? KUBE_PROXY_DEFAULTS.mode) === 'ipvs');
+  const out = [
+    '## IPVS to nftables',
+    '',
+    `kube-proxy's IPVS mode is deprecated from Kubernetes 1.${d.deprecated}; it is planned to be off by default in 1.${d.defaultOff} (the ${d.gateName} feature gate keeps it a while longer) and removed in 1.${d.removed} (KEP-5495). Clusters whose profile runs kube-proxy in IPVS mode:`,
+    '',
+  ];
+  if (onIpvs.length === 0) return [...out, 'None.', ''];
+  out.push(`| cluster | Kubernetes | minor releases before 1.${d.defaultOff} | nftables here |`, '| --- | --- | ---: | --- |');
+  for (const c of onIpvs) {
+    const minor = kubernetesMinor(c.kubernetesVersion);
+    out.push(`| [${c.name}](${c.name}.md) | ${c.kubernetesVersion} | ${Math.max(0, d.defaultOff - minor)} | ${nftablesStatus(c, minor)} |`);
+  }
+  out.push('');
+  return out;
+}
+
+function nftablesStatus(c: ResolvedCluster, minor: number): string {
+  const gate = NFTABLES_PROXY_MODE;
+  if (c.platform === 'ack' && minor < ACK_NFTABLES_SINCE) return `ACK offers nftables from 1.${ACK_NFTABLES_SINCE}: upgrade first`;
+  if (minor < gate.alpha) return `none before 1.${gate.alpha}: upgrade first`;
+  if (minor < gate.beta) return 'alpha, behind its feature gate';
+  if (minor < gate.ga) return 'beta';
+  return minor >= IPVS_DEPRECATION.deprecated ? 'GA; IPVS deprecated here: move now' : 'GA: ready to move';
 }
 
 function proxyMode(c: ResolvedCluster): string {

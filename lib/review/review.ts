@@ -70,6 +70,7 @@ export function renderReview(input: ReviewInput): string {
   }
   lines.push('## Rollout', '');
   lines.push(...(c.argocd ? argocdRollout(c, input.objects) : kubectlRollout(c, input.objects)));
+  if (c.rollout.length > 0) lines.push('', ...c.rollout);
   lines.push('');
 
   return lines.join('\n');

@@ -251,7 +251,16 @@ function terwayFullArb(nodes: number): fc.Arbitrary<TerwayPlan> {
           { requiredKeys: [] },
         ),
       ),
-      cniConf: opt(fc.constantFrom({ cniVersion: '0.3.0', name: 'terway', type: 'terway' }, { cniVersion: '0.4.0', name: 'terway', type: 'terway', capabilities: { bandwidth: true } })),
+      // The cluster's 10-terway.conf, with the datapath and policy provider Felix runs on (the relay needs them).
+      baseCniConf: opt(
+        fc.constantFrom(
+          { cniVersion: '0.4.0', name: 'terway', capabilities: { bandwidth: true }, network_policy_provider: 'iptables', type: 'terway' },
+          { cniVersion: '0.3.0', name: 'terway', type: 'terway' },
+          { cniVersion: '0.4.0', name: 'terway', eniip_virtual_type: 'Veth', type: 'terway' },
+        ),
+      ),
+      cniConf: opt(fc.constantFrom({ capabilities: { bandwidth: true, portMappings: true } }, { cniVersion: '0.4.0' })),
+      datapath: opt(fc.constant('veth')),
       inClusterLoadBalance: opt(fc.boolean()),
       cidrs: fc.array(fc.tuple(fc.boolean(), fc.constantFrom(...OCTETS), fc.integer({ min: 16, max: 26 }), fc.nat()), { minLength: 9, maxLength: 9 }),
       nodesPerZone: opt(fc.array(opt(fc.integer({ min: 0, max: nodes })), { minLength: 3, maxLength: 3 })),
@@ -266,9 +275,13 @@ function terwayFullArb(nodes: number): fc.Arbitrary<TerwayPlan> {
       });
       const ids = Object.values(vswitches).flat();
       const vswitchCidrs: Record<string, string> = {};
+      // vSwitches never share addresses with each other or the Service CIDR: one /8 each.
+      const taken = new Set([Number(r.serviceCidr.split('.')[0])]);
       ids.forEach((id, i) => {
         const [given, octet, prefix, bits] = r.cidrs[i];
-        if (given) vswitchCidrs[id] = cidrIn(octet, prefix, bits);
+        if (!given || taken.has(octet)) return;
+        taken.add(octet);
+        vswitchCidrs[id] = cidrIn(octet, prefix, bits);
       });
       const nodesPerZone: Record<string, number> = {};
       if (r.nodesPerZone) r.zones.forEach((z, i) => r.nodesPerZone![i] !== undefined && (nodesPerZone[z] = r.nodesPerZone![i]!));
@@ -287,13 +300,17 @@ function terwayFullArb(nodes: number): fc.Arbitrary<TerwayPlan> {
         credentialPath: r.credentialPath,
         ipStack: r.ipStack,
         eniConf: r.eniConf && Object.keys(r.eniConf).length > 0 ? r.eniConf : undefined,
-        cniConf: r.cniConf,
+        baseCniConf: r.baseCniConf ? JSON.stringify(r.baseCniConf) : undefined,
+        cniConf: r.baseCniConf ? r.cniConf : undefined,
+        datapath: r.datapath,
         inClusterLoadBalance: r.inClusterLoadBalance,
         vswitchCidrs: Object.keys(vswitchCidrs).length > 0 ? vswitchCidrs : undefined,
         nodesPerZone: Object.keys(nodesPerZone).length > 0 ? nodesPerZone : undefined,
       });
       // The capacity check refuses a zone whose vSwitches cannot hold its pods: then leave maxPodsPerNode out.
-      const maxPods = r.maxPodsPerNode !== undefined && fitsCapacity(vswitches, vswitchCidrs, nodesPerZone, r.nodesPerZone !== undefined && Object.keys(nodesPerZone).length > 0, nodes, r.maxPodsPerNode) ? r.maxPodsPerNode : undefined;
+      // Each node holds its pods plus min_pool_size idle addresses.
+      const idle = min ?? 0;
+      const maxPods = r.maxPodsPerNode !== undefined && fitsCapacity(vswitches, vswitchCidrs, nodesPerZone, r.nodesPerZone !== undefined && Object.keys(nodesPerZone).length > 0, nodes, r.maxPodsPerNode + idle) ? r.maxPodsPerNode : undefined;
       return { terway, serviceCidr: r.serviceCidrAt !== 'terway' ? r.serviceCidr : undefined, maxPodsPerNode: maxPods };
     });
 }
@@ -344,6 +361,7 @@ function kubeProxyArb(ctx: KubeProxyContext): fc.Arbitrary<Spec> {
         ),
         tcpEstablishedTimeout: durationArb,
         tcpCloseWaitTimeout: durationArb,
+        conntrackTcpBeLiberal: fc.boolean(),
         udpTimeout: durationArb,
         tcpTimeout: durationArb,
         tcpFinTimeout: durationArb,
@@ -360,8 +378,10 @@ function kubeProxyArb(ctx: KubeProxyContext): fc.Arbitrary<Spec> {
     )
     .map(({ conntrack, ...k }) => {
       const out: Spec = { ...k, ...(conntrack ?? {}) };
-      // nftables needs Kubernetes 1.31 and takes no IPVS-only field.
-      if (out.mode === 'nftables' && ctx.minor < 31) out.mode = 'ipvs';
+      // nftables exists from Kubernetes 1.29 (on ACK from 1.35) and takes no IPVS-only field.
+      if (out.mode === 'nftables' && (ctx.minor < 29 || (ctx.platform === 'ack' && ctx.minor < 35))) out.mode = 'ipvs';
+      // conntrack.tcpBeLiberal exists from 1.29.
+      if (ctx.minor < 29) delete out.conntrackTcpBeLiberal;
       if (out.mode === 'nftables') for (const f of IPVS_ONLY_FIELDS) delete out[f];
       // conntrackMax is sized per core: it needs cpuPerNode.
       if (out.conntrackMax !== undefined && ctx.cpuPerNode === undefined) delete out.conntrackMax;
@@ -562,8 +582,10 @@ export function validSpecArb(argocd?: ArgocdBase): fc.Arbitrary<Spec> {
   );
 
   const calico = common.chain((b) =>
-    fc.tuple(fc.constantFrom('kubeadm', 'k3s', 'ack'), fc.constantFrom('relay', 'direct', undefined)).chain(([platform, policy]) => {
+    fc.tuple(fc.constantFrom('kubeadm', 'k3s', 'ack'), fc.constantFrom('relay', 'direct', undefined), fc.constantFrom('manifest', 'manifest-typha', 'operator', undefined)).chain(([platform, policy, given]) => {
       const relay = policy === 'relay';
+      // The relay needs to know how Calico was installed; without it the install is optional.
+      const install = relay ? (given ?? 'manifest') : given;
       const nodes = relay ? Math.max(b.nodes, (b.typha?.maxReplicas ?? 20) + 1) : b.nodes;
       const spec: Spec = {
         platform,
@@ -575,11 +597,24 @@ export function validSpecArb(argocd?: ArgocdBase): fc.Arbitrary<Spec> {
         networkPolicy: policy,
         // The Service CIDR gets its own /8, away from every pool.
         serviceCidr: b.withServiceCidr ? cidrIn(b.octets[5], 12, 0) : undefined,
-        typha: relay ? b.typha?.typha : undefined,
+        // The operator runs Typha itself: a typha section is refused there.
+        typha: relay && install !== 'operator' ? b.typha?.typha : undefined,
       };
       const extra = fc
-        .tuple(opt(calicoArb({ octets: b.octets.slice(0, 3) }), 6), b.withKubeProxy ? kubeProxyArb({ platform, minor: b.version.minor, cpuPerNode: b.cpuPerNode }) : fc.constant(undefined))
-        .map(([c, kubeProxy]) => compact({ calico: c, kubeProxy }));
+        .tuple(
+          opt(calicoArb({ octets: b.octets.slice(0, 3) }), 6),
+          b.withKubeProxy ? kubeProxyArb({ platform, minor: b.version.minor, cpuPerNode: b.cpuPerNode }) : fc.constant(undefined),
+          // Releases with Felix's nftables switch; 3.32 detects kube-proxy's mode.
+          fc.constantFrom('3.29.7', '3.30.5', '3.31.7', '3.32.1'),
+          fc.boolean(),
+        )
+        .map(([c, kubeProxy, release, writeVersion]) => {
+          // Typha runs the installed release, and Felix matches kube-proxy's nftables by it.
+          const needsVersion = install !== 'operator' && ((relay && b.typha?.typha?.image === undefined) || (kubeProxy as Spec | undefined)?.mode === 'nftables');
+          const version = needsVersion || writeVersion ? release : undefined;
+          const calico = c === undefined && install === undefined && version === undefined ? undefined : compact({ install, version, ...(c ?? {}) });
+          return compact({ calico, kubeProxy });
+        });
       return finish(b, spec, extra);
     }),
   );

@@ -7,6 +7,8 @@ export type Spec = Record<string, unknown>;
 
 export const ACK_TERWAY: Spec = { platform: 'ack', cni: 'terway', kubernetesVersion: '1.27', nodes: 1000, cpuPerNode: 16, region: 'cn-shanghai' };
 export const KUBEADM_CALICO: Spec = { platform: 'kubeadm', cni: 'calico', kubernetesVersion: '1.29', nodes: 600, cpuPerNode: 16 };
+/** How Calico was installed, which the relay needs to know: calico-typha.yaml, whose Typha netscale sizes. */
+export const CALICO_INSTALL: Spec = { install: 'manifest-typha', version: '3.30.5' };
 
 export function profileYaml(spec: Spec, name = 'test-cluster'): string {
   return stringify({ apiVersion: 'netscale.dev/v1alpha1', kind: 'ClusterProfile', metadata: { name }, spec });

@@ -117,3 +117,59 @@ export function readManifests(dir: string): Array<{ file: string; object: K8sObj
   walk(dir);
   return out;
 }
+
+/**
+ * What server-side apply makes of a partial object applied over a live one, for the list shapes
+ * netscale's partial objects use: maps merge key by key, and lists of objects with a `name` (a
+ * Pod's containers, a container's env: listType map keyed by name in the Kubernetes API) merge
+ * item by item; any other value replaces. https://kubernetes.io/docs/reference/using-api/server-side-apply/
+ */
+export function serverSideMerge(live: unknown, applied: unknown): unknown {
+  if (Array.isArray(live) && Array.isArray(applied) && [...live, ...applied].every((i) => i !== null && typeof i === 'object' && typeof (i as { name?: unknown }).name === 'string')) {
+    const out = live.map((i) => ({ ...i }));
+    for (const item of applied as Array<{ name: string }>) {
+      const at = out.findIndex((i) => i.name === item.name);
+      if (at >= 0) out[at] = serverSideMerge(out[at], item) as { name: string };
+      else out.push(item);
+    }
+    return out;
+  }
+  if (live !== null && typeof live === 'object' && !Array.isArray(live) && applied !== null && typeof applied === 'object' && !Array.isArray(applied)) {
+    const out: Record<string, unknown> = { ...(live as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(applied)) out[k] = k in out ? serverSideMerge(out[k], v) : v;
+    return out;
+  }
+  return applied;
+}
+
+/**
+ * The parts of calico-node as Calico's manifests/calico.yaml installs it that a partial object
+ * touches or that make it a valid DaemonSet (kube-system/calico-node, container calico-node,
+ * ServiceAccount calico-node, maxUnavailable 1); no FELIX_TYPHAK8SSERVICENAME, as in calico.yaml.
+ */
+export const CALICO_YAML_CALICO_NODE = {
+  apiVersion: 'apps/v1',
+  kind: 'DaemonSet',
+  metadata: { name: 'calico-node', namespace: 'kube-system', labels: { 'k8s-app': 'calico-node' } },
+  spec: {
+    selector: { matchLabels: { 'k8s-app': 'calico-node' } },
+    updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+    template: {
+      metadata: { labels: { 'k8s-app': 'calico-node' } },
+      spec: {
+        hostNetwork: true,
+        serviceAccountName: 'calico-node',
+        containers: [
+          {
+            name: 'calico-node',
+            image: 'docker.io/calico/node:v3.28.5',
+            env: [
+              { name: 'DATASTORE_TYPE', value: 'kubernetes' },
+              { name: 'CALICO_NETWORKING_BACKEND', valueFrom: { configMapKeyRef: { name: 'calico-config', key: 'calico_backend' } } },
+            ],
+          },
+        ],
+      },
+    },
+  },
+} as K8sObject;

@@ -97,7 +97,7 @@ export interface CalicoNetworkProps {
   readonly ipPools?: readonly CalicoIpPoolProps[];
   /**
    * Underlay (node network) MTU; the tunnel MTUs are derived from it.
-   * @default DEFAULT_UNDERLAY_MTU
+   * @default - none: no MTU field is set, and Felix derives each tunnel MTU from the host's
    */
   readonly mtu?: number;
   /**

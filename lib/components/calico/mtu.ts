@@ -2,7 +2,6 @@
 import { Cidr, parseCidr } from '../../core/cidr';
 import { Decision } from '../../core/decision';
 import type { CalicoIpPoolProps, CalicoNetworkProps } from './calico-network';
-import { DEFAULT_UNDERLAY_MTU } from './facts';
 
 export type TunnelEncapsulation = 'ipip' | 'vxlan' | 'wireguard' | 'none';
 
@@ -43,33 +42,56 @@ export function tunnelMtu(underlayMtu: number, encapsulation: TunnelEncapsulatio
 
 /**
  * The FelixConfiguration MTU fields for the encapsulations the pools use, each derived from the
- * underlay MTU, with the decisions that explain them. Pure: the review and the construct share it.
+ * underlay MTU, with the decisions that explain them. Without an underlay MTU no MTU field is set:
+ * Felix's own default is 0, which it replaces with the host interface's MTU less the same overhead
+ * (felix/config/config_params.go `IpInIpMtu`, `VXLANMTU`, `WireguardMTU` default 0;
+ * felix/dataplane/linux/int_dataplane.go ConfigureDefaultMTUs), so the review says "auto". Pure:
+ * the review and the construct share it.
  */
 export function calicoTunnelMtus(props: Pick<CalicoNetworkProps, 'ipPools' | 'mtu' | 'wireguard'>): { felix: Partial<Record<'ipipMtu' | 'vxlanMtu' | 'vxlanMtuv6' | 'wireguardMtu' | 'wireguardMtuv6', number>> & { wireguardEnabled?: boolean; wireguardEnabledV6?: boolean }; decisions: Decision[] } {
-  const mtu = props.mtu ?? DEFAULT_UNDERLAY_MTU;
+  const mtu = props.mtu;
   const pools = (props.ipPools ?? []).map((p) => ({ props: p, cidr: parseCidr(p.cidr) })).filter((p): p is { props: CalicoIpPoolProps; cidr: { ok: true; cidr: Cidr } } => p.cidr.ok);
   const decisions: Decision[] = [];
   const felix: ReturnType<typeof calicoTunnelMtus>['felix'] = {};
-  const derive = (encapsulation: TunnelEncapsulation, family: 4 | 6) => {
+  const derive = (encapsulation: TunnelEncapsulation, family: 4 | 6): number | undefined => {
+    if (mtu === undefined) {
+      decisions.push(autoTunnelMtu(encapsulation, family));
+      return undefined;
+    }
     const t = tunnelMtu(mtu, encapsulation, family);
     decisions.push(t.decision);
     return t.value;
   };
   // Disabled pools count: their pods keep their addresses and still use the tunnel.
   const uses = (mode: 'ipipMode' | 'vxlanMode', family: 4 | 6) => pools.some((p) => p.cidr.cidr.family === family && (p.props[mode] ?? 'Never') !== 'Never');
-  if (uses('ipipMode', 4)) felix.ipipMtu = derive('ipip', 4);
-  if (uses('vxlanMode', 4)) felix.vxlanMtu = derive('vxlan', 4);
-  if (uses('vxlanMode', 6)) felix.vxlanMtuv6 = derive('vxlan', 6);
+  const set = (field: 'ipipMtu' | 'vxlanMtu' | 'vxlanMtuv6' | 'wireguardMtu' | 'wireguardMtuv6', value: number | undefined) => {
+    if (value !== undefined) felix[field] = value;
+  };
+  if (uses('ipipMode', 4)) set('ipipMtu', derive('ipip', 4));
+  if (uses('vxlanMode', 4)) set('vxlanMtu', derive('vxlan', 4));
+  if (uses('vxlanMode', 6)) set('vxlanMtuv6', derive('vxlan', 6));
   if (props.wireguard) {
     const families = new Set(pools.map((p) => p.cidr.cidr.family));
     if (families.has(4)) {
       felix.wireguardEnabled = true;
-      felix.wireguardMtu = derive('wireguard', 4);
+      set('wireguardMtu', derive('wireguard', 4));
     }
     if (families.has(6)) {
       felix.wireguardEnabledV6 = true;
-      felix.wireguardMtuv6 = derive('wireguard', 6);
+      set('wireguardMtuv6', derive('wireguard', 6));
     }
   }
   return { felix, decisions };
+}
+
+/** The decision for a tunnel whose MTU Felix derives from the host. */
+function autoTunnelMtu(encapsulation: TunnelEncapsulation, family: 4 | 6): Decision<string> {
+  const overhead = TUNNEL_OVERHEAD[encapsulation][family];
+  return {
+    name: `${encapsulation} MTU${family === 6 ? ' (IPv6)' : ''}`,
+    value: 'auto',
+    rule: `calico.mtu not set: Felix takes the host interface's MTU and subtracts ${overhead} bytes itself (1500 gives ${1500 - (overhead ?? 0)})`,
+    source: 'Felix ConfigureDefaultMTUs (int_dataplane.go)',
+    capacity: true,
+  };
 }

@@ -6,7 +6,11 @@ import { Cidr, overlaps, parseCidr } from '../../core/cidr';
 import { INT32_MAX } from '../../core/cluster';
 import { FieldPath, Finding, findingsAt, formatPath, Problem } from '../../core/findings';
 import type { CalicoIpPoolProps, CalicoNetworkProps } from './calico-network';
-import { CALICO_BLOCK_SIZE_RANGE, CALICO_DEFAULT_BLOCK_SIZE, MAX_AS_NUMBER } from './facts';
+import { formatCount } from '../../core/format';
+import { CALICO_BLOCK_SIZE_RANGE, CALICO_DEFAULT_BLOCK_SIZE, CALICO_IP_POOL_DEFAULTS, FULL_MESH_NODE_LIMIT, MAX_AS_NUMBER } from './facts';
+
+/** Calico's guide for changing a pool's CIDR or block size: a new pool, never an edit. */
+export const MIGRATE_POOLS_GUIDE = 'https://docs.tigera.io/calico/latest/networking/ipam/migrate-pools';
 
 /** Calico refuses pools that overlap the link-local ranges. */
 const LINK_LOCAL = [parseCidr('169.254.0.0/16'), parseCidr('fe80::/10')].map((p) => (p.ok ? p.cidr : undefined)).filter((c): c is Cidr => c !== undefined);
@@ -18,6 +22,10 @@ export interface CalicoCheckContext {
   readonly clusterCidr?: string;
   /** Networks the pools must not touch: other clusters' pod CIDRs, node subnets. */
   readonly otherCidrs?: ReadonlyArray<{ readonly path: FieldPath | string; readonly cidr: string }>;
+  /** Nodes in the cluster: pools selecting all nodes should hold a block for each, and the BGP mesh grows with them. */
+  readonly nodes?: number;
+  /** The pools already rendered for this cluster (dist/): their cidr and blockSize cannot change in place. */
+  readonly existingPools?: ReadonlyArray<{ readonly name: string; readonly cidr: string; readonly blockSize?: number }>;
 }
 
 export type CalicoInput = Pick<CalicoNetworkProps, 'mtu' | 'wireguard' | 'bgp'> & { readonly ipPools?: readonly CalicoIpPoolProps[] };
@@ -101,6 +109,43 @@ export function calicoRules(input: CalicoInput, ctx: CalicoCheckContext): Proble
     const sameFamily = cluster.filter((c) => c.family === p.cidr.family);
     if (sameFamily.length > 0 && !sameFamily.some((c) => c.network <= p.cidr.network && p.cidr.last <= c.last)) {
       warn(at, `${p.pool.cidr} lies outside the cluster CIDR ${ctx.clusterCidr}: kube-proxy treats traffic from these pods as coming from outside the cluster`);
+    }
+  }
+
+  for (const p of parsed) {
+    const before = (ctx.existingPools ?? []).find((e) => e.name === p.pool.name);
+    if (!before) continue;
+    const beforeCidr = parseCidr(before.cidr);
+    // Calico compares the networks, not the text (libcalico-go clientv3/ippool.go, cidrChangeOK).
+    const sameCidr = beforeCidr.ok && beforeCidr.cidr.family === p.cidr.family && beforeCidr.cidr.network === p.cidr.network && beforeCidr.cidr.prefix === p.cidr.prefix;
+    const migrate = (what: string) =>
+      `Calico refuses to change an existing pool in place ("IPPool ${what} cannot be modified", libcalico-go clientv3/ippool.go), and the crd.projectcalico.org path that kubectl and Argo CD take skips that check, stranding the pods that hold addresses: add a pool under a new name, set "${p.pool.name}" disabled: true, recreate the pods on it, then remove it (${MIGRATE_POOLS_GUIDE})`;
+    if (!sameCidr) err(['ipPools', p.index, 'cidr'], `${p.pool.cidr} differs from ${before.cidr}, the cidr of pool "${p.pool.name}" already rendered in dist/. ${migrate('CIDR')}`);
+    if (before.blockSize !== undefined && before.blockSize !== p.blockSize) {
+      err(['ipPools', p.index, ...(p.pool.blockSize !== undefined ? ['blockSize'] : [])], `${p.blockSize} differs from ${before.blockSize}, the blockSize of pool "${p.pool.name}" already rendered in dist/. ${migrate('BlockSize')}`);
+    }
+  }
+
+  if (ctx.nodes !== undefined) {
+    for (const p of parsed) {
+      if (p.pool.disabled || (p.pool.nodeSelector ?? CALICO_IP_POOL_DEFAULTS.nodeSelector).trim() !== CALICO_IP_POOL_DEFAULTS.nodeSelector || p.blockSize < p.cidr.prefix) continue;
+      const blocks = 2 ** (p.blockSize - p.cidr.prefix);
+      if (blocks < ctx.nodes) {
+        warn(
+          ['ipPools', p.index, 'cidr'],
+          `${p.pool.cidr} holds ${formatCount(blocks)} blocks of /${p.blockSize} but serves all ${formatCount(ctx.nodes)} nodes: a node without a block of its own borrows single addresses from other nodes' blocks, each a /32 route; use a larger pool or a smaller blockSize`,
+          'Calico IPAM: each node claims blocks from the pools that select it',
+        );
+      }
+    }
+    // BGP carries the routes unless every pool is VXLAN-only.
+    const bgpPools = parsed.filter((p) => !p.pool.disabled && (p.pool.vxlanMode ?? 'Never') === 'Never');
+    if (bgpPools.length > 0 && !input.bgp?.routeReflectors && ctx.nodes > FULL_MESH_NODE_LIMIT) {
+      warn(
+        input.bgp ? ['bgp'] : ['ipPools', bgpPools[0].index],
+        `${formatCount(ctx.nodes)} nodes run BGP (${bgpPools.map((p) => `"${p.pool.name}" ${(p.pool.ipipMode ?? 'Never') === 'Never' ? 'unencapsulated' : 'IP-in-IP'}`).join(', ')}) in the full node-to-node mesh, ${formatCount((ctx.nodes * (ctx.nodes - 1)) / 2)} sessions: above ${FULL_MESH_NODE_LIMIT} nodes use route reflectors (calico.bgp.routeReflectors)`,
+        'Calico BGP docs: full mesh for 100 nodes or less',
+      );
     }
   }
 

@@ -1,7 +1,8 @@
 /** The `spec.calico` section of a ClusterProfile. */
 import { z } from 'zod';
+import { CALICO_INSTALLS } from '../../core/cluster';
 import { cidr, dnsSubdomain, doc } from '../../core/zod-fields';
-import { CALICO_DEFAULT_AS_NUMBER, CALICO_DEFAULT_BLOCK_SIZE, CALICO_IP_POOL_DEFAULTS, DEFAULT_ROUTE_REFLECTOR_CLUSTER_ID, DEFAULT_UNDERLAY_MTU } from './facts';
+import { CALICO_DEFAULT_AS_NUMBER, CALICO_DEFAULT_BLOCK_SIZE, CALICO_INSTALL_MEANING, CALICO_IP_POOL_DEFAULTS, DEFAULT_ROUTE_REFLECTOR_CLUSTER_ID } from './facts';
 
 export const calicoIpPoolSchema = z.strictObject({
   name: doc(dnsSubdomain, 'IPPool name.'),
@@ -16,8 +17,20 @@ export const calicoIpPoolSchema = z.strictObject({
 
 export const calicoSchema = z
   .strictObject({
+    install: doc(
+      z.enum(CALICO_INSTALLS),
+      `How Calico was installed; required with networkPolicy: relay. ${CALICO_INSTALLS.map((i) => `${i}: ${CALICO_INSTALL_MEANING[i]}.`).join(' ')}`,
+    ).optional(),
+    version: doc(
+      z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a Calico release such as 3.30.5'),
+      'The installed Calico release, e.g. 3.30.5 (`kubectl -n kube-system get ds calico-node -o jsonpath=\'{..image}\'`): the Typha image and its RBAC, and Felix\'s nftablesMode follow it. Required where netscale renders Typha for Calico or kube-proxy runs nftables.',
+    ).optional(),
+    nftablesMode: doc(
+      z.enum(['Enabled', 'Disabled', 'Auto']),
+      'FelixConfiguration nftablesMode, only where it must differ from what kubeProxy.mode implies, e.g. Enabled while rolling back to ipvs before kube-proxy has restarted. Default: with kube-proxy in nftables mode, Auto from Calico 3.32 and Enabled from 3.29; otherwise not set.',
+    ).optional(),
     ipPools: doc(z.array(calicoIpPoolSchema).min(1), 'IP pools (seed 002: one blockSize, 27, in every pool).').optional(),
-    mtu: doc(z.int().min(576).max(9216), 'Underlay (node network) MTU; the tunnel MTU is derived from it.', DEFAULT_UNDERLAY_MTU).optional(),
+    mtu: doc(z.int().min(576).max(9216), 'Underlay (node network) MTU; the tunnel MTU is derived from it. Default: none, and Felix derives the tunnel MTU from the host\'s own.').optional(),
     wireguard: doc(z.boolean(), 'WireGuard encryption between nodes (60 bytes of MTU).', false).optional(),
     bgp: doc(
       z.strictObject({
@@ -26,7 +39,10 @@ export const calicoSchema = z
           z.strictObject({
             nodeSelector: doc(z.string(), 'Label selector of the route reflector nodes, e.g. route-reflector == \'true\'.'),
             clusterId: doc(z.string().regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}$/, 'must be an IPv4-formatted id such as 244.0.0.1'), 'routeReflectorClusterID set on the reflector nodes.', DEFAULT_ROUTE_REFLECTOR_CLUSTER_ID).optional(),
-            nodes: doc(z.array(dnsSubdomain).min(2, 'must name at least two reflector nodes: one reflector is a single point of failure for every route'), 'Names of the reflector nodes (at least two): the review gives their labelling commands, to run before the sync.'),
+            nodes: doc(
+              z.array(dnsSubdomain).min(2, 'must name at least two reflector nodes: one reflector is a single point of failure for every route'),
+              'Names of the reflector nodes (at least two), when you want the review to give their labelling commands, to run before the sync.',
+            ).optional(),
           }),
           'Route reflectors: the full node-to-node mesh is turned off.',
         ).optional(),

@@ -1,5 +1,5 @@
 /** What a human runs around a Calico change: labelling route reflectors, restarting calico-node. */
-import type { CalicoRouteReflectorProps } from './calico-network';
+import type { CalicoIpPoolProps, CalicoRouteReflectorProps } from './calico-network';
 import { CALICO_CONFIG_NAME, CALICO_NODE_DAEMONSET, DEFAULT_ROUTE_REFLECTOR_CLUSTER_ID } from './facts';
 
 /** calico-node reads typha_service_name only at start. */
@@ -34,3 +34,17 @@ export function calicoRouteReflectorSteps(rr: CalicoRouteReflectorProps): string
   ];
 }
 
+
+/**
+ * A pool with a nodeSelector hands addresses only to the nodes it selects: label them before the
+ * sync, or new pods on unlabelled nodes get no address from it.
+ */
+export function calicoPoolLabelSteps(pools: readonly Pick<CalicoIpPoolProps, 'name' | 'nodeSelector'>[]): string[] {
+  return pools
+    .filter((p) => p.nodeSelector !== undefined)
+    .map((p) => {
+      const label = labelForSelector(p.nodeSelector!);
+      const how = label ? `\`kubectl label node <node> ${label}\` on each of them` : `labels on each of them that satisfy it`;
+      return `Before the sync, label the nodes of pool ${p.name}: it hands addresses only to nodes matching \`${p.nodeSelector}\`, so give the nodes meant for it ${how}, and check with \`kubectl get nodes -l ${label ?? '<label>'}\`.`;
+    });
+}

@@ -1,11 +1,23 @@
 /** kube-proxy tuning as a component: its rules, its resolve step (conntrack sizing), its construct. */
-import { ClusterContext, kubernetesMinor } from '../../core/cluster';
+import { ClusterContext, kernelMajorMinor, kubernetesMinor } from '../../core/cluster';
+import { isPlainObject } from '../../core/objects';
 import { isZeroDuration } from '../../core/duration';
 import { error, FieldPath, Finding, findingsAt, warning } from '../../core/findings';
 import { defineComponent, ResolveRecord } from '../component';
-import { k3sKubeProxyArgs, kubeProxyConfigYaml } from './configuration';
+import { k3sKubeProxyArgs, kubeProxyConfigYaml, parseBaseConfig } from './configuration';
 import { conntrackSizing } from './conntrack';
-import { KUBE_PROXY_DEFAULTS, KUBE_PROXY_PRESETS, MIN_SYNC_PERIOD_ZERO_NODE_LIMIT } from './facts';
+import {
+  ACK_NFTABLES_SINCE,
+  ACK_NFTABLES_SOURCE,
+  CONNTRACK_TCP_BE_LIBERAL_SINCE,
+  IPVS_DEPRECATION,
+  KUBE_PROXY_DEFAULTS,
+  KUBE_PROXY_PRESETS,
+  MIN_SYNC_PERIOD_ZERO_NODE_LIMIT,
+  NFTABLES_MIN_KERNEL,
+  NFTABLES_PROXY_MODE,
+} from './facts';
+import { nftablesReview } from './migration';
 import { KubeProxyIpvsTuning, KubeProxyIpvsTuningProps, kubeProxyTuningProblems } from './kube-proxy-ipvs-tuning';
 import type { KubeProxySpec } from './schema';
 import { ipvsModuleStep, kubeProxyRestartStep } from './steps';
@@ -39,19 +51,12 @@ export function checkKubeProxy(spec: KubeProxySpec, ctx: ClusterContext): Findin
     out.push(error(at(), 'configures kube-proxy, but Cilium replaces kube-proxy in this cluster (kubeProxyReplacement): remove the kubeProxy section'));
   }
 
-  if (mode === 'nftables') {
-    if (minor < 31) {
-      out.push(error(at('mode'), `nftables needs Kubernetes 1.31 or newer (beta in 1.31, GA in 1.33); this cluster runs ${ctx.kubernetesVersion}: use ipvs`));
-    } else if (minor < 33) {
-      out.push(warning(at('mode'), `nftables is beta in Kubernetes ${ctx.kubernetesVersion} (GA in 1.33); it also needs Linux 5.13 or newer on every node`, 'KEP-3866: alpha 1.29, beta 1.31, GA 1.33'));
-    }
-    if (ctx.cni === 'calico') {
-      out.push(
-        warning(at('mode'), 'nftables: Calico must program nftables too, or its iptables rules and kube-proxy\'s nftables rules disagree; set FelixConfiguration nftablesMode (Enabled, or Auto where Felix detects kube-proxy\'s mode)', 'Calico docs: kube-proxy nftables mode needs Calico\'s nftables data plane'),
-      );
-    }
-  } else if (minor >= 35) {
-    out.push(warning(modePath, `IPVS mode is deprecated from Kubernetes 1.35 and this cluster runs ${ctx.kubernetesVersion}: plan the move to mode: nftables (GA since 1.33)`, 'KEP-5495: deprecate ipvs mode in kube-proxy'));
+  const base = spec.baseConfig !== undefined ? parseBaseConfig(spec.baseConfig) : undefined;
+  const baseConfig = base?.ok ? base.config : undefined;
+  if (mode === 'nftables') out.push(...checkNftables(spec, ctx, baseConfig));
+  else if (minor >= IPVS_DEPRECATION.deprecated) out.push(ipvsDeprecationWarning(modePath, ctx.kubernetesVersion, minor));
+  if (spec.conntrackTcpBeLiberal !== undefined && minor < CONNTRACK_TCP_BE_LIBERAL_SINCE) {
+    out.push(error(at('conntrackTcpBeLiberal'), `conntrack.tcpBeLiberal exists in KubeProxyConfiguration from Kubernetes 1.${CONNTRACK_TCP_BE_LIBERAL_SINCE}; this cluster runs ${ctx.kubernetesVersion}: remove it`));
   }
   // The construct's own checks: IPVS-only fields in nftables mode, k3s flags, baseConfig.
   const { conntrackMax: _max, ...tuning } = spec;
@@ -96,6 +101,66 @@ export function checkKubeProxy(spec: KubeProxySpec, ctx: ClusterContext): Findin
   return out;
 }
 
+/** nftables mode against the Kubernetes release, the platform, the nodes and the cluster's configuration. */
+function checkNftables(spec: KubeProxySpec, ctx: ClusterContext, base: Readonly<Record<string, unknown>> | undefined): Finding[] {
+  const at = (...p: FieldPath): FieldPath => ['spec', 'kubeProxy', ...p];
+  const out: Finding[] = [];
+  const minor = kubernetesMinor(ctx.kubernetesVersion);
+  const gate = NFTABLES_PROXY_MODE;
+  if (minor < gate.alpha) {
+    out.push(error(at('mode'), `nftables mode exists from Kubernetes 1.${gate.alpha} (alpha, behind the ${gate.gate} feature gate); this cluster runs ${ctx.kubernetesVersion}: stay on ipvs until it is upgraded`));
+  } else if (minor < gate.beta) {
+    out.push(
+      warning(
+        at('mode'),
+        `nftables is alpha in Kubernetes ${ctx.kubernetesVersion}: kube-proxy refuses the mode without the ${gate.gate} feature gate, which netscale turns on in featureGates; alpha features may change, so prefer 1.${gate.beta} (beta) or 1.${gate.ga} (GA)`,
+        'KEP-3866: alpha 1.29, beta 1.31, GA 1.33',
+      ),
+    );
+  } else if (minor < gate.ga) {
+    out.push(warning(at('mode'), `nftables is beta in Kubernetes ${ctx.kubernetesVersion} (GA in 1.${gate.ga})`, 'KEP-3866: alpha 1.29, beta 1.31, GA 1.33'));
+  }
+  const gates = isPlainObject(base?.featureGates) ? base.featureGates : {};
+  if (minor >= gate.ga && gates[gate.gate] === false) {
+    out.push(error(at('baseConfig'), `sets featureGates.${gate.gate}: false, but the gate is GA and locked on from Kubernetes 1.${gate.ga}: kube-proxy refuses to start; remove it`));
+  }
+  if (ctx.platform === 'ack') {
+    if (minor < ACK_NFTABLES_SINCE) {
+      out.push(
+        error(
+          at('mode'),
+          `ACK's managed kube-proxy offers nftables only on Kubernetes 1.${ACK_NFTABLES_SINCE} and newer (iptables and IPVS before); this cluster runs ${ctx.kubernetesVersion}: stay on ipvs, or upgrade the cluster first`,
+        ),
+      );
+    } else if (base !== undefined && base.mode !== 'nftables') {
+      out.push(
+        warning(
+          at('mode'),
+          `ACK sets kube-proxy's mode when the cluster is created (proxy_mode is ForceNew), and this cluster runs ${JSON.stringify(base.mode ?? '')}: check with ACK that its kube-proxy add-on keeps a mode changed in kube-proxy-worker, or create the cluster (or a new one) with nftables`,
+          ACK_NFTABLES_SOURCE,
+        ),
+      );
+    }
+  }
+  const kernel = ctx.nodeKernel !== undefined ? kernelMajorMinor(ctx.nodeKernel) : undefined;
+  const [major, minorKernel] = NFTABLES_MIN_KERNEL;
+  if (kernel && (kernel[0] < major || (kernel[0] === major && kernel[1] < minorKernel))) {
+    out.push(error(['spec', 'nodeKernel'], `${ctx.nodeKernel} is older than Linux ${major}.${minorKernel}, which kube-proxy's nftables mode needs: keep ipvs until the nodes run ${major}.${minorKernel} or newer`));
+  }
+  return out;
+}
+
+function ipvsDeprecationWarning(path: FieldPath, version: string, minor: number): Finding {
+  const d = IPVS_DEPRECATION;
+  const when =
+    minor >= d.removed
+      ? `the IPVS proxier is planned to be gone in 1.${d.removed}`
+      : minor >= d.defaultOff
+        ? `from 1.${d.defaultOff} kube-proxy is planned to refuse IPVS mode unless the ${d.gateName} feature gate is on`
+        : `kube-proxy warns at start; IPVS is planned to be off by default in 1.${d.defaultOff} (${d.defaultOff - minor} minor releases from here) and removed in 1.${d.removed}`;
+  return warning(path, `IPVS mode is deprecated from Kubernetes 1.${d.deprecated} and this cluster runs ${version}: ${when}. Move to mode: nftables (GA since 1.33); the review gives the order and the rollback`, 'KEP-5495: deprecate ipvs mode in kube-proxy');
+}
+
 function resolveKubeProxy(k: KubeProxySpec, ctx: ClusterContext, r: ResolveRecord): KubeProxyIpvsTuningProps {
   const mode = k.mode ?? KUBE_PROXY_DEFAULTS.mode;
   r.decisions.push({ name: 'kube-proxy mode', value: mode, rule: k.mode ? 'set in the profile' : 'default: ipvs (seed 002)' });
@@ -111,7 +176,12 @@ function resolveKubeProxy(k: KubeProxySpec, ctx: ClusterContext, r: ResolveRecor
     conntrack = { conntrackMaxPerCore: sizing.maxPerCore, conntrackMin: sizing.min };
   }
   const { conntrackMax: _max, conntrackMaxPerCore: _perCore, conntrackMin: _min, ...tuning } = k;
-  const props: KubeProxyIpvsTuningProps = { ...tuning, ...conntrack, platform: ctx.platform };
+  const minor = kubernetesMinor(ctx.kubernetesVersion);
+  // 1.29-1.30: kube-proxy accepts mode nftables only with its alpha feature gate on.
+  const featureGates = mode === 'nftables' && minor < NFTABLES_PROXY_MODE.beta ? { [NFTABLES_PROXY_MODE.gate]: true } : undefined;
+  if (featureGates) r.decisions.push({ name: `featureGates.${NFTABLES_PROXY_MODE.gate}`, value: 'true', rule: `Kubernetes ${ctx.kubernetesVersion}: nftables mode is alpha and its gate is off by default (on from 1.${NFTABLES_PROXY_MODE.beta})`, source: 'KEP-3866' });
+  const props: KubeProxyIpvsTuningProps = { ...tuning, ...conntrack, ...(featureGates ? { featureGates } : {}), platform: ctx.platform };
+  if (mode === 'nftables') nftablesReview(k, ctx, props, r);
   if (ctx.platform === 'k3s') {
     r.steps.push(kubeProxyRestartStep('k3s', { k3sArgs: k3sKubeProxyArgs(props) }));
   } else {

@@ -78,6 +78,17 @@ export interface KubeProxyTuning {
    */
   readonly tcpCloseWaitTimeout?: string;
   /**
+   * conntrack.tcpBeLiberal (Kubernetes 1.29 and newer): nftables mode has no drop rule for
+   * conntrack-INVALID packets, which iptables mode adds; this is its replacement.
+   * @default - kept from baseConfig, else not set (false)
+   */
+  readonly conntrackTcpBeLiberal?: boolean;
+  /**
+   * featureGates to turn on or off, merged over the baseConfig's (NFTablesProxyMode on 1.29-1.30).
+   * @default - kept from baseConfig
+   */
+  readonly featureGates?: Readonly<Record<string, boolean>>;
+  /**
    * clusterCIDR: the pod network, for telling local from external traffic.
    * @default - kept from baseConfig, else not set
    */
@@ -116,11 +127,34 @@ export function kubeProxyConfiguration(tuning: KubeProxyTuning, options: KubePro
   if (options.baseConfig !== undefined) {
     const parsed = parseBaseConfig(options.baseConfig);
     if (!parsed.ok) throw new Error(`baseConfig ${parsed.reason}`);
-    base = parsed.config;
+    base = mode === 'nftables' ? toNftables(parsed.config) : parsed.config;
   } else {
     base = defaultKubeProxyConfiguration(mode, options.kubeconfigPath ?? KUBE_PROXY_DEFAULTS.kubeconfig);
   }
   return deepMerge(base, tunedFields(tuning));
+}
+
+/**
+ * A baseConfig moved to nftables mode: no `ipvs` section (kube-proxy ignores it there, and a
+ * reviewer should not read IPVS settings in an nftables configuration), and a complete `nftables`
+ * section: the base's own, else the masquerade settings of its iptables section (the same
+ * meaning in both modes) and nftables' defaults for the sync periods. IPVS sync periods are not
+ * carried over: IPVS's minSyncPeriod defaults to 0s, nftables' to 1s.
+ */
+function toNftables(base: Config): Config {
+  const { ipvs: _ipvs, ...rest } = base;
+  const own = isPlainObject(base.nftables) ? base.nftables : {};
+  const iptables = isPlainObject(base.iptables) ? base.iptables : {};
+  return {
+    ...rest,
+    nftables: {
+      masqueradeAll: own.masqueradeAll ?? iptables.masqueradeAll ?? false,
+      masqueradeBit: own.masqueradeBit ?? iptables.masqueradeBit ?? 14,
+      syncPeriod: own.syncPeriod ?? KUBE_PROXY_DEFAULTS.syncPeriod,
+      minSyncPeriod: own.minSyncPeriod ?? KUBE_PROXY_DEFAULTS.minSyncPeriod,
+      ...own,
+    },
+  };
 }
 
 /** Tuning, base and platform: what the ConfigMap's configuration is made of. */
@@ -177,8 +211,9 @@ function tunedFields(t: KubeProxyTuning): Config {
       ? { scheduler: t.scheduler, strictARP: t.strictARP, excludeCIDRs: t.excludeCIDRs ? [...t.excludeCIDRs] : undefined, udpTimeout: t.udpTimeout, tcpTimeout: t.tcpTimeout, tcpFinTimeout: t.tcpFinTimeout }
       : {}),
   });
-  const conntrack = set({ maxPerCore: t.conntrackMaxPerCore, min: t.conntrackMin, tcpEstablishedTimeout: t.tcpEstablishedTimeout, tcpCloseWaitTimeout: t.tcpCloseWaitTimeout });
+  const conntrack = set({ maxPerCore: t.conntrackMaxPerCore, min: t.conntrackMin, tcpEstablishedTimeout: t.tcpEstablishedTimeout, tcpCloseWaitTimeout: t.tcpCloseWaitTimeout, tcpBeLiberal: t.conntrackTcpBeLiberal });
   return set({
+    featureGates: t.featureGates && Object.keys(t.featureGates).length > 0 ? { ...t.featureGates } : undefined,
     mode,
     [mode]: Object.keys(proxier).length > 0 ? proxier : undefined,
     conntrack: Object.keys(conntrack).length > 0 ? conntrack : undefined,
@@ -257,6 +292,8 @@ export function k3sKubeProxyArgs(t: KubeProxyTuning): string[] {
     ['conntrack-min', t.conntrackMin],
     ['conntrack-tcp-timeout-established', t.tcpEstablishedTimeout],
     ['conntrack-tcp-timeout-close-wait', t.tcpCloseWaitTimeout],
+    ['conntrack-tcp-be-liberal', t.conntrackTcpBeLiberal],
+    ['feature-gates', t.featureGates && Object.keys(t.featureGates).length > 0 ? Object.entries(t.featureGates).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',') : undefined],
     ['cluster-cidr', t.clusterCIDR],
     ['metrics-bind-address', t.metricsBindAddress],
   ];

@@ -13,7 +13,7 @@ import {
   renderKubeProxyConfiguration,
   unknownKubeProxyFields,
 } from './configuration';
-import { IPVS_ONLY_FIELDS, IPVS_SCHEDULERS, K3S_CONFIG_FILE, KUBE_PROXY_DEFAULTS, KUBE_PROXY_MODES, KUBE_PROXY_PRESETS, KubeProxyMode } from './facts';
+import { IPVS_FIELD_IN_NFTABLES, IPVS_ONLY_FIELDS, IPVS_SCHEDULERS, K3S_CONFIG_FILE, KUBE_PROXY_DEFAULTS, KUBE_PROXY_MODES, KUBE_PROXY_PRESETS, KubeProxyMode } from './facts';
 import { kubeProxyRestartStep } from './steps';
 
 export interface KubeProxyIpvsTuningProps extends KubeProxyTuning, KubeProxyConfigurationOptions {
@@ -112,8 +112,7 @@ export function kubeProxyTuningProblems(props: KubeProxyIpvsTuningProps): Proble
   if (mode === 'nftables') {
     for (const field of IPVS_ONLY_FIELDS) {
       if (props[field] === undefined) continue;
-      const why = field === 'scheduler' ? 'nftables has no scheduler: it picks endpoints at random' : `${field} is an ipvs setting kube-proxy ignores in nftables mode`;
-      err(field, `applies to IPVS mode only (mode is nftables): ${why}; remove it or use mode: ipvs`);
+      err(field, `is ipvs.${field}, which kube-proxy reads in IPVS mode only (mode is nftables); in nftables mode: ${IPVS_FIELD_IN_NFTABLES[field]}. Remove it, or use mode: ipvs`);
     }
   }
   for (const field of DURATION_FIELDS) {

@@ -7,7 +7,11 @@ import { IPVS_SCHEDULERS, KUBE_PROXY_DEFAULTS, KUBE_PROXY_MODES } from './facts'
 
 export const kubeProxySchema = z
   .strictObject({
-    mode: doc(z.enum(KUBE_PROXY_MODES), 'Proxy mode. nftables needs Kubernetes 1.31 or newer (GA in 1.33).', KUBE_PROXY_DEFAULTS.mode).optional(),
+    mode: doc(
+      z.enum(KUBE_PROXY_MODES),
+      'Proxy mode. nftables: GA from Kubernetes 1.33, beta in 1.31-1.32, alpha in 1.29-1.30 (netscale turns its feature gate on); on ACK from 1.35; nodes need Linux 5.13 and nft 1.0.1. IPVS is deprecated from 1.35.',
+      KUBE_PROXY_DEFAULTS.mode,
+    ).optional(),
     scheduler: doc(z.enum(IPVS_SCHEDULERS, `must be an IPVS scheduler: ${IPVS_SCHEDULERS.join(', ')}`), 'IPVS scheduler; seed 002 uses lc (least connections) for busy data planes.', KUBE_PROXY_DEFAULTS.scheduler).optional(),
     syncPeriod: doc(goDuration, 'Full resync interval (ipvs.syncPeriod or nftables.syncPeriod).', KUBE_PROXY_DEFAULTS.syncPeriod).optional(),
     minSyncPeriod: doc(goDuration, 'Shortest interval between resyncs; 0s resyncs on every endpoint change. Default: kept from baseConfig, else 1s.').optional(),
@@ -16,6 +20,10 @@ export const kubeProxySchema = z
     conntrackMin: doc(z.int().min(0).max(INT32_MAX), 'conntrack.min, explicit.', KUBE_PROXY_CONNTRACK_DEFAULTS.min).optional(),
     tcpEstablishedTimeout: doc(goDuration, 'conntrack.tcpEstablishedTimeout.', KUBE_PROXY_CONNTRACK_DEFAULTS.tcpEstablishedTimeout).optional(),
     tcpCloseWaitTimeout: doc(goDuration, 'conntrack.tcpCloseWaitTimeout.', KUBE_PROXY_CONNTRACK_DEFAULTS.tcpCloseWaitTimeout).optional(),
+    conntrackTcpBeLiberal: doc(
+      z.boolean(),
+      'conntrack.tcpBeLiberal (Kubernetes 1.29 and newer): accept TCP packets outside the window instead of marking them INVALID. iptables mode drops INVALID packets itself and nftables mode does not: set it when kubeproxy_iptables_ct_state_invalid_dropped_packets_total was not zero.',
+    ).optional(),
     udpTimeout: doc(goDuration, 'ipvs.udpTimeout; ACK advises 10s in IPVS mode.').optional(),
     tcpTimeout: doc(goDuration, 'ipvs.tcpTimeout: idle timeout of IPVS TCP sessions; 0s keeps the kernel\'s.').optional(),
     tcpFinTimeout: doc(goDuration, 'ipvs.tcpFinTimeout: IPVS TCP sessions after a FIN; 0s keeps the kernel\'s.').optional(),

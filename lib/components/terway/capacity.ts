@@ -19,6 +19,12 @@ export interface ZoneCapacityInput {
   readonly zone: string;
   readonly nodes: number;
   readonly maxPodsPerNode: number;
+  /**
+   * Idle pod IPs each node keeps after serving its pods: Terway's min_pool_size (pkg/eni/manager.go
+   * syncPool tops the idle pool up to it; the CRD IPAM's addIP asks MinPoolSize + pods).
+   * @default 0
+   */
+  readonly idlePerNode?: number;
   /** The zone's vSwitches with their CIDRs. */
   readonly vswitches: ReadonlyArray<{ id: string; cidr: Cidr }>;
 }
@@ -32,11 +38,15 @@ export interface ZoneCapacity {
   readonly decision: Decision<number>;
 }
 
-/** Pod IPs a zone needs at full density against what its vSwitches can hand out. */
+/**
+ * Pod IPs a zone needs at full density against what its vSwitches can hand out: every node holds
+ * its pods plus Terway's idle pool, nodes x (maxPods + min_pool_size).
+ */
 export function zoneCapacity(input: ZoneCapacityInput): ZoneCapacity {
   const parts = input.vswitches.map((v) => ({ id: v.id, usable: vswitchUsableAddresses(v.cidr), prefix: v.cidr.prefix }));
   const usable = parts.reduce((sum, p) => sum + p.usable, 0);
-  const demand = input.nodes * input.maxPodsPerNode;
+  const idle = input.idlePerNode ?? 0;
+  const demand = input.nodes * (input.maxPodsPerNode + idle);
   const headroom = usable === 0 ? -1 : (usable - demand) / usable;
   const sum = parts.map((p) => `(2^${32 - p.prefix} - ${VSWITCH_RESERVED_ADDRESSES})`).join(' + ');
   return {
@@ -47,8 +57,8 @@ export function zoneCapacity(input: ZoneCapacityInput): ZoneCapacity {
     decision: {
       name: `Pod IPs in ${input.zone}`,
       value: usable,
-      rule: `usable ${sum} = ${usable}; needed ${input.nodes} nodes x ${input.maxPodsPerNode} pods = ${demand}; headroom ${formatPercent(headroom)}`,
-      source: 'seed 003; Alibaba Cloud reserves 4 addresses per vSwitch',
+      rule: `usable ${sum} = ${usable}; needed ${input.nodes} nodes x (${input.maxPodsPerNode} pods + ${idle} idle, min_pool_size) = ${demand}; headroom ${formatPercent(headroom)}`,
+      source: 'seed 003; Alibaba Cloud reserves 4 addresses per vSwitch; Terway keeps min_pool_size idle IPs per node',
       capacity: true,
       headroom: formatPercent(headroom),
     },

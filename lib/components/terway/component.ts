@@ -1,5 +1,5 @@
 /** Terway's eni-config as a component: its rules, its resolve step (eni_conf, IP capacity), its construct. */
-import { cidrOf, parseCidr } from '../../core/cidr';
+import { cidrOf, overlaps, parseCidr } from '../../core/cidr';
 import { ClusterContext } from '../../core/cluster';
 import { CREDENTIAL_MESSAGE, isCredentialKey } from '../../core/credentials';
 import { error, FieldPath, Finding, warning } from '../../core/findings';
@@ -11,10 +11,17 @@ import {
   DEFAULT_CREDENTIAL_PATH,
   DEFAULT_MAX_POOL_SIZE,
   DEFAULT_MIN_POOL_SIZE,
+  DEFAULT_TERWAY_DATAPATH,
+  DEFAULT_VSWITCH_SELECTION_POLICY,
+  felixEnforcesPolicy,
   IP_HEADROOM_WARNING,
   LARGE_TERWAY_CLUSTER_NODES,
+  TERWAY_CNI_CONF_KEY,
   TERWAY_DAEMON_SECURITY_GROUP_LIMIT,
   TERWAY_DAEMONSET,
+  TERWAY_MAX_UNAVAILABLE,
+  terwayDatapathOf,
+  TerwayDatapath,
   TYPED_ENI_CONF_KEYS,
 } from './facts';
 import type { TerwaySpec } from './schema';
@@ -27,7 +34,18 @@ export interface ResolvedTerway {
 }
 
 /** Fields of `terway` that render eni_conf (and so need the full eni-config). */
-export const ENI_CONF_FIELDS = ['vswitches', 'securityGroups', 'serviceCidr', 'pool', 'vswitchSelectionPolicy', 'eniTags', 'credentialPath', 'ipStack', 'eniConf', 'baseEniConf', 'cniConf', 'inClusterLoadBalance'] as const;
+export const ENI_CONF_FIELDS = ['vswitches', 'securityGroups', 'serviceCidr', 'pool', 'vswitchSelectionPolicy', 'eniTags', 'credentialPath', 'ipStack', 'eniConf', 'baseEniConf', 'baseCniConf', 'cniConf', 'inClusterLoadBalance'] as const;
+
+/** The datapath and policy provider a profile describes: the datapath field, else baseCniConf, else veth. */
+export function terwayDatapath(t: TerwaySpec | undefined): { datapath: TerwayDatapath; provider?: string; from: string } {
+  const base = t?.baseCniConf !== undefined ? parseJsonObject(t.baseCniConf) : undefined;
+  const baseConf = base?.ok ? base.value : undefined;
+  const provider = typeof baseConf?.network_policy_provider === 'string' ? baseConf.network_policy_provider : undefined;
+  if (t?.datapath) return { datapath: t.datapath, provider, from: 'set in the profile' };
+  const fromBase = baseConf ? terwayDatapathOf(baseConf.eniip_virtual_type) : undefined;
+  if (fromBase) return { datapath: fromBase, provider, from: baseConf!.eniip_virtual_type === undefined ? 'baseCniConf has no eniip_virtual_type: veth' : 'eniip_virtual_type in baseCniConf' };
+  return { datapath: DEFAULT_TERWAY_DATAPATH, provider, from: 'default: veth (Terway\'s when eniip_virtual_type is absent)' };
+}
 
 export const terwayComponent = defineComponent({
   key: 'terway',
@@ -38,7 +56,18 @@ export const terwayComponent = defineComponent({
     if (section !== undefined && (ctx.cni !== 'terway' || ctx.platform !== 'ack')) {
       out.push(error(['spec', 'terway'], `applies to ACK clusters with cni: terway only (this one is ${ctx.platform} with ${ctx.cni}): remove the section`));
     }
-    if (ctx.cni === 'terway' && ctx.networkPolicy === 'direct' && ctx.nodes > LARGE_TERWAY_CLUSTER_NODES) {
+    const path = terwayDatapath(section);
+    const felix = felixEnforcesPolicy(path.datapath, path.provider);
+    if (ctx.cni === 'terway' && ctx.networkPolicy === 'relay' && !felix) {
+      const why = path.datapath === 'veth' ? 'network_policy_provider ebpf in baseCniConf' : `datapath ${path.datapath}`;
+      out.push(
+        error(
+          ['spec', 'networkPolicy'],
+          `relay does nothing with ${why}: Terway enforces NetworkPolicy there with Cilium (or not at all), not Felix, and only Felix reads felix_relay_service (terway cmd/terway-cli/policy.go); use direct, or disabled to turn NetworkPolicy off`,
+        ),
+      );
+    }
+    if (ctx.cni === 'terway' && ctx.networkPolicy === 'direct' && felix && ctx.nodes > LARGE_TERWAY_CLUSTER_NODES) {
       out.push(
         warning(
           ['spec', 'networkPolicy'],
@@ -59,15 +88,50 @@ export const terwayComponent = defineComponent({
 });
 
 /**
- * terway.baseEniConf as an object, or why it is not one: located in the JSON, never quoting it (it
- * may hold a credential), and no deeper than a profile may nest.
+ * A pasted eni-config key (eni_conf, 10-terway.conf) as an object, or why it is not one: located in
+ * the JSON, never quoting it (it may hold a credential), and no deeper than a profile may nest.
  */
-export function parseBaseEniConf(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
+export function parseJsonObject(text: string, what = 'eni_conf'): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
   const parsed = parseJson(text);
   if (!parsed.ok) return parsed;
   const value = parsed.value;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'must be a JSON object, as eni_conf is' };
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: `must be a JSON object, as ${what} is` };
   return { ok: true, value: value as Record<string, unknown> };
+}
+
+/** terway.baseEniConf as an object, or why it is not one. */
+export function parseBaseEniConf(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
+  return parseJsonObject(text, 'eni_conf');
+}
+
+/**
+ * vSwitches hand out pod addresses: two must never share one, and none may overlap a Service
+ * CIDR (the profile's, terway.serviceCidr, or service_cidr of baseEniConf). Each error names both.
+ */
+function vswitchOverlaps(terway: TerwaySpec, ctx: ClusterContext, baseEniConf: Record<string, unknown> | undefined, at: (...p: FieldPath) => FieldPath): Finding[] {
+  const out: Finding[] = [];
+  const vswitches = Object.entries(terway.vswitchCidrs ?? {}).flatMap(([id, text]) => {
+    const parsed = parseCidr(text);
+    return parsed.ok ? [{ id, text, cidr: parsed.cidr }] : [];
+  });
+  const services = [
+    { where: 'spec.serviceCidr', text: ctx.serviceCidr },
+    { where: 'spec.terway.serviceCidr', text: terway.serviceCidr },
+    { where: 'service_cidr of baseEniConf', text: typeof baseEniConf?.service_cidr === 'string' ? baseEniConf.service_cidr : undefined },
+  ].flatMap((s) => (s.text ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '').map((t) => ({ where: s.where, text: t, parsed: parseCidr(t) })));
+  const seen = new Set<string>();
+  vswitches.forEach((a, i) => {
+    for (const b of vswitches.slice(i + 1)) {
+      if (overlaps(a.cidr, b.cidr)) out.push(error(at('vswitchCidrs', b.id), `${b.text} of ${b.id} overlaps ${a.text} of ${a.id}: two vSwitches never share addresses, so one of the CIDRs is wrong`));
+    }
+    for (const s of services) {
+      const key = `${a.id} ${s.text}`;
+      if (!s.parsed.ok || seen.has(key) || !overlaps(a.cidr, s.parsed.cidr)) continue;
+      seen.add(key);
+      out.push(error(at('vswitchCidrs', a.id), `${a.text} of ${a.id} overlaps the Service CIDR ${s.text} (${s.where}): pod and Service addresses would collide`));
+    }
+  });
+  return out;
 }
 
 function checkTerway(terway: TerwaySpec, ctx: ClusterContext, at: (...p: FieldPath) => FieldPath): Finding[] {
@@ -98,6 +162,28 @@ function checkTerway(terway: TerwaySpec, ctx: ClusterContext, at: (...p: FieldPa
       if (required === 'serviceCidr' && ctx.serviceCidr !== undefined) continue;
       if (parsedBase?.ok && inBase[required].some((key) => parsedBase.value[key] !== undefined)) continue;
       if (terway[required] === undefined) out.push(error(at(required), 'is required when the whole eni-config is rendered (mode: full): Terway cannot start without it'));
+    }
+  }
+
+  const parsedCni = terway.baseCniConf !== undefined ? parseJsonObject(terway.baseCniConf, '10-terway.conf') : undefined;
+  if (parsedCni && !parsedCni.ok) out.push(error(at('baseCniConf'), parsedCni.reason));
+  if (terway.cniConf !== undefined && terway.baseCniConf === undefined) {
+    out.push(
+      error(
+        at('cniConf'),
+        'needs baseCniConf: netscale renders 10-terway.conf only from the cluster\'s own, whose keys (cniVersion, capabilities, network_policy_provider, eniip_virtual_type) a shorter file would drop; paste it from `kubectl -n kube-system get cm eni-config -o jsonpath=\'{.data.10-terway\\.conf}\'`',
+      ),
+    );
+  }
+  if (parsedCni?.ok) {
+    const raw = parsedCni.value.eniip_virtual_type;
+    const inBase = terwayDatapathOf(raw);
+    if (inBase === undefined) out.push(error(at('baseCniConf'), `has eniip_virtual_type ${JSON.stringify(raw)}, which Terway refuses: it takes veth, ipvlan or datapathv2`));
+    else if (terway.datapath !== undefined && terway.datapath !== inBase) {
+      out.push(error(at('datapath'), `${terway.datapath} differs from the cluster's datapath in baseCniConf (eniip_virtual_type ${JSON.stringify(raw ?? '')}, that is ${inBase}): netscale does not change a cluster's datapath; set datapath to ${inBase}`));
+    }
+    for (const key of Object.keys(terway.cniConf ?? {})) {
+      if (key === 'eniip_virtual_type') out.push(error(at('cniConf', key), 'is the datapath: set terway.datapath instead (netscale does not change a cluster\'s datapath)'));
     }
   }
 
@@ -145,6 +231,7 @@ function checkTerway(terway: TerwaySpec, ctx: ClusterContext, at: (...p: FieldPa
     else if (parsed.cidr.prefix < 16 || parsed.cidr.prefix > 29) out.push(error(at('vswitchCidrs', id), `${text}: an Alibaba Cloud vSwitch is a /16 to /29`));
     if (!zoneOf.has(id)) out.push(error(at('vswitchCidrs', id), `${id} is not in terway.vswitches: list it under its zone first`));
   }
+  out.push(...vswitchOverlaps(terway, ctx, parsedBase?.ok ? parsedBase.value : undefined, at));
   if (terway.vswitchCidrs && maxPodsPerNode === undefined) {
     out.push(warning(at('vswitchCidrs'), 'IP capacity per zone is not checked: set spec.maxPodsPerNode to compare the vSwitches with the pods they must hold', 'seed 003'));
   }
@@ -162,12 +249,21 @@ function resolveTerway(t: TerwaySpec, ctx: ClusterContext, r: ResolveRecord): Re
     value: mode,
     rule: t.mode ? 'set in the profile' : typed.length > 0 ? `full: eni_conf fields given (${typed.join(', ')})` : 'patch: no eni_conf fields given; only the relay and policy keys are owned',
   });
+  const path = terwayDatapath(t);
+  const felix = felixEnforcesPolicy(path.datapath, path.provider);
+  r.decisions.push({
+    name: 'Terway datapath',
+    value: path.datapath,
+    rule: `${path.from}; NetworkPolicy is enforced by ${felix ? 'Felix, which the Typha relay serves' : path.datapath === 'veth' ? 'Cilium or nothing (network_policy_provider ebpf), so felix_relay_service does nothing' : 'Cilium, so felix_relay_service does nothing'}`,
+    source: 'terway cmd/terway-cli/policy.go',
+  });
   const props: TerwayEniConfigProps = {
     mode,
     felixRelayService: ctx.networkPolicy === 'relay' ? TYPHA_NAME : undefined,
-    disableNetworkPolicy: ctx.networkPolicy === 'disabled',
+    // Only what the profile decides is written: without networkPolicy the cluster's value stays.
+    disableNetworkPolicy: ctx.networkPolicyGiven ? ctx.networkPolicy === 'disabled' : undefined,
     eniConf: mode === 'full' ? fullEniConf(t, ctx.serviceCidr) : undefined,
-    cniConf: t.cniConf,
+    cniConf: mode === 'full' ? fullCniConf(t) : undefined,
     inClusterLoadBalance: t.inClusterLoadBalance,
   };
   if (mode === 'full') {
@@ -176,20 +272,43 @@ function resolveTerway(t: TerwaySpec, ctx: ClusterContext, r: ResolveRecord): Re
     r.decisions.push({
       name: 'IP pool watermarks',
       value: `min ${conf.minPoolSize ?? DEFAULT_MIN_POOL_SIZE}, max ${conf.maxPoolSize ?? DEFAULT_MAX_POOL_SIZE}`,
-      rule: whence(t.pool !== undefined, conf.maxPoolSize ?? conf.minPoolSize, `Terway chart defaults (min_pool_size ${DEFAULT_MIN_POOL_SIZE}, max_pool_size ${DEFAULT_MAX_POOL_SIZE})`),
+      rule: `${whence(t.pool !== undefined, conf.maxPoolSize ?? conf.minPoolSize, `Terway chart defaults (min_pool_size ${DEFAULT_MIN_POOL_SIZE}, max_pool_size ${DEFAULT_MAX_POOL_SIZE})`)}; every node keeps at least min idle pod IPs after serving its pods and releases idle ones above max`,
+      source: 'terway pkg/eni/manager.go',
+    });
+    const policy = conf.vswitchSelectionPolicy ?? DEFAULT_VSWITCH_SELECTION_POLICY;
+    r.decisions.push({
+      name: 'vSwitch selection',
+      value: policy,
+      rule: `${whence(t.vswitchSelectionPolicy !== undefined, conf.vswitchSelectionPolicy, 'Terway chart default')}; ${policy === 'ordered' ? 'ordered means the vSwitch of the zone with the most free IPs first, whatever the order of the list (Terway maps it to its "most" policy)' : 'any vSwitch of the zone that has free IPs'}`,
+      source: 'terway daemon/config.go, pkg/vswitch/vswitch.go',
     });
     r.decisions.push({ name: 'credential_path', value: conf.credentialPath ?? DEFAULT_CREDENTIAL_PATH, rule: whence(t.credentialPath !== undefined, conf.credentialPath, 'ACK default: the RAM role token mounted on every node') });
     if (t.baseEniConf !== undefined) {
       const kept = Object.keys(conf.base ?? {}).filter((k) => TYPED_ENI_CONF_KEYS[k] === undefined);
       r.decisions.push({ name: 'eni_conf keys kept', value: kept.length, rule: kept.length > 0 ? `from baseEniConf, not modelled by the profile: ${kept.sort().join(', ')}` : 'baseEniConf has no keys beyond the typed ones' });
     }
+    r.decisions.push({
+      name: TERWAY_CNI_CONF_KEY,
+      value: props.cniConf ? 'rendered' : 'left alone',
+      rule: props.cniConf ? `from baseCniConf, every key kept${t.cniConf ? `; set: ${Object.keys(t.cniConf).sort().join(', ')}` : ''}` : 'no baseCniConf: netscale never writes a 10-terway.conf of its own, so the cluster\'s stays',
+    });
   }
-  const zones = checkCapacity(t, ctx.nodes, ctx.maxPodsPerNode, r.findings);
+  const zones = checkCapacity(t, ctx.nodes, ctx.maxPodsPerNode, props.eniConf?.minPoolSize ?? DEFAULT_MIN_POOL_SIZE, r.findings);
   for (const z of zones) r.decisions.push(z.decision);
   // Nothing owned (direct in patch mode) changes nothing Terway reads: no restart.
   const owned = eniConfigData(props);
-  if (Object.keys(owned).length > 0) r.restarts.push({ daemonSet: TERWAY_DAEMONSET, namespace: 'kube-system', configuration: JSON.stringify(owned), why: 'Terway reads eni-config only when it starts' });
+  if (Object.keys(owned).length > 0) {
+    r.restarts.push({ daemonSet: TERWAY_DAEMONSET, namespace: 'kube-system', configuration: JSON.stringify(owned), why: 'Terway reads eni-config only when it starts', maxUnavailable: TERWAY_MAX_UNAVAILABLE });
+  }
   return { eniConfig: props, zones };
+}
+
+/** 10-terway.conf: the cluster's own (baseCniConf) with the profile's keys over it, or nothing. */
+function fullCniConf(t: TerwaySpec): Record<string, unknown> | undefined {
+  if (t.baseCniConf === undefined) return undefined;
+  const base = (parseJsonObject(t.baseCniConf) as { ok: true; value: Record<string, unknown> }).value;
+  // The datapath is written only when the profile states it, and then it equals the cluster's (checked).
+  return { ...base, ...(t.cniConf ?? {}), ...(t.datapath !== undefined && base.eniip_virtual_type === undefined ? { eniip_virtual_type: t.datapath } : {}) };
 }
 
 /**
@@ -219,7 +338,7 @@ function fullEniConf(t: TerwaySpec, serviceCidr: string | undefined): EniConfPro
 }
 
 /** Seed 003: vSwitches of /19 or larger, and enough pod IPs in every zone. */
-function checkCapacity(t: TerwaySpec, nodes: number, maxPodsPerNode: number | undefined, findings: Finding[]): ZoneCapacity[] {
+function checkCapacity(t: TerwaySpec, nodes: number, maxPodsPerNode: number | undefined, idlePerNode: number, findings: Finding[]): ZoneCapacity[] {
   const at = (...p: FieldPath): FieldPath => ['spec', 'terway', ...p];
   const cidrs = t.vswitchCidrs ?? {};
   for (const [id, text] of Object.entries(cidrs)) {
@@ -244,11 +363,14 @@ function checkCapacity(t: TerwaySpec, nodes: number, maxPodsPerNode: number | un
       findings.push(warning(at('vswitches', zone), `capacity of ${zone} not checked: no CIDR for ${missing.join(', ')} in terway.vswitchCidrs`, 'seed 003'));
       continue;
     }
-    const cap = zoneCapacity({ zone, nodes: nodesPerZone.get(zone) ?? 0, maxPodsPerNode, vswitches: ids.map((id) => ({ id, cidr: cidrOf(cidrs[id]) })) });
+    const cap = zoneCapacity({ zone, nodes: nodesPerZone.get(zone) ?? 0, maxPodsPerNode, idlePerNode, vswitches: ids.map((id) => ({ id, cidr: cidrOf(cidrs[id]) })) });
     out.push(cap);
     if (cap.demand > cap.usable) {
       findings.push(
-        error(at('vswitches', zone), `${cap.demand} pod IPs needed (${nodesPerZone.get(zone)} nodes x ${maxPodsPerNode} pods) but the zone's vSwitches hand out ${cap.usable}: add a vSwitch of this zone (/19 or larger) before pods fail with InvalidVSwitchId.IpNotEnough`),
+        error(
+          at('vswitches', zone),
+          `${cap.demand} pod IPs needed (${nodesPerZone.get(zone)} nodes x (${maxPodsPerNode} pods + ${idlePerNode} idle, min_pool_size)) but the zone's vSwitches hand out ${cap.usable}: add a vSwitch of this zone (/19 or larger) before pods fail with InvalidVSwitchId.IpNotEnough`,
+        ),
       );
     } else if (cap.headroom < IP_HEADROOM_WARNING) {
       findings.push(warning(at('vswitches', zone), `only ${Math.round(cap.headroom * 100)}% of the zone's pod IPs stay free at full density (${cap.demand} of ${cap.usable}): add a vSwitch of this zone`, 'seed 003'));

@@ -7,9 +7,9 @@ import {
   DEFAULT_IP_STACK,
   DEFAULT_MAX_POOL_SIZE,
   DEFAULT_MIN_POOL_SIZE,
-  DEFAULT_TERWAY_CNI_CONF,
   DEFAULT_VSWITCH_SELECTION_POLICY,
   ENI_CONFIG_NAME,
+  TERWAY_CNI_CONF_KEY,
 } from './facts';
 
 export type TerwayEniConfigMode = 'patch' | 'full';
@@ -78,9 +78,9 @@ export interface TerwayEniConfigProps {
    */
   readonly felixRelayService?: string;
   /**
-   * disable_network_policy. In full mode false renders "false"; in patch mode the key is only set
-   * when true.
-   * @default false
+   * disable_network_policy: true renders "true", false renders "false" (Terway reads anything but
+   * "false", "0" or "" as off: cmd/terway-cli/common.go).
+   * @default - not rendered: the cluster's value stays
    */
   readonly disableNetworkPolicy?: boolean;
   /**
@@ -89,8 +89,10 @@ export interface TerwayEniConfigProps {
    */
   readonly eniConf?: EniConfProps;
   /**
-   * 10-terway.conf content (full mode).
-   * @default DEFAULT_TERWAY_CNI_CONF
+   * 10-terway.conf content (full mode), complete: start from the cluster's own, since Terway's
+   * chart writes cniVersion 0.4.0, bandwidth capabilities, network_policy_provider and the datapath
+   * there (charts/terway/templates/terwayd/configmap.yaml) and a shorter file drops them.
+   * @default - not rendered: the cluster's 10-terway.conf stays
    */
   readonly cniConf?: Readonly<Record<string, unknown>>;
   /**
@@ -121,7 +123,7 @@ export class TerwayEniConfig extends Construct {
     if (this.mode === 'patch' && (props.eniConf || props.cniConf || props.inClusterLoadBalance !== undefined)) {
       throw new Error('TerwayEniConfig mode "patch" owns only felix_relay_service and disable_network_policy: use mode "full" to render eni_conf, 10-terway.conf or in_cluster_loadbalance');
     }
-    if (props.felixRelayService !== undefined && props.disableNetworkPolicy) {
+    if (props.felixRelayService !== undefined && props.disableNetworkPolicy === true) {
       throw new Error('TerwayEniConfig: a relay for a disabled NetworkPolicy does nothing; set felixRelayService or disableNetworkPolicy, not both');
     }
     const data = eniConfigData(props);
@@ -144,14 +146,13 @@ export class TerwayEniConfig extends Construct {
 /** The eni-config keys these props render, in patch or full mode. */
 export function eniConfigData(props: TerwayEniConfigProps): Record<string, string> {
   const data: Record<string, string> = {};
+  // A key the props do not decide is never written: the cluster's value stays.
   if ((props.mode ?? 'patch') === 'full') {
-    data['10-terway.conf'] = JSON.stringify(props.cniConf ?? DEFAULT_TERWAY_CNI_CONF, null, 2);
-    data.disable_network_policy = props.disableNetworkPolicy ? 'true' : 'false';
+    if (props.cniConf) data[TERWAY_CNI_CONF_KEY] = JSON.stringify(props.cniConf, null, 2);
     if (props.eniConf) data.eni_conf = renderEniConf(props.eniConf);
     if (props.inClusterLoadBalance !== undefined) data.in_cluster_loadbalance = String(props.inClusterLoadBalance);
-  } else if (props.disableNetworkPolicy) {
-    data.disable_network_policy = 'true';
   }
+  if (props.disableNetworkPolicy !== undefined) data.disable_network_policy = props.disableNetworkPolicy ? 'true' : 'false';
   if (props.felixRelayService !== undefined) data.felix_relay_service = props.felixRelayService;
   return sortKeys(data);
 }

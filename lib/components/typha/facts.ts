@@ -1,8 +1,8 @@
 /**
  * Upstream facts about Calico Typha that the construct, the rules and the review rely on: names,
- * ports, pinned images, defaults and the RBAC it needs.
+ * ports, pinned images and defaults. What changes with the release (RBAC, connection limits, the
+ * settings it reads) is in releases.ts.
  */
-import type { k8s } from 'cdk8s-plus-27';
 
 /** Typha's listening port, where Felix agents connect. */
 export const TYPHA_PORT = 5473;
@@ -42,50 +42,6 @@ export const TYPHA_RELAY_DEFAULTS = {
  * from 3.29 add tiers, staged and admin network policies (up to 24): 16 is the floor.
  */
 export const FELIX_WATCHED_RESOURCE_TYPES = 16;
-
-/** Upstream Typha's per-replica connection limits (typha config: MaxConnectionsLowerLimit, MaxConnectionsUpperLimit). */
-export const TYPHA_MAX_CONNECTIONS = { lower: 400, upper: 10000 } as const;
-
-/**
- * What Typha reads and writes in Kubernetes-datastore mode, as the Calico 3.28 operator grants it:
- * it serves Felix, BIRD/confd and the node IP allocator, so it reads Calico's resources, patches
- * node status and does IPAM bookkeeping.
- */
-export const TYPHA_CLUSTER_ROLE_RULES: ReadonlyArray<k8s.PolicyRule> = [
-  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
-  { apiGroups: [''], resources: ['pods', 'nodes', 'namespaces'], verbs: ['get'] },
-  { apiGroups: [''], resources: ['endpoints', 'services'], verbs: ['watch', 'list', 'get'] },
-  { apiGroups: [''], resources: ['nodes/status'], verbs: ['patch', 'update'] },
-  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['watch', 'list'] },
-  { apiGroups: [''], resources: ['pods', 'namespaces', 'serviceaccounts'], verbs: ['watch', 'list'] },
-  { apiGroups: [''], resources: ['pods/status'], verbs: ['patch'] },
-  {
-    apiGroups: ['crd.projectcalico.org'],
-    resources: [
-      'bgpconfigurations',
-      'bgpfilters',
-      'bgppeers',
-      'blockaffinities',
-      'caliconodestatuses',
-      'clusterinformations',
-      'felixconfigurations',
-      'globalnetworkpolicies',
-      'globalnetworksets',
-      'hostendpoints',
-      'ipamblocks',
-      'ippools',
-      'ipreservations',
-      'networkpolicies',
-      'networksets',
-    ],
-    verbs: ['get', 'list', 'watch'],
-  },
-  { apiGroups: ['crd.projectcalico.org'], resources: ['clusterinformations', 'felixconfigurations', 'ippools'], verbs: ['create', 'update'] },
-  { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['crd.projectcalico.org'], resources: ['blockaffinities', 'ipamblocks', 'ipamhandles'], verbs: ['get', 'list', 'create', 'update', 'delete'] },
-  { apiGroups: ['crd.projectcalico.org'], resources: ['ipamconfigs'], verbs: ['get'] },
-  { apiGroups: ['crd.projectcalico.org'], resources: ['blockaffinities'], verbs: ['watch'] },
-];
 
 /**
  * Typha's Prometheus port when TYPHA_PROMETHEUSMETRICSENABLED is true: PrometheusMetricsPort

@@ -4,7 +4,8 @@
  */
 import { Decision } from '../../core/decision';
 import { formatCount, formatPercent, formatRatio } from '../../core/format';
-import { FELIX_WATCHED_RESOURCE_TYPES, TYPHA_DEFAULTS, TYPHA_MAX_CONNECTIONS } from './facts';
+import { FELIX_WATCHED_RESOURCE_TYPES, TYPHA_DEFAULTS } from './facts';
+import { TyphaConnectionLimits, typhaConnectionLimits } from './releases';
 
 export interface TyphaSizingInput {
   readonly nodes: number;
@@ -98,8 +99,11 @@ export interface TyphaHeadroomInput {
   readonly replicas: number;
   /** Typha clients per node: Felix, plus confd where Calico runs BGP. */
   readonly clientsPerNode: number;
-  /** Syncer types the Typha release serves (3 up to Calico 3.2x's rebalancing rework, 4 after). */
-  readonly syncerTypes: number;
+  /**
+   * How the Typha release caps its connections (`typhaConnectionLimits(release)`).
+   * @default - the current rule: 4 syncer types, floor 400, cap 10000
+   */
+  readonly limits?: TyphaConnectionLimits;
 }
 
 export interface TyphaHeadroom {
@@ -116,17 +120,21 @@ export interface TyphaHeadroom {
 
 /**
  * Whether Typha still carries every node with one replica down. Typha caps its own connections at
- * syncerTypes x (1 + nodes x 1.2 / (replicas - 1)), the +20% and the replica short being
- * rebalance.go's allowance for an upgrade, clamped to [400, 10000]; a lone Typha takes the upper limit.
+ * multiplier x (1 + nodes x 1.2 / (replicas - 1)), the +20% and the replica short being
+ * rebalance.go's allowance for an upgrade, clamped to [lower, upper]; a lone Typha takes the upper
+ * limit. The multiplier and the floor depend on the release (`typhaConnectionLimits`).
  */
 export function typhaHeadroom(input: TyphaHeadroomInput): TyphaHeadroom {
+  const limits = input.limits ?? typhaConnectionLimits(undefined);
   const clients = input.nodes * input.clientsPerNode;
   const perReplica = Math.ceil(clients / input.replicas);
   const perReplicaOneDown = input.replicas > 1 ? Math.ceil(clients / (input.replicas - 1)) : clients;
-  const raw = input.replicas > 1 ? input.syncerTypes * (1 + Math.floor((input.nodes * 120) / (input.replicas - 1) / 100)) : TYPHA_MAX_CONNECTIONS.upper;
-  const limit = Math.min(TYPHA_MAX_CONNECTIONS.upper, Math.max(TYPHA_MAX_CONNECTIONS.lower, raw));
+  const raw = input.replicas > 1 ? limits.multiplier * (1 + Math.floor((input.nodes * 120) / (input.replicas - 1) / 100)) : limits.upper;
+  const limit = Math.min(limits.upper, Math.max(limits.lower, raw));
   const headroom = (limit - perReplicaOneDown) / limit;
-  const formula = input.replicas > 1 ? `min(${TYPHA_MAX_CONNECTIONS.upper}, max(${TYPHA_MAX_CONNECTIONS.lower}, ${input.syncerTypes} x (1 + ${input.nodes} x 1.2 / ${input.replicas - 1}))) = ${limit}` : `one replica: the upper limit ${limit}`;
+  const candidate = `1 + ${input.nodes} x 1.2 / ${input.replicas - 1}`;
+  const formula =
+    input.replicas > 1 ? `min(${limits.upper}, max(${limits.lower}, ${limits.multiplier === 1 ? candidate : `${limits.multiplier} x (${candidate})`})) = ${limit}` : `one replica: the upper limit ${limit}`;
   return {
     perReplica,
     perReplicaOneDown,
@@ -136,7 +144,7 @@ export function typhaHeadroom(input: TyphaHeadroomInput): TyphaHeadroom {
       name: 'Typha connections per replica',
       value: `${formatCount(perReplica)} (${formatCount(perReplicaOneDown)} with one down)`,
       rule: `${formatCount(input.nodes)} nodes x ${input.clientsPerNode} client${input.clientsPerNode === 1 ? '' : 's'} / ${input.replicas} replicas; with one down / ${Math.max(1, input.replicas - 1)}; Typha's own limit ${formula}; headroom ${formatPercent(headroom)}`,
-      source: 'Calico typha rebalance.go',
+      source: limits.source,
       capacity: true,
       headroom: formatPercent(headroom),
     },
@@ -182,4 +190,16 @@ export function ladderReplicas(ladder: readonly TyphaLadderStep[], nodes: number
   let replicas = ladder[0]?.replicas ?? 0;
   for (const step of ladder) if (step.nodes <= nodes) replicas = step.replicas;
   return replicas;
+}
+
+/**
+ * The Typha replicas the Tigera operator runs for `nodes` nodes (tigera/operator
+ * pkg/common/autoscale.go, GetExpectedTyphaScale): nodes / 200 + 2 in integer division, at least 3
+ * from 5 nodes, 2 on 3-4 nodes, 1 on 1-2; no upper cap.
+ */
+export function operatorTyphaReplicas(nodes: number): Decision<number> {
+  const scaled = Math.floor(nodes / 200) + 2;
+  const replicas = nodes <= 2 ? 1 : nodes <= 4 ? 2 : Math.max(3, scaled);
+  const rule = nodes <= 4 ? `${nodes} nodes: ${replicas} (the operator's small-cluster case)` : `max(3, floor(${nodes} / 200) + 2) = ${replicas}`;
+  return { name: 'Typha replicas (run by the operator)', value: replicas, rule, source: 'Tigera operator GetExpectedTyphaScale' };
 }

@@ -3,7 +3,9 @@ import { k8s } from 'cdk8s-plus-27';
 import { Problem, throwOnErrors } from '../../core/findings';
 import { setControllerOwnedFields } from '../../core/rollout';
 import { BgpPeerCrd } from './bgp-peer-crd';
-import { TYPHA_CLUSTER_ROLE_RULES, TYPHA_HEALTH_PORT, TYPHA_METRICS_PORT_NAME, TYPHA_NAME, TYPHA_PORT, TYPHA_RELAY_DEFAULTS, UPSTREAM_TYPHA_IMAGE } from './facts';
+import { parseCalicoRelease } from '../calico/facts';
+import { TYPHA_HEALTH_PORT, TYPHA_METRICS_PORT_NAME, TYPHA_NAME, TYPHA_PORT, TYPHA_RELAY_DEFAULTS, UPSTREAM_TYPHA_IMAGE } from './facts';
+import { typhaClusterRoleRules, typhaReadsShutdownTimeout, typhaReleaseOfImage } from './releases';
 import { TyphaAutoscaler, TyphaAutoscalerProps } from './typha-autoscaler';
 
 export interface TyphaTlsProps {
@@ -40,6 +42,12 @@ export interface TyphaRelayProps {
    */
   readonly image?: string;
   /**
+   * The Calico release the image runs, e.g. `3.30.5`: it picks the ClusterRole's rules (3.29 and
+   * 3.30 added resources Typha must list) and the settings the release reads.
+   * @default - read from the image tag; an image without a release tag gets the newest rules
+   */
+  readonly calicoVersion?: string;
+  /**
    * Service account the pods run as. Its token is mounted: Typha watches the API server.
    * @default 'calico-typha'
    */
@@ -56,13 +64,20 @@ export interface TyphaRelayProps {
    */
   readonly bgpPeerCrd?: boolean;
   /**
+   * Keep replicas off virtual-kubelet nodes (label `type: virtual-kubelet`, ACK's elastic
+   * container instances), as Terway's own DaemonSet does: no Typha can run there.
+   * @default false
+   */
+  readonly avoidVirtualKubelet?: boolean;
+  /**
    * TYPHA_LOGSEVERITYSCREEN.
    * @default 'info'
    */
   readonly logSeverity?: string;
   /**
    * TYPHA_SHUTDOWNTIMEOUTSECS, also the pod's termination grace period, so Typha can move its
-   * Felix connections to the other replicas before it is killed.
+   * Felix connections to the other replicas before it is killed. Releases before 3.25 do not read
+   * the variable: it is not rendered for them, and only the grace period applies.
    * @default 300
    */
   readonly shutdownTimeoutSeconds?: number;
@@ -123,10 +138,12 @@ export class TyphaRelay extends Construct {
     this.namespace = props.namespace ?? TYPHA_RELAY_DEFAULTS.namespace;
     this.replicas = props.replicas ?? TYPHA_RELAY_DEFAULTS.replicas;
     const serviceAccountName = props.serviceAccountName ?? TYPHA_NAME;
+    const image = props.image ?? UPSTREAM_TYPHA_IMAGE;
+    const release = props.calicoVersion !== undefined ? parseCalicoRelease(props.calicoVersion) : typhaReleaseOfImage(image);
     const shutdownTimeoutSeconds = props.shutdownTimeoutSeconds ?? TYPHA_RELAY_DEFAULTS.shutdownTimeoutSeconds;
     const meta = { name: TYPHA_NAME, namespace: this.namespace, labels: LABELS };
 
-    if (props.createRbac ?? true) this.addRbac(serviceAccountName);
+    if (props.createRbac ?? true) this.addRbac(serviceAccountName, typhaClusterRoleRules(release));
     if (props.bgpPeerCrd) new BgpPeerCrd(this, 'BgpPeerCrd');
 
     this.service = new k8s.KubeService(this, 'Service', {
@@ -147,7 +164,13 @@ export class TyphaRelay extends Construct {
       { name: 'TYPHA_HEALTHENABLED', value: 'true' },
       { name: 'TYPHA_HEALTHPORT', value: String(TYPHA_HEALTH_PORT) },
       { name: 'TYPHA_K8SNAMESPACE', value: this.namespace },
-      { name: 'TYPHA_SHUTDOWNTIMEOUTSECS', value: String(shutdownTimeoutSeconds) },
+      ...(typhaReadsShutdownTimeout(release) ? [{ name: 'TYPHA_SHUTDOWNTIMEOUTSECS', value: String(shutdownTimeoutSeconds) }] : []),
+      ...(props.metricsPort !== undefined
+        ? [
+            { name: 'TYPHA_PROMETHEUSMETRICSENABLED', value: 'true' },
+            { name: 'TYPHA_PROMETHEUSMETRICSPORT', value: String(props.metricsPort) },
+          ]
+        : []),
       ...(tls
         ? [
             { name: 'TYPHA_CAFILE', value: `${CA_DIR}/ca.crt` },
@@ -155,12 +178,6 @@ export class TyphaRelay extends Construct {
             { name: 'TYPHA_SERVERKEYFILE', value: `${CERTS_DIR}/tls.key` },
             ...(tls.clientCommonName ? [{ name: 'TYPHA_CLIENTCN', value: tls.clientCommonName }] : []),
             ...(tls.clientUriSan ? [{ name: 'TYPHA_CLIENTURISAN', value: tls.clientUriSan }] : []),
-          ]
-        : []),
-      ...(props.metricsPort !== undefined
-        ? [
-            { name: 'TYPHA_PROMETHEUSMETRICSENABLED', value: 'true' },
-            { name: 'TYPHA_PROMETHEUSMETRICSPORT', value: String(props.metricsPort) },
           ]
         : []),
     ];
@@ -179,9 +196,11 @@ export class TyphaRelay extends Construct {
         // A replica may take its whole shutdown timeout to hand its Felix connections over.
         progressDeadlineSeconds: Math.max(600, Math.ceil(shutdownTimeoutSeconds * 1.2)),
         selector: { matchLabels: SELECTOR },
-        // Typha binds host port 5473: a surge pod would need a node without Typha. Replacing one
-        // replica at a time always finds room, and PDB and rollout agree on one down at most.
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1), maxSurge: k8s.IntOrString.fromNumber(0) } },
+        // Calico's own rollout (charts/calico/templates/calico-typha.yaml): a whole new set of
+        // replicas starts beside the old one, so Felix connections move from an old replica
+        // straight to a new one; where no node is free for a surge pod (host port 5473), one old
+        // replica at a time makes room.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('100%'), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         template: {
           metadata: { labels: LABELS, annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' } },
           spec: {
@@ -198,6 +217,10 @@ export class TyphaRelay extends Construct {
             terminationGracePeriodSeconds: shutdownTimeoutSeconds,
             securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, fsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
             affinity: {
+              // Terway's DaemonSet has the same term (charts/terway/templates/terwayd/daemonset.yaml).
+              ...(props.avoidVirtualKubelet
+                ? { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'type', operator: 'NotIn', values: ['virtual-kubelet'] }] }] } } }
+                : {}),
               podAntiAffinity: {
                 requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: SELECTOR }, topologyKey: 'kubernetes.io/hostname' }],
               },
@@ -206,7 +229,7 @@ export class TyphaRelay extends Construct {
             containers: [
               {
                 name: TYPHA_NAME,
-                image: props.image ?? UPSTREAM_TYPHA_IMAGE,
+                image,
                 ports: [
                   { name: TYPHA_NAME, containerPort: TYPHA_PORT, protocol: 'TCP' },
                   ...(props.metricsPort !== undefined ? [{ name: TYPHA_METRICS_PORT_NAME, containerPort: props.metricsPort, protocol: 'TCP' }] : []),
@@ -257,9 +280,9 @@ export class TyphaRelay extends Construct {
     }
   }
 
-  private addRbac(serviceAccountName: string): void {
+  private addRbac(serviceAccountName: string, rules: k8s.PolicyRule[]): void {
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: serviceAccountName, namespace: this.namespace, labels: LABELS } });
-    new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: TYPHA_NAME, labels: LABELS }, rules: TYPHA_CLUSTER_ROLE_RULES.map((r) => ({ ...r })) });
+    new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: TYPHA_NAME, labels: LABELS }, rules });
     new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: TYPHA_NAME, labels: LABELS },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: TYPHA_NAME },
@@ -272,8 +295,11 @@ export class TyphaRelay extends Construct {
  * What the constructor refuses, with paths relative to the props: the profile rules report the
  * same problems at spec.typha.
  */
-export function typhaRelayProblems(props: Pick<TyphaRelayProps, 'replicas' | 'tls' | 'metricsPort'>): Problem[] {
+export function typhaRelayProblems(props: Pick<TyphaRelayProps, 'replicas' | 'tls' | 'calicoVersion' | 'metricsPort'>): Problem[] {
   const out: Problem[] = [];
+  if (props.calicoVersion !== undefined && parseCalicoRelease(props.calicoVersion) === undefined) {
+    out.push({ severity: 'error', path: ['calicoVersion'], message: `must be a Calico release such as 3.30.5 (got ${JSON.stringify(props.calicoVersion)})` });
+  }
   if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 1)) {
     out.push({ severity: 'error', path: ['replicas'], message: `must be a whole number of at least 1 (got ${props.replicas})` });
   }

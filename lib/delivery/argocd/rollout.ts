@@ -31,7 +31,9 @@ export function argocdRollout(c: ResolvedCluster, objects: readonly RenderedObje
       out.push(
         `- after the sync (PostSync), one DaemonSet at a time, each in its own hook wave, the next only once the previous Job succeeded. Each Job sets the configuration's hash on the pod template and waits for \`kubectl rollout status\`, at the DaemonSet's own maxUnavailable; the pods roll only when the hash changes, so a sync that changed nothing restarts nothing. ${bound}`,
       );
-      c.restarts.forEach((r, i) => out.push(`  ${i + 1}. hook wave ${i}: Job \`${restartJobName(r.daemonSet)}\` restarts \`ds/${r.daemonSet}\` (${r.why})`));
+      c.restarts.forEach((r, i) =>
+        out.push(`  ${i + 1}. hook wave ${i}: Job \`${restartJobName(r.daemonSet)}\` restarts \`ds/${r.daemonSet}\`${r.maxUnavailable !== undefined ? ` (maxUnavailable ${r.maxUnavailable})` : ''} (${r.why})`),
+      );
     }
   }
   if (c.cilium?.delivery === 'argocd') {

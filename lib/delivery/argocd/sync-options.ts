@@ -10,10 +10,14 @@ export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
 
 /**
  * shared: server-side apply owns only the fields netscale renders, and neither pruning nor
- * deleting the Application ever removes what the platform needs. kept: never pruned or deleted.
+ * deleting the Application ever removes what the platform needs. patch: the same for a partial
+ * object, which Argo CD applies only with validation off (argo-cd docs/user-guide/sync-options.md,
+ * Server-Side Apply: "patch existing resources by providing a partial yaml"). kept: never pruned or
+ * deleted.
  */
 export const SYNC_OPTIONS: Readonly<Record<Exclude<Ownership, 'own'>, string>> = {
   shared: 'ServerSideApply=true,Prune=false,Delete=false',
+  patch: 'ServerSideApply=true,Prune=false,Delete=false,Validate=false',
   kept: 'Prune=false,Delete=false',
 };
 

@@ -13,7 +13,15 @@ export function kubectlRollout(c: ResolvedCluster, objects: readonly RenderedObj
     if (here.length === 0) continue;
     const name = SYNC_WAVES.find((w) => w.phase === phase)!.name;
     // --force-conflicts: the shared keys (config.conf, typha_service_name, ACK's eni-config) belong to other managers until now.
-    add(`${name}: \`kubectl apply --server-side --force-conflicts --field-manager=netscale ${here.map((o) => `-f dist/${c.name}/${o.file}`).join(' ')}\``);
+    const apply = (files: readonly RenderedObject[], flags = '') => `\`kubectl apply --server-side --force-conflicts --field-manager=netscale${flags} ${files.map((o) => `-f dist/${c.name}/${o.file}`).join(' ')}\``;
+    const whole = here.filter((o) => !o.partial);
+    const partial = here.filter((o) => o.partial);
+    if (whole.length > 0) add(`${name}: ${apply(whole)}`);
+    // A partial object is not a valid whole object: only the server merges it into the existing one.
+    if (partial.length > 0) add(`${name}, the fields netscale owns in ${partial.map((o) => `${o.kind} ${o.name}`).join(', ')} (a partial object, merged into the existing one): ${apply(partial, ' --validate=false')}`);
+    for (const ds of here.filter((o) => o.kind === 'DaemonSet')) {
+      add(`wait for \`${ds.name}\` to roll, at its own maxUnavailable: \`kubectl -n ${ds.namespace ?? 'kube-system'} rollout status ds/${ds.name} --timeout=30m\``);
+    }
     if (phase === 'dataplane' && c.typha) add(`wait until Typha is ready before Felix is pointed at it: \`kubectl -n ${c.typha.namespace ?? 'kube-system'} rollout status deploy/${TYPHA_NAME} --timeout=10m\``);
     if (phase === 'dataplane' && c.typha?.autoscale) {
       out.push(
@@ -23,9 +31,14 @@ export function kubectlRollout(c: ResolvedCluster, objects: readonly RenderedObj
   }
   for (const r of c.restarts) {
     add(
-      `restart \`${r.daemonSet}\` (${r.why}), one pod at a time as its maxUnavailable allows: \`kubectl -n ${r.namespace} rollout restart ds/${r.daemonSet} && kubectl -n ${r.namespace} rollout status ds/${r.daemonSet} --timeout=30m\`. Never delete every pod at once as the seeds do: that restarts every node's network agent in the same minute.`,
+      `restart \`${r.daemonSet}\` (${r.why}), ${r.maxUnavailable !== undefined ? `at its own maxUnavailable (${paceOf(r.maxUnavailable)})` : 'as its maxUnavailable allows'}: \`kubectl -n ${r.namespace} rollout restart ds/${r.daemonSet} && kubectl -n ${r.namespace} rollout status ds/${r.daemonSet} --timeout=30m\`. Never delete every pod at once as the seeds do: that restarts every node's network agent in the same minute.`,
     );
   }
   if (out.length === 0) out.push('Nothing to apply.');
   return out;
+}
+
+/** "10%" -> "10% of the nodes at a time", "1" -> "1 node at a time". */
+function paceOf(maxUnavailable: string): string {
+  return maxUnavailable.endsWith('%') ? `${maxUnavailable} of the nodes at a time` : `${maxUnavailable} node${maxUnavailable === '1' ? '' : 's'} at a time`;
 }
