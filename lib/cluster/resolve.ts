@@ -14,6 +14,7 @@ import { components, ComponentSections, ResolvedComponents } from '../components
 import { ArgocdSpec } from '../profile/argocd-schema';
 import { clusterContext } from '../profile/rules';
 import { ClusterProfile } from '../profile/schema';
+import { REFERENCES } from '../core/references';
 
 export interface ResolvedArgocd {
   readonly repoURL: string;
@@ -135,7 +136,7 @@ function resolveArgocd(a: ArgocdSpec, ctx: ClusterContext, r: ResolveRecord): Re
       restartProgressTimeout = undefined;
       const message = `Kubernetes ${ctx.kubernetesVersion} has no Job pod failure policies (on by default from 1.${POD_FAILURE_POLICY_FROM}), so a restart that stops progressing holds the sync for the whole restartTimeout (${restartTimeout}); \`argocd app terminate-op\` ends it sooner`;
       if (a.restartProgressTimeout !== undefined) r.findings.push(error(['spec', 'argocd', 'restartProgressTimeout'], `needs Kubernetes 1.${POD_FAILURE_POLICY_FROM} or newer: ${message}; remove it`));
-      else r.findings.push(warning(['spec', 'argocd'], message, 'kubernetes.io/docs/concepts/workloads/controllers/job/#pod-failure-policy'));
+      else r.findings.push(warning(['spec', 'argocd'], message, [REFERENCES.jobPodFailurePolicy]));
     } else if (restartProgressTimeout !== undefined && durationSeconds(restartProgressTimeout) > durationSeconds(restartTimeout)) {
       r.findings.push(error(['spec', 'argocd', 'restartProgressTimeout'], `${restartProgressTimeout} is longer than restartTimeout (${restartTimeout}), which bounds the whole restart: shorten it or raise restartTimeout`));
     } else {
@@ -152,7 +153,7 @@ function resolveArgocd(a: ArgocdSpec, ctx: ClusterContext, r: ResolveRecord): Re
       name: 'rollout stage',
       value: `${a.stage}, maxUpdate ${a.maxUpdate ?? DEFAULT_MAX_UPDATE}`,
       rule: `set in the profile: syncs once every Application of the earlier stages is Healthy${a.maxUpdate === undefined ? '; maxUpdate: default, the whole stage at once' : ''}`,
-      source: 'Argo CD Progressive Syncs (RollingSync)',
+      source: [REFERENCES.argocdProgressiveSyncs],
     });
   }
   return {
@@ -187,7 +188,7 @@ function checkKubectlImage(a: ArgocdSpec, ctx: ClusterContext, image: string | u
   const out: Finding[] = [];
   const kubectlMinor = kubectlImageMinor(image);
   if (kubectlMinor === undefined) {
-    out.push(warning(path, `${image} names no version netscale can read: make sure its kubectl is within one minor of Kubernetes ${ctx.kubernetesVersion}`, 'kubernetes.io/releases/version-skew-policy/#kubectl'));
+    out.push(warning(path, `${image} names no version netscale can read: make sure its kubectl is within one minor of Kubernetes ${ctx.kubernetesVersion}`, [REFERENCES.kubectlSkew]));
   } else if (Math.abs(kubectlMinor - minor) > 1) {
     const fitting = defaultKubectlImage(minor);
     out.push(error(path, `${image} is kubectl 1.${kubectlMinor}, more than one minor away from Kubernetes ${ctx.kubernetesVersion}, which kubectl does not support: use kubectl 1.${minor - 1} to 1.${minor + 1}${fitting ? `, e.g. ${fitting}` : ''}`));
@@ -197,7 +198,7 @@ function checkKubectlImage(a: ArgocdSpec, ctx: ClusterContext, image: string | u
       warning(
         path,
         `${image} comes from registry.k8s.io, which nodes in ${ctx.region} often cannot reach: copy the image into your Container Registry and set spec.argocd.kubectlImage, e.g. registry-vpc.${ctx.region}.aliyuncs.com/<namespace>/${image.slice('registry.k8s.io/'.length)}`,
-        'ACK nodes pull through the VPC; registry.k8s.io is outside mainland China',
+        [REFERENCES.ackImagePull],
       ),
     );
   }

@@ -5,10 +5,11 @@
 import { ResolvedCluster } from '../cluster/resolve';
 import { PLATFORM_NAMES } from '../core/cluster';
 import { cell, formatCount } from '../core/format';
+import { markdownCitation } from '../core/references';
 import { RenderedObject } from '../core/rollout';
 import { argocdRollout } from '../delivery/argocd/rollout';
 import { kubectlRollout } from '../delivery/kubectl/rollout';
-import { Diagnostic, formatDiagnostic, sortDiagnostics } from '../profile/diagnostics';
+import { Diagnostic, formatDiagnosticMarkdown, sortDiagnostics } from '../profile/diagnostics';
 import { alertsSection } from './alerts';
 import { typhaAutoscalingSection } from './typha-autoscaling';
 
@@ -33,13 +34,13 @@ export function renderReview(input: ReviewInput): string {
   lines.push(`Profile \`${input.profileFile}\`: ${PLATFORM_NAMES[c.platform]}, ${c.cni}, Kubernetes ${c.kubernetesVersion}, ${formatCount(c.nodes)} nodes${policy}.`, '');
 
   lines.push('## Decisions', '', '| value | result | rule | source |', '| --- | --- | --- | --- |');
-  for (const d of c.decisions.filter((d) => !d.capacity)) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.source ?? '')} |`);
+  for (const d of c.decisions.filter((d) => !d.capacity)) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${markdownCitation(d.source)} |`);
   lines.push('');
 
   const capacity = c.decisions.filter((d) => d.capacity);
   if (capacity.length > 0) {
     lines.push('## Capacity', '', '| figure | value | rule and inputs | headroom | source |', '| --- | --- | --- | --- | --- |');
-    for (const d of capacity) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.headroom ?? '')} | ${cell(d.source ?? '')} |`);
+    for (const d of capacity) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.headroom ?? '')} | ${markdownCitation(d.source)} |`);
     lines.push('');
   }
 
@@ -47,7 +48,7 @@ export function renderReview(input: ReviewInput): string {
 
   lines.push('## Warnings', '');
   if (input.warnings.length === 0) lines.push('None.');
-  for (const w of sortDiagnostics(input.warnings)) lines.push(`- ${formatDiagnostic(w)}`);
+  for (const w of sortDiagnostics(input.warnings)) lines.push(`- ${formatDiagnosticMarkdown(w)}`);
   lines.push('');
 
   lines.push(`## Objects in \`${c.name}/\``, '');

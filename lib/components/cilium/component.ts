@@ -8,6 +8,7 @@ import { ciliumReviewNotes } from './notes';
 import { checkCilium } from './rules';
 import type { CiliumSpec } from './schema';
 import { ciliumValues } from './values';
+import { REFERENCES } from '../../core/references';
 
 export interface ResolvedCilium {
   readonly version: string;
@@ -41,7 +42,7 @@ export const ciliumComponent = defineComponent({
         warning(
           ['spec', 'argocd'],
           `Argo CD runs in this cluster (no destination elsewhere) and syncs ${what}, so it manages its own network: a values change that breaks the datapath also cuts Argo CD off, and it cannot sync the fix. The review gives the commands to recover by hand; or set spec.argocd.destination and manage this cluster from an Argo CD that runs elsewhere`,
-          'Argo CD needs pod networking to reach Git and its repo server',
+          [REFERENCES.ciliumArgocd],
         ),
       );
     }

@@ -1,5 +1,6 @@
 /** The review's Cilium notes: the values and why, what to do on the nodes and in Argo CD, how to verify and recover. */
 import { Platform } from '../../core/cluster';
+import { markdownCitation, REFERENCES } from '../../core/references';
 import { CILIUM_CHART, CILIUM_HELM_REPO, CILIUM_NAMESPACE, ciliumApplicationName, ciliumCli, CiliumDelivery, ciliumValuesPath } from './facts';
 import type { CiliumSpec } from './schema';
 import { ciliumValues } from './values';
@@ -34,7 +35,7 @@ export function ciliumReviewNotes(spec: CiliumSpec, ctx: CiliumNotesContext): st
   const strictWord = values.kubeProxyReplacement === 'strict' ? 'Strict' : 'True';
 
   lines.push(`Cilium ${spec.version} replaces kube-proxy completely; the chart values and why:`);
-  for (const d of decisions) lines.push(`- \`${d.name}: ${d.value}\`: ${d.rule}${d.source ? ` (${d.source})` : ''}`);
+  for (const d of decisions) lines.push(`- \`${d.name}: ${d.value}\`: ${d.rule}${d.source ? ` (${markdownCitation(d.source)})` : ''}`);
   lines.push('');
   lines.push(
     'A values change reaches the running pods by itself: with `rollOutCiliumPods` and `operator.rollOutPods` the chart puts the checksum of cilium-config on the agent and operator pod templates, so a new configuration rolls them, the agents at the DaemonSet\'s own maxUnavailable. No restart Job is needed.',
@@ -43,7 +44,7 @@ export function ciliumReviewNotes(spec: CiliumSpec, ctx: CiliumNotesContext): st
 
   if (onK3s) {
     lines.push(
-      'k3s: start every server with `--flannel-backend=none --disable-network-policy --disable-kube-proxy --disable=servicelb`, so k3s brings no CNI, no NetworkPolicy controller, no kube-proxy and no ServiceLB of its own (seed 004).',
+      `k3s: start every server with \`--flannel-backend=none --disable-network-policy --disable-kube-proxy --disable=servicelb\`, so k3s brings no CNI, no NetworkPolicy controller, no kube-proxy and no ServiceLB of its own (${markdownCitation([REFERENCES.ciliumK3s])}).`,
     );
   } else if (platform === 'kubeadm') {
     lines.push('kubeadm: create the cluster with `kubeadm init --skip-phases=addon/kube-proxy`, or remove kube-proxy from a running one: `kubectl -n kube-system delete ds kube-proxy`, `kubectl -n kube-system delete cm kube-proxy`, then on every node `iptables-save | grep -v KUBE | iptables-restore`.');

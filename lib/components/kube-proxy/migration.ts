@@ -11,6 +11,7 @@ import { kubeProxyConfiguration, parseBaseConfig } from './configuration';
 import { KUBE_PROXY_PRESETS, NFT_MIN_VERSION, NFTABLES_MIN_KERNEL } from './facts';
 import type { KubeProxyIpvsTuningProps } from './kube-proxy-ipvs-tuning';
 import type { KubeProxySpec } from './schema';
+import { REFERENCES } from '../../core/references';
 
 /** Decisions, steps and rollout lines for a profile whose kube-proxy runs nftables. */
 export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: KubeProxyIpvsTuningProps, r: ResolveRecord): void {
@@ -26,7 +27,7 @@ export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: Kub
       name: 'nftables section',
       value: `syncPeriod ${n.syncPeriod}, minSyncPeriod ${n.minSyncPeriod}, masqueradeBit ${n.masqueradeBit}, masqueradeAll ${n.masqueradeAll}`,
       rule: 'sync periods from the profile, else baseConfig\'s nftables section, else nftables\' defaults (30s, 1s; IPVS\'s are not carried: its minSyncPeriod defaults to 0s); masquerade settings from baseConfig\'s nftables, else its iptables section (the same meaning in both modes)',
-      source: 'KubeProxyConfiguration v1alpha1 (kube-proxy config/v1alpha1/types.go)',
+      source: [REFERENCES.kubeProxyConfig],
     });
   }
   if (base && isPlainObject(base.ipvs)) {
@@ -39,7 +40,7 @@ export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: Kub
       from === 'ipvs'
         ? 'only iptables mode serves NodePorts on localhost; IPVS did not either, so nothing changes'
         : 'only iptables mode serves NodePorts on localhost (IPv4, localhostNodePorts); nftables does not: check that kubeproxy_iptables_localhost_nodeports_accepted_packets_total stays 0 before the sync',
-    source: 'kubernetes.io virtual-ips: migrating from iptables mode to nftables',
+    source: [REFERENCES.nftablesMigration],
   });
   const addresses = base?.nodePortAddresses;
   r.decisions.push({
@@ -49,7 +50,7 @@ export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: Kub
       Array.isArray(addresses) && addresses.length > 0
         ? 'kept from baseConfig: NodePorts answer on these addresses as before'
         : `${base ? 'baseConfig sets none' : 'no baseConfig'}: nftables answers NodePorts only on the node's primary addresses, where iptables and IPVS answered on every local address; set nodePortAddresses: ["0.0.0.0/0"] in baseConfig to keep every address`,
-    source: 'kubernetes.io virtual-ips: NodePort interfaces',
+    source: [REFERENCES.nftablesMigration],
   });
   if (props.conntrackTcpBeLiberal === undefined && from !== 'ipvs') {
     r.notes.push(

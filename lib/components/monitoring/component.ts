@@ -18,6 +18,7 @@ import { CILIUM_AGENT_METRICS_PORT, MONITORING_DEFAULTS } from './facts';
 import { NetscaleAlerts } from './netscale-alerts';
 import type { MonitoringSpec } from './schema';
 import { TyphaPodMonitor } from './typha-pod-monitor';
+import { REFERENCES } from '../../core/references';
 
 type ResolvedKubeProxy = NonNullable<ResolvedComponents['kubeProxy']>;
 
@@ -82,7 +83,7 @@ function resolveMonitoring(m: MonitoringSpec, ctx: ClusterContext, r: ResolveRec
       warning(
         ['spec', 'kubeProxy', 'metricsBindAddress'],
         `kube-proxy serves its metrics on ${String(kubeProxyConfig.metricsBindAddress ?? KUBE_PROXY_DEFAULTS.metricsBindAddress)}, the node's loopback, where Prometheus cannot scrape them: NetscaleKubeProxySyncSlow stays silent; set metricsBindAddress: 0.0.0.0:10249 and let only Prometheus reach the port`,
-        'KubeProxyConfiguration v1alpha1: metricsBindAddress defaults to 127.0.0.1:10249',
+        [REFERENCES.kubeProxyConfig],
       ),
     );
   }
@@ -92,7 +93,7 @@ function resolveMonitoring(m: MonitoringSpec, ctx: ClusterContext, r: ResolveRec
       warning(
         ['spec', 'cilium'],
         `sets no prometheus.enabled: true in its values, so the Cilium agents serve no metrics and NetscaleCiliumBpfMapPressure stays silent: add prometheus: {enabled: true} to spec.cilium.values (port ${CILIUM_AGENT_METRICS_PORT})`,
-        'Cilium docs, observability/metrics: agent metrics are served with prometheus.enabled',
+        [{ title: 'Cilium: monitoring and metrics', url: 'https://docs.cilium.io/en/stable/observability/metrics/' }],
       ),
     );
   }

@@ -31,7 +31,7 @@ export function kubectlRollout(c: ResolvedCluster, objects: readonly RenderedObj
   }
   for (const r of c.restarts) {
     add(
-      `restart \`${r.daemonSet}\` (${r.why}), ${r.maxUnavailable !== undefined ? `at its own maxUnavailable (${paceOf(r.maxUnavailable)})` : 'as its maxUnavailable allows'}: \`kubectl -n ${r.namespace} rollout restart ds/${r.daemonSet} && kubectl -n ${r.namespace} rollout status ds/${r.daemonSet} --timeout=30m\`. Never delete every pod at once as the seeds do: that restarts every node's network agent in the same minute.`,
+      `restart \`${r.daemonSet}\` (${r.why}), ${r.maxUnavailable !== undefined ? `at its own maxUnavailable (${paceOf(r.maxUnavailable)})` : 'as its maxUnavailable allows'}: \`kubectl -n ${r.namespace} rollout restart ds/${r.daemonSet} && kubectl -n ${r.namespace} rollout status ds/${r.daemonSet} --timeout=30m\`. Never delete every pod at once: that restarts every node's network agent in the same minute.`,
     );
   }
   if (out.length === 0) out.push('Nothing to apply.');
