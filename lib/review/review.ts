@@ -11,6 +11,8 @@ import { argocdRollout } from '../delivery/argocd/rollout';
 import { kubectlRollout } from '../delivery/kubectl/rollout';
 import { Diagnostic, formatDiagnosticMarkdown, sortDiagnostics } from '../profile/diagnostics';
 import { alertsSection } from './alerts';
+import { changesSection, rollbackSection, verifySection } from './review-sections';
+import { durationSection, rolloutFlowchart, rolloutTimeline } from './timeline';
 import { typhaAutoscalingSection } from './typha-autoscaling';
 
 export interface ReviewInput {
@@ -32,6 +34,8 @@ export function renderReview(input: ReviewInput): string {
   // Cilium enforces NetworkPolicy itself: the relay/direct choice is Felix's.
   const policy = c.cni === 'cilium' ? '' : `, NetworkPolicy ${c.networkPolicy}`;
   lines.push(`Profile \`${input.profileFile}\`: ${PLATFORM_NAMES[c.platform]}, ${c.cni}, Kubernetes ${c.kubernetesVersion}, ${formatCount(c.nodes)} nodes${policy}.`, '');
+
+  lines.push(...changesSection(c, input.objects));
 
   lines.push('## Decisions', '', '| value | result | rule | source |', '| --- | --- | --- | --- |');
   for (const d of c.decisions.filter((d) => !d.capacity)) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${markdownCitation(d.source)} |`);
@@ -69,10 +73,12 @@ export function renderReview(input: ReviewInput): string {
     lines.push(...c.notes);
     lines.push('');
   }
-  lines.push('## Rollout', '');
+  const timeline = rolloutTimeline(c, input.objects);
+  lines.push('## Rollout', '', ...rolloutFlowchart(c, timeline), '');
   lines.push(...(c.argocd ? argocdRollout(c, input.objects) : kubectlRollout(c, input.objects)));
   if (c.rollout.length > 0) lines.push('', ...c.rollout);
   lines.push('');
+  lines.push(...durationSection(c, timeline), ...verifySection(c), ...rollbackSection(c, input.objects));
 
   return lines.join('\n');
 }

@@ -27,6 +27,7 @@ import {
 import { calicoTunnelMtus } from './mtu';
 import { checkCalico, MIGRATE_POOLS_GUIDE } from './rules';
 import type { CalicoSpec } from './schema';
+import { calicoChanges, calicoRollback, calicoVerify } from './review';
 import { calicoPoolLabelSteps, calicoRouteReflectorSteps } from './steps';
 import { REFERENCES } from '../../core/references';
 
@@ -85,7 +86,12 @@ export const calicoComponent = defineComponent({
         });
       }
     }
-    return network || typhaService || typhaEnv ? { network, typhaService, typhaEnv } : undefined;
+    if (!(network || typhaService || typhaEnv)) return undefined;
+    const resolved = { network, typhaService, typhaEnv };
+    r.changes.push(...calicoChanges(resolved, r.decisions));
+    r.verify.push(...calicoVerify(resolved));
+    r.rollback.push(...calicoRollback(resolved));
+    return resolved;
   },
   render(scope, resolved: ResolvedCalico) {
     if (resolved.network) new CalicoNetwork(scope, 'CalicoNetwork', resolved.network);
@@ -166,6 +172,7 @@ function pointFelixAtTypha(r: ResolveRecord): string {
     rule: `calico.yaml gives calico-node no ${FELIX_TYPHA_SERVICE_ENV}, and Felix reads it from its environment only: a partial DaemonSet ${CALICO_NODE_DAEMONSET} adds that one entry to container ${CALICO_NODE_CONTAINER}, applied server-side`,
     source: [REFERENCES.calicoManifest, REFERENCES.felixConfigParams],
   });
+  r.waits.push({ kind: 'DaemonSet', name: CALICO_NODE_DAEMONSET, namespace: 'kube-system', why: `its pod template gains ${FELIX_TYPHA_SERVICE_ENV}, so each node's Felix moves to Typha as its pod restarts`, maxUnavailable: CALICO_NODE_MAX_UNAVAILABLE, after: 'switch' });
   r.notes.push(
     `Felix switch on a calico.yaml install: DaemonSet \`${CALICO_NODE_DAEMONSET}\` in this folder holds only the env entry \`${FELIX_TYPHA_SERVICE_ENV}=${TYPHA_NAME}\`, merged into the existing DaemonSet by server-side apply once Typha is ready. The pod template changes, so calico-node rolls once, ${CALICO_NODE_MAX_UNAVAILABLE} node at a time (Calico's manifests set maxUnavailable ${CALICO_NODE_MAX_UNAVAILABLE}): each node's Felix moves to Typha when its pod restarts and watches the API server until then. Nothing deletes calico-node: the object is never pruned.`,
     '',

@@ -20,6 +20,7 @@ import {
 import { nftablesReview } from './migration';
 import { KubeProxyIpvsTuning, KubeProxyIpvsTuningProps, kubeProxyTuningProblems } from './kube-proxy-ipvs-tuning';
 import type { KubeProxySpec } from './schema';
+import { kubeProxyChanges, kubeProxyRollback, kubeProxyVerify } from './review';
 import { ipvsModuleStep, kubeProxyRestartStep } from './steps';
 import { REFERENCES } from '../../core/references';
 
@@ -183,6 +184,10 @@ function resolveKubeProxy(k: KubeProxySpec, ctx: ClusterContext, r: ResolveRecor
   if (featureGates) r.decisions.push({ name: `featureGates.${NFTABLES_PROXY_MODE.gate}`, value: 'true', rule: `Kubernetes ${ctx.kubernetesVersion}: nftables mode is alpha and its gate is off by default (on from 1.${NFTABLES_PROXY_MODE.beta})`, source: [REFERENCES.kep3866] });
   const props: KubeProxyIpvsTuningProps = { ...tuning, ...conntrack, ...(featureGates ? { featureGates } : {}), platform: ctx.platform };
   if (mode === 'nftables') nftablesReview(k, ctx, props, r);
+  r.changes.push(kubeProxyChanges(k, ctx, props, r.decisions));
+  r.verify.push(...kubeProxyVerify(k, ctx, r.decisions));
+  // The migration's own way back comes first: it says the order.
+  if (!r.rollback.some((n) => n.component === 'kube-proxy')) r.rollback.push(kubeProxyRollback(k, ctx));
   if (ctx.platform === 'k3s') {
     r.steps.push(kubeProxyRestartStep('k3s', { k3sArgs: k3sKubeProxyArgs(props) }));
   } else {

@@ -11,7 +11,7 @@ import { kubeProxyConfiguration, parseBaseConfig } from './configuration';
 import { KUBE_PROXY_PRESETS, NFT_MIN_VERSION, NFTABLES_MIN_KERNEL } from './facts';
 import type { KubeProxyIpvsTuningProps } from './kube-proxy-ipvs-tuning';
 import type { KubeProxySpec } from './schema';
-import { REFERENCES } from '../../core/references';
+import { markdownCitation, REFERENCES } from '../../core/references';
 
 /** Decisions, steps and rollout lines for a profile whose kube-proxy runs nftables. */
 export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: KubeProxyIpvsTuningProps, r: ResolveRecord): void {
@@ -60,7 +60,14 @@ export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: Kub
 
   r.steps.push(nodeCheckStep(ctx));
   if (from === 'nftables') return;
-  r.rollout.push(...migrationLines(ctx, from));
+  const lines = migrationLines(ctx, from);
+  const back = lines.findIndex((l) => l.startsWith('To roll back'));
+  r.rollout.push(...lines.slice(0, back - 1));
+  r.rollback.push({
+    component: 'kube-proxy',
+    revert: lines.slice(back).join('\n'),
+    pointOfNoReturn: `each kube-proxy that restarts into nftables removes the rules of ${from ?? 'its previous mode'} on its node: going back programs them anew, node by node, in the order above; nothing keeps the old rules around`,
+  });
 }
 
 /** Linux 5.13 and nft 1.0.1 on every node: what to run, or what the profile already says. */
@@ -94,7 +101,7 @@ function migrationLines(ctx: ClusterContext, from: string | undefined): string[]
   }
   out.push(
     `${++n}. The kube-proxy ConfigMap (mode: nftables): kube-proxy reads it only when it starts, so nothing changes yet.`,
-    `${++n}. kube-proxy restarts node by node. Each new kube-proxy removes the rules ${from === 'ipvs' ? 'the IPVS mode left (virtual servers, ipsets, iptables chains)' : 'of the other modes'} and programs its own nftables table (kubernetes cmd/kube-proxy/app/server_linux.go, platformCleanup); the node's Services are served by the old rules until then.`,
+    `${++n}. kube-proxy restarts node by node. Each new kube-proxy removes the rules ${from === 'ipvs' ? 'the IPVS mode left (virtual servers, ipsets, iptables chains)' : 'of the other modes'} and programs its own nftables table (${markdownCitation([REFERENCES.nftablesMigration])}); the node's Services are served by the old rules until then.`,
     '',
     'What each node runs in between:',
     '',
@@ -103,7 +110,7 @@ function migrationLines(ctx: ClusterContext, from: string | undefined): string[]
     out.push(`- its kube-proxy in ${old} mode until its pod is replaced, then nftables; NetworkPolicy enforcement does not change.`);
   } else if (operator || felix === 'Auto' || felix === undefined) {
     out.push(
-      `- ${operator ? 'With the operator\'s Auto (Calico 3.32 and newer), ' : ''}Felix follows its own node: it looks for kube-proxy's nftables table every 15 s and restarts into nftables mode once this node's kube-proxy has switched (felix/dataplane/linux/int_dataplane.go, "kube-proxy nftables mode changed. Restart felix."), so Felix and kube-proxy agree on every node throughout.${operator ? ' Before 3.32 the operator writes Enabled: see the next point.' : ''}`,
+      `- ${operator ? 'With the operator\'s Auto (Calico 3.32 and newer), ' : ''}Felix follows its own node: it looks for kube-proxy's nftables table every 15 s and restarts into nftables mode once this node's kube-proxy has switched ("kube-proxy nftables mode changed. Restart felix.", ${markdownCitation([REFERENCES.felixDataplane])}), so Felix and kube-proxy agree on every node throughout.${operator ? ' Before 3.32 the operator writes Enabled: see the next point.' : ''}`,
     );
     if (operator) out.push(enabledInBetween(old));
   } else {

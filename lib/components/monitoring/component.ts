@@ -103,6 +103,11 @@ function resolveMonitoring(m: MonitoringSpec, ctx: ClusterContext, r: ResolveRec
   r.steps.push(
     `Before the sync, check that the Prometheus operator's CRDs are installed (\`kubectl get crd ${kinds}\`) and that your Prometheus reads rules${typhaNamespace !== undefined ? ' and PodMonitors' : ''} in namespace ${namespace} with ${selectedBy}: without the CRDs the sync fails, without the selection the alerts never load.`,
   );
+  r.verify.push(
+    { component: 'Alerts', check: `\`kubectl -n ${namespace} get prometheusrule ${MONITORING_DEFAULTS.ruleName}\` and, in Prometheus, Status > Rule health`, healthy: `the rule exists and its ${alerts.length} alerts are loaded, each OK; Alerts shows none firing for cluster ${ctx.name}` },
+    ...(typhaNamespace !== undefined ? [{ component: 'Alerts', check: 'in Prometheus, Status > Targets', healthy: `one target per Typha replica under the job ${namespace}/calico-typha, each UP` }] : []),
+  );
+  r.rollback.push({ component: 'Alerts', revert: `The PrometheusRule${typhaNamespace !== undefined ? ' and the PodMonitor are' : ' is'} netscale's own: Argo CD prunes ${typhaNamespace !== undefined ? 'them' : 'it'} on a revert (without Argo CD, \`kubectl delete -f\` the files before the revert removes them), and Typha's metrics port goes with the next Typha rollout.` });
   return { cluster: ctx.name, namespace, labels, alerts, review: `dist/reviews/${ctx.name}.md#alerts`, typhaNamespace, scrape: scrapeNeeds(model, ctx) };
 }
 

@@ -25,6 +25,7 @@ import {
   TYPED_ENI_CONF_KEYS,
 } from './facts';
 import type { TerwaySpec } from './schema';
+import { terwayChanges, terwayRollback, terwayVerify } from './review';
 import { EniConfProps, eniConfigData, TerwayEniConfig, TerwayEniConfigProps } from './terway-eni-config';
 import { REFERENCES } from '../../core/references';
 
@@ -295,6 +296,11 @@ function resolveTerway(t: TerwaySpec, ctx: ClusterContext, r: ResolveRecord): Re
     });
   }
   const zones = checkCapacity(t, ctx.nodes, ctx.maxPodsPerNode, props.eniConf?.minPoolSize ?? DEFAULT_MIN_POOL_SIZE, r.findings);
+  if (Object.keys(eniConfigData(props)).length > 0) {
+    r.changes.push(...terwayChanges(t, props, r.decisions));
+    r.verify.push(...terwayVerify(t, props));
+    r.rollback.push(terwayRollback(t, props));
+  }
   for (const z of zones) r.decisions.push(z.decision);
   // Nothing owned (direct in patch mode) changes nothing Terway reads: no restart.
   const owned = eniConfigData(props);

@@ -6,12 +6,13 @@ import { error, Finding, findingsAt, warning } from '../../core/findings';
 import { Ownership, setOwnership } from '../../core/rollout';
 import { CALICO_NODE_SERVICE_ACCOUNT, calicoTyphaImage, parseCalicoRelease } from '../calico/facts';
 import { defineComponent, ResolveRecord } from '../component';
-import { ackTyphaImage, FELIX_WATCHED_RESOURCE_TYPES, TYPHA_AUTOSCALER_IMAGE, TYPHA_AUTOSCALER_POLL_SECONDS, TYPHA_METRICS_PORT, TYPHA_NAME, UPSTREAM_TYPHA_IMAGE } from './facts';
+import { ackTyphaImage, FELIX_WATCHED_RESOURCE_TYPES, TYPHA_AUTOSCALER_IMAGE, TYPHA_AUTOSCALER_POLL_SECONDS, TYPHA_METRICS_PORT, TYPHA_NAME, TYPHA_RELAY_DEFAULTS, UPSTREAM_TYPHA_IMAGE } from './facts';
 import { typhaConnectionLimits, typhaReadsShutdownTimeout, typhaReleaseOfImage } from './releases';
 import type { TyphaSpec } from './schema';
 import { apiServerWatches, ladderReplicas, operatorTyphaReplicas, TyphaLadderStep, typhaHeadroom, typhaLadder, typhaReplicas } from './sizing';
 import { TyphaRelay, typhaRelayProblems, TyphaRelayProps } from './typha-relay';
 import { markdownCitation, REFERENCES } from '../../core/references';
+import { typhaRollback, typhaVerify } from './review';
 
 export type ResolvedTypha = TyphaRelayProps & {
   readonly replicas: number;
@@ -153,6 +154,12 @@ function resolveTypha(t: TyphaSpec, ctx: ClusterContext, r: ResolveRecord): Reso
     connectionLimit = headroom.limit;
   }
   const ladder = t.autoscale && sizing.errors.length === 0 ? resolveAutoscale(t, ctx, sizing.replicas, r) : undefined;
+  // Felix is pointed at Typha only once every new replica is Ready (calico-typha.yaml: maxSurge 100%).
+  const ownership = ctx.cni === 'calico' && ctx.calicoInstall === 'manifest-typha' ? 'shared' : ctx.cni === 'calico' && ctx.calicoInstall === 'manifest' ? 'kept' : 'own';
+  const reviewInput = { replicas: sizing.replicas, clientsPerNode: ctx.cni === 'calico' ? 2 : 1, connectionLimit, metrics: ctx.monitoring === true, ownership } as const;
+  r.verify.push(...typhaVerify(ctx, reviewInput));
+  r.rollback.push(typhaRollback(reviewInput));
+  r.waits.push({ kind: 'Deployment', name: TYPHA_NAME, namespace: TYPHA_RELAY_DEFAULTS.namespace, why: 'Typha is ready before Felix is pointed at it', surgeReplicas: sizing.replicas, after: 'dataplane' });
   return {
     connectionLimit,
     metricsPort: ctx.monitoring ? TYPHA_METRICS_PORT : undefined,
@@ -169,7 +176,7 @@ function resolveTypha(t: TyphaSpec, ctx: ClusterContext, r: ResolveRecord): Reso
     cpuRequest: t.resources?.cpu,
     memoryRequest: t.resources?.memory,
     tls: t.tls,
-    ownership: ctx.cni === 'calico' && ctx.calicoInstall === 'manifest-typha' ? 'shared' : ctx.cni === 'calico' && ctx.calicoInstall === 'manifest' ? 'kept' : 'own',
+    ownership,
   };
 }
 
