@@ -1,6 +1,6 @@
 /** The review's Cilium notes: the values and why, what to do on the nodes and in Argo CD, how to verify and recover. */
 import { Platform } from '../../core/cluster';
-import { markdownCitation, REFERENCES } from '../../core/references';
+import { ciliumIssue, markdownCitation, REFERENCES } from '../../core/references';
 import { ChangeArea, flattenSettings, listSettings, RollbackNote, VerifyStep } from '../../core/review-parts';
 import { CILIUM_CHART, CILIUM_HELM_REPO, CILIUM_NAMESPACE, ciliumApplicationName, ciliumCli, CiliumDelivery, ciliumValuesPath } from './facts';
 import type { CiliumSpec } from './schema';
@@ -136,7 +136,7 @@ function applicationNotes(spec: CiliumSpec, ctx: CiliumNotesContext, helmInstall
     ctx.argocd?.inCluster
       ? `Bootstrap: Argo CD runs inside this cluster and needs a CNI before it can run, so it cannot install the first one. Install once by hand (\`helm repo add cilium ${CILIUM_HELM_REPO}\`, then \`${helmInstall}\`); the Application \`${app}\` then takes the objects over (it renders the same chart and values).`
       : `Bootstrap: the Application \`${app}\` installs the chart from the Argo CD that manages this cluster. If this cluster already runs a Cilium installed by hand, install it with the same values (\`${helmInstall}\`) and the Application takes the objects over.`,
-    'Argo CD: exclude CiliumIdentity in the `argocd-cm` ConfigMap, or Argo CD deletes the identities the agents create (cilium#17614), then restart the Argo CD server and application controller:',
+    `Argo CD: exclude CiliumIdentity in the \`argocd-cm\` ConfigMap, or Argo CD deletes the identities the agents create (${markdownCitation([ciliumIssue(17614), REFERENCES.ciliumArgocd])}), then restart the Argo CD server and application controller:`,
     '```yaml',
     'resource.exclusions: |',
     '  - apiGroups:',
