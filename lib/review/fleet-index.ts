@@ -47,9 +47,10 @@ function lowestHeadroom(c: ResolvedCluster): { name: string; text: string; fract
 export function renderFleetIndex(rows: readonly FleetIndexRow[]): string {
   const ranked = rows.map((r) => ({ ...r, attention: attentionOf(r), low: lowestHeadroom(r.cluster)?.fraction ?? Infinity }));
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  const sorted = [...ranked].sort(
-    (a, b) => Number(b.attention.length > 0) - Number(a.attention.length > 0) || b.attention.length - a.attention.length || a.low - b.low || b.warnings - a.warnings || byName(a.cluster.name, b.cluster.name),
-  );
+  // Flagged clusters first, the most flagged and the least headroom leading; then the rest by name.
+  const flaggedFirst = (a: (typeof ranked)[number], b: (typeof ranked)[number]) =>
+    a.attention.length === 0 || b.attention.length === 0 ? 0 : b.attention.length - a.attention.length || a.low - b.low || b.warnings - a.warnings;
+  const sorted = [...ranked].sort((a, b) => Number(b.attention.length > 0) - Number(a.attention.length > 0) || flaggedFirst(a, b) || byName(a.cluster.name, b.cluster.name));
   const flagged = sorted.filter((r) => r.attention.length > 0).length;
   const lines = [
     '# Fleet',
