@@ -270,3 +270,14 @@ describe('the fleet index', () => {
     expect(loadSpec({ ...KUBEADM_CALICO, nodes: 40, kubernetesVersion: '1.35', kubeProxy: { mode: 'ipvs', baseConfig: base } }).warnings).toHaveLength(1);
   });
 });
+
+describe('the README', () => {
+  test('shows a review excerpt exactly as the committed review has it', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const marker = 'From `dist/reviews/dc2-calico-bgp.md`';
+    const excerpt = readme.slice(readme.indexOf(marker), readme.indexOf('## Rollout with Argo CD')).split('\n').slice(1).filter((l) => l.trim() !== '');
+    expect(excerpt.length).toBeGreaterThan(15);
+    const review = fs.readFileSync(path.join(REVIEWS, 'dc2-calico-bgp.md'), 'utf8').split('\n');
+    expect(excerpt.filter((l) => !review.includes(l))).toEqual([]);
+  });
+});
