@@ -4,7 +4,7 @@ import { Testing } from 'cdk8s';
 import { configurationHash, DaemonSetRestart, RESTART_VERBS } from '../lib/delivery/argocd/daemonset-restart';
 import { DirectoryApplication } from '../lib/delivery/argocd/directory-application';
 import { syncWaveOf } from '../lib/delivery/argocd/sync-waves';
-import { podsPerRound } from '../lib/cluster/resolve';
+import { podsPerBatch as podsPerRound } from '../lib/core/pace';
 import { defaultPhase } from '../lib/core/rollout';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';

@@ -9,7 +9,7 @@ import { Decision } from '../core/decision';
 import { durationSeconds } from '../core/duration';
 import { error, FieldPath, Finding, warning } from '../core/findings';
 import { ChangeArea, RollbackNote, VerifyStep } from '../core/review-parts';
-import { daemonSetPace, Pace, podsPerBatch, SECONDS_PER_BATCH, surgePace } from '../core/pace';
+import { daemonSetPace, Pace, surgePace } from '../core/pace';
 import { RestartNeed, RolloutWait } from '../core/rollout';
 import { newResolveRecord, ResolveRecord } from '../components/component';
 import { components, ComponentSections, ResolvedComponents } from '../components/registry';
@@ -125,12 +125,6 @@ export function resolveProfile(profile: ClusterProfile, ctx: ClusterContext = cl
     findings: r.findings,
   };
 }
-
-/** Seconds a rolling restart gets per batch of pods; the pace module states and explains it. */
-export const RESTART_SECONDS_PER_NODE = SECONDS_PER_BATCH;
-
-/** Pods a DaemonSet replaces at once (see `podsPerBatch`). */
-export const podsPerRound = podsPerBatch;
 
 function resolveArgocd(a: ArgocdSpec, ctx: ClusterContext, r: ResolveRecord, restarts: readonly PacedRestart[]): ResolvedArgocd {
   // Each restart Job waits its own DaemonSet's bound, the one the kubectl path gives too; the slowest bounds them all.
