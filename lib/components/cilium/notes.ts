@@ -78,7 +78,7 @@ export function ciliumChanges(spec: CiliumSpec): ChangeArea {
   const extra = new Set(flattenSettings(spec.values ?? {}).keys());
   return {
     where: `Cilium chart ${spec.version} values`,
-    unknown: 'the release\'s current values live in the cluster (`helm -n kube-system get values cilium`), not in the profile',
+    unknown: 'the release\'s current values live in the cluster, not in the profile: `helm -n kube-system get values cilium` shows them',
     changes: listSettings(values, (s) => decisions.find((d) => d.name === s)?.rule ?? (extra.has(s) ? 'set in the profile (spec.cilium.values)' : 'netscale\'s setting for a kube-proxy replacement')),
   };
 }

@@ -38,7 +38,7 @@ export function kubectlRollout(c: ResolvedCluster, objects: readonly RenderedObj
   }
   // A Cilium values change rolls the agents by itself once the chart is upgraded.
   for (const w of c.waits.filter((x) => x.after === 'chart')) {
-    add(`${c.cilium?.delivery === 'k3s' ? 'the k3s helm controller upgrades the release' : `upgrade the release: \`helm upgrade ${CILIUM_CHART} cilium/cilium --version ${c.cilium?.version} --namespace ${CILIUM_NAMESPACE} -f dist/${ciliumValuesPath(c.name)}\``}; the agents roll (${w.why}), ${w.pace.rule}: \`kubectl -n ${w.namespace} rollout status ds/${w.name} --timeout=${w.pace.bound}\``);
+    add(`${c.cilium?.delivery === 'k3s' ? 'the k3s helm controller upgrades the release' : `upgrade the release: \`helm upgrade ${CILIUM_CHART} cilium/cilium --version ${c.cilium?.version} --namespace ${CILIUM_NAMESPACE} -f dist/${ciliumValuesPath(c.name)}\``}; the agents roll by themselves (rollOutCiliumPods), ${w.pace.rule}: \`kubectl -n ${w.namespace} rollout status ds/${w.name} --timeout=${w.pace.bound}\``);
   }
   if (out.length === 0) out.push('Nothing to apply.');
   return out;
