@@ -87,6 +87,13 @@ export function calicoVerify(c: CalicoReviewInput): VerifyStep[] {
       { component, check: 'on any other node: `calicoctl node status`', healthy: 'sessions to the reflectors only, each `Established`: the node-to-node mesh is off' },
     );
   }
+  if (c.typhaEnv || c.typhaService) {
+    out.push({
+      component,
+      check: `\`kubectl -n kube-system rollout status ds/${CALICO_NODE_DAEMONSET}\` and \`kubectl -n kube-system get pods -l k8s-app=${CALICO_NODE_DAEMONSET} -o wide\``,
+      healthy: `\`successfully rolled out\`, every calico-node Ready: each restarted with ${c.typhaEnv ? `${FELIX_TYPHA_SERVICE_ENV}=${c.typhaEnv}` : `typha_service_name ${c.typhaService}`} and reached Typha (the Typha relay checks say how to see it)`,
+    });
+  }
   if (n?.nftablesMode) {
     out.push({ component, check: '`kubectl get felixconfiguration default -o jsonpath=\'{.spec.nftablesMode}\'` and `kubectl -n kube-system rollout status ds/calico-node`', healthy: `\`${n.nftablesMode}\`, and every calico-node Ready after Felix restarted into the mode` });
   }
