@@ -96,7 +96,8 @@ describe('manifest (calico.yaml): Felix is pointed at Typha on calico-node itsel
     expect(review).toContain(
       'switch, the fields netscale owns in DaemonSet calico-node (a partial object, merged into the existing one): `kubectl apply --server-side --force-conflicts --field-manager=netscale --validate=false -f dist/dc/DaemonSet.calico-node.k8s.yaml`',
     );
-    expect(review).toContain('wait for `calico-node` to roll, at its own maxUnavailable: `kubectl -n kube-system rollout status ds/calico-node --timeout=30m`');
+    // 600 nodes one at a time: 600 batches of 20 s, bounded at twice that.
+    expect(review).toContain('maxUnavailable 1: 1 pod per batch, 600 batches: `kubectl -n kube-system rollout status ds/calico-node --timeout=400m`');
     expect(review).not.toContain('rollout restart ds/calico-node');
     // Turning the relay off: Felix first, then Typha.
     expect(review).toContain('`kubectl -n kube-system set env ds/calico-node -c calico-node FELIX_TYPHAK8SSERVICENAME-`');

@@ -228,13 +228,13 @@ describe('checkCalico', () => {
 
   test('fails on different block sizes across pools', () => {
     expect(check({ ipPools: [{ name: 'a', cidr: '10.244.0.0/17', blockSize: 27 }, { name: 'b', cidr: '10.244.128.0/17', blockSize: 26 }] })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[1].blockSize', message: 'blockSize 26 differs from 27 in ipPools[0] ("a"): use one blockSize in every IPv4 pool (seed 002: 27 everywhere)' },
+      { severity: 'error', path: 'spec.calico.ipPools[1].blockSize', message: 'blockSize 26 differs from 27 in ipPools[0] ("a"): use one blockSize in every IPv4 pool (so routes aggregate per pool)' },
     ]);
   });
 
   test('fails on a default block size next to an explicit one', () => {
     expect(check({ ipPools: [{ name: 'a', cidr: '10.244.0.0/17', blockSize: 27 }, { name: 'b', cidr: '10.244.128.0/17' }] })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[1]', message: 'blockSize 26 (the default) differs from 27 in ipPools[0] ("a"): use one blockSize in every IPv4 pool (seed 002: 27 everywhere)' },
+      { severity: 'error', path: 'spec.calico.ipPools[1]', message: 'blockSize 26 (the default) differs from 27 in ipPools[0] ("a"): use one blockSize in every IPv4 pool (so routes aggregate per pool)' },
     ]);
   });
 

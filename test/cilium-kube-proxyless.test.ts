@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { CiliumApplication, ciliumIgnoreDifferences } from '../lib/components/cilium/cilium-application';
 import { CiliumHelmChart } from '../lib/components/cilium/cilium-helm-chart';
 import { CiliumKubeProxyless } from '../lib/components/cilium/cilium-kube-proxyless';
-import { ciliumReviewNotes } from '../lib/components/cilium/notes';
+import { ciliumChanges, ciliumReviewNotes, ciliumVerify } from '../lib/components/cilium/notes';
 import { checkCilium, CiliumCheckContext } from '../lib/components/cilium/rules';
 import { ciliumSchema, CiliumSpec } from '../lib/components/cilium/schema';
 import { ciliumValues, ciliumValuesYaml } from '../lib/components/cilium/values';
@@ -234,10 +234,13 @@ describe('seed 004: Cilium 1.13.4 replacing kube-proxy on k3s', () => {
   test('the review gives the k3s flags, the values with reasons and the verification commands', () => {
     const notes = ciliumReviewNotes(seed, { delivery: 'k3s', cluster: 'lab' }).join('\n');
     expect(notes).toContain('--flannel-backend=none --disable-network-policy --disable-kube-proxy --disable=servicelb');
-    expect(notes).toContain('- `kubeProxyReplacement: strict`: 1.13 takes strict|partial|disabled');
-    expect(notes).toContain('- `tunnel: disabled`: routingMode native (set in the profile)');
-    expect(notes).toContain('`kubectl -n kube-system exec ds/cilium -- cilium status | grep KubeProxyReplacement` prints `KubeProxyReplacement: Strict`');
-    expect(notes).toContain('`sudo iptables-save | grep KUBE-SVC` prints nothing');
+    const rows = ciliumChanges(seed).changes;
+    expect(rows).toContainEqual({ setting: 'kubeProxyReplacement', next: '"strict"', why: expect.stringContaining('1.13 takes strict|partial|disabled') });
+    expect(rows).toContainEqual({ setting: 'tunnel', next: '"disabled"', why: expect.stringContaining('routingMode native (set in the profile)') });
+    const verify = ciliumVerify(seed);
+    expect(verify).toContainEqual({ component: 'Cilium', check: '`kubectl -n kube-system exec ds/cilium -- cilium status | grep KubeProxyReplacement`', healthy: '`KubeProxyReplacement: Strict`' });
+    expect(verify).toContainEqual({ component: 'Cilium', check: 'on a node: `sudo iptables-save | grep KUBE-SVC`', healthy: 'nothing: no kube-proxy rules are left' });
+    expect(JSON.stringify(verify)).not.toContain('cilium-dbg');
     expect(notes).toContain('On a new cluster put `dist/lab/HelmChart.cilium.k8s.yaml` in `/var/lib/rancher/k3s/server/manifests/` on the first server');
     expect(notes).not.toContain('cilium-dbg');
   });
@@ -559,7 +562,11 @@ describe('CiliumApplication', () => {
     expect(text).toContain('`helm install cilium cilium/cilium --version 1.18.12 --namespace kube-system -f dist/values/fra.cilium-values.yaml`');
     expect(text).toContain(['resource.exclusions: |', '  - apiGroups:', '      - cilium.io', '    kinds:', '      - CiliumIdentity', '    clusters:', '      - "*"'].join('\n'));
     expect(parse(notes.slice(notes.indexOf('```yaml') + 1, notes.lastIndexOf('```')).join('\n'))).toEqual({ 'resource.exclusions': '- apiGroups:\n    - cilium.io\n  kinds:\n    - CiliumIdentity\n  clusters:\n    - "*"\n' });
-    expect(text).toContain('`kubectl -n kube-system exec ds/cilium -- cilium-dbg status | grep KubeProxyReplacement` prints `KubeProxyReplacement: True`');
+    expect(ciliumVerify(cilium({ version: '1.18.12' }))).toContainEqual({
+      component: 'Cilium',
+      check: '`kubectl -n kube-system exec ds/cilium -- cilium-dbg status | grep KubeProxyReplacement` (the in-pod CLI is cilium-dbg from 1.15)',
+      healthy: '`KubeProxyReplacement: True`',
+    });
     expect(text).toContain('kubeadm init --skip-phases=addon/kube-proxy');
     expect(text).not.toContain('--flannel-backend=none');
   });

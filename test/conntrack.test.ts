@@ -115,12 +115,12 @@ describe('tunnelMtu', () => {
     expect(tunnelMtu(underlay, encapsulation, family).value).toBe(expected);
   });
 
-  test('records the rule: seed 002\'s IPIP MTU 1480', () => {
+  test('records the rule of IP-in-IP on a 1500-byte network, citing Calico\'s MTU guide', () => {
     expect(tunnelMtu(1500, 'ipip').decision).toEqual({
       name: 'ipip MTU',
       value: 1480,
       rule: '1500 - 20 (IP-in-IP over IPv4) = 1480',
-      source: 'seed 002: IPIP MTU 1480 (-20); Calico MTU guide',
+      source: [{ title: 'Calico: configure MTU', url: 'https://docs.tigera.io/calico/latest/networking/configuring/mtu' }],
       capacity: true,
     });
   });

@@ -4,7 +4,7 @@ import { Testing } from 'cdk8s';
 import { configurationHash, DaemonSetRestart, RESTART_VERBS } from '../lib/delivery/argocd/daemonset-restart';
 import { DirectoryApplication } from '../lib/delivery/argocd/directory-application';
 import { syncWaveOf } from '../lib/delivery/argocd/sync-waves';
-import { podsPerRound } from '../lib/cluster/resolve';
+import { podsPerBatch as podsPerRound } from '../lib/core/pace';
 import { defaultPhase } from '../lib/core/rollout';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
@@ -207,16 +207,16 @@ describe('the restart Job', () => {
     expect(job.spec.activeDeadlineSeconds).toBe(3600 + 300);
   });
 
-  test('waits 20 seconds per round of the DaemonSet\'s own rollout by default, at least 30 minutes', () => {
-    // calico-node replaces 1 pod at a time (Calico's manifests): 20 s per node.
+  test('waits twice the estimate of the DaemonSet\'s own rollout by default (20 seconds per batch), at least 30 minutes', () => {
+    // calico-node replaces 1 pod at a time (Calico's manifests): 20 s per node, bounded at twice that.
     const calico = (nodes: number) => loadSpec({ ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd: ARGOCD }).loaded!.cluster.argocd!.restartTimeout;
-    expect([calico(50), calico(1000), calico(5000)]).toEqual(['30m', '334m', '1667m']);
+    expect([calico(40), calico(50), calico(1000), calico(5000)]).toEqual(['30m', '34m', '667m', '3334m']);
     // A restart that stops progressing fails after 15 minutes by default, well within the wait.
     expect(loadSpec({ ...KUBEADM_CALICO, nodes: 1000, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd: ARGOCD }).loaded!.cluster.argocd!.restartProgressTimeout).toBe('15m');
     // terway-eniip replaces 10% of the nodes at a time (Terway's chart): ten rounds, whatever the size.
     const terway = loadSpec({ ...ACK_TERWAY, nodes: 5000, networkPolicy: 'relay', argocd: ARGOCD }).loaded!.cluster;
     expect(terway.argocd!.restartTimeout).toBe('30m');
-    expect(terway.decisions.find((d) => d.name === 'restart wait')!.rule).toBe('max(30m, 10 rounds x 20s), at most 168h: 5000 nodes of terway-eniip at its own pace (maxUnavailable 10%, 500 pods per round)');
+    expect(terway.restarts[0].pace).toMatchObject({ podsPerBatch: 500, batches: 10, estimateSeconds: 200, bound: '30m', rule: 'maxUnavailable 10%: 500 pods per batch, 10 batches' });
   });
 
   test('the review gives each restart\'s pace from the DaemonSet\'s own update strategy', () => {

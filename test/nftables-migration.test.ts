@@ -195,7 +195,7 @@ describe('moving from iptables instead', () => {
     const { loaded } = loadSpec(moving({ version: '3.30.5' }, { kubeProxy: { mode: 'nftables', baseConfig: IPVS_CONFIG.replace('mode: ipvs', 'mode: iptables'), conntrackTcpBeLiberal: undefined } }));
     expect(loaded!.cluster.decisions.find((d) => d.name === 'NodePorts on 127.0.0.1')).toMatchObject({ value: 'stop working', rule: expect.stringContaining('kubeproxy_iptables_localhost_nodeports_accepted_packets_total') });
     expect(loaded!.cluster.notes).toContainEqual(expect.stringContaining('set `kubeProxy.conntrackTcpBeLiberal: true`'));
-    expect(loaded!.cluster.rollout).toContainEqual('To roll back, go back to iptables in reverse order, kube-proxy first, not by reverting the commit in one go, which would switch Felix back first:');
+    expect(loaded!.cluster.rollback.find((n) => n.component === 'kube-proxy')!.revert).toContain('To roll back, go back to iptables in reverse order, kube-proxy first, not by reverting the commit in one go, which would switch Felix back first:');
   });
 
   test('keeps the cluster\'s nodePortAddresses and says so', () => {

@@ -81,30 +81,35 @@ describe('the capacity model against hand-worked figures', () => {
     expect(d.rule).toBe('600 nodes x 16 resource types = 9,600 watches; the relay (networkPolicy: relay) would cut them to 3 Typha replicas x 16 = 48, 200x fewer');
   });
 
-  test('every warning names its field and the advice behind it', () => {
+  test('every warning names its field and links the advice behind it', () => {
     const review = fs.readFileSync(path.join(ROOT, 'dist', 'reviews', 'ack-sh-vswitch.md'), 'utf8');
     const warnings = review.split('## Warnings')[1].split('##')[0].trim().split('\n').filter((l) => l.startsWith('- '));
     expect(warnings.length).toBeGreaterThanOrEqual(2);
-    for (const w of warnings) expect(w).toMatch(/^- clusters\/[\w.-]+\.yaml:\d+:\d+ spec\.[\w.[\]"-]+: .+ \(seed \d+.*\)$/);
+    for (const w of warnings) expect(w).toMatch(/^- clusters\/[\w.-]+\.yaml:\d+:\d+ spec\.[\w.[\]"-]+: .+ \(\[[^\]]+\]\(https:\/\/[^)]+\)\)$/);
   });
 });
 
 describe('the fleet index', () => {
-  test('lists every cluster once, sorted by name, with a link to its review', () => {
+  test('lists every cluster once, with a link to its review, what needs attention first', () => {
     const out = path.join(temp.path, 'dist');
     const result = synthesizeFleet({ clustersDir: EXAMPLES, outdir: out });
     const index = fs.readFileSync(path.join(out, 'reviews', 'README.md'), 'utf8');
     const fleetTable = index.slice(0, index.indexOf('## IPVS to nftables'));
     const rows = fleetTable.split('\n').filter((l) => l.startsWith('| ['));
     const names = rows.map((r) => r.match(/^\| \[([^\]]+)\]\(([^)]+)\)/)!.slice(1));
-    expect(names.map(([n]) => n)).toEqual([...result.clusters].sort());
+    expect(names.map(([n]) => n).sort()).toEqual([...result.clusters].sort());
+    // Flagged clusters lead; the rest follow by name.
+    const flagged = rows.filter((r) => r.split(' | ')[1] !== '');
+    expect(rows.slice(0, flagged.length)).toEqual(flagged);
+    const rest = names.slice(flagged.length).map(([n]) => n);
+    expect(rest).toEqual([...rest].sort());
     for (const [name, link] of names) {
       expect(link).toBe(`${name}.md`);
       expect(fs.existsSync(path.join(out, 'reviews', link))).toBe(true);
     }
     // One warning: its restart Job's kubectl comes from registry.k8s.io, which cn-shanghai may not reach.
-    expect(rows.find((r) => r.startsWith('| [ack-sh-relay]'))).toBe('| [ack-sh-relay](ack-sh-relay.md) | ACK | 1,000 | terway | relay | 5 | unchanged | 1 |');
-    expect(rows.find((r) => r.startsWith('| [dc2-calico-bgp]'))).toBe('| [dc2-calico-bgp](dc2-calico-bgp.md) | kubeadm | 1,200 | calico | relay | 6 | kube-proxy IPVS lc | 0 |');
+    expect(rows.find((r) => r.startsWith('| [ack-sh-relay]'))).toBe('| [ack-sh-relay](ack-sh-relay.md) | Typha connections per replica: 16.9% headroom; 1 warning | ACK | 1,000 | terway | relay | 5 | unchanged | 1 |');
+    expect(rows.find((r) => r.startsWith('| [dc2-calico-bgp]'))).toBe('| [dc2-calico-bgp](dc2-calico-bgp.md) |  | kubeadm | 1,200 | calico | relay | 6 | kube-proxy IPVS lc | 0 |');
   });
 });
 
@@ -135,7 +140,7 @@ describe('the IPVS to nftables table of the fleet index', () => {
       '| [late](late.md) | 1.36.1 | 4 | GA; IPVS deprecated here: move now |',
       '| [old](old.md) | 1.28 | 12 | none before 1.29: upgrade first |',
     ]);
-    expect(table).toContain('planned to be off by default in 1.40 (the KubeProxyIPVS feature gate keeps it a while longer) and removed in 1.43 (KEP-5495)');
+    expect(table).toContain('planned to be off by default in 1.40 (the KubeProxyIPVS feature gate keeps it a while longer) and removed in 1.43 ([KEP-5495: deprecate IPVS mode in kube-proxy](https://github.com/kubernetes/enhancements/tree/master/keps/sig-network/5495-deprecate-ipvs-mode-in-kube-proxy))');
   });
 
   test('says None when no cluster runs IPVS', () => {

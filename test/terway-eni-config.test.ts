@@ -37,10 +37,10 @@ describe('TerwayEniConfig from a profile', () => {
     expect(loaded!.cluster.typha).toBeUndefined();
   });
 
-  test('direct: keeps policy on without a relay, and warns above 100 nodes with the seeds\' advice', () => {
+  test('direct: keeps policy on without a relay, and warns above 100 nodes with ACK\'s advice, as a URL', () => {
     const { loaded, warnings } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'direct' });
     expect(configMap(loaded!.cluster.terway!.eniConfig).data).toEqual({ disable_network_policy: 'false' });
-    expect(warnings).toEqual([expect.stringContaining('spec.networkPolicy: direct on 1000 nodes: every node\'s Felix watches the API server; above 100 nodes deploy the Typha relay (networkPolicy: relay) or turn NetworkPolicy off (networkPolicy: disabled) (seeds 000/001)')]);
+    expect(warnings).toEqual([expect.stringContaining('spec.networkPolicy: direct on 1000 nodes: every node\'s Felix watches the API server; above 100 nodes deploy the Typha relay (networkPolicy: relay) or turn NetworkPolicy off (networkPolicy: disabled) (ACK: NetworkPolicy for large Terway clusters (Typha relay) <https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/user-guide/improve-the-performance-of-the-networkpolicy-feature-for-a-large-ack-cluster-in-terway-mode>)')]);
     expect(loadSpec({ ...ACK_TERWAY, nodes: 100 }).warnings).toEqual([]);
   });
 

@@ -8,12 +8,15 @@ import { ClusterContext, Cni, kubernetesMinor, NetworkPolicyMode, Platform } fro
 import { Decision } from '../core/decision';
 import { durationSeconds } from '../core/duration';
 import { error, FieldPath, Finding, warning } from '../core/findings';
-import { RestartNeed } from '../core/rollout';
+import { ChangeArea, RollbackNote, VerifyStep } from '../core/review-parts';
+import { daemonSetPace, Pace, surgePace } from '../core/pace';
+import { RestartNeed, RolloutWait } from '../core/rollout';
 import { newResolveRecord, ResolveRecord } from '../components/component';
 import { components, ComponentSections, ResolvedComponents } from '../components/registry';
 import { ArgocdSpec } from '../profile/argocd-schema';
 import { clusterContext } from '../profile/rules';
 import { ClusterProfile } from '../profile/schema';
+import { REFERENCES } from '../core/references';
 
 export interface ResolvedArgocd {
   readonly repoURL: string;
@@ -25,7 +28,10 @@ export interface ResolvedArgocd {
   readonly destination: { readonly server?: string; readonly name?: string };
   /** kubectl of the restart Jobs; undefined only when no Job is rendered. */
   readonly kubectlImage?: string;
+  /** The longest a restart Job waits: spec.argocd.restartTimeout for every Job, else the longest of the restarts' own bounds. */
   readonly restartTimeout: string;
+  /** spec.argocd.restartTimeout is set: every restart Job gets it instead of its own bound. */
+  readonly restartTimeoutSet: boolean;
   /** Rollout stage: set, the cluster is delivered by the fleet's ApplicationSets, one stage after another. */
   readonly stage?: number;
   /** How many Applications of the cluster's stage sync at once (a count or a percentage); staged clusters only. */
@@ -44,8 +50,10 @@ export interface ResolvedCluster extends ResolvedComponents {
   /** What the components saw of the cluster. */
   readonly context: ClusterContext;
   readonly argocd?: ResolvedArgocd;
-  /** DaemonSets to restart after their configuration changed, in this order. */
-  readonly restarts: readonly RestartNeed[];
+  /** DaemonSets to restart after their configuration changed, in this order, each at its own pace. */
+  readonly restarts: readonly PacedRestart[];
+  /** Workloads that roll by themselves during the rollout, each at its own pace. */
+  readonly waits: readonly PacedWait[];
   /** Further review text (Markdown lines) from the components, e.g. Cilium's install notes. */
   readonly notes: readonly string[];
   /** Every computed or defaulted value that shapes dist/, with its rule. */
@@ -54,6 +62,21 @@ export interface ResolvedCluster extends ResolvedComponents {
   readonly steps: readonly string[];
   /** What the rollout does to the cluster beyond the objects and restarts (Markdown lines). */
   readonly rollout: readonly string[];
+  /** Checks after the rollout, by component. */
+  readonly verify: readonly VerifyStep[];
+  /** What a revert does and cannot undo, by component. */
+  readonly rollback: readonly RollbackNote[];
+  /** The settings the rollout changes, by place. */
+  readonly changes: readonly ChangeArea[];
+}
+
+/** A restart with how long it takes at its DaemonSet's pace, and the bound every path waits it with. */
+export interface PacedRestart extends RestartNeed {
+  readonly pace: Pace;
+}
+
+export interface PacedWait extends RolloutWait {
+  readonly pace: Pace;
 }
 
 export interface Resolution {
@@ -76,6 +99,8 @@ export function resolveProfile(profile: ClusterProfile, ctx: ClusterContext = cl
     if (value !== undefined) resolved[component.key] = value;
   }
 
+  const restarts = r.restarts.map((x) => ({ ...x, pace: daemonSetPace(x.maxUnavailable, ctx.nodes) }));
+  const waits = r.waits.map((w) => ({ ...w, pace: w.surgeReplicas !== undefined ? surgePace(w.surgeReplicas) : daemonSetPace(w.maxUnavailable, ctx.nodes) }));
   return {
     cluster: {
       ...(resolved as ResolvedComponents),
@@ -86,56 +111,37 @@ export function resolveProfile(profile: ClusterProfile, ctx: ClusterContext = cl
       nodes: ctx.nodes,
       networkPolicy: ctx.networkPolicy,
       context: ctx,
-      argocd: spec.argocd ? resolveArgocd(spec.argocd, ctx, r) : undefined,
-      restarts: r.restarts,
+      argocd: spec.argocd ? resolveArgocd(spec.argocd, ctx, r, restarts) : undefined,
+      restarts,
+      waits,
       notes: r.notes,
       decisions: r.decisions,
       steps: r.steps,
       rollout: r.rollout,
+      verify: r.verify,
+      rollback: r.rollback,
+      changes: r.changes,
     },
     findings: r.findings,
   };
 }
 
-/** Seconds a rolling restart gets per round of pods (image cached, the agent ready again). */
-export const RESTART_SECONDS_PER_NODE = 20;
-
-/**
- * Pods a DaemonSet replaces at once: its maxUnavailable, a count or a percentage of the nodes that
- * Kubernetes rounds up for DaemonSets (apps/v1 RollingUpdateDaemonSet); 1 where it is not known.
- */
-export function podsPerRound(maxUnavailable: string | undefined, nodes: number): number {
-  if (maxUnavailable === undefined) return 1;
-  const percent = /^(\d+)%$/.exec(maxUnavailable);
-  const n = percent ? Math.ceil((nodes * Number(percent[1])) / 100) : Number(maxUnavailable);
-  return Number.isInteger(n) && n >= 1 ? n : 1;
-}
-
-function resolveArgocd(a: ArgocdSpec, ctx: ClusterContext, r: ResolveRecord): ResolvedArgocd {
-  const nodes = ctx.nodes;
-  // The slowest restart sets the wait: each DaemonSet replaces maxUnavailable pods per round.
-  const rounds = r.restarts.map((x) => ({ restart: x, rounds: Math.ceil(nodes / podsPerRound(x.maxUnavailable, nodes)) }));
-  const slowest = rounds.reduce<(typeof rounds)[number] | undefined>((s, x) => (s === undefined || x.rounds > s.rounds ? x : s), undefined);
-  const restartTimeout = a.restartTimeout ?? `${Math.min(10080, Math.max(30, Math.ceil(((slowest?.rounds ?? nodes) * RESTART_SECONDS_PER_NODE) / 60)))}m`;
+function resolveArgocd(a: ArgocdSpec, ctx: ClusterContext, r: ResolveRecord, restarts: readonly PacedRestart[]): ResolvedArgocd {
+  // Each restart Job waits its own DaemonSet's bound, the one the kubectl path gives too; the slowest bounds them all.
+  const slowest = restarts.reduce<PacedRestart | undefined>((s, x) => (s === undefined || x.pace.boundSeconds > s.pace.boundSeconds ? x : s), undefined);
+  const restartTimeout = a.restartTimeout ?? slowest?.pace.bound ?? daemonSetPace(undefined, ctx.nodes).bound;
   const minor = kubernetesMinor(ctx.kubernetesVersion);
   const kubectlImage = a.kubectlImage ?? defaultKubectlImage(minor);
   // The default bound, or the whole restart's when that is shorter.
   const defaultProgress = durationSeconds(restartTimeout) < durationSeconds(ARGOCD_DEFAULTS.restartProgressTimeout) ? restartTimeout : ARGOCD_DEFAULTS.restartProgressTimeout;
   let restartProgressTimeout: string | undefined = a.restartProgressTimeout ?? defaultProgress;
   if (slowest) {
-    const pace = slowest.restart.maxUnavailable !== undefined ? `maxUnavailable ${slowest.restart.maxUnavailable}, ${podsPerRound(slowest.restart.maxUnavailable, nodes)} pods per round` : 'one pod at a time';
-    r.decisions.push({
-      name: 'restart wait',
-      value: restartTimeout,
-      rule: a.restartTimeout
-        ? 'set in the profile'
-        : `max(30m, ${slowest.rounds} rounds x ${RESTART_SECONDS_PER_NODE}s), at most 168h: ${nodes} nodes of ${slowest.restart.daemonSet} at its own pace (${pace})`,
-    });
+    if (a.restartTimeout) r.decisions.push({ name: 'restart wait', value: restartTimeout, rule: 'set in the profile: every restart Job waits this long, instead of its own bound (the Duration section)' });
     if (minor < POD_FAILURE_POLICY_FROM) {
       restartProgressTimeout = undefined;
       const message = `Kubernetes ${ctx.kubernetesVersion} has no Job pod failure policies (on by default from 1.${POD_FAILURE_POLICY_FROM}), so a restart that stops progressing holds the sync for the whole restartTimeout (${restartTimeout}); \`argocd app terminate-op\` ends it sooner`;
       if (a.restartProgressTimeout !== undefined) r.findings.push(error(['spec', 'argocd', 'restartProgressTimeout'], `needs Kubernetes 1.${POD_FAILURE_POLICY_FROM} or newer: ${message}; remove it`));
-      else r.findings.push(warning(['spec', 'argocd'], message, 'kubernetes.io/docs/concepts/workloads/controllers/job/#pod-failure-policy'));
+      else r.findings.push(warning(['spec', 'argocd'], message, [REFERENCES.jobPodFailurePolicy]));
     } else if (restartProgressTimeout !== undefined && durationSeconds(restartProgressTimeout) > durationSeconds(restartTimeout)) {
       r.findings.push(error(['spec', 'argocd', 'restartProgressTimeout'], `${restartProgressTimeout} is longer than restartTimeout (${restartTimeout}), which bounds the whole restart: shorten it or raise restartTimeout`));
     } else {
@@ -152,7 +158,7 @@ function resolveArgocd(a: ArgocdSpec, ctx: ClusterContext, r: ResolveRecord): Re
       name: 'rollout stage',
       value: `${a.stage}, maxUpdate ${a.maxUpdate ?? DEFAULT_MAX_UPDATE}`,
       rule: `set in the profile: syncs once every Application of the earlier stages is Healthy${a.maxUpdate === undefined ? '; maxUpdate: default, the whole stage at once' : ''}`,
-      source: 'Argo CD Progressive Syncs (RollingSync)',
+      source: [REFERENCES.argocdProgressiveSyncs],
     });
   }
   return {
@@ -164,6 +170,7 @@ function resolveArgocd(a: ArgocdSpec, ctx: ClusterContext, r: ResolveRecord): Re
     destination: a.destination?.name !== undefined ? { name: a.destination.name } : { server: a.destination?.server ?? ARGOCD_DEFAULTS.server },
     kubectlImage,
     restartTimeout,
+    restartTimeoutSet: a.restartTimeout !== undefined,
     ...(a.stage !== undefined ? { stage: a.stage, maxUpdate: a.maxUpdate ?? DEFAULT_MAX_UPDATE } : {}),
     restartProgressTimeout,
   };
@@ -187,7 +194,7 @@ function checkKubectlImage(a: ArgocdSpec, ctx: ClusterContext, image: string | u
   const out: Finding[] = [];
   const kubectlMinor = kubectlImageMinor(image);
   if (kubectlMinor === undefined) {
-    out.push(warning(path, `${image} names no version netscale can read: make sure its kubectl is within one minor of Kubernetes ${ctx.kubernetesVersion}`, 'kubernetes.io/releases/version-skew-policy/#kubectl'));
+    out.push(warning(path, `${image} names no version netscale can read: make sure its kubectl is within one minor of Kubernetes ${ctx.kubernetesVersion}`, [REFERENCES.kubectlSkew]));
   } else if (Math.abs(kubectlMinor - minor) > 1) {
     const fitting = defaultKubectlImage(minor);
     out.push(error(path, `${image} is kubectl 1.${kubectlMinor}, more than one minor away from Kubernetes ${ctx.kubernetesVersion}, which kubectl does not support: use kubectl 1.${minor - 1} to 1.${minor + 1}${fitting ? `, e.g. ${fitting}` : ''}`));
@@ -197,7 +204,7 @@ function checkKubectlImage(a: ArgocdSpec, ctx: ClusterContext, image: string | u
       warning(
         path,
         `${image} comes from registry.k8s.io, which nodes in ${ctx.region} often cannot reach: copy the image into your Container Registry and set spec.argocd.kubectlImage, e.g. registry-vpc.${ctx.region}.aliyuncs.com/<namespace>/${image.slice('registry.k8s.io/'.length)}`,
-        'ACK nodes pull through the VPC; registry.k8s.io is outside mainland China',
+        [REFERENCES.ackImagePull],
       ),
     );
   }

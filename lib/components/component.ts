@@ -7,7 +7,8 @@ import { Construct } from 'constructs';
 import { ClusterContext, Cni } from '../core/cluster';
 import { Decision } from '../core/decision';
 import { Finding } from '../core/findings';
-import { RestartNeed, RolloutPhase } from '../core/rollout';
+import { ChangeArea, RollbackNote, VerifyStep } from '../core/review-parts';
+import { RestartNeed, RolloutPhase, RolloutWait } from '../core/rollout';
 
 /** What a component's resolve step adds to the cluster's review as it resolves. */
 export interface ResolveRecord {
@@ -19,6 +20,8 @@ export interface ResolveRecord {
   readonly steps: string[];
   /** DaemonSets to restart after their configuration changed, in this order. */
   readonly restarts: RestartNeed[];
+  /** Workloads that roll by themselves during the rollout, which it waits for. */
+  readonly waits: RolloutWait[];
   /** Further review text (Markdown lines), e.g. Cilium's install notes. */
   readonly notes: string[];
   /**
@@ -26,10 +29,16 @@ export interface ResolveRecord {
    * each node runs while a data plane switches, and how to roll back: the review's rollout ends with it.
    */
   readonly rollout: string[];
+  /** Checks after the rollout that show the change worked. */
+  readonly verify: VerifyStep[];
+  /** What a revert does and cannot undo. */
+  readonly rollback: RollbackNote[];
+  /** The settings the change sets, against the cluster's current ones where the profile gives them. */
+  readonly changes: ChangeArea[];
 }
 
 export function newResolveRecord(): ResolveRecord {
-  return { findings: [], decisions: [], steps: [], restarts: [], notes: [], rollout: [] };
+  return { findings: [], decisions: [], steps: [], restarts: [], waits: [], notes: [], rollout: [], verify: [], rollback: [], changes: [] };
 }
 
 /**

@@ -3,6 +3,7 @@
  * warnings print and land in the review. Components report these; the profile layer positions them.
  */
 import { redactCredentials } from './credentials';
+import { Citation } from './references';
 
 export type Severity = 'error' | 'warning';
 export type FieldPath = ReadonlyArray<string | number>;
@@ -11,8 +12,8 @@ export interface Finding {
   readonly severity: Severity;
   readonly path: FieldPath;
   readonly message: string;
-  /** The upstream document or advice behind a warning. */
-  readonly source?: string;
+  /** The upstream documents behind a warning. */
+  readonly source?: Citation;
   /** Point at the key rather than its value (unknown or refused keys). */
   readonly atKey?: boolean;
 }
@@ -21,7 +22,7 @@ export function error(path: FieldPath, message: string): Finding {
   return { severity: 'error', path, message };
 }
 
-export function warning(path: FieldPath, message: string, source?: string): Finding {
+export function warning(path: FieldPath, message: string, source?: Citation): Finding {
   return { severity: 'warning', path, message, source };
 }
 
@@ -31,7 +32,7 @@ export interface Problem {
   /** Relative to the section the check ran on. */
   readonly path: FieldPath;
   readonly message: string;
-  readonly source?: string;
+  readonly source?: Citation;
 }
 
 /** Problems of a section as findings at `prefix` (e.g. ['spec', 'calico']). */

@@ -76,6 +76,23 @@ export interface RestartNeed {
   readonly maxUnavailable?: string;
 }
 
+/**
+ * A workload that rolls by itself during the rollout (its pod template changes, or a chart rolls
+ * it), which the rollout waits for before going on.
+ */
+export interface RolloutWait {
+  readonly kind: 'DaemonSet' | 'Deployment';
+  readonly name: string;
+  readonly namespace: string;
+  readonly why: string;
+  /** A DaemonSet's own rollingUpdate.maxUnavailable, where netscale knows it. */
+  readonly maxUnavailable?: string;
+  /** A Deployment that surges (maxSurge 100%): its replicas, all started in one batch. */
+  readonly surgeReplicas?: number;
+  /** When it rolls: once the objects of this phase are applied, or when its Helm chart is upgraded. */
+  readonly after: RolloutPhase | 'chart';
+}
+
 /** An object as rendered into a cluster's folder, as the review and the rollouts list it. */
 export interface RenderedObject {
   readonly kind: string;

@@ -129,6 +129,6 @@ export function explainProfile(file: string, outdir = 'dist'): { resolved: strin
   if ('problem' in read) throw new ProfileError([{ severity: 'error', file: shown, line: 1, col: 1, path: '', message: read.problem }]);
   const result = loadProfileText(shown, read.text, repositoryPath(file, repositoryRoot(path.dirname(file))), previousRenderIn(outdir));
   if (!result.profile) throw new ProfileError(result.diagnostics);
-  const { decisions: _d, notes: _n, steps: _s, rollout: _r, context: _c, ...resolved } = result.profile.cluster;
+  const { decisions: _d, notes: _n, steps: _s, rollout: _r, context: _c, verify: _v, rollback: _b, changes: _ch, ...resolved } = result.profile.cluster;
   return { resolved: stringify(resolved), review: renderReviewOnly(result.profile), warnings: result.profile.warnings };
 }

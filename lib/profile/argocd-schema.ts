@@ -31,7 +31,7 @@ export const argocdSchema = z
       image,
       'kubectl image of the PostSync restart Jobs, pinned, within one minor of kubernetesVersion. Default: registry.k8s.io/kubectl of the cluster\'s minor (1.28 to 1.35; 1.27 gets 1.28). On ACK in mainland China, a mirror the VPC reaches.',
     ).optional(),
-    restartTimeout: doc(restartDuration, 'How long a restart Job waits for its DaemonSet\'s rollout. Default: 20s per node, at least 30m.').optional(),
+    restartTimeout: doc(restartDuration, 'How long every restart Job waits for its DaemonSet\'s rollout. Default: each DaemonSet\'s own bound, twice its estimate at 20s per batch of maxUnavailable pods, at least 30m (the review\'s Duration section).').optional(),
     restartProgressTimeout: doc(
       restartDuration,
       'How long a restart may go without a pod of the new configuration becoming Ready before its Job fails, so the sync ends and a retry or a revert can run (Kubernetes 1.26 or newer).',

@@ -4,6 +4,7 @@
  */
 import { redactCredentials } from '../core/credentials';
 import { Severity } from '../core/findings';
+import { Citation, markdownCitation, plainCitation } from '../core/references';
 
 export interface Diagnostic {
   readonly severity: Severity;
@@ -13,8 +14,8 @@ export interface Diagnostic {
   /** Dotted field path, e.g. `spec.terway.pool`. Empty for the whole document. */
   readonly path: string;
   readonly message: string;
-  /** The seed document or upstream advice behind a warning. */
-  readonly source?: string;
+  /** The upstream documents behind a warning. */
+  readonly source?: Citation;
 }
 
 /**
@@ -27,12 +28,21 @@ export function redactDiagnostic(d: Diagnostic): Diagnostic {
   return message === d.message && path === d.path ? d : { ...d, message, path };
 }
 
+/** One line for a terminal: where, the field, the message and the URLs behind it. */
 export function formatDiagnostic(diagnostic: Diagnostic): string {
   const d = redactDiagnostic(diagnostic);
   const where = `${d.file}:${d.line}:${d.col}`;
   const field = d.path === '' ? '' : ` ${d.path}:`;
-  const source = d.source ? ` (${d.source})` : '';
+  const source = d.source && d.source.length > 0 ? ` (${plainCitation(d.source)})` : '';
   return `${where}${field} ${d.message}${source}`;
+}
+
+/** The same line for a review: the sources as Markdown links. */
+export function formatDiagnosticMarkdown(diagnostic: Diagnostic): string {
+  const d = redactDiagnostic(diagnostic);
+  const field = d.path === '' ? '' : ` ${d.path}:`;
+  const source = d.source && d.source.length > 0 ? ` (${markdownCitation(d.source)})` : '';
+  return `${d.file}:${d.line}:${d.col}${field} ${d.message}${source}`;
 }
 
 /** Sorted by file, then position, so the report reads top to bottom. */

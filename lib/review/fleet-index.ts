@@ -5,29 +5,70 @@ import { formatCount } from '../core/format';
 import { ACK_NFTABLES_SINCE, IPVS_DEPRECATION, KUBE_PROXY_DEFAULTS, NFTABLES_PROXY_MODE } from '../components/kube-proxy/facts';
 import { CILIUM_STAGES, CLUSTER_STAGES } from '../delivery/argocd/fleet-chart';
 import { maxUpdateText, rolloutStages } from '../delivery/argocd/stages';
+import { markdownCitation, REFERENCES } from '../core/references';
+import { mermaidText } from './timeline';
 
 export interface FleetIndexRow {
   readonly cluster: ResolvedCluster;
   readonly warnings: number;
 }
 
-/** dist/reviews/README.md: one row per cluster, sorted by name, linking to each review. */
+/** Below this share of room left, a capacity figure needs attention. */
+export const HEADROOM_ATTENTION = 0.2;
+
+/** What needs a reviewer's attention in one cluster, most pressing first; empty when nothing does. */
+export function attentionOf(row: FleetIndexRow): string[] {
+  const c = row.cluster;
+  const out: string[] = [];
+  const minor = kubernetesMinor(c.kubernetesVersion);
+  if (c.kubeProxy && (c.kubeProxy.mode ?? KUBE_PROXY_DEFAULTS.mode) === 'ipvs' && minor >= IPVS_DEPRECATION.deprecated) out.push(`IPVS on ${c.kubernetesVersion}, deprecated`);
+  const low = lowestHeadroom(c);
+  if (low && low.fraction < HEADROOM_ATTENTION) out.push(`${low.name}: ${low.text} headroom`);
+  if (row.warnings > 0) out.push(`${row.warnings} warning${row.warnings === 1 ? '' : 's'}`);
+  return out;
+}
+
+/** The capacity figure with the least room left, where the review gives headroom. */
+function lowestHeadroom(c: ResolvedCluster): { name: string; text: string; fraction: number } | undefined {
+  let low: { name: string; text: string; fraction: number } | undefined;
+  for (const d of c.decisions) {
+    const m = d.capacity && d.headroom !== undefined ? /^(-?\d+(?:\.\d+)?)%$/.exec(d.headroom) : null;
+    if (!m) continue;
+    const fraction = Number(m[1]) / 100;
+    if (low === undefined || fraction < low.fraction) low = { name: d.name, text: d.headroom!, fraction };
+  }
+  return low;
+}
+
+/**
+ * dist/reviews/README.md: one row per cluster, linking to each review, what needs attention first
+ * (IPVS on a release that deprecates it, capacity headroom below 20%, warnings), then by name.
+ */
 export function renderFleetIndex(rows: readonly FleetIndexRow[]): string {
-  const sorted = [...rows].sort((a, b) => (a.cluster.name < b.cluster.name ? -1 : a.cluster.name > b.cluster.name ? 1 : 0));
+  const ranked = rows.map((r) => ({ ...r, attention: attentionOf(r), low: lowestHeadroom(r.cluster)?.fraction ?? Infinity }));
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  // Flagged clusters first, the most flagged and the least headroom leading; then the rest by name.
+  const flaggedFirst = (a: (typeof ranked)[number], b: (typeof ranked)[number]) =>
+    a.attention.length === 0 || b.attention.length === 0 ? 0 : b.attention.length - a.attention.length || a.low - b.low || b.warnings - a.warnings;
+  const sorted = [...ranked].sort((a, b) => Number(b.attention.length > 0) - Number(a.attention.length > 0) || flaggedFirst(a, b) || byName(a.cluster.name, b.cluster.name));
+  const flagged = sorted.filter((r) => r.attention.length > 0).length;
   const lines = [
     '# Fleet',
     '',
-    `${sorted.length} cluster${sorted.length === 1 ? '' : 's'}, ${formatCount(sorted.reduce((n, r) => n + r.cluster.nodes, 0))} nodes. Each review gives the numbers, their rules and the rollout.`,
+    `${sorted.length} cluster${sorted.length === 1 ? '' : 's'}, ${formatCount(sorted.reduce((n, r) => n + r.cluster.nodes, 0))} nodes. Each review gives the numbers, their rules and the rollout. What needs attention comes first: IPVS on a Kubernetes release that deprecates it, capacity headroom below ${HEADROOM_ATTENTION * 100}%, warnings.`,
     '',
-    '| cluster | platform | nodes | CNI | NetworkPolicy | Typha replicas | proxy | warnings |',
-    '| --- | --- | ---: | --- | --- | ---: | --- | ---: |',
   ];
-  for (const { cluster: c, warnings } of sorted) {
-    lines.push(`| [${c.name}](${c.name}.md) | ${PLATFORM_NAMES[c.platform]} | ${formatCount(c.nodes)} | ${c.cni} | ${c.networkPolicy} | ${c.typha?.replicas ?? ''} | ${proxyMode(c)} | ${warnings} |`);
+  if (flagged > 0 && flagged < sorted.length) {
+    lines.push('```mermaid', 'pie title Clusters by status', `  "needs attention" : ${flagged}`, `  "nothing flagged" : ${sorted.length - flagged}`, '```', '');
+  }
+  lines.push('| cluster | needs attention | platform | nodes | CNI | NetworkPolicy | Typha replicas | proxy | warnings |', '| --- | --- | --- | ---: | --- | --- | ---: | --- | ---: |');
+  for (const { cluster: c, warnings, attention } of sorted) {
+    lines.push(`| [${c.name}](${c.name}.md) | ${attention.join('; ')} | ${PLATFORM_NAMES[c.platform]} | ${formatCount(c.nodes)} | ${c.cni} | ${c.networkPolicy} | ${c.typha?.replicas ?? ''} | ${proxyMode(c)} | ${warnings} |`);
   }
   lines.push('');
-  lines.push(...rolloutStagesTable(sorted.map((r) => r.cluster)));
-  lines.push(...ipvsTable(sorted.map((r) => r.cluster)));
+  const byNameClusters = [...rows].map((r) => r.cluster).sort((a, b) => byName(a.name, b.name));
+  lines.push(...rolloutStagesTable(byNameClusters));
+  lines.push(...ipvsTable(byNameClusters));
   return lines.join('\n');
 }
 
@@ -49,8 +90,16 @@ function rolloutStagesTable(clusters: readonly ResolvedCluster[]): string[] {
   if (unstaged.length > 0) {
     lines.push(`| not staged | ${unstaged.length} | ${formatCount(unstaged.reduce((n, c) => n + c.nodes, 0))} | at once, by their own Applications, outside the stages | ${unstaged.map((c) => link(c.name)).join(', ')} |`);
   }
-  lines.push('');
+  lines.push('', ...stagesFlowchart(stages, unstaged.map((c) => c.name)), '');
   return lines;
+}
+
+/** The stages as a Mermaid flowchart: each stage Healthy before the next; clusters outside the stages beside them. */
+function stagesFlowchart(stages: ReturnType<typeof rolloutStages>, unstaged: readonly string[]): string[] {
+  const nodes = stages.map((s) => `  stage${s.stage}["${mermaidText(`stage ${s.stage}: ${s.clusters.join(', ')}`)}<br/>${mermaidText(`${formatCount(s.nodes)} nodes, ${maxUpdateText(s.maxUpdate)}`)}"]`);
+  const edges = stages.slice(1).map((s, i) => `  stage${stages[i].stage} -->|Healthy| stage${s.stage}`);
+  const outside = unstaged.length > 0 ? [`  unstaged["${mermaidText(`not staged: ${unstaged.join(', ')}`)}<br/>at once"]`] : [];
+  return ['```mermaid', 'flowchart LR', ...nodes, ...outside, ...edges, '```'];
 }
 
 /**
@@ -63,7 +112,7 @@ function ipvsTable(clusters: readonly ResolvedCluster[]): string[] {
   const out = [
     '## IPVS to nftables',
     '',
-    `kube-proxy's IPVS mode is deprecated from Kubernetes 1.${d.deprecated}; it is planned to be off by default in 1.${d.defaultOff} (the ${d.gateName} feature gate keeps it a while longer) and removed in 1.${d.removed} (KEP-5495). Clusters whose profile runs kube-proxy in IPVS mode:`,
+    `kube-proxy's IPVS mode is deprecated from Kubernetes 1.${d.deprecated}; it is planned to be off by default in 1.${d.defaultOff} (the ${d.gateName} feature gate keeps it a while longer) and removed in 1.${d.removed} (${markdownCitation([REFERENCES.kep5495])}). Clusters whose profile runs kube-proxy in IPVS mode:`,
     '',
   ];
   if (onIpvs.length === 0) return [...out, 'None.', ''];

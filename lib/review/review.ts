@@ -5,11 +5,14 @@
 import { ResolvedCluster } from '../cluster/resolve';
 import { PLATFORM_NAMES } from '../core/cluster';
 import { cell, formatCount } from '../core/format';
+import { markdownCitation } from '../core/references';
 import { RenderedObject } from '../core/rollout';
 import { argocdRollout } from '../delivery/argocd/rollout';
 import { kubectlRollout } from '../delivery/kubectl/rollout';
-import { Diagnostic, formatDiagnostic, sortDiagnostics } from '../profile/diagnostics';
+import { Diagnostic, formatDiagnosticMarkdown, sortDiagnostics } from '../profile/diagnostics';
 import { alertsSection } from './alerts';
+import { changesSection, rollbackSection, verifySection } from './review-sections';
+import { durationSection, rolloutFlowchart, rolloutTimeline } from './timeline';
 import { typhaAutoscalingSection } from './typha-autoscaling';
 
 export interface ReviewInput {
@@ -32,14 +35,16 @@ export function renderReview(input: ReviewInput): string {
   const policy = c.cni === 'cilium' ? '' : `, NetworkPolicy ${c.networkPolicy}`;
   lines.push(`Profile \`${input.profileFile}\`: ${PLATFORM_NAMES[c.platform]}, ${c.cni}, Kubernetes ${c.kubernetesVersion}, ${formatCount(c.nodes)} nodes${policy}.`, '');
 
+  lines.push(...changesSection(c, input.objects));
+
   lines.push('## Decisions', '', '| value | result | rule | source |', '| --- | --- | --- | --- |');
-  for (const d of c.decisions.filter((d) => !d.capacity)) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.source ?? '')} |`);
+  for (const d of c.decisions.filter((d) => !d.capacity)) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${markdownCitation(d.source)} |`);
   lines.push('');
 
   const capacity = c.decisions.filter((d) => d.capacity);
   if (capacity.length > 0) {
     lines.push('## Capacity', '', '| figure | value | rule and inputs | headroom | source |', '| --- | --- | --- | --- | --- |');
-    for (const d of capacity) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.headroom ?? '')} | ${cell(d.source ?? '')} |`);
+    for (const d of capacity) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.headroom ?? '')} | ${markdownCitation(d.source)} |`);
     lines.push('');
   }
 
@@ -47,7 +52,7 @@ export function renderReview(input: ReviewInput): string {
 
   lines.push('## Warnings', '');
   if (input.warnings.length === 0) lines.push('None.');
-  for (const w of sortDiagnostics(input.warnings)) lines.push(`- ${formatDiagnostic(w)}`);
+  for (const w of sortDiagnostics(input.warnings)) lines.push(`- ${formatDiagnosticMarkdown(w)}`);
   lines.push('');
 
   lines.push(`## Objects in \`${c.name}/\``, '');
@@ -68,10 +73,12 @@ export function renderReview(input: ReviewInput): string {
     lines.push(...c.notes);
     lines.push('');
   }
-  lines.push('## Rollout', '');
+  const timeline = rolloutTimeline(c, input.objects);
+  lines.push('## Rollout', '', ...rolloutFlowchart(c, timeline), '');
   lines.push(...(c.argocd ? argocdRollout(c, input.objects) : kubectlRollout(c, input.objects)));
   if (c.rollout.length > 0) lines.push('', ...c.rollout);
   lines.push('');
+  lines.push(...durationSection(c, timeline), ...verifySection(c), ...rollbackSection(c, input.objects));
 
   return lines.join('\n');
 }

@@ -117,6 +117,19 @@ export interface CalicoNetworkProps {
   readonly nftablesMode?: 'Enabled' | 'Disabled' | 'Auto';
 }
 
+/** The spec of one IPPool, every default filled in: what the construct renders and the review lists. */
+export function ipPoolSpec(p: CalicoIpPoolProps, family: 4 | 6) {
+  return {
+    cidr: p.cidr,
+    blockSize: p.blockSize ?? CALICO_DEFAULT_BLOCK_SIZE[family],
+    ipipMode: p.ipipMode ?? CALICO_IP_POOL_DEFAULTS.ipipMode,
+    vxlanMode: p.vxlanMode ?? CALICO_IP_POOL_DEFAULTS.vxlanMode,
+    natOutgoing: p.natOutgoing ?? CALICO_IP_POOL_DEFAULTS.natOutgoing,
+    nodeSelector: p.nodeSelector ?? CALICO_IP_POOL_DEFAULTS.nodeSelector,
+    disabled: p.disabled ?? CALICO_IP_POOL_DEFAULTS.disabled,
+  };
+}
+
 /**
  * Calico IP pools, tunnel MTUs and BGP route reflectors (seed 002). Every object is shared
  * cluster state: applied server-side and never pruned or deleted by Argo CD, because removing a
@@ -134,21 +147,13 @@ export class CalicoNetwork extends Construct {
     super(scope, id);
     throwOnErrors('CalicoNetwork', calicoRules({ ipPools: props.ipPools, mtu: props.mtu, wireguard: props.wireguard, bgp: props.bgp }, {}));
     const pools = (props.ipPools ?? []).map((p) => ({ props: p, cidr: (parseCidr(p.cidr) as { ok: true; cidr: Cidr }).cidr }));
-    this.ipPools = pools.map(
-      ({ props: p, cidr }) =>
-        new IpPool(this, `IpPool-${p.name}`, {
-          metadata: { name: p.name },
-          spec: {
-            cidr: p.cidr,
-            blockSize: p.blockSize ?? CALICO_DEFAULT_BLOCK_SIZE[cidr.family],
-            ipipMode: (p.ipipMode ?? CALICO_IP_POOL_DEFAULTS.ipipMode) as IpPoolSpecIpipMode,
-            vxlanMode: (p.vxlanMode ?? CALICO_IP_POOL_DEFAULTS.vxlanMode) as IpPoolSpecVxlanMode,
-            natOutgoing: p.natOutgoing ?? CALICO_IP_POOL_DEFAULTS.natOutgoing,
-            nodeSelector: p.nodeSelector ?? CALICO_IP_POOL_DEFAULTS.nodeSelector,
-            disabled: p.disabled ?? CALICO_IP_POOL_DEFAULTS.disabled,
-          },
-        }),
-    );
+    this.ipPools = pools.map(({ props: p, cidr }) => {
+      const spec = ipPoolSpec(p, cidr.family);
+      return new IpPool(this, `IpPool-${p.name}`, {
+        metadata: { name: p.name },
+        spec: { ...spec, ipipMode: spec.ipipMode as IpPoolSpecIpipMode, vxlanMode: spec.vxlanMode as IpPoolSpecVxlanMode },
+      });
+    });
 
     const tunnels = calicoTunnelMtus(props);
     const felix: { -readonly [K in keyof FelixConfigurationSpec]: FelixConfigurationSpec[K] } = { ...tunnels.felix };

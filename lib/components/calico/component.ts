@@ -27,7 +27,9 @@ import {
 import { calicoTunnelMtus } from './mtu';
 import { checkCalico, MIGRATE_POOLS_GUIDE } from './rules';
 import type { CalicoSpec } from './schema';
+import { calicoChanges, calicoRollback, calicoVerify } from './review';
 import { calicoPoolLabelSteps, calicoRouteReflectorSteps } from './steps';
+import { REFERENCES } from '../../core/references';
 
 export interface ResolvedCalico {
   /** Pools, MTUs and BGP, where the profile has a calico section. */
@@ -57,7 +59,7 @@ export const calicoComponent = defineComponent({
         warning(
           ['spec', 'calico', 'bgp', 'routeReflectors'],
           'Argo CD turns the node-to-node mesh off in the last wave of the sync: label and patch the reflector nodes (the review\'s commands) before merging, or every cross-node route drops',
-          'Calico BGP docs: a node leaves the mesh when it gets a cluster ID',
+          [REFERENCES.calicoBgp],
         ),
       );
     }
@@ -66,7 +68,7 @@ export const calicoComponent = defineComponent({
   resolve(section: CalicoSpec | undefined, ctx: ClusterContext, r: ResolveRecord): ResolvedCalico | undefined {
     if (ctx.cni !== 'calico') return undefined;
     if (section?.install) {
-      r.decisions.push({ name: 'Calico install', value: section.install, rule: `assumed as the profile says: ${CALICO_INSTALL_MEANING[section.install]}`, source: 'Calico manifests/calico.yaml, calico-typha.yaml; Tigera operator' });
+      r.decisions.push({ name: 'Calico install', value: section.install, rule: `assumed as the profile says: ${CALICO_INSTALL_MEANING[section.install]}`, source: [REFERENCES.calicoManifest, REFERENCES.calicoTyphaManifest, REFERENCES.operatorNode] });
     }
     const nftablesMode = resolveNftablesMode(section, ctx, r);
     const network = section && hasNetwork(section) ? resolveNetwork(section, r, nftablesMode) : nftablesMode ? { nftablesMode } : undefined;
@@ -80,11 +82,16 @@ export const calicoComponent = defineComponent({
           name: 'Typha and calico-config',
           value: 'not rendered',
           rule: 'the Tigera operator runs Typha in calico-system, sizes it to the nodes and points calico-node at it (FELIX_TYPHAK8SSERVICENAME); anything netscale rendered would be undone or ignored',
-          source: 'Tigera operator pkg/render/node.go, pkg/common/autoscale.go',
+          source: [REFERENCES.operatorNode, REFERENCES.operatorTyphaScale],
         });
       }
     }
-    return network || typhaService || typhaEnv ? { network, typhaService, typhaEnv } : undefined;
+    if (!(network || typhaService || typhaEnv)) return undefined;
+    const resolved = { network, typhaService, typhaEnv };
+    r.changes.push(...calicoChanges(resolved, r.decisions));
+    r.verify.push(...calicoVerify(resolved));
+    r.rollback.push(...calicoRollback(resolved));
+    return resolved;
   },
   render(scope, resolved: ResolvedCalico) {
     if (resolved.network) new CalicoNetwork(scope, 'CalicoNetwork', resolved.network);
@@ -114,7 +121,7 @@ function checkTyphaPath(section: CalicoSpec | undefined, ctx: ClusterContext): F
       warning(
         ['spec', 'networkPolicy'],
         `${ctx.networkPolicy} on ${ctx.nodes} nodes: every node's Felix watches the API server; above ${TYPHA_ADVISED_ABOVE_NODES} nodes Calico advises Typha (networkPolicy: relay), and above 100 it is essential`,
-        'Calico docs: Typha for more than 50 nodes with the Kubernetes datastore',
+        [REFERENCES.calicoTyphaScaling],
       ),
     );
   }
@@ -131,7 +138,7 @@ function resolveNetwork(c: CalicoSpec, r: ResolveRecord, nftablesMode: FelixNfta
   r.decisions.push(...calicoTunnelMtus(props).decisions);
   const pools = c.ipPools ?? [];
   const sizes = [...new Set(pools.map((p) => p.blockSize ?? CALICO_DEFAULT_BLOCK_SIZE[p.cidr.includes(':') ? 6 : 4]))];
-  if (sizes.length === 1) r.decisions.push({ name: 'IP pool blockSize', value: sizes[0], rule: 'one block size in every pool, so routes aggregate per pool', source: 'seed 002: 27 in every pool' });
+  if (sizes.length === 1) r.decisions.push({ name: 'IP pool blockSize', value: sizes[0], rule: 'one block size in every pool, so routes aggregate per pool', source: [REFERENCES.calicoIpPool] });
   if (pools.length > 0) {
     r.steps.push(
       `Before the sync, compare the pools with the cluster's: \`calicoctl get ippool -o wide\`. Calico cannot change the cidr or blockSize of an existing pool; netscale refuses such a change against dist/, but not against a pool made outside netscale under the same name (${pools.map((p) => p.name).join(', ')}). To move a pool: add one under a new name, set the old one disabled: true, recreate the pods that still hold its addresses, check new pods get addresses from the new pool, then delete the old one (${MIGRATE_POOLS_GUIDE}).`,
@@ -139,7 +146,7 @@ function resolveNetwork(c: CalicoSpec, r: ResolveRecord, nftablesMode: FelixNfta
   }
   r.steps.push(...calicoPoolLabelSteps(pools.filter((p) => (p.nodeSelector ?? CALICO_IP_POOL_DEFAULTS.nodeSelector).trim() !== CALICO_IP_POOL_DEFAULTS.nodeSelector)));
   if (c.bgp?.routeReflectors) {
-    r.decisions.push({ name: 'BGP node-to-node mesh', value: 'off', rule: 'route reflectors replace the full mesh (n x (n - 1) / 2 sessions)', source: 'seed 002' });
+    r.decisions.push({ name: 'BGP node-to-node mesh', value: 'off', rule: 'route reflectors replace the full mesh (n x (n - 1) / 2 sessions)', source: [REFERENCES.calicoBgp] });
     r.steps.push(...calicoRouteReflectorSteps(c.bgp.routeReflectors));
   }
   return props;
@@ -163,8 +170,9 @@ function pointFelixAtTypha(r: ResolveRecord): string {
     name: 'Felix to Typha',
     value: `${FELIX_TYPHA_SERVICE_ENV}=${TYPHA_NAME}`,
     rule: `calico.yaml gives calico-node no ${FELIX_TYPHA_SERVICE_ENV}, and Felix reads it from its environment only: a partial DaemonSet ${CALICO_NODE_DAEMONSET} adds that one entry to container ${CALICO_NODE_CONTAINER}, applied server-side`,
-    source: 'Calico manifests/calico.yaml; felix/config/config_params.go (TyphaK8sServiceName is local)',
+    source: [REFERENCES.calicoManifest, REFERENCES.felixConfigParams],
   });
+  r.waits.push({ kind: 'DaemonSet', name: CALICO_NODE_DAEMONSET, namespace: 'kube-system', why: `its pod template gains ${FELIX_TYPHA_SERVICE_ENV}, so each node's Felix moves to Typha as its pod restarts`, maxUnavailable: CALICO_NODE_MAX_UNAVAILABLE, after: 'switch' });
   r.notes.push(
     `Felix switch on a calico.yaml install: DaemonSet \`${CALICO_NODE_DAEMONSET}\` in this folder holds only the env entry \`${FELIX_TYPHA_SERVICE_ENV}=${TYPHA_NAME}\`, merged into the existing DaemonSet by server-side apply once Typha is ready. The pod template changes, so calico-node rolls once, ${CALICO_NODE_MAX_UNAVAILABLE} node at a time (Calico's manifests set maxUnavailable ${CALICO_NODE_MAX_UNAVAILABLE}): each node's Felix moves to Typha when its pod restarts and watches the API server until then. Nothing deletes calico-node: the object is never pruned.`,
     '',
@@ -225,7 +233,7 @@ function checkNftables(section: CalicoSpec | undefined, ctx: ClusterContext): Fi
       warning(
         at('nftablesMode'),
         `Enabled while kube-proxy runs ${ctx.kubeProxyMode ?? 'its current mode'}: Felix programs nftables and kube-proxy does not; keep it only while kube-proxy rolls back, then remove it`,
-        'Calico nftables docs: kube-proxy must be in nftables mode too',
+        [REFERENCES.calicoNftables],
       ),
     );
   }
@@ -251,7 +259,7 @@ function resolveNftablesMode(section: CalicoSpec | undefined, ctx: ClusterContex
     name: 'Felix nftablesMode',
     value: mode,
     rule: section?.nftablesMode ? 'set in the profile' : nftablesModeRule(release, mode),
-    source: 'Calico felix/config/config_params.go (NFTablesMode) of the release',
+    source: [REFERENCES.felixConfigParams, REFERENCES.calicoFelixConfiguration],
   });
   return mode;
 }

@@ -2,6 +2,7 @@
 import { Cidr, parseCidr } from '../../core/cidr';
 import { Decision } from '../../core/decision';
 import type { CalicoIpPoolProps, CalicoNetworkProps } from './calico-network';
+import { REFERENCES } from '../../core/references';
 
 export type TunnelEncapsulation = 'ipip' | 'vxlan' | 'wireguard' | 'none';
 
@@ -34,7 +35,7 @@ export function tunnelMtu(underlayMtu: number, encapsulation: TunnelEncapsulatio
       name: `${encapsulation} MTU${ipFamily === 6 ? ' (IPv6)' : ''}`,
       value,
       rule: `${underlayMtu} - ${overhead} (${label}) = ${value}`,
-      source: encapsulation === 'ipip' ? 'seed 002: IPIP MTU 1480 (-20); Calico MTU guide' : 'Calico MTU guide',
+      source: [REFERENCES.calicoMtu],
       capacity: true,
     },
   };
@@ -91,7 +92,7 @@ function autoTunnelMtu(encapsulation: TunnelEncapsulation, family: 4 | 6): Decis
     name: `${encapsulation} MTU${family === 6 ? ' (IPv6)' : ''}`,
     value: 'auto',
     rule: `calico.mtu not set: Felix takes the host interface's MTU and subtracts ${overhead} bytes itself (1500 gives ${1500 - (overhead ?? 0)})`,
-    source: 'Felix ConfigureDefaultMTUs (int_dataplane.go)',
+    source: [REFERENCES.felixDataplane],
     capacity: true,
   };
 }

@@ -8,6 +8,7 @@ import { FieldPath, Finding, findingsAt, formatPath, Problem } from '../../core/
 import type { CalicoIpPoolProps, CalicoNetworkProps } from './calico-network';
 import { formatCount } from '../../core/format';
 import { CALICO_BLOCK_SIZE_RANGE, CALICO_DEFAULT_BLOCK_SIZE, CALICO_IP_POOL_DEFAULTS, FULL_MESH_NODE_LIMIT, MAX_AS_NUMBER } from './facts';
+import { Citation, REFERENCES } from '../../core/references';
 
 /** Calico's guide for changing a pool's CIDR or block size: a new pool, never an edit. */
 export const MIGRATE_POOLS_GUIDE = 'https://docs.tigera.io/calico/latest/networking/ipam/migrate-pools';
@@ -39,7 +40,7 @@ export function checkCalico(spec: CalicoInput, ctx: CalicoCheckContext = {}): Fi
 export function calicoRules(input: CalicoInput, ctx: CalicoCheckContext): Problem[] {
   const out: Problem[] = [];
   const err = (path: FieldPath, message: string) => out.push({ severity: 'error', path, message });
-  const warn = (path: FieldPath, message: string, source?: string) => out.push({ severity: 'warning', path, message, source });
+  const warn = (path: FieldPath, message: string, source?: Citation) => out.push({ severity: 'warning', path, message, source });
   const pools = input.ipPools ?? [];
 
   const seen = new Map<string, number>();
@@ -82,7 +83,7 @@ export function calicoRules(input: CalicoInput, ctx: CalicoCheckContext): Proble
     for (const p of same.slice(1)) {
       if (p.blockSize !== first.blockSize) {
         const shown = p.pool.blockSize !== undefined ? `${p.blockSize}` : `${p.blockSize} (the default)`;
-        err(['ipPools', p.index, ...(p.pool.blockSize !== undefined ? ['blockSize'] : [])], `blockSize ${shown} differs from ${first.blockSize} in ipPools[${first.index}] ("${first.pool.name}"): use one blockSize in every IPv${family} pool (seed 002: 27 everywhere)`);
+        err(['ipPools', p.index, ...(p.pool.blockSize !== undefined ? ['blockSize'] : [])], `blockSize ${shown} differs from ${first.blockSize} in ipPools[${first.index}] ("${first.pool.name}"): use one blockSize in every IPv${family} pool (so routes aggregate per pool)`);
       }
     }
   }
@@ -134,7 +135,7 @@ export function calicoRules(input: CalicoInput, ctx: CalicoCheckContext): Proble
         warn(
           ['ipPools', p.index, 'cidr'],
           `${p.pool.cidr} holds ${formatCount(blocks)} blocks of /${p.blockSize} but serves all ${formatCount(ctx.nodes)} nodes: a node without a block of its own borrows single addresses from other nodes' blocks, each a /32 route; use a larger pool or a smaller blockSize`,
-          'Calico IPAM: each node claims blocks from the pools that select it',
+          [REFERENCES.calicoIpPool],
         );
       }
     }
@@ -144,7 +145,7 @@ export function calicoRules(input: CalicoInput, ctx: CalicoCheckContext): Proble
       warn(
         input.bgp ? ['bgp'] : ['ipPools', bgpPools[0].index],
         `${formatCount(ctx.nodes)} nodes run BGP (${bgpPools.map((p) => `"${p.pool.name}" ${(p.pool.ipipMode ?? 'Never') === 'Never' ? 'unencapsulated' : 'IP-in-IP'}`).join(', ')}) in the full node-to-node mesh, ${formatCount((ctx.nodes * (ctx.nodes - 1)) / 2)} sessions: above ${FULL_MESH_NODE_LIMIT} nodes use route reflectors (calico.bgp.routeReflectors)`,
-        'Calico BGP docs: full mesh for 100 nodes or less',
+        [REFERENCES.calicoBgp],
       );
     }
   }
@@ -156,14 +157,14 @@ export function calicoRules(input: CalicoInput, ctx: CalicoCheckContext): Proble
     warn(
       ['bgp', 'asNumber'],
       `${bgp.asNumber} is a valid 4-byte AS number, but the crd.projectcalico.org CRDs of most Calico releases declare asNumber as int32 and the API server refuses values above ${INT32_MAX}: check your release accepts it, or pick a private AS from 64512-65534`,
-      'projectcalico/calico#13494, fixed by #13979',
+      [{ title: 'projectcalico/calico#13494', url: 'https://github.com/projectcalico/calico/issues/13494' }, { title: 'projectcalico/calico#13979', url: 'https://github.com/projectcalico/calico/pull/13979' }],
     );
   }
   const rr = bgp?.routeReflectors;
   if (rr) {
     if (rr.nodeSelector.trim() === '') err(['bgp', 'routeReflectors', 'nodeSelector'], "must select the reflector nodes, e.g. route-reflector == 'true': an empty selector leaves every node without a peer once the mesh is off");
     if (rr.nodes !== undefined && rr.nodes.length < 2) {
-      warn(['bgp', 'routeReflectors', 'nodes'], `lists ${rr.nodes.length} reflector${rr.nodes.length === 1 ? '' : 's'}: with one, its restart stops route exchange for the whole cluster; run at least two, on different switches`, 'seed 002: reflectors with bonded NICs on different switches');
+      warn(['bgp', 'routeReflectors', 'nodes'], `lists ${rr.nodes.length} reflector${rr.nodes.length === 1 ? '' : 's'}: with one, its restart stops route exchange for the whole cluster; run at least two, on different switches`, [REFERENCES.calicoBgp]);
     }
   }
   return out;

@@ -7,7 +7,7 @@ import { CALICO_DEFAULT_AS_NUMBER, CALICO_DEFAULT_BLOCK_SIZE, CALICO_INSTALL_MEA
 export const calicoIpPoolSchema = z.strictObject({
   name: doc(dnsSubdomain, 'IPPool name.'),
   cidr: doc(cidr, 'Pool CIDR.'),
-  blockSize: doc(z.int().min(0).max(128), 'Per-node block size; the same in every pool (seed 002: 27).', CALICO_DEFAULT_BLOCK_SIZE[4]).optional(),
+  blockSize: doc(z.int().min(0).max(128), 'Per-node block size; the same in every pool (27 for large clusters).', CALICO_DEFAULT_BLOCK_SIZE[4]).optional(),
   ipipMode: doc(z.enum(['Always', 'CrossSubnet', 'Never']), 'IP-in-IP encapsulation.', CALICO_IP_POOL_DEFAULTS.ipipMode).optional(),
   vxlanMode: doc(z.enum(['Always', 'CrossSubnet', 'Never']), 'VXLAN encapsulation.', CALICO_IP_POOL_DEFAULTS.vxlanMode).optional(),
   natOutgoing: doc(z.boolean(), 'SNAT traffic leaving the pool.', CALICO_IP_POOL_DEFAULTS.natOutgoing).optional(),
@@ -29,7 +29,7 @@ export const calicoSchema = z
       z.enum(['Enabled', 'Disabled', 'Auto']),
       'FelixConfiguration nftablesMode, only where it must differ from what kubeProxy.mode implies, e.g. Enabled while rolling back to ipvs before kube-proxy has restarted. Default: with kube-proxy in nftables mode, Auto from Calico 3.32 and Enabled from 3.29; otherwise not set.',
     ).optional(),
-    ipPools: doc(z.array(calicoIpPoolSchema).min(1), 'IP pools (seed 002: one blockSize, 27, in every pool).').optional(),
+    ipPools: doc(z.array(calicoIpPoolSchema).min(1), 'IP pools, one blockSize in every pool.').optional(),
     mtu: doc(z.int().min(576).max(9216), 'Underlay (node network) MTU; the tunnel MTU is derived from it. Default: none, and Felix derives the tunnel MTU from the host\'s own.').optional(),
     wireguard: doc(z.boolean(), 'WireGuard encryption between nodes (60 bytes of MTU).', false).optional(),
     bgp: doc(
@@ -47,10 +47,10 @@ export const calicoSchema = z
           'Route reflectors: the full node-to-node mesh is turned off.',
         ).optional(),
       }),
-      'BGP peering (seed 002, option two).',
+      'BGP peering and route reflectors.',
     ).optional(),
   })
-  .meta({ description: 'Calico IP pools, encapsulation and BGP route reflectors (seed 002).' });
+  .meta({ description: 'Calico IP pools, encapsulation and BGP route reflectors.' });
 
 export type CalicoSpec = z.infer<typeof calicoSchema>;
 export type CalicoIpPoolSpec = NonNullable<CalicoSpec['ipPools']>[number];

@@ -3,11 +3,12 @@ import { ClusterContext } from '../../core/cluster';
 import { error, Finding, warning } from '../../core/findings';
 import { defineComponent, ResolveRecord } from '../component';
 import { CiliumKubeProxyless } from './cilium-kube-proxyless';
-import { CiliumDelivery, CiliumValues } from './facts';
-import { ciliumReviewNotes } from './notes';
+import { CILIUM_AGENT_DAEMONSET, CILIUM_AGENT_MAX_UNAVAILABLE, CILIUM_NAMESPACE, CiliumDelivery, CiliumValues } from './facts';
+import { ciliumChanges, ciliumReviewNotes, ciliumRollback, ciliumVerify } from './notes';
 import { checkCilium } from './rules';
 import type { CiliumSpec } from './schema';
 import { ciliumValues } from './values';
+import { REFERENCES } from '../../core/references';
 
 export interface ResolvedCilium {
   readonly version: string;
@@ -41,7 +42,7 @@ export const ciliumComponent = defineComponent({
         warning(
           ['spec', 'argocd'],
           `Argo CD runs in this cluster (no destination elsewhere) and syncs ${what}, so it manages its own network: a values change that breaks the datapath also cuts Argo CD off, and it cannot sync the fix. The review gives the commands to recover by hand; or set spec.argocd.destination and manage this cluster from an Argo CD that runs elsewhere`,
-          'Argo CD needs pod networking to reach Git and its repo server',
+          [REFERENCES.ciliumArgocd],
         ),
       );
     }
@@ -56,6 +57,11 @@ export const ciliumComponent = defineComponent({
     r.decisions.push(...decisions.map((d) => ({ ...d, name: `Cilium ${d.name}` })));
     const argocd = ctx.argocd ? { namespace: ctx.argocdNamespace ?? 'argocd', inCluster: ctx.argocdInCluster } : undefined;
     r.notes.push(...ciliumReviewNotes(section, { delivery, cluster: ctx.name, platform: ctx.platform, argocd }));
+    r.changes.push(ciliumChanges(section));
+    r.verify.push(...ciliumVerify(section));
+    r.rollback.push(ciliumRollback(section, delivery));
+    // rollOutCiliumPods: a values change rolls the agents at the DaemonSet's own maxUnavailable.
+    r.waits.push({ kind: 'DaemonSet', name: CILIUM_AGENT_DAEMONSET, namespace: CILIUM_NAMESPACE, why: 'the cilium-config checksum on the pod template changes with the values (rollOutCiliumPods)', maxUnavailable: agentMaxUnavailable(values), after: 'chart' });
     return { version: section.version, delivery, values };
   },
   render(scope, resolved: ResolvedCilium) {
@@ -63,3 +69,9 @@ export const ciliumComponent = defineComponent({
     if (resolved.delivery === 'k3s') new CiliumKubeProxyless(scope, 'Cilium', { version: resolved.version, values: resolved.values, delivery: 'k3s' });
   },
 });
+
+/** The agents' maxUnavailable: from updateStrategy in the values, else the chart's own. */
+function agentMaxUnavailable(values: CiliumValues): string {
+  const given = (values as { updateStrategy?: { rollingUpdate?: { maxUnavailable?: unknown } } }).updateStrategy?.rollingUpdate?.maxUnavailable;
+  return typeof given === 'number' || typeof given === 'string' ? String(given) : CILIUM_AGENT_MAX_UNAVAILABLE;
+}

@@ -11,6 +11,9 @@ export type CiliumValues = Record<string, unknown>;
 export const CILIUM_HELM_REPO = 'https://helm.cilium.io/';
 export const CILIUM_CHART = 'cilium';
 export const CILIUM_NAMESPACE = 'kube-system';
+/** The agent DaemonSet, and how many agents it replaces at once: updateStrategy.rollingUpdate.maxUnavailable in every chart's values.yaml, 1.13 to 1.20. */
+export const CILIUM_AGENT_DAEMONSET = 'cilium';
+export const CILIUM_AGENT_MAX_UNAVAILABLE = '2';
 
 /**
  * What the cilium chart accepts, by minor release. Read from the chart's values.yaml and

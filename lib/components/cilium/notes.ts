@@ -1,5 +1,7 @@
 /** The review's Cilium notes: the values and why, what to do on the nodes and in Argo CD, how to verify and recover. */
 import { Platform } from '../../core/cluster';
+import { ciliumIssue, markdownCitation, REFERENCES } from '../../core/references';
+import { ChangeArea, flattenSettings, listSettings, RollbackNote, VerifyStep } from '../../core/review-parts';
 import { CILIUM_CHART, CILIUM_HELM_REPO, CILIUM_NAMESPACE, ciliumApplicationName, ciliumCli, CiliumDelivery, ciliumValuesPath } from './facts';
 import type { CiliumSpec } from './schema';
 import { ciliumValues } from './values';
@@ -24,18 +26,13 @@ export interface CiliumNotesContext {
  * recover when a change breaks the datapath.
  */
 export function ciliumReviewNotes(spec: CiliumSpec, ctx: CiliumNotesContext): string[] {
-  const { values, decisions } = ciliumValues(spec);
   const { delivery, platform } = ctx;
-  const cli = ciliumCli(spec.version);
   const onK3s = delivery === 'k3s' || platform === 'k3s';
   const valuesFile = `dist/${ciliumValuesPath(ctx.cluster)}`;
   const helmInstall = `helm install ${CILIUM_CHART} cilium/cilium --version ${spec.version} --namespace ${CILIUM_NAMESPACE} -f ${valuesFile}`;
   const lines: string[] = [];
-  const strictWord = values.kubeProxyReplacement === 'strict' ? 'Strict' : 'True';
 
-  lines.push(`Cilium ${spec.version} replaces kube-proxy completely; the chart values and why:`);
-  for (const d of decisions) lines.push(`- \`${d.name}: ${d.value}\`: ${d.rule}${d.source ? ` (${d.source})` : ''}`);
-  lines.push('');
+  lines.push(`Cilium ${spec.version} replaces kube-proxy completely (${markdownCitation([REFERENCES.ciliumKubeProxyFree])}); the Changes table lists the chart values and why.`, '');
   lines.push(
     'A values change reaches the running pods by itself: with `rollOutCiliumPods` and `operator.rollOutPods` the chart puts the checksum of cilium-config on the agent and operator pod templates, so a new configuration rolls them, the agents at the DaemonSet\'s own maxUnavailable. No restart Job is needed.',
     '',
@@ -43,7 +40,7 @@ export function ciliumReviewNotes(spec: CiliumSpec, ctx: CiliumNotesContext): st
 
   if (onK3s) {
     lines.push(
-      'k3s: start every server with `--flannel-backend=none --disable-network-policy --disable-kube-proxy --disable=servicelb`, so k3s brings no CNI, no NetworkPolicy controller, no kube-proxy and no ServiceLB of its own (seed 004).',
+      `k3s: start every server with \`--flannel-backend=none --disable-network-policy --disable-kube-proxy --disable=servicelb\`, so k3s brings no CNI, no NetworkPolicy controller, no kube-proxy and no ServiceLB of its own (${markdownCitation([REFERENCES.ciliumK3s])}).`,
     );
   } else if (platform === 'kubeadm') {
     lines.push('kubeadm: create the cluster with `kubeadm init --skip-phases=addon/kube-proxy`, or remove kube-proxy from a running one: `kubectl -n kube-system delete ds kube-proxy`, `kubectl -n kube-system delete cm kube-proxy`, then on every node `iptables-save | grep -v KUBE | iptables-restore`.');
@@ -54,15 +51,46 @@ export function ciliumReviewNotes(spec: CiliumSpec, ctx: CiliumNotesContext): st
   if (delivery === 'k3s') lines.push(...helmChartNotes(ctx));
   else if (delivery === 'argocd') lines.push(...applicationNotes(spec, ctx, helmInstall));
   else lines.push(`Install: \`helm repo add cilium ${CILIUM_HELM_REPO}\`, then \`${helmInstall}\`.`);
-  lines.push('');
-
-  lines.push(
-    'Verify:',
-    `- \`kubectl -n kube-system exec ds/cilium -- ${cli} status | grep KubeProxyReplacement\` prints \`KubeProxyReplacement: ${strictWord}\`${cli === 'cilium-dbg' ? ' (the in-pod CLI is cilium-dbg from 1.15)' : ''}.`,
-    `- \`kubectl -n kube-system exec ds/cilium -- ${cli} service list\` lists the ClusterIP and NodePort services Cilium serves.`,
-    '- On a node, `sudo iptables-save | grep KUBE-SVC` prints nothing: no kube-proxy rules are left.',
-  );
   return lines;
+}
+
+/** The checks after a Cilium rollout: the kube-proxy replacement is on, serves the Services, and no kube-proxy rule is left. */
+export function ciliumVerify(spec: CiliumSpec): VerifyStep[] {
+  const { values } = ciliumValues(spec);
+  const cli = ciliumCli(spec.version);
+  const component = 'Cilium';
+  const strictWord = values.kubeProxyReplacement === 'strict' ? 'Strict' : 'True';
+  return [
+    { component, check: `\`kubectl -n ${CILIUM_NAMESPACE} rollout status ds/cilium\``, healthy: '`successfully rolled out`: every agent runs the new configuration' },
+    {
+      component,
+      check: `\`kubectl -n ${CILIUM_NAMESPACE} exec ds/cilium -- ${cli} status | grep KubeProxyReplacement\`${cli === 'cilium-dbg' ? ' (the in-pod CLI is cilium-dbg from 1.15)' : ''}`,
+      healthy: `\`KubeProxyReplacement: ${strictWord}\``,
+    },
+    { component, check: `\`kubectl -n ${CILIUM_NAMESPACE} exec ds/cilium -- ${cli} service list\``, healthy: 'the ClusterIP and NodePort services, each with its backends' },
+    { component, check: 'on a node: `sudo iptables-save | grep KUBE-SVC`', healthy: 'nothing: no kube-proxy rules are left' },
+  ];
+}
+
+/** What the Changes table lists for the chart values: every value netscale sets, and why. */
+export function ciliumChanges(spec: CiliumSpec): ChangeArea {
+  const { values, decisions } = ciliumValues(spec);
+  const extra = new Set(flattenSettings(spec.values ?? {}).keys());
+  return {
+    where: `Cilium chart ${spec.version} values`,
+    unknown: 'the release\'s current values live in the cluster, not in the profile: `helm -n kube-system get values cilium` shows them',
+    changes: listSettings(values, (s) => decisions.find((d) => d.name === s)?.rule ?? (extra.has(s) ? 'set in the profile (spec.cilium.values)' : 'netscale\'s setting for a kube-proxy replacement')),
+  };
+}
+
+/** What a revert does to Cilium, and what it cannot undo. */
+export function ciliumRollback(spec: CiliumSpec, delivery: CiliumDelivery): RollbackNote {
+  const how = delivery === 'values' ? `by hand: \`helm -n ${CILIUM_NAMESPACE} rollback ${CILIUM_CHART} <revision>\` (\`helm -n ${CILIUM_NAMESPACE} history ${CILIUM_CHART}\` lists them), or \`helm upgrade\` with the previous values file` : delivery === 'k3s' ? 'the helm controller upgrades the release back from the previous HelmChart' : 'the Application syncs the previous values';
+  return {
+    component: 'Cilium',
+    revert: `The values go back (${how}) and the agents roll again at their pace, as in the Duration table.`,
+    pointOfNoReturn: `kube-proxy is gone while Cilium replaces it: Services depend on Cilium, and no revert of the values brings kube-proxy back; to leave the kube-proxy replacement, reinstall kube-proxy first. After an upgrade to a newer minor (${spec.version}), go back only to the previous minor, with that release's downgrade notes (${markdownCitation([REFERENCES.ciliumUpgrade])})`,
+  };
 }
 
 /** The HelmChart: who applies it, and what to do when an upgrade fails. */
@@ -108,7 +136,7 @@ function applicationNotes(spec: CiliumSpec, ctx: CiliumNotesContext, helmInstall
     ctx.argocd?.inCluster
       ? `Bootstrap: Argo CD runs inside this cluster and needs a CNI before it can run, so it cannot install the first one. Install once by hand (\`helm repo add cilium ${CILIUM_HELM_REPO}\`, then \`${helmInstall}\`); the Application \`${app}\` then takes the objects over (it renders the same chart and values).`
       : `Bootstrap: the Application \`${app}\` installs the chart from the Argo CD that manages this cluster. If this cluster already runs a Cilium installed by hand, install it with the same values (\`${helmInstall}\`) and the Application takes the objects over.`,
-    'Argo CD: exclude CiliumIdentity in the `argocd-cm` ConfigMap, or Argo CD deletes the identities the agents create (cilium#17614), then restart the Argo CD server and application controller:',
+    `Argo CD: exclude CiliumIdentity in the \`argocd-cm\` ConfigMap, or Argo CD deletes the identities the agents create (${markdownCitation([ciliumIssue(17614), REFERENCES.ciliumArgocd])}), then restart the Argo CD server and application controller:`,
     '```yaml',
     'resource.exclusions: |',
     '  - apiGroups:',

@@ -8,6 +8,7 @@ import { chartKeysFor, unknownChartKeys } from './chart-values';
 import { atLeast, CILIUM_DEFAULTS, CILIUM_FACTS, CiliumDelivery, CiliumValues, CiliumVersion, DEFAULT_OPERATOR_REPLICAS, OLD_KPR_WORDS, parseCiliumVersion, REMOVED_VALUES, supported, TYPED_VALUES } from './facts';
 import type { CiliumSpec } from './schema';
 import { has, lookup, typedValues } from './values';
+import { REFERENCES, ciliumChartValues, ciliumIssue } from '../../core/references';
 
 export interface CiliumCheckContext {
   /** Nodes now or planned (spec.nodes). */
@@ -39,12 +40,12 @@ export function checkCilium(spec: CiliumSpec, ctx: CiliumCheckContext): Finding[
   }
   const minorText = `${v.major}.${v.minor}`;
   if (v.major > 1 || v.minor > CILIUM_FACTS.newestChecked) {
-    out.push(warning(at('version'), `${v.text} is newer than the newest chart checked (1.${CILIUM_FACTS.newestChecked}): its values are rendered as for 1.${CILIUM_FACTS.newestChecked}; check its upgrade notes`, 'cilium chart values.yaml up to 1.20.0'));
+    out.push(warning(at('version'), `${v.text} is newer than the newest chart checked (1.${CILIUM_FACTS.newestChecked}): its values are rendered as for 1.${CILIUM_FACTS.newestChecked}; check its upgrade notes`, [ciliumChartValues('1.20.0')]));
   } else if (v.minor < CILIUM_FACTS.oldestMaintained) {
-    out.push(warning(at('version'), `${minorText} no longer gets fixes (Cilium maintains the newest three minors, 1.${CILIUM_FACTS.oldestMaintained} to 1.${CILIUM_FACTS.newestChecked}): plan the upgrade`, 'Cilium release policy'));
+    out.push(warning(at('version'), `${minorText} no longer gets fixes (Cilium maintains the newest three minors, 1.${CILIUM_FACTS.oldestMaintained} to 1.${CILIUM_FACTS.newestChecked}): plan the upgrade`, [REFERENCES.ciliumReleases]));
   }
   if (v.major === 1 && v.minor === 14 && v.patch < 3) {
-    out.push(warning(at('version'), `${v.text} renders routing-mode twice in cilium-config when routingMode is set without tunnel, which Argo CD and Flux refuse: use 1.14.3 or newer`, 'cilium#27756, fixed by cilium#27841'));
+    out.push(warning(at('version'), `${v.text} renders routing-mode twice in cilium-config when routingMode is set without tunnel, which Argo CD and Flux refuse: use 1.14.3 or newer`, [ciliumIssue(27756), ciliumIssue(27841)]));
   }
 
   const routingMode = spec.routingMode ?? CILIUM_DEFAULTS.routingMode;
@@ -63,7 +64,7 @@ export function checkCilium(spec: CiliumSpec, ctx: CiliumCheckContext): Finding[
     out.push(error(at('tunnelProtocol'), `${spec.tunnelProtocol} is given, but routingMode is native: native routing has no tunnel; remove tunnelProtocol or use routingMode: tunnel`));
   }
   if (native && spec.ipv4NativeRoutingCidr === undefined) {
-    out.push(error(at('routingMode'), 'native needs ipv4NativeRoutingCidr, the range routed without masquerading (the pod CIDRs, e.g. 10.0.0.0/22 in seed 004): the agent refuses to start without it'));
+    out.push(error(at('routingMode'), 'native needs ipv4NativeRoutingCidr, the range routed without masquerading (the pod CIDRs, e.g. 10.0.0.0/22): the agent refuses to start without it'));
   }
   if (spec.ipv4NativeRoutingCidr !== undefined) {
     const parsed = parseCidr(spec.ipv4NativeRoutingCidr);
@@ -103,7 +104,7 @@ export function checkCilium(spec: CiliumSpec, ctx: CiliumCheckContext): Finding[
     } else if (ctx.delivery === 'argocd') {
       out.push(error(at('k8sServiceHost'), '"auto" makes the chart look up the cluster-info ConfigMap at render time, which Argo CD cannot do: give the API server address'));
     } else if (ctx.platform !== 'kubeadm') {
-      out.push(warning(at('k8sServiceHost'), `"auto" reads the kube-public/cluster-info ConfigMap that kubeadm creates; ${ctx.platform} may not have it: prefer the API server address`, 'chart 1.16 values.yaml'));
+      out.push(warning(at('k8sServiceHost'), `"auto" reads the kube-public/cluster-info ConfigMap that kubeadm creates; ${ctx.platform} may not have it: prefer the API server address`, [ciliumChartValues('1.16.19')]));
     }
   } else if (/^kubernetes(\.default(\.svc(\.cluster\.local)?)?)?$/.test(host)) {
     out.push(error(at('k8sServiceHost'), `${host} is the kubernetes Service, which only kube-proxy or Cilium itself can route: give the API server's own address`));
@@ -130,7 +131,7 @@ function checkNodeNetwork(routingCidr: string, nodeCidr: string | undefined): Fi
     warning(
       ['spec', 'cilium', 'ipv4NativeRoutingCidr'],
       `${routingCidr} ${how} the node network ${nodeCidr} (spec.nodeCidr): Cilium does not masquerade traffic to this range, so pod traffic to other hosts on the node network leaves with pod source addresses those hosts cannot answer; narrow it to the pod CIDRs`,
-      'docs.cilium.io masquerading: ipv4-native-routing-cidr',
+      [{ title: 'Cilium: masquerading', url: 'https://docs.cilium.io/en/stable/network/concepts/masquerading/' }],
     ),
   ];
 }
@@ -228,7 +229,7 @@ function checkKprOverride(value: unknown, v: CiliumVersion, path: FieldPath): Fi
   if (text === 'strict') {
     return atLeast(v, CILIUM_FACTS.kprOldWordsRejectedFrom)
       ? [error(path, `"strict" is rejected from 1.16 (the chart takes only true|false): remove it (netscale renders true)`)]
-      : [warning(path, `"strict" is deprecated in ${minorText} and rejected from 1.16: remove it (netscale renders "true")`, 'cilium#31286')];
+      : [warning(path, `"strict" is deprecated in ${minorText} and rejected from 1.16: remove it (netscale renders "true")`, [ciliumIssue(31286)])];
   }
   return [error(path, `${show(value)} is not a ${minorText} value (it takes true|false): remove it`)];
 }
@@ -244,7 +245,7 @@ function checkPodCidrFit(spec: CiliumSpec, merged: CiliumValues, nodes: number):
   const mode = lookup(merged, ['ipam', 'mode']).value ?? 'cluster-pool';
   if (mode !== 'cluster-pool') return [];
   const path: FieldPath = ['spec', 'cilium', 'ipv4NativeRoutingCidr'];
-  const source = 'cilium chart ipam.operator defaults: pool 10.0.0.0/8, /24 per node';
+  const source = [REFERENCES.ciliumIpam];
 
   const poolList = lookup(merged, ['ipam', 'operator', 'clusterPoolIPv4PodCIDRList']).value;
   // 1.13 still reads the single-CIDR key when the list is empty.
@@ -326,7 +327,7 @@ function checkChartKeys(values: CiliumValues, v: CiliumVersion, skip: ReadonlySe
       out.push({ ...error(path, `unknown key (did you mean "${unknown.suggestion}"?): the cilium ${chart.version} chart neither sets it in values.yaml nor reads it, so it would be ignored`), atKey: true });
     } else {
       out.push({
-        ...warning(path, `is not a key of the cilium ${chart.version} chart (not in its values.yaml, not read by its templates): the chart probably ignores it; check \`helm show values cilium/cilium --version ${v.text}\``, `cilium ${chart.version} chart values.yaml and templates`),
+        ...warning(path, `is not a key of the cilium ${chart.version} chart (not in its values.yaml, not read by its templates): the chart probably ignores it; check \`helm show values cilium/cilium --version ${v.text}\``, [ciliumChartValues(chart.version)]),
         atKey: true,
       });
     }

@@ -32,6 +32,6 @@ export const ciliumSchema = z
     delivery: doc(z.enum(CILIUM_DELIVERIES), 'How the chart is installed. Default: k3s on k3s, argocd when spec.argocd is set, else values.').optional(),
     values: doc(z.record(z.string(), z.unknown()), 'Extra chart values, merged last and checked like the rest.').optional(),
   })
-  .meta({ description: 'Cilium as a full kube-proxy replacement (seed 004), version-aware.' });
+  .meta({ description: 'Cilium as a full kube-proxy replacement, version-aware.' });
 
 export type CiliumSpec = z.infer<typeof ciliumSchema>;

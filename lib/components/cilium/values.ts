@@ -7,6 +7,7 @@ import { Decision } from '../../core/decision';
 import { deepMerge, isPlainObject, sortKeysDeep } from '../../core/objects';
 import { atLeast, CILIUM_DEFAULTS, CILIUM_FACTS, CiliumValues, CiliumVersion, DEFAULT_OPERATOR_REPLICAS, parseCiliumVersion, supported } from './facts';
 import type { CiliumSpec } from './schema';
+import { Citation, REFERENCES, ciliumChartValues, ciliumIssue } from '../../core/references';
 
 export function versionOf(spec: CiliumSpec): CiliumVersion {
   const v = parseCiliumVersion(spec.version);
@@ -30,24 +31,24 @@ export interface CiliumValuesResult {
 export function ciliumValues(spec: CiliumSpec): CiliumValuesResult {
   const v = versionOf(spec);
   const decisions: Decision[] = [];
-  const decide = (name: string, value: unknown, rule: string, source?: string) => decisions.push({ name, value: valueText(value), rule, ...(source ? { source } : {}) });
+  const decide = (name: string, value: unknown, rule: string, source?: Citation) => decisions.push({ name, value: valueText(value), rule, ...(source ? { source } : {}) });
   const typed = typedValues(spec, v);
 
   if (!atLeast(v, CILIUM_FACTS.kprBooleanFrom)) {
-    decide('kubeProxyReplacement', typed.kubeProxyReplacement, `${v.major}.${v.minor} takes strict|partial|disabled; strict handles every Service type and refuses to start rather than fall back to kube-proxy`, 'seed 004; chart 1.13 values.yaml');
+    decide('kubeProxyReplacement', typed.kubeProxyReplacement, `${v.major}.${v.minor} takes strict|partial|disabled; strict handles every Service type and refuses to start rather than fall back to kube-proxy`, [REFERENCES.ciliumKubeProxyFree, ciliumChartValues('1.13.4')]);
   } else if (!atLeast(v, CILIUM_FACTS.kprOldWordsRejectedFrom)) {
-    decide('kubeProxyReplacement', typed.kubeProxyReplacement, `${v.major}.${v.minor} takes true|false (strict|partial|disabled are deprecated): "true" is strict's successor`, 'chart 1.14 values.yaml; cilium#26036');
+    decide('kubeProxyReplacement', typed.kubeProxyReplacement, `${v.major}.${v.minor} takes true|false (strict|partial|disabled are deprecated): "true" is strict's successor`, [ciliumChartValues('1.14.5'), ciliumIssue(26036)]);
   } else {
-    decide('kubeProxyReplacement', typed.kubeProxyReplacement, `${v.major}.${v.minor} takes only true|false; strict|partial|disabled fail the chart render`, 'cilium#31286, in 1.16.0');
+    decide('kubeProxyReplacement', typed.kubeProxyReplacement, `${v.major}.${v.minor} takes only true|false; strict|partial|disabled fail the chart render`, [ciliumIssue(31286)]);
   }
 
   const routingMode = spec.routingMode ?? CILIUM_DEFAULTS.routingMode;
   const routingReason = spec.routingMode ? 'set in the profile' : 'the default';
   if (typed.tunnel !== undefined) {
     const how = routingMode === 'native' ? 'tunnel: disabled is native routing' : `tunnel names the protocol (${spec.tunnelProtocol ? 'set in the profile' : 'default vxlan'})`;
-    decide('tunnel', typed.tunnel, `routingMode ${routingMode} (${routingReason}); 1.13 has no routingMode, ${how}`, 'chart 1.13 values.yaml');
+    decide('tunnel', typed.tunnel, `routingMode ${routingMode} (${routingReason}); 1.13 has no routingMode, ${how}`, [ciliumChartValues('1.13.4')]);
   } else {
-    decide('routingMode', typed.routingMode, `${routingReason}; 1.14 replaced tunnel with routingMode and tunnelProtocol`, 'cilium#24561');
+    decide('routingMode', typed.routingMode, `${routingReason}; 1.14 replaced tunnel with routingMode and tunnelProtocol`, [ciliumIssue(24561)]);
     if (typed.tunnelProtocol !== undefined) {
       const rule =
         routingMode === 'native'
@@ -55,14 +56,14 @@ export function ciliumValues(spec: CiliumSpec): CiliumValuesResult {
           : spec.tunnelProtocol
             ? 'set in the profile'
             : 'default: vxlan, written out so the rendered mode does not depend on the chart default';
-      decide('tunnelProtocol', typed.tunnelProtocol, rule, routingMode === 'native' ? 'cilium#29051, cilium#30845' : undefined);
+      decide('tunnelProtocol', typed.tunnelProtocol, rule, routingMode === 'native' ? [ciliumIssue(29051), ciliumIssue(30845)] : undefined);
     }
   }
-  decide('k8sServiceHost', typed.k8sServiceHost, 'without kube-proxy the agents cannot reach the API server through the kubernetes Service, so they dial it directly', 'seed 004');
-  decide('k8sServicePort', typed.k8sServicePort, 'the API server port the agents dial', 'seed 004');
-  if (typed.ipv4NativeRoutingCIDR !== undefined) decide('ipv4NativeRoutingCIDR', typed.ipv4NativeRoutingCIDR, 'traffic to this range is routed, not masqueraded; native routing needs it', 'seed 004');
+  decide('k8sServiceHost', typed.k8sServiceHost, 'without kube-proxy the agents cannot reach the API server through the kubernetes Service, so they dial it directly', [REFERENCES.ciliumKubeProxyFree]);
+  decide('k8sServicePort', typed.k8sServicePort, 'the API server port the agents dial', [REFERENCES.ciliumKubeProxyFree]);
+  if (typed.ipv4NativeRoutingCIDR !== undefined) decide('ipv4NativeRoutingCIDR', typed.ipv4NativeRoutingCIDR, 'traffic to this range is routed, not masqueraded; native routing needs it', [REFERENCES.ciliumKubeProxyFree]);
   if (typed.autoDirectNodeRoutes !== undefined) {
-    decide('autoDirectNodeRoutes', typed.autoDirectNodeRoutes, typed.autoDirectNodeRoutes ? 'each agent installs routes to the other nodes\' pod CIDRs (nodes share an L2 segment)' : 'set in the profile', 'seed 004');
+    decide('autoDirectNodeRoutes', typed.autoDirectNodeRoutes, typed.autoDirectNodeRoutes ? 'each agent installs routes to the other nodes\' pod CIDRs (nodes share an L2 segment)' : 'set in the profile', [REFERENCES.ciliumKubeProxyFree]);
   }
   const lb = (typed.loadBalancer ?? {}) as Record<string, unknown>;
   if (lb.mode !== undefined) decide('loadBalancer.mode', lb.mode, lb.mode === 'snat' ? 'set in the profile (the default)' : 'replies from the backend go straight to the client, skipping the load-balancing node');
@@ -76,9 +77,9 @@ export function ciliumValues(spec: CiliumSpec): CiliumValuesResult {
     'rollOutCiliumPods',
     true,
     'the chart puts the cilium-config checksum on the agent pods only with this on, so a values change restarts the agents (at the DaemonSet\'s own maxUnavailable); the chart default false leaves them on the old configuration',
-    'chart templates/cilium-agent/daemonset.yaml, cilium.io/cilium-configmap-checksum, 1.13 to 1.20',
+    [ciliumChartValues('1.20.0')],
   );
-  decide('operator.rollOutPods', true, 'the same checksum on the operator pods, which read cilium-config too', 'chart templates/cilium-operator/deployment.yaml, 1.13 to 1.20');
+  decide('operator.rollOutPods', true, 'the same checksum on the operator pods, which read cilium-config too', [ciliumChartValues('1.20.0')]);
 
   const extra = spec.values ?? {};
   const extraPaths = leafPaths(extra).map((p) => p.join('.'));

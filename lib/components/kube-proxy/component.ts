@@ -20,7 +20,9 @@ import {
 import { nftablesReview } from './migration';
 import { KubeProxyIpvsTuning, KubeProxyIpvsTuningProps, kubeProxyTuningProblems } from './kube-proxy-ipvs-tuning';
 import type { KubeProxySpec } from './schema';
+import { kubeProxyChanges, kubeProxyRollback, kubeProxyVerify } from './review';
 import { ipvsModuleStep, kubeProxyRestartStep } from './steps';
+import { REFERENCES } from '../../core/references';
 
 export const kubeProxyComponent = defineComponent({
   key: 'kubeProxy',
@@ -67,7 +69,7 @@ export function checkKubeProxy(spec: KubeProxySpec, ctx: ClusterContext): Findin
       warning(
         at('minSyncPeriod'),
         `${spec.minSyncPeriod} on ${ctx.nodes} nodes resyncs every node's rules on every endpoint change, which in a cluster this size is nearly constant: use 1s (upstream's advice) so changes are batched`,
-        'Kubernetes docs, virtual IPs: minSyncPeriod 0s suits only very small clusters',
+        [REFERENCES.virtualIps],
       ),
     );
   }
@@ -84,7 +86,7 @@ export function checkKubeProxy(spec: KubeProxySpec, ctx: ClusterContext): Findin
       }
     } else {
       for (const p of conntrackSizing({ cpuPerNode: ctx.cpuPerNode, conntrackMax: spec.conntrackMax, conntrackMaxPerCore: spec.conntrackMaxPerCore, conntrackMin: spec.conntrackMin }).problems) {
-        out.push(p.severity === 'error' ? error(at(p.field), p.message) : warning(at(p.field), p.message, 'kube-proxy defaults: maxPerCore 32768, min 131072'));
+        out.push(p.severity === 'error' ? error(at(p.field), p.message) : warning(at(p.field), p.message, [REFERENCES.kubeProxyFlags]));
       }
     }
   }
@@ -114,11 +116,11 @@ function checkNftables(spec: KubeProxySpec, ctx: ClusterContext, base: Readonly<
       warning(
         at('mode'),
         `nftables is alpha in Kubernetes ${ctx.kubernetesVersion}: kube-proxy refuses the mode without the ${gate.gate} feature gate, which netscale turns on in featureGates; alpha features may change, so prefer 1.${gate.beta} (beta) or 1.${gate.ga} (GA)`,
-        'KEP-3866: alpha 1.29, beta 1.31, GA 1.33',
+        [REFERENCES.kep3866],
       ),
     );
   } else if (minor < gate.ga) {
-    out.push(warning(at('mode'), `nftables is beta in Kubernetes ${ctx.kubernetesVersion} (GA in 1.${gate.ga})`, 'KEP-3866: alpha 1.29, beta 1.31, GA 1.33'));
+    out.push(warning(at('mode'), `nftables is beta in Kubernetes ${ctx.kubernetesVersion} (GA in 1.${gate.ga})`, [REFERENCES.kep3866]));
   }
   const gates = isPlainObject(base?.featureGates) ? base.featureGates : {};
   if (minor >= gate.ga && gates[gate.gate] === false) {
@@ -158,15 +160,15 @@ function ipvsDeprecationWarning(path: FieldPath, version: string, minor: number)
       : minor >= d.defaultOff
         ? `from 1.${d.defaultOff} kube-proxy is planned to refuse IPVS mode unless the ${d.gateName} feature gate is on`
         : `kube-proxy warns at start; IPVS is planned to be off by default in 1.${d.defaultOff} (${d.defaultOff - minor} minor releases from here) and removed in 1.${d.removed}`;
-  return warning(path, `IPVS mode is deprecated from Kubernetes 1.${d.deprecated} and this cluster runs ${version}: ${when}. Move to mode: nftables (GA since 1.33); the review gives the order and the rollback`, 'KEP-5495: deprecate ipvs mode in kube-proxy');
+  return warning(path, `IPVS mode is deprecated from Kubernetes 1.${d.deprecated} and this cluster runs ${version}: ${when}. Move to mode: nftables (GA since 1.33); the review gives the order and the rollback`, [REFERENCES.kep5495]);
 }
 
 function resolveKubeProxy(k: KubeProxySpec, ctx: ClusterContext, r: ResolveRecord): KubeProxyIpvsTuningProps {
   const mode = k.mode ?? KUBE_PROXY_DEFAULTS.mode;
-  r.decisions.push({ name: 'kube-proxy mode', value: mode, rule: k.mode ? 'set in the profile' : 'default: ipvs (seed 002)' });
+  r.decisions.push({ name: 'kube-proxy mode', value: mode, rule: k.mode ? 'set in the profile' : 'default: ipvs' });
   if (mode === 'ipvs') {
     const scheduler = k.scheduler ?? KUBE_PROXY_DEFAULTS.scheduler;
-    r.decisions.push({ name: 'IPVS scheduler', value: scheduler, rule: k.scheduler ? 'set in the profile' : 'kube-proxy default: rr (seed 002 uses lc: least connections)', source: 'seed 002' });
+    r.decisions.push({ name: 'IPVS scheduler', value: scheduler, rule: k.scheduler ? 'set in the profile' : 'kube-proxy default: rr (lc, least connections, suits busy data planes)', source: [REFERENCES.virtualIps] });
   }
   // Without cpuPerNode nothing can be sized, but explicit values still render (the rules warn).
   let conntrack: { conntrackMaxPerCore?: number; conntrackMin?: number } = { conntrackMaxPerCore: k.conntrackMaxPerCore, conntrackMin: k.conntrackMin };
@@ -179,9 +181,13 @@ function resolveKubeProxy(k: KubeProxySpec, ctx: ClusterContext, r: ResolveRecor
   const minor = kubernetesMinor(ctx.kubernetesVersion);
   // 1.29-1.30: kube-proxy accepts mode nftables only with its alpha feature gate on.
   const featureGates = mode === 'nftables' && minor < NFTABLES_PROXY_MODE.beta ? { [NFTABLES_PROXY_MODE.gate]: true } : undefined;
-  if (featureGates) r.decisions.push({ name: `featureGates.${NFTABLES_PROXY_MODE.gate}`, value: 'true', rule: `Kubernetes ${ctx.kubernetesVersion}: nftables mode is alpha and its gate is off by default (on from 1.${NFTABLES_PROXY_MODE.beta})`, source: 'KEP-3866' });
+  if (featureGates) r.decisions.push({ name: `featureGates.${NFTABLES_PROXY_MODE.gate}`, value: 'true', rule: `Kubernetes ${ctx.kubernetesVersion}: nftables mode is alpha and its gate is off by default (on from 1.${NFTABLES_PROXY_MODE.beta})`, source: [REFERENCES.kep3866] });
   const props: KubeProxyIpvsTuningProps = { ...tuning, ...conntrack, ...(featureGates ? { featureGates } : {}), platform: ctx.platform };
   if (mode === 'nftables') nftablesReview(k, ctx, props, r);
+  r.changes.push(kubeProxyChanges(k, ctx, props, r.decisions));
+  r.verify.push(...kubeProxyVerify(k, ctx, r.decisions));
+  // The migration's own way back comes first: it says the order.
+  if (!r.rollback.some((n) => n.component === 'kube-proxy')) r.rollback.push(kubeProxyRollback(k, ctx));
   if (ctx.platform === 'k3s') {
     r.steps.push(kubeProxyRestartStep('k3s', { k3sArgs: k3sKubeProxyArgs(props) }));
   } else {

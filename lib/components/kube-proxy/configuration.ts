@@ -201,7 +201,8 @@ export function defaultKubeProxyConfiguration(mode: KubeProxyMode, kubeconfigPat
   };
 }
 
-function tunedFields(t: KubeProxyTuning): Config {
+/** The fields the tuning sets, as they go over the base (or the defaults). */
+export function tunedFields(t: KubeProxyTuning): Config {
   const mode = t.mode ?? KUBE_PROXY_DEFAULTS.mode;
   const set = (entries: Record<string, unknown>): Config => Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
   const proxier = set({

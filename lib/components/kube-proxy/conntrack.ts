@@ -5,6 +5,7 @@
 import { INT32_MAX } from '../../core/cluster';
 import { Decision } from '../../core/decision';
 import { formatMebibytes } from '../../core/format';
+import { REFERENCES } from '../../core/references';
 
 /** kube-proxy's conntrack defaults (KubeProxyConfiguration v1alpha1 defaulting). */
 export const KUBE_PROXY_CONNTRACK_DEFAULTS = {
@@ -69,7 +70,8 @@ export function conntrackSizing(input: ConntrackSizingInput): ConntrackSizing {
   }
   const decisions: Decision[] = [];
   const problems: ConntrackProblem[] = [];
-  const source = 'seed 002; kube-proxy sets nf_conntrack_max = max(maxPerCore x cpus, min)';
+  // kube-proxy sets nf_conntrack_max = max(maxPerCore x cpus, min) when it starts.
+  const source = [REFERENCES.kubeProxyFlags, REFERENCES.conntrackSysctl];
   const fromMax = input.conntrackMax !== undefined;
 
   let maxPerCore: number;

@@ -42,6 +42,7 @@ export const K3S_CONFIG_FILE = '/etc/rancher/k3s/config.yaml';
  * staging/src/k8s.io/kube-proxy/config/v1alpha1/types.go and component-base's client and
  * logging types). `featureGates` is a map of gate names and is not listed further.
  */
+import { Citation } from '../../core/references';
 export const KUBE_PROXY_CONFIGURATION_FIELDS: Readonly<Record<string, readonly string[]>> = {
   '': [
     'apiVersion',
@@ -139,4 +140,4 @@ export const CONNTRACK_TCP_BE_LIBERAL_SINCE = 29;
  * (aliyun/terraform-provider-alicloud website/docs/r/cs_managed_kubernetes.html.markdown).
  */
 export const ACK_NFTABLES_SINCE = 35;
-export const ACK_NFTABLES_SOURCE = 'Alibaba Cloud Terraform provider, cs_managed_kubernetes proxy_mode: nftables from Kubernetes 1.35, ForceNew';
+export const ACK_NFTABLES_SOURCE: Citation = [{ title: 'Alibaba Cloud Terraform provider: alicloud_cs_managed_kubernetes, proxy_mode', url: 'https://registry.terraform.io/providers/aliyun/alicloud/latest/docs/resources/cs_managed_kubernetes#proxy_mode' }];

@@ -11,6 +11,7 @@ import { kubeProxyConfiguration, parseBaseConfig } from './configuration';
 import { KUBE_PROXY_PRESETS, NFT_MIN_VERSION, NFTABLES_MIN_KERNEL } from './facts';
 import type { KubeProxyIpvsTuningProps } from './kube-proxy-ipvs-tuning';
 import type { KubeProxySpec } from './schema';
+import { markdownCitation, REFERENCES } from '../../core/references';
 
 /** Decisions, steps and rollout lines for a profile whose kube-proxy runs nftables. */
 export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: KubeProxyIpvsTuningProps, r: ResolveRecord): void {
@@ -26,7 +27,7 @@ export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: Kub
       name: 'nftables section',
       value: `syncPeriod ${n.syncPeriod}, minSyncPeriod ${n.minSyncPeriod}, masqueradeBit ${n.masqueradeBit}, masqueradeAll ${n.masqueradeAll}`,
       rule: 'sync periods from the profile, else baseConfig\'s nftables section, else nftables\' defaults (30s, 1s; IPVS\'s are not carried: its minSyncPeriod defaults to 0s); masquerade settings from baseConfig\'s nftables, else its iptables section (the same meaning in both modes)',
-      source: 'KubeProxyConfiguration v1alpha1 (kube-proxy config/v1alpha1/types.go)',
+      source: [REFERENCES.kubeProxyConfig],
     });
   }
   if (base && isPlainObject(base.ipvs)) {
@@ -39,7 +40,7 @@ export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: Kub
       from === 'ipvs'
         ? 'only iptables mode serves NodePorts on localhost; IPVS did not either, so nothing changes'
         : 'only iptables mode serves NodePorts on localhost (IPv4, localhostNodePorts); nftables does not: check that kubeproxy_iptables_localhost_nodeports_accepted_packets_total stays 0 before the sync',
-    source: 'kubernetes.io virtual-ips: migrating from iptables mode to nftables',
+    source: [REFERENCES.nftablesMigration],
   });
   const addresses = base?.nodePortAddresses;
   r.decisions.push({
@@ -49,7 +50,7 @@ export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: Kub
       Array.isArray(addresses) && addresses.length > 0
         ? 'kept from baseConfig: NodePorts answer on these addresses as before'
         : `${base ? 'baseConfig sets none' : 'no baseConfig'}: nftables answers NodePorts only on the node's primary addresses, where iptables and IPVS answered on every local address; set nodePortAddresses: ["0.0.0.0/0"] in baseConfig to keep every address`,
-    source: 'kubernetes.io virtual-ips: NodePort interfaces',
+    source: [REFERENCES.nftablesMigration],
   });
   if (props.conntrackTcpBeLiberal === undefined && from !== 'ipvs') {
     r.notes.push(
@@ -59,7 +60,14 @@ export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: Kub
 
   r.steps.push(nodeCheckStep(ctx));
   if (from === 'nftables') return;
-  r.rollout.push(...migrationLines(ctx, from));
+  const lines = migrationLines(ctx, from);
+  const back = lines.findIndex((l) => l.startsWith('To roll back'));
+  r.rollout.push(...lines.slice(0, back - 1));
+  r.rollback.push({
+    component: 'kube-proxy',
+    revert: lines.slice(back).join('\n'),
+    pointOfNoReturn: `each kube-proxy that restarts into nftables removes the rules of ${from ?? 'its previous mode'} on its node: going back programs them anew, node by node, in the order above; nothing keeps the old rules around`,
+  });
 }
 
 /** Linux 5.13 and nft 1.0.1 on every node: what to run, or what the profile already says. */
@@ -93,7 +101,7 @@ function migrationLines(ctx: ClusterContext, from: string | undefined): string[]
   }
   out.push(
     `${++n}. The kube-proxy ConfigMap (mode: nftables): kube-proxy reads it only when it starts, so nothing changes yet.`,
-    `${++n}. kube-proxy restarts node by node. Each new kube-proxy removes the rules ${from === 'ipvs' ? 'the IPVS mode left (virtual servers, ipsets, iptables chains)' : 'of the other modes'} and programs its own nftables table (kubernetes cmd/kube-proxy/app/server_linux.go, platformCleanup); the node's Services are served by the old rules until then.`,
+    `${++n}. kube-proxy restarts node by node. Each new kube-proxy removes the rules ${from === 'ipvs' ? 'the IPVS mode left (virtual servers, ipsets, iptables chains)' : 'of the other modes'} and programs its own nftables table (${markdownCitation([REFERENCES.nftablesMigration])}); the node's Services are served by the old rules until then.`,
     '',
     'What each node runs in between:',
     '',
@@ -102,7 +110,7 @@ function migrationLines(ctx: ClusterContext, from: string | undefined): string[]
     out.push(`- its kube-proxy in ${old} mode until its pod is replaced, then nftables; NetworkPolicy enforcement does not change.`);
   } else if (operator || felix === 'Auto' || felix === undefined) {
     out.push(
-      `- ${operator ? 'With the operator\'s Auto (Calico 3.32 and newer), ' : ''}Felix follows its own node: it looks for kube-proxy's nftables table every 15 s and restarts into nftables mode once this node's kube-proxy has switched (felix/dataplane/linux/int_dataplane.go, "kube-proxy nftables mode changed. Restart felix."), so Felix and kube-proxy agree on every node throughout.${operator ? ' Before 3.32 the operator writes Enabled: see the next point.' : ''}`,
+      `- ${operator ? 'With the operator\'s Auto (Calico 3.32 and newer), ' : ''}Felix follows its own node: it looks for kube-proxy's nftables table every 15 s and restarts into nftables mode once this node's kube-proxy has switched ("kube-proxy nftables mode changed. Restart felix.", ${markdownCitation([REFERENCES.felixDataplane])}), so Felix and kube-proxy agree on every node throughout.${operator ? ' Before 3.32 the operator writes Enabled: see the next point.' : ''}`,
     );
     if (operator) out.push(enabledInBetween(old));
   } else {

@@ -12,10 +12,10 @@ export const kubeProxySchema = z
       'Proxy mode. nftables: GA from Kubernetes 1.33, beta in 1.31-1.32, alpha in 1.29-1.30 (netscale turns its feature gate on); on ACK from 1.35; nodes need Linux 5.13 and nft 1.0.1. IPVS is deprecated from 1.35.',
       KUBE_PROXY_DEFAULTS.mode,
     ).optional(),
-    scheduler: doc(z.enum(IPVS_SCHEDULERS, `must be an IPVS scheduler: ${IPVS_SCHEDULERS.join(', ')}`), 'IPVS scheduler; seed 002 uses lc (least connections) for busy data planes.', KUBE_PROXY_DEFAULTS.scheduler).optional(),
+    scheduler: doc(z.enum(IPVS_SCHEDULERS, `must be an IPVS scheduler: ${IPVS_SCHEDULERS.join(', ')}`), 'IPVS scheduler; lc (least connections) suits busy data planes.', KUBE_PROXY_DEFAULTS.scheduler).optional(),
     syncPeriod: doc(goDuration, 'Full resync interval (ipvs.syncPeriod or nftables.syncPeriod).', KUBE_PROXY_DEFAULTS.syncPeriod).optional(),
     minSyncPeriod: doc(goDuration, 'Shortest interval between resyncs; 0s resyncs on every endpoint change. Default: kept from baseConfig, else 1s.').optional(),
-    conntrackMax: doc(z.int().min(1), 'Target nf_conntrack_max: maxPerCore = ceil(conntrackMax / cpuPerNode), min = conntrackMax (seed 002: 2310720).').optional(),
+    conntrackMax: doc(z.int().min(1), 'Target nf_conntrack_max: maxPerCore = ceil(conntrackMax / cpuPerNode), min = conntrackMax (e.g. 2310720 on 16 cores).').optional(),
     conntrackMaxPerCore: doc(z.int().min(0).max(INT32_MAX), 'conntrack.maxPerCore, explicit. 0 leaves the kernel setting alone.', KUBE_PROXY_CONNTRACK_DEFAULTS.maxPerCore).optional(),
     conntrackMin: doc(z.int().min(0).max(INT32_MAX), 'conntrack.min, explicit.', KUBE_PROXY_CONNTRACK_DEFAULTS.min).optional(),
     tcpEstablishedTimeout: doc(goDuration, 'conntrack.tcpEstablishedTimeout.', KUBE_PROXY_CONNTRACK_DEFAULTS.tcpEstablishedTimeout).optional(),
@@ -36,6 +36,6 @@ export const kubeProxySchema = z
     baseConfig: doc(z.string().min(1), 'The cluster\'s current KubeProxyConfiguration as YAML; netscale changes only the tuned fields and keeps the rest.').optional(),
     kubeconfigPath: doc(z.string().startsWith('/'), 'clientConnection.kubeconfig when there is no baseConfig.', KUBE_PROXY_DEFAULTS.kubeconfig).optional(),
   })
-  .meta({ description: 'kube-proxy tuning (seed 002): IPVS scheduler, sync periods, conntrack sizing.' });
+  .meta({ description: 'kube-proxy tuning: IPVS scheduler, sync periods, conntrack sizing.' });
 
 export type KubeProxySpec = z.infer<typeof kubeProxySchema>;

@@ -18,6 +18,7 @@ import { CILIUM_AGENT_METRICS_PORT, MONITORING_DEFAULTS } from './facts';
 import { NetscaleAlerts } from './netscale-alerts';
 import type { MonitoringSpec } from './schema';
 import { TyphaPodMonitor } from './typha-pod-monitor';
+import { REFERENCES } from '../../core/references';
 
 type ResolvedKubeProxy = NonNullable<ResolvedComponents['kubeProxy']>;
 
@@ -82,7 +83,7 @@ function resolveMonitoring(m: MonitoringSpec, ctx: ClusterContext, r: ResolveRec
       warning(
         ['spec', 'kubeProxy', 'metricsBindAddress'],
         `kube-proxy serves its metrics on ${String(kubeProxyConfig.metricsBindAddress ?? KUBE_PROXY_DEFAULTS.metricsBindAddress)}, the node's loopback, where Prometheus cannot scrape them: NetscaleKubeProxySyncSlow stays silent; set metricsBindAddress: 0.0.0.0:10249 and let only Prometheus reach the port`,
-        'KubeProxyConfiguration v1alpha1: metricsBindAddress defaults to 127.0.0.1:10249',
+        [REFERENCES.kubeProxyConfig],
       ),
     );
   }
@@ -92,7 +93,7 @@ function resolveMonitoring(m: MonitoringSpec, ctx: ClusterContext, r: ResolveRec
       warning(
         ['spec', 'cilium'],
         `sets no prometheus.enabled: true in its values, so the Cilium agents serve no metrics and NetscaleCiliumBpfMapPressure stays silent: add prometheus: {enabled: true} to spec.cilium.values (port ${CILIUM_AGENT_METRICS_PORT})`,
-        'Cilium docs, observability/metrics: agent metrics are served with prometheus.enabled',
+        [{ title: 'Cilium: monitoring and metrics', url: 'https://docs.cilium.io/en/stable/observability/metrics/' }],
       ),
     );
   }
@@ -102,6 +103,11 @@ function resolveMonitoring(m: MonitoringSpec, ctx: ClusterContext, r: ResolveRec
   r.steps.push(
     `Before the sync, check that the Prometheus operator's CRDs are installed (\`kubectl get crd ${kinds}\`) and that your Prometheus reads rules${typhaNamespace !== undefined ? ' and PodMonitors' : ''} in namespace ${namespace} with ${selectedBy}: without the CRDs the sync fails, without the selection the alerts never load.`,
   );
+  r.verify.push(
+    { component: 'Alerts', check: `\`kubectl -n ${namespace} get prometheusrule ${MONITORING_DEFAULTS.ruleName}\` and, in Prometheus, Status > Rule health`, healthy: `the rule exists and its ${alerts.length} alerts are loaded, each OK; Alerts shows none firing for cluster ${ctx.name}` },
+    ...(typhaNamespace !== undefined ? [{ component: 'Alerts', check: 'in Prometheus, Status > Targets', healthy: `one target per Typha replica under the job ${namespace}/calico-typha, each UP` }] : []),
+  );
+  r.rollback.push({ component: 'Alerts', revert: `The PrometheusRule${typhaNamespace !== undefined ? ' and the PodMonitor are' : ' is'} netscale's own: Argo CD prunes ${typhaNamespace !== undefined ? 'them' : 'it'} on a revert (without Argo CD, \`kubectl delete -f\` the files before the revert removes them), and Typha's metrics port goes with the next Typha rollout.` });
   return { cluster: ctx.name, namespace, labels, alerts, review: `dist/reviews/${ctx.name}.md#alerts`, typhaNamespace, scrape: scrapeNeeds(model, ctx) };
 }
 

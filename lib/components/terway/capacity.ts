@@ -5,6 +5,7 @@
 import { addressCount, Cidr } from '../../core/cidr';
 import { Decision } from '../../core/decision';
 import { formatPercent } from '../../core/format';
+import { REFERENCES } from '../../core/references';
 
 /** Alibaba Cloud keeps the first and the last three addresses of every IPv4 vSwitch. */
 export const VSWITCH_RESERVED_ADDRESSES = 4;
@@ -58,7 +59,7 @@ export function zoneCapacity(input: ZoneCapacityInput): ZoneCapacity {
       name: `Pod IPs in ${input.zone}`,
       value: usable,
       rule: `usable ${sum} = ${usable}; needed ${input.nodes} nodes x (${input.maxPodsPerNode} pods + ${idle} idle, min_pool_size) = ${demand}; headroom ${formatPercent(headroom)}`,
-      source: 'seed 003; Alibaba Cloud reserves 4 addresses per vSwitch; Terway keeps min_pool_size idle IPs per node',
+      source: [REFERENCES.ackVswitchExpansion, REFERENCES.vpcReservedAddresses, REFERENCES.terwayPool],
       capacity: true,
       headroom: formatPercent(headroom),
     },

@@ -25,7 +25,9 @@ import {
   TYPED_ENI_CONF_KEYS,
 } from './facts';
 import type { TerwaySpec } from './schema';
+import { terwayChanges, terwayRollback, terwayVerify } from './review';
 import { EniConfProps, eniConfigData, TerwayEniConfig, TerwayEniConfigProps } from './terway-eni-config';
+import { REFERENCES } from '../../core/references';
 
 export interface ResolvedTerway {
   readonly eniConfig: TerwayEniConfigProps;
@@ -72,7 +74,7 @@ export const terwayComponent = defineComponent({
         warning(
           ['spec', 'networkPolicy'],
           `direct on ${ctx.nodes} nodes: every node's Felix watches the API server; above ${LARGE_TERWAY_CLUSTER_NODES} nodes deploy the Typha relay (networkPolicy: relay) or turn NetworkPolicy off (networkPolicy: disabled)`,
-          'seeds 000/001',
+          [REFERENCES.ackTyphaRelay],
         ),
       );
     }
@@ -151,7 +153,7 @@ function checkTerway(terway: TerwaySpec, ctx: ClusterContext, at: (...p: FieldPa
       warning(
         eniConfFields.length > 0 ? at(eniConfFields[0]) : at('mode'),
         'renders eni_conf whole: keys of the cluster\'s eni_conf that the profile does not give are dropped when Terway restarts; paste the current one as terway.baseEniConf (`kubectl -n kube-system get cm eni-config -o jsonpath=\'{.data.eni_conf}\'`) to keep them',
-        'seed 003: edit eni-config, do not replace it',
+        [REFERENCES.terwayParameters],
       ),
     );
   }
@@ -203,7 +205,7 @@ function checkTerway(terway: TerwaySpec, ctx: ClusterContext, at: (...p: FieldPa
   }
 
   if (terway.securityGroups && terway.securityGroups.length > TERWAY_DAEMON_SECURITY_GROUP_LIMIT) {
-    out.push(warning(at('securityGroups'), `lists ${terway.securityGroups.length} groups: Terway daemons of the releases checked refuse more than ${TERWAY_DAEMON_SECURITY_GROUP_LIMIT}; check your Terway version accepts them`, 'Terway daemon config validation'));
+    out.push(warning(at('securityGroups'), `lists ${terway.securityGroups.length} groups: Terway daemons of the releases checked refuse more than ${TERWAY_DAEMON_SECURITY_GROUP_LIMIT}; check your Terway version accepts them`, [REFERENCES.terwayConfigValidate]));
   }
   const duplicates = (terway.securityGroups ?? []).filter((g, i, all) => all.indexOf(g) !== i);
   for (const g of new Set(duplicates)) out.push(error(at('securityGroups'), `lists ${g} more than once`));
@@ -233,7 +235,7 @@ function checkTerway(terway: TerwaySpec, ctx: ClusterContext, at: (...p: FieldPa
   }
   out.push(...vswitchOverlaps(terway, ctx, parsedBase?.ok ? parsedBase.value : undefined, at));
   if (terway.vswitchCidrs && maxPodsPerNode === undefined) {
-    out.push(warning(at('vswitchCidrs'), 'IP capacity per zone is not checked: set spec.maxPodsPerNode to compare the vSwitches with the pods they must hold', 'seed 003'));
+    out.push(warning(at('vswitchCidrs'), 'IP capacity per zone is not checked: set spec.maxPodsPerNode to compare the vSwitches with the pods they must hold', [REFERENCES.ackVswitchExpansion]));
   }
   for (const zone of Object.keys(terway.nodesPerZone ?? {})) {
     if (terway.vswitches?.[zone] === undefined) out.push(error(at('nodesPerZone', zone), `${zone} has no vSwitches in terway.vswitches`));
@@ -255,7 +257,7 @@ function resolveTerway(t: TerwaySpec, ctx: ClusterContext, r: ResolveRecord): Re
     name: 'Terway datapath',
     value: path.datapath,
     rule: `${path.from}; NetworkPolicy is enforced by ${felix ? 'Felix, which the Typha relay serves' : path.datapath === 'veth' ? 'Cilium or nothing (network_policy_provider ebpf), so felix_relay_service does nothing' : 'Cilium, so felix_relay_service does nothing'}`,
-    source: 'terway cmd/terway-cli/policy.go',
+    source: [REFERENCES.terwayPolicy],
   });
   const props: TerwayEniConfigProps = {
     mode,
@@ -273,14 +275,14 @@ function resolveTerway(t: TerwaySpec, ctx: ClusterContext, r: ResolveRecord): Re
       name: 'IP pool watermarks',
       value: `min ${conf.minPoolSize ?? DEFAULT_MIN_POOL_SIZE}, max ${conf.maxPoolSize ?? DEFAULT_MAX_POOL_SIZE}`,
       rule: `${whence(t.pool !== undefined, conf.maxPoolSize ?? conf.minPoolSize, `Terway chart defaults (min_pool_size ${DEFAULT_MIN_POOL_SIZE}, max_pool_size ${DEFAULT_MAX_POOL_SIZE})`)}; every node keeps at least min idle pod IPs after serving its pods and releases idle ones above max`,
-      source: 'terway pkg/eni/manager.go',
+      source: [REFERENCES.terwayPool],
     });
     const policy = conf.vswitchSelectionPolicy ?? DEFAULT_VSWITCH_SELECTION_POLICY;
     r.decisions.push({
       name: 'vSwitch selection',
       value: policy,
       rule: `${whence(t.vswitchSelectionPolicy !== undefined, conf.vswitchSelectionPolicy, 'Terway chart default')}; ${policy === 'ordered' ? 'ordered means the vSwitch of the zone with the most free IPs first, whatever the order of the list (Terway maps it to its "most" policy)' : 'any vSwitch of the zone that has free IPs'}`,
-      source: 'terway daemon/config.go, pkg/vswitch/vswitch.go',
+      source: [REFERENCES.terwayDaemonConfig, REFERENCES.terwayVswitch],
     });
     r.decisions.push({ name: 'credential_path', value: conf.credentialPath ?? DEFAULT_CREDENTIAL_PATH, rule: whence(t.credentialPath !== undefined, conf.credentialPath, 'ACK default: the RAM role token mounted on every node') });
     if (t.baseEniConf !== undefined) {
@@ -294,6 +296,11 @@ function resolveTerway(t: TerwaySpec, ctx: ClusterContext, r: ResolveRecord): Re
     });
   }
   const zones = checkCapacity(t, ctx.nodes, ctx.maxPodsPerNode, props.eniConf?.minPoolSize ?? DEFAULT_MIN_POOL_SIZE, r.findings);
+  if (Object.keys(eniConfigData(props)).length > 0) {
+    r.changes.push(...terwayChanges(t, props, r.decisions));
+    r.verify.push(...terwayVerify(t, props));
+    r.rollback.push(terwayRollback(t, props));
+  }
   for (const z of zones) r.decisions.push(z.decision);
   // Nothing owned (direct in patch mode) changes nothing Terway reads: no restart.
   const owned = eniConfigData(props);
@@ -344,7 +351,7 @@ function checkCapacity(t: TerwaySpec, nodes: number, maxPodsPerNode: number | un
   for (const [id, text] of Object.entries(cidrs)) {
     const c = cidrOf(text);
     if (c.prefix > VSWITCH_RECOMMENDED_PREFIX) {
-      findings.push(warning(at('vswitchCidrs', id), `${text} holds ${2 ** (32 - c.prefix)} addresses, fewer than a /${VSWITCH_RECOMMENDED_PREFIX} (8192): pods will run out of IPs first here`, 'seed 003: pod vSwitches of /19 or larger'));
+      findings.push(warning(at('vswitchCidrs', id), `${text} holds ${2 ** (32 - c.prefix)} addresses, fewer than a /${VSWITCH_RECOMMENDED_PREFIX} (8192): pods will run out of IPs first here`, [REFERENCES.ackVswitchExpansion]));
     }
   }
   if (!t.vswitches || Object.keys(cidrs).length === 0 || maxPodsPerNode === undefined) return [];
@@ -360,7 +367,7 @@ function checkCapacity(t: TerwaySpec, nodes: number, maxPodsPerNode: number | un
     const ids = t.vswitches[zone];
     const missing = ids.filter((id) => cidrs[id] === undefined);
     if (missing.length > 0) {
-      findings.push(warning(at('vswitches', zone), `capacity of ${zone} not checked: no CIDR for ${missing.join(', ')} in terway.vswitchCidrs`, 'seed 003'));
+      findings.push(warning(at('vswitches', zone), `capacity of ${zone} not checked: no CIDR for ${missing.join(', ')} in terway.vswitchCidrs`, [REFERENCES.ackVswitchExpansion]));
       continue;
     }
     const cap = zoneCapacity({ zone, nodes: nodesPerZone.get(zone) ?? 0, maxPodsPerNode, idlePerNode, vswitches: ids.map((id) => ({ id, cidr: cidrOf(cidrs[id]) })) });
@@ -373,7 +380,7 @@ function checkCapacity(t: TerwaySpec, nodes: number, maxPodsPerNode: number | un
         ),
       );
     } else if (cap.headroom < IP_HEADROOM_WARNING) {
-      findings.push(warning(at('vswitches', zone), `only ${Math.round(cap.headroom * 100)}% of the zone's pod IPs stay free at full density (${cap.demand} of ${cap.usable}): add a vSwitch of this zone`, 'seed 003'));
+      findings.push(warning(at('vswitches', zone), `only ${Math.round(cap.headroom * 100)}% of the zone's pod IPs stay free at full density (${cap.demand} of ${cap.usable}): add a vSwitch of this zone`, [REFERENCES.ackVswitchExpansion]));
     }
   }
   return out;

@@ -16,7 +16,7 @@ export const terwaySchema = z
       DEFAULT_TERWAY_DATAPATH,
     ).optional(),
     mode: doc(z.enum(['patch', 'full']), 'patch: own only felix_relay_service and disable_network_policy, by server-side apply. full: render the whole eni-config. Default: full when eni_conf fields are given, else patch.').optional(),
-    vswitches: doc(z.record(zoneId, z.array(vswitchId).min(1, 'must list at least one vSwitch')), 'Zone to pod vSwitch ids (eni_conf.vswitches). Add vSwitches of the same zone to expand (seed 003).').optional(),
+    vswitches: doc(z.record(zoneId, z.array(vswitchId).min(1, 'must list at least one vSwitch')), 'Zone to pod vSwitch ids (eni_conf.vswitches). Add vSwitches of the same zone to expand.').optional(),
     securityGroups: doc(z.array(securityGroupId).min(1).max(10, 'must list at most 10 security groups (Terway\'s limit)'), 'Security groups of the ENIs (eni_conf.security_group or security_groups), at most 10.').optional(),
     serviceCidr: doc(cidr, 'Service CIDR of the cluster (eni_conf.service_cidr).').optional(),
     pool: doc(
@@ -24,11 +24,11 @@ export const terwaySchema = z
         min: doc(z.int().min(0), 'min_pool_size: idle pod IPs a node keeps ready.', DEFAULT_MIN_POOL_SIZE).optional(),
         max: doc(z.int().min(0), 'max_pool_size: idle pod IPs above which a node releases them.', DEFAULT_MAX_POOL_SIZE).optional(),
       }),
-      'IP pool watermarks per node (seed 003 uses 20 and 80).',
+      'IP pool watermarks per node, e.g. 20 and 80 for a busy zone.',
     ).optional(),
     vswitchSelectionPolicy: doc(
       z.enum(['ordered', 'random']),
-      'eni_conf.vswitch_selection_policy: how Terway picks among a zone\'s vSwitches. ordered: the one with the most free IPs first (current Terway); random: any (seed 003: ordered).',
+      'eni_conf.vswitch_selection_policy: how Terway picks among a zone\'s vSwitches. ordered: the one with the most free IPs first (current Terway); random: any.',
       DEFAULT_VSWITCH_SELECTION_POLICY,
     ).optional(),
     eniTags: doc(z.record(z.string().min(1), z.string()), 'eni_conf.eni_tags: tags put on the ENIs Terway creates.').optional(),
@@ -46,9 +46,9 @@ export const terwaySchema = z
     ).optional(),
     cniConf: doc(z.record(z.string(), z.unknown()), '10-terway.conf keys to set over baseCniConf (needs baseCniConf).').optional(),
     inClusterLoadBalance: doc(z.boolean(), 'in_cluster_loadbalance key (full mode only).').optional(),
-    vswitchCidrs: doc(z.record(vswitchId, cidr), 'vSwitch id to its CIDR, to check IP capacity per zone (seed 003).').optional(),
+    vswitchCidrs: doc(z.record(vswitchId, cidr), 'vSwitch id to its CIDR, to check IP capacity per zone.').optional(),
     nodesPerZone: doc(z.record(zoneId, z.int().min(0)), 'Nodes in each zone for the capacity check. Default: nodes spread evenly over the zones of vswitches.').optional(),
   })
-  .meta({ description: 'Terway eni-config (seeds 000/001/003). ACK with cni terway only.' });
+  .meta({ description: 'Terway eni-config: the relay or NetworkPolicy switch, vSwitches and IP pool. ACK with cni terway only.' });
 
 export type TerwaySpec = z.infer<typeof terwaySchema>;

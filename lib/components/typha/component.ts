@@ -6,11 +6,13 @@ import { error, Finding, findingsAt, warning } from '../../core/findings';
 import { Ownership, setOwnership } from '../../core/rollout';
 import { CALICO_NODE_SERVICE_ACCOUNT, calicoTyphaImage, parseCalicoRelease } from '../calico/facts';
 import { defineComponent, ResolveRecord } from '../component';
-import { ackTyphaImage, FELIX_WATCHED_RESOURCE_TYPES, TYPHA_AUTOSCALER_IMAGE, TYPHA_AUTOSCALER_POLL_SECONDS, TYPHA_METRICS_PORT, TYPHA_NAME, UPSTREAM_TYPHA_IMAGE } from './facts';
+import { ackTyphaImage, FELIX_WATCHED_RESOURCE_TYPES, TYPHA_AUTOSCALER_IMAGE, TYPHA_AUTOSCALER_POLL_SECONDS, TYPHA_METRICS_PORT, TYPHA_NAME, TYPHA_RELAY_DEFAULTS, UPSTREAM_TYPHA_IMAGE } from './facts';
 import { typhaConnectionLimits, typhaReadsShutdownTimeout, typhaReleaseOfImage } from './releases';
 import type { TyphaSpec } from './schema';
 import { apiServerWatches, ladderReplicas, operatorTyphaReplicas, TyphaLadderStep, typhaHeadroom, typhaLadder, typhaReplicas } from './sizing';
 import { TyphaRelay, typhaRelayProblems, TyphaRelayProps } from './typha-relay';
+import { markdownCitation, REFERENCES } from '../../core/references';
+import { typhaRollback, typhaVerify } from './review';
 
 export type ResolvedTypha = TyphaRelayProps & {
   readonly replicas: number;
@@ -62,7 +64,7 @@ function checkTypha(section: TyphaSpec | undefined, ctx: ClusterContext): Findin
   if (section === undefined) return out;
   const tagged = section.image !== undefined ? typhaReleaseOfImage(section.image) : undefined;
   if (ctx.cni === 'calico' && tagged && ctx.calicoVersion !== undefined && tagged.text !== ctx.calicoVersion) {
-    out.push(warning(['spec', 'typha', 'image'], `runs Typha ${tagged.text} next to Calico ${ctx.calicoVersion} (calico.version): Calico ships Typha and calico-node as one release; use the release's own image or check the pair is supported`, 'Calico release notes: upgrade Typha with calico-node'));
+    out.push(warning(['spec', 'typha', 'image'], `runs Typha ${tagged.text} next to Calico ${ctx.calicoVersion} (calico.version): Calico ships Typha and calico-node as one release; use the release's own image or check the pair is supported`, [REFERENCES.calicoUpgrade]));
   }
   if (ctx.networkPolicy !== 'relay') {
     out.push(error(['spec', 'typha'], `configures the Typha relay, which runs only with networkPolicy: relay (this profile has ${ctx.networkPolicy}): set networkPolicy: relay or remove the section`));
@@ -97,7 +99,7 @@ function resolveTypha(t: TyphaSpec, ctx: ClusterContext, r: ResolveRecord): Reso
   for (const message of sizing.errors) r.findings.push(error(['spec', 'typha', ...(t.replicas !== undefined ? ['replicas'] : [])], message));
   if (sizing.capped) {
     r.findings.push(
-      warning(['spec', 'nodes'], `${ctx.nodes} nodes ask for ${sizing.uncapped} Typha replicas; capped at maxReplicas ${sizing.replicas} (${Math.ceil(ctx.nodes / sizing.replicas)} nodes per replica)`, 'Calico: at most 20 Typha replicas'),
+      warning(['spec', 'nodes'], `${ctx.nodes} nodes ask for ${sizing.uncapped} Typha replicas; capped at maxReplicas ${sizing.replicas} (${Math.ceil(ctx.nodes / sizing.replicas)} nodes per replica)`, [REFERENCES.calicoTyphaScaling]),
     );
   }
   r.decisions.push(sizing.decision);
@@ -112,7 +114,7 @@ function resolveTypha(t: TyphaSpec, ctx: ClusterContext, r: ResolveRecord): Reso
     name: 'Typha image',
     value: image,
     rule: t.image ? 'set in the profile' : ackTerway ? `ACK VPC registry of ${ctx.region}, pinned tag` : calicoRelease ? `Calico's own Typha of the installed release (calico.version ${calicoRelease.text})` : 'upstream Calico Typha, pinned',
-    source: calicoRelease && !t.image ? 'Calico manifests/calico-typha.yaml: docker.io/calico up to 3.30, quay.io/calico from 3.31' : undefined,
+    source: calicoRelease && !t.image ? [REFERENCES.calicoTyphaManifest] : undefined,
   });
   const reused = reusedAccount(ctx);
   const serviceAccountName = t.serviceAccountName ?? reused?.name ?? TYPHA_NAME;
@@ -123,23 +125,23 @@ function resolveTypha(t: TyphaSpec, ctx: ClusterContext, r: ResolveRecord): Reso
       `Before the sync, give calico-node its Typha client certificate, or a TLS-only Typha refuses every Felix: mount a Secret with a certificate for ${client}, signed by the CA in ${t.tls.caConfigMapName}, and set FELIX_TYPHACAFILE, FELIX_TYPHACERTFILE and FELIX_TYPHAKEYFILE on the calico-node DaemonSet, plus FELIX_TYPHACN or FELIX_TYPHAURISAN to the name in Typha's server certificate (Secret ${t.tls.secretName}).`,
     );
   }
-  if (ackTerway) r.steps.push('Before the sync, upgrade the Terway add-on to its latest version in the ACK console: older Terway releases do not read felix_relay_service (seeds 000/001).');
+  if (ackTerway) r.steps.push(`Before the sync, upgrade the Terway add-on to its latest version in the ACK console: older Terway releases do not read felix_relay_service (${markdownCitation([REFERENCES.ackTyphaRelay])}).`);
   r.decisions.push({
     name: 'Typha service account',
     value: serviceAccountName,
     rule: !createRbac ? reused!.rule : t.serviceAccountName ? `set in the profile; netscale creates it with the ClusterRole of Typha ${release ? release.text : '(newest rules: the image has no release tag)'}` : `own account with the ClusterRole of Typha ${release?.text ?? '(newest rules)'}`,
-    source: !createRbac ? undefined : 'Tigera operator pkg/render/typha.go, typhaRole of the same release',
+    source: !createRbac ? undefined : [REFERENCES.operatorTyphaRole],
   });
   r.decisions.push({
     name: 'Typha rollout',
     value: 'maxSurge 100%, maxUnavailable 1',
     rule: 'a whole new set of replicas starts beside the old one, so each Felix moves from an old replica straight to a new one; where no node is free for a new replica, one old replica at a time makes room',
-    source: 'Calico calico-typha.yaml',
+    source: [REFERENCES.calicoTyphaManifest],
   });
   if (!typhaReadsShutdownTimeout(release)) {
-    r.decisions.push({ name: 'TYPHA_SHUTDOWNTIMEOUTSECS', value: 'not rendered', rule: `Typha ${release!.text} does not read it (added in 3.25): on shutdown it drops its connections at once and each Felix reconnects to another replica; the pod's grace period stays`, source: 'projectcalico/typha config_params.go' });
+    r.decisions.push({ name: 'TYPHA_SHUTDOWNTIMEOUTSECS', value: 'not rendered', rule: `Typha ${release!.text} does not read it (added in 3.25): on shutdown it drops its connections at once and each Felix reconnects to another replica; the pod's grace period stays`, source: [REFERENCES.typha358Config] });
     if (t.shutdownTimeoutSeconds !== undefined) {
-      r.findings.push(warning(['spec', 'typha', 'shutdownTimeoutSeconds'], `is ignored by Typha ${release!.text}, which has no graceful shutdown (TYPHA_SHUTDOWNTIMEOUTSECS exists from 3.25): netscale renders only the pod's termination grace period`, 'projectcalico/typha config_params.go'));
+      r.findings.push(warning(['spec', 'typha', 'shutdownTimeoutSeconds'], `is ignored by Typha ${release!.text}, which has no graceful shutdown (TYPHA_SHUTDOWNTIMEOUTSECS exists from 3.25): netscale renders only the pod's termination grace period`, [REFERENCES.typha358Config]));
     }
   }
   let connectionLimit: number | undefined;
@@ -152,6 +154,12 @@ function resolveTypha(t: TyphaSpec, ctx: ClusterContext, r: ResolveRecord): Reso
     connectionLimit = headroom.limit;
   }
   const ladder = t.autoscale && sizing.errors.length === 0 ? resolveAutoscale(t, ctx, sizing.replicas, r) : undefined;
+  // Felix is pointed at Typha only once every new replica is Ready (calico-typha.yaml: maxSurge 100%).
+  const ownership = ctx.cni === 'calico' && ctx.calicoInstall === 'manifest-typha' ? 'shared' : ctx.cni === 'calico' && ctx.calicoInstall === 'manifest' ? 'kept' : 'own';
+  const reviewInput = { replicas: sizing.replicas, clientsPerNode: ctx.cni === 'calico' ? 2 : 1, connectionLimit, metrics: ctx.monitoring === true, ownership } as const;
+  r.verify.push(...typhaVerify(ctx, reviewInput));
+  r.rollback.push(typhaRollback(reviewInput));
+  r.waits.push({ kind: 'Deployment', name: TYPHA_NAME, namespace: TYPHA_RELAY_DEFAULTS.namespace, why: 'Typha is ready before Felix is pointed at it', surgeReplicas: sizing.replicas, after: 'dataplane' });
   return {
     connectionLimit,
     metricsPort: ctx.monitoring ? TYPHA_METRICS_PORT : undefined,
@@ -168,7 +176,7 @@ function resolveTypha(t: TyphaSpec, ctx: ClusterContext, r: ResolveRecord): Reso
     cpuRequest: t.resources?.cpu,
     memoryRequest: t.resources?.memory,
     tls: t.tls,
-    ownership: ctx.cni === 'calico' && ctx.calicoInstall === 'manifest-typha' ? 'shared' : ctx.cni === 'calico' && ctx.calicoInstall === 'manifest' ? 'kept' : 'own',
+    ownership,
   };
 }
 
@@ -182,7 +190,7 @@ function resolveAutoscale(t: TyphaSpec, ctx: ClusterContext, replicas: number, r
     name: 'Typha autoscaling',
     value: `${ladder[0].replicas} to ${ladder[ladder.length - 1].replicas} replicas`,
     rule: `cluster-proportional-autoscaler ladder from the sizing rule (kept below the node count, at least 1), applied every ${TYPHA_AUTOSCALER_POLL_SECONDS} s to the live node count; it changes at ${changes.join(', ')} nodes; Typha starts at ${replicas}, the ladder at ${formatCount(ctx.nodes)} nodes`,
-    source: 'kubernetes-sigs/cluster-proportional-autoscaler ladder mode',
+    source: [REFERENCES.clusterProportionalAutoscaler],
   });
   if (ctx.platform === 'ack' && t.autoscalerImage === undefined) {
     r.steps.push(`Before the sync, check that the nodes can pull ${TYPHA_AUTOSCALER_IMAGE}: registry.k8s.io may be out of reach from an ACK VPC in mainland China; mirror it and set spec.typha.autoscalerImage if not.`);

@@ -4,6 +4,7 @@
  */
 import type { k8s } from 'cdk8s-plus-27';
 import { CalicoRelease, parseCalicoRelease, releaseAtLeast } from '../calico/facts';
+import { Citation, REFERENCES } from '../../core/references';
 
 /** The release an image is tagged with (`...:v3.28.5`), or undefined (a digest, a custom tag). */
 export function typhaReleaseOfImage(image: string): CalicoRelease | undefined {
@@ -85,7 +86,7 @@ export interface TyphaConnectionLimits {
   /** MaxConnectionsUpperLimit: the cap, and what a lone replica takes. */
   readonly upper: number;
   /** Where it was read. */
-  readonly source: string;
+  readonly source: Citation;
 }
 
 /**
@@ -98,9 +99,9 @@ export interface TyphaConnectionLimits {
  */
 export function typhaConnectionLimits(release: CalicoRelease | undefined): TyphaConnectionLimits {
   if (release !== undefined && !releaseAtLeast(release, '3.12.0')) {
-    return { multiplier: 1, lower: 100, upper: 10000, source: `Calico Typha v${release.text} rebalance.go: no syncer multiplier, floor 100` };
+    return { multiplier: 1, lower: 100, upper: 10000, source: [REFERENCES.typha358Rebalance] };
   }
-  return { multiplier: 4, lower: 400, upper: 10000, source: 'Calico typha/pkg/k8s/rebalance.go: 4 syncer types, floor 400' };
+  return { multiplier: 4, lower: 400, upper: 10000, source: [REFERENCES.typhaRebalance] };
 }
 
 /**

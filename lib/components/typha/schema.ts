@@ -37,6 +37,6 @@ export const typhaSchema = z
     ).optional(),
     autoscalerImage: doc(image, 'cluster-proportional-autoscaler image, pinned (with autoscale). On ACK in mainland China, a mirror the VPC reaches.', TYPHA_AUTOSCALER_IMAGE).optional(),
   })
-  .meta({ description: 'Calico Typha relay between Felix agents and the API server (seeds 000/001).' });
+  .meta({ description: 'Calico Typha relay between Felix agents and the API server.' });
 
 export type TyphaSpec = z.infer<typeof typhaSchema>;

@@ -6,6 +6,7 @@ import { Decision } from '../../core/decision';
 import { formatCount, formatPercent, formatRatio } from '../../core/format';
 import { FELIX_WATCHED_RESOURCE_TYPES, TYPHA_DEFAULTS } from './facts';
 import { TyphaConnectionLimits, typhaConnectionLimits } from './releases';
+import { REFERENCES } from '../../core/references';
 
 export interface TyphaSizingInput {
   readonly nodes: number;
@@ -62,7 +63,7 @@ export function typhaReplicas(input: TyphaSizingInput): TyphaSizing {
     uncapped,
     capped: replicas < uncapped,
     errors,
-    decision: { name: 'Typha replicas', value: replicas, rule, source: 'ACK: one replica per 200 nodes, at least 3; Calico: at most 20, fewer than nodes' },
+    decision: { name: 'Typha replicas', value: replicas, rule, source: [REFERENCES.ackTyphaRelay, REFERENCES.calicoTyphaScaling] },
   };
 }
 
@@ -88,7 +89,7 @@ export function apiServerWatches(nodes: number, typhaReplicas: number): ApiServe
       name: 'API server watches from Felix',
       value: `${formatCount(withoutRelay)} -> ${formatCount(withRelay)}`,
       rule: `${formatCount(nodes)} nodes x ${FELIX_WATCHED_RESOURCE_TYPES} resource types = ${formatCount(withoutRelay)} watches without the relay; ${typhaReplicas} Typha replicas x ${FELIX_WATCHED_RESOURCE_TYPES} = ${formatCount(withRelay)} with it, ${formatRatio(reduction)} fewer`,
-      source: 'seeds 000/001; Calico felixsyncer resource types',
+      source: [REFERENCES.ackTyphaRelay, REFERENCES.felixsyncer],
       capacity: true,
     },
   };
@@ -201,5 +202,5 @@ export function operatorTyphaReplicas(nodes: number): Decision<number> {
   const scaled = Math.floor(nodes / 200) + 2;
   const replicas = nodes <= 2 ? 1 : nodes <= 4 ? 2 : Math.max(3, scaled);
   const rule = nodes <= 4 ? `${nodes} nodes: ${replicas} (the operator's small-cluster case)` : `max(3, floor(${nodes} / 200) + 2) = ${replicas}`;
-  return { name: 'Typha replicas (run by the operator)', value: replicas, rule, source: 'Tigera operator GetExpectedTyphaScale' };
+  return { name: 'Typha replicas (run by the operator)', value: replicas, rule, source: [REFERENCES.operatorTyphaScale] };
 }

@@ -4,6 +4,7 @@
  * from ownership. Clusters without Argo CD get none of it; their review lists kubectl commands.
  */
 import { ClusterChart } from '../../cluster/cluster-chart';
+import { durationSeconds } from '../../core/duration';
 import { DaemonSetRestart } from './daemonset-restart';
 import { applySyncOptions } from './sync-options';
 import { applySyncWaves } from './sync-waves';
@@ -12,14 +13,18 @@ export function deliverWithArgocd(chart: ClusterChart): void {
   const c = chart.cluster;
   if (!c.argocd) return;
   // One hook wave per restart, in the order the review gives: each DaemonSet has rolled before the next starts.
+  const a = c.argocd;
   c.restarts.forEach((r, wave) => {
+    // The DaemonSet's own bound, the one the kubectl path waits too, unless the profile sets one for all.
+    const timeout = a.restartTimeoutSet ? a.restartTimeout : r.pace.bound;
+    const progress = a.restartProgressTimeout;
     new DaemonSetRestart(chart, `Restart-${r.daemonSet}`, {
       daemonSet: r.daemonSet,
       namespace: r.namespace,
       configuration: r.configuration,
-      image: c.argocd!.kubectlImage,
-      timeout: c.argocd!.restartTimeout,
-      progressTimeout: c.argocd!.restartProgressTimeout,
+      image: a.kubectlImage,
+      timeout,
+      progressTimeout: progress !== undefined && durationSeconds(progress) > durationSeconds(timeout) ? timeout : progress,
       wave,
     });
   });

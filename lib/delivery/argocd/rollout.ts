@@ -1,6 +1,7 @@
 /** With Argo CD the rollout orders itself: what each wave holds, which restarts follow, and how to stop it. */
 import { ResolvedCluster } from '../../cluster/resolve';
 import { ciliumApplicationName } from '../../components/cilium/facts';
+import { formatSeconds } from '../../core/pace';
 import { RenderedObject } from '../../core/rollout';
 import { restartJobName } from './daemonset-restart';
 import { stageRollout } from './stages';
@@ -26,13 +27,13 @@ export function argocdRollout(c: ResolvedCluster, objects: readonly RenderedObje
     }
     if (c.restarts.length > 0) {
       const bound = a.restartProgressTimeout
-        ? `It fails when a pod of the new configuration is not Ready within ${a.restartProgressTimeout} (\`spec.argocd.restartProgressTimeout\`), so a stuck rollout ends the sync and Argo CD's retry or a revert can run; ${a.restartTimeout} bounds the whole restart.`
-        : `It waits up to ${a.restartTimeout} in all.`;
+        ? `It fails when a pod of the new configuration is not Ready within ${a.restartProgressTimeout} (\`spec.argocd.restartProgressTimeout\`), so a stuck rollout ends the sync and Argo CD's retry or a revert can run; its DaemonSet's bound (the Duration section) limits the whole restart.`
+        : 'It waits up to its DaemonSet\'s bound (the Duration section) in all.';
       out.push(
         `- after the sync (PostSync), one DaemonSet at a time, each in its own hook wave, the next only once the previous Job succeeded. Each Job sets the configuration's hash on the pod template and waits for \`kubectl rollout status\`, at the DaemonSet's own maxUnavailable; the pods roll only when the hash changes, so a sync that changed nothing restarts nothing. ${bound}`,
       );
       c.restarts.forEach((r, i) =>
-        out.push(`  ${i + 1}. hook wave ${i}: Job \`${restartJobName(r.daemonSet)}\` restarts \`ds/${r.daemonSet}\`${r.maxUnavailable !== undefined ? ` (maxUnavailable ${r.maxUnavailable})` : ''} (${r.why})`),
+        out.push(`  ${i + 1}. hook wave ${i}: Job \`${restartJobName(r.daemonSet)}\` restarts \`ds/${r.daemonSet}\` (${r.why}): ${r.pace.rule}, about ${formatSeconds(r.pace.estimateSeconds)}, bound ${a.restartTimeoutSet ? a.restartTimeout : r.pace.bound}`),
       );
     }
   }
@@ -43,18 +44,11 @@ export function argocdRollout(c: ResolvedCluster, objects: readonly RenderedObje
     out.push(
       `Argo CD syncs the Cilium chart ${c.cilium.version} to ${target} through the Application \`${app}\` (automated, self-heal, never pruning): a values change rolls the agents and the operator by itself (rollOutCiliumPods, operator.rollOutPods).`,
     );
+    for (const w of c.waits.filter((x) => x.after === 'chart')) {
+      out.push(`The agents roll at ${w.pace.rule}, about ${formatSeconds(w.pace.estimateSeconds)}; Argo CD reports the Application Progressing meanwhile. Watch it with \`kubectl -n ${w.namespace} rollout status ds/${w.name} --timeout=${w.pace.bound}\`.`);
+    }
   }
   if (apps.length === 0) return ['Nothing for Argo CD to sync: this profile renders no object into the cluster.'];
 
-  const terminate = apps.map((app) => `\`argocd app terminate-op ${app}\``).join(' or ');
-  out.push('');
-  if (c.restarts.length > 0) {
-    out.push(
-      'Roll back by reverting the commit: the configuration and its hash change back, so the DaemonSets roll once more.',
-      `To stop a sync at once (a restart that will not finish, a change to undo now): ${terminate} ends the running operation and deletes its running restart Job. Pods already replaced stay so, and the DaemonSet keeps rolling the rest, so revert the commit right after: its sync puts the previous configuration and hash back.`,
-    );
-  } else {
-    out.push('Roll back by reverting the commit.', `To stop a sync at once: ${terminate} ends the running operation; revert the commit right after.`);
-  }
   return out;
 }

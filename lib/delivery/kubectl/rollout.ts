@@ -1,6 +1,7 @@
 /** Without Argo CD: the rollout as ordered kubectl commands, the same order as the sync waves. */
 import { ResolvedCluster } from '../../cluster/resolve';
 import { RenderedObject, ROLLOUT_PHASES } from '../../core/rollout';
+import { CILIUM_CHART, CILIUM_NAMESPACE, ciliumValuesPath } from '../../components/cilium/facts';
 import { TYPHA_AUTOSCALER_POLL_SECONDS, TYPHA_NAME } from '../../components/typha/facts';
 import { SYNC_WAVES } from '../argocd/sync-waves';
 
@@ -19,10 +20,11 @@ export function kubectlRollout(c: ResolvedCluster, objects: readonly RenderedObj
     if (whole.length > 0) add(`${name}: ${apply(whole)}`);
     // A partial object is not a valid whole object: only the server merges it into the existing one.
     if (partial.length > 0) add(`${name}, the fields netscale owns in ${partial.map((o) => `${o.kind} ${o.name}`).join(', ')} (a partial object, merged into the existing one): ${apply(partial, ' --validate=false')}`);
-    for (const ds of here.filter((o) => o.kind === 'DaemonSet')) {
-      add(`wait for \`${ds.name}\` to roll, at its own maxUnavailable: \`kubectl -n ${ds.namespace ?? 'kube-system'} rollout status ds/${ds.name} --timeout=30m\``);
+    // The waits of this phase, each bounded as the Duration section says.
+    for (const w of c.waits.filter((x) => x.after === phase)) {
+      const short = w.kind === 'DaemonSet' ? 'ds' : 'deploy';
+      add(`wait for ${w.kind} \`${w.name}\` (${w.why}), ${w.pace.rule}: \`kubectl -n ${w.namespace} rollout status ${short}/${w.name} --timeout=${w.pace.bound}\``);
     }
-    if (phase === 'dataplane' && c.typha) add(`wait until Typha is ready before Felix is pointed at it: \`kubectl -n ${c.typha.namespace ?? 'kube-system'} rollout status deploy/${TYPHA_NAME} --timeout=10m\``);
     if (phase === 'dataplane' && c.typha?.autoscale) {
       out.push(
         `   From here on Typha's replica count is the autoscaler's, set from the live node count every ${TYPHA_AUTOSCALER_POLL_SECONDS} s. A later apply of \`Deployment.${TYPHA_NAME}.k8s.yaml\` puts ${c.typha.replicas} back (the ladder at spec.nodes) until the autoscaler's next poll: keep spec.nodes near the live node count.`,
@@ -31,8 +33,12 @@ export function kubectlRollout(c: ResolvedCluster, objects: readonly RenderedObj
   }
   for (const r of c.restarts) {
     add(
-      `restart \`${r.daemonSet}\` (${r.why}), ${r.maxUnavailable !== undefined ? `at its own maxUnavailable (${paceOf(r.maxUnavailable)})` : 'as its maxUnavailable allows'}: \`kubectl -n ${r.namespace} rollout restart ds/${r.daemonSet} && kubectl -n ${r.namespace} rollout status ds/${r.daemonSet} --timeout=30m\`. Never delete every pod at once as the seeds do: that restarts every node's network agent in the same minute.`,
+      `restart \`${r.daemonSet}\` (${r.why}), ${r.maxUnavailable !== undefined ? `at its own maxUnavailable (${paceOf(r.maxUnavailable)})` : 'as its maxUnavailable allows'}: \`kubectl -n ${r.namespace} rollout restart ds/${r.daemonSet} && kubectl -n ${r.namespace} rollout status ds/${r.daemonSet} --timeout=${r.pace.bound}\`. Never delete every pod at once: that restarts every node's network agent in the same minute.`,
     );
+  }
+  // A Cilium values change rolls the agents by itself once the chart is upgraded.
+  for (const w of c.waits.filter((x) => x.after === 'chart')) {
+    add(`${c.cilium?.delivery === 'k3s' ? 'the k3s helm controller upgrades the release' : `upgrade the release: \`helm upgrade ${CILIUM_CHART} cilium/cilium --version ${c.cilium?.version} --namespace ${CILIUM_NAMESPACE} -f dist/${ciliumValuesPath(c.name)}\``}; the agents roll by themselves (rollOutCiliumPods), ${w.pace.rule}: \`kubectl -n ${w.namespace} rollout status ds/${w.name} --timeout=${w.pace.bound}\``);
   }
   if (out.length === 0) out.push('Nothing to apply.');
   return out;
