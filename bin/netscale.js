@@ -106,7 +106,8 @@ function run(code, filename) {
   m._compile(code, filename);
 }
 
-const bundle = path.join(cacheDir, `main-${sourceHash()}.js`);
+const sourcesHash = sourceHash();
+const bundle = path.join(cacheDir, `main-${sourcesHash}.js`);
 let code = readVerified(bundle);
 if (code === undefined) {
   code = build();
@@ -116,4 +117,7 @@ if (code === undefined) {
     if (process.env.NETSCALE_DEBUG) process.stderr.write(`netscale: the bundle cache in ${cacheDir} cannot be written (${e.message}); running without it\n`);
   }
 }
+// What the bundle needs to know of its launcher (lib/output/version.ts): worker threads of a large
+// synth start through this file, and render only if they were built from the same sources.
+globalThis[Symbol.for('netscale.launcher')] = { bin: module.filename, root, sources: sourcesHash };
 run(code, bundle);
