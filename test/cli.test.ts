@@ -294,6 +294,78 @@ describe('reuse of unchanged clusters', () => {
     expect(snapshot(path.join(temp.path, 'cache'))).toEqual(cache);
   });
 
+  test('a Calico cluster renders again when dist/ holds other pools than it was checked against, so the in-place check still holds', async () => {
+    const { clusters, out } = examples();
+    const env = cachedEnv(clusters, out);
+    await runCli(['synth'], { env });
+    const pool = path.join(out, 'dc1-calico-ipip', 'IPPool.default-ipv4-ippool.k8s.yaml');
+    const original = fs.readFileSync(pool, 'utf8');
+    // What dist/ holds on a branch where the pool had another cidr: the profile would change it in place.
+    fs.writeFileSync(pool, original.replace('cidr: 10.244.0.0/16', 'cidr: 10.99.0.0/16'));
+    const refused = /calico-ipip-ipvs\.yaml:\d+:\d+ spec\.calico\.ipPools\[0\]\.cidr: 10\.244\.0\.0\/16 differs from 10\.99\.0\.0\/16, the cidr of pool "default-ipv4-ippool" already rendered in dist\//;
+    const synth = await runCli(['synth'], { env });
+    expect(synth.status).toBe(1);
+    expect(synth.stderr).toMatch(refused);
+    const check = await runCli(['check'], { env });
+    expect(check.status).toBe(1);
+    expect(check.stderr).toMatch(refused);
+    fs.writeFileSync(pool, original);
+    expect((await runCli(['synth'], { env })).stdout).toContain('(6 warnings; 0 files written, 0 removed, 13 reused unchanged)');
+    // A new output folder holds no pools: the two clusters with pools render again, checked
+    // against nothing, and what they wrote there is what their next reuse finds.
+    const fresh = { ...env, CDK8S_OUTDIR: path.join(temp.path, 'fresh') };
+    expect((await runCli(['synth'], { env: fresh })).stdout).toContain('11 reused unchanged');
+    expect((await runCli(['synth'], { env: fresh })).stdout).toContain('(6 warnings; 0 files written, 0 removed, 13 reused unchanged)');
+  });
+
+  test('a profile reached by another path renders again: its review names its repository path, its warnings the path as typed', async () => {
+    const repo = path.join(temp.path, 'repo');
+    fs.cpSync(EXAMPLES, path.join(repo, 'clusters'), { recursive: true });
+    const out = path.join(temp.path, 'out');
+    const env = { CLUSTERS_DIR: path.join(repo, 'clusters'), CDK8S_OUTDIR: out, NETSCALE_RENDER_CACHE: path.join(temp.path, 'cache') };
+    const review = () => fs.readFileSync(path.join(out, 'reviews', 'ack-sh-relay.md'), 'utf8');
+    expect((await runCli(['synth'], { env })).status).toBe(0);
+    expect(review()).toContain('Profile `clusters/ack-terway-relay.yaml`');
+    expect((await runCli(['synth'], { env })).stdout).toContain('13 reused unchanged');
+    // A repository found higher up: the same bytes, another path in the repository.
+    fs.mkdirSync(path.join(temp.path, '.git'));
+    const moved = await runCli(['synth'], { env });
+    expect(moved.stdout).not.toContain('reused');
+    expect(review()).toContain('Profile `repo/clusters/ack-terway-relay.yaml`');
+    expect(review()).toMatch(/## Warnings\n\n- repo\/clusters\/ack-terway-relay\.yaml:\d+:\d+ spec\.argocd:/);
+    const full = path.join(temp.path, 'full');
+    expect((await runCli(['synth', '--full'], { env: { ...env, CDK8S_OUTDIR: full } })).status).toBe(0);
+    expect(snapshot(full)).toEqual(snapshot(out));
+    // From another working directory the warnings name the file as typed there.
+    const cwd = process.cwd();
+    process.chdir(temp.path);
+    try {
+      const typed = await runCli(['synth'], { env: { ...env, CLUSTERS_DIR: path.join('repo', 'clusters') } });
+      expect(typed.stdout).toContain('(6 warnings; 0 files written, 0 removed)');
+      expect(typed.stderr).toMatch(/^warning: repo\/clusters\/ack-terway-relay\.yaml:\d+:\d+ spec\.argocd:/m);
+      expect((await runCli(['synth'], { env: { ...env, CLUSTERS_DIR: path.join('repo', 'clusters') } })).stdout).toContain('13 reused unchanged');
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  test('the fleet\'s ApplicationSets and index are built from cached and rendered clusters alike', async () => {
+    const { clusters, out } = examples();
+    const env = cachedEnv(clusters, out);
+    await runCli(['synth'], { env });
+    const appSet = path.join(out, 'argocd', 'ApplicationSet.netscale-cilium-stages.k8s.yaml');
+    const before = fs.readFileSync(appSet, 'utf8');
+    // A staged cluster's Cilium values travel in its element of the ApplicationSet.
+    const profile = path.join(clusters, 'cilium-wave-argocd.yaml');
+    fs.writeFileSync(profile, fs.readFileSync(profile, 'utf8').replace('operatorReplicas: 3', 'operatorReplicas: 2').replace('nodes: 800', 'nodes: 900'));
+    expect((await runCli(['synth'], { env })).stdout).toContain('12 reused unchanged');
+    expect(fs.readFileSync(appSet, 'utf8')).not.toBe(before);
+    expect(fs.readFileSync(path.join(out, 'reviews', 'README.md'), 'utf8')).toMatch(/^\| 1 \| 1 \| 900 \| 1 at a time \| \[fra-cilium-wave\]/m);
+    const full = path.join(temp.path, 'full');
+    expect((await runCli(['synth', '--full'], { env: { ...env, CDK8S_OUTDIR: full } })).status).toBe(0);
+    expect(snapshot(full)).toEqual(snapshot(out));
+  });
+
   test('a damaged cache entry is rendered again, never written as it is', async () => {
     const { clusters, out } = examples();
     const env = cachedEnv(clusters, out);
@@ -324,6 +396,26 @@ describe('a refused secret', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`leaky\\.yaml:${line}:\\d+ spec\\.cilium\\.values\\.hubble\\.relay\\.extraEnv\\[0\\]\\.value: holds a credential, which must never be committed`));
     expect(run.stderr).not.toContain('hunter2');
+  });
+});
+
+describe('a credential in a file that spans the fleet', () => {
+  test('is traced to its profile field, whether its cluster was rendered or reused', async () => {
+    const spec = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 50, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 } };
+    // A project name shaped like a Slack token reaches only the root Application and the ApplicationSet.
+    const argocd = { repoURL: 'https://git.example.com/fleet.git', project: 'xoxb-1234567890-1234567890-abcdefghijklmnopqrstuvwx', stage: 0 };
+    const clusters = fleet('fleet-leak', { leaky: { ...spec, argocd } });
+    const env = { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(temp.path, 'out'), NETSCALE_RENDER_CACHE: path.join(temp.path, 'cache') };
+    for (let run = 0; run < 2; run++) {
+      const synth = await runCli(['synth'], { env });
+      expect(synth.status).toBe(1);
+      expect(synth.stderr.split('\n').filter((l) => l.includes('would write'))).toEqual([
+        expect.stringMatching(/leaky\.yaml:\d+:\d+ spec\.argocd\.project: would write a Slack token \(xoxb-…\(redacted\)\) into dist\/argocd\/Application\.netscale-fleet\.k8s\.yaml:\d+: /),
+        expect.stringMatching(/leaky\.yaml:\d+:\d+ spec\.argocd\.project: would write a Slack token \(xoxb-…\(redacted\)\) into dist\/argocd\/ApplicationSet\.netscale-cilium-stages\.k8s\.yaml:\d+: /),
+      ]);
+      expect(synth.stderr).not.toContain('abcdefghijklmnopqrstuvwx');
+      expect(fs.existsSync(path.join(temp.path, 'out'))).toBe(false);
+    }
   });
 });
 
