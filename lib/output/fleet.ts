@@ -15,10 +15,10 @@ import { FleetMember, fleetChecks, fleetMember, LoadedProfile, loadProfileText }
 import { Diagnostic, ProfileError } from '../profile/diagnostics';
 import { displayPath, listProfileFiles, PROFILE_EXTENSIONS, readProfileFile, repositoryPath, repositoryRoot, scanProfileFolder } from '../profile/load';
 import { checkOutputFolder } from './output-folder';
-import { ApplyResult, applyTree, OutputContent, OutputSource, OutputTree } from './output-tree';
+import { ApplyResult, applyTree, KnownContent, OutputContent, OutputSource, OutputTree } from './output-tree';
 import { previousFingerprintIn, previousFingerprintOf, previousRenderIn, watchPreviousRender } from './previous';
 import { ciliumValuesFile, ClusterFleetFacts, ClusterOutput, renderClusterFiles, renderFleetFiles, renderReviewOnly, renderTree, reviewFile } from './render';
-import { CachedCluster, CachedFiles, PreviousFingerprints, RenderCache } from './render-cache';
+import { CachedCluster, PreviousFingerprints, RenderCache } from './render-cache';
 
 export interface FleetOptions {
   /** Folder of ClusterProfile files. */
@@ -146,7 +146,7 @@ export function newFleetPass(): FleetPass {
 }
 
 /** Rendered text kept in memory for writing, beyond which a cached cluster's text is read back when needed. */
-const KEEP_RENDERED_CHARS = 16 * 1024 * 1024;
+const KEEP_RENDERED_CHARS = 4 * 1024 * 1024;
 
 interface Job {
   readonly abs: string;
@@ -264,29 +264,57 @@ function previousHolds(previous: PreviousFingerprints, outdir: string, cluster: 
 }
 
 /**
- * A cached cluster's files, read from the cache only when compared or written. Bytes about to be
- * written are checked against their hash; a missing or damaged entry renders the profile again.
+ * A cached cluster's files, read from the cache only when compared or written (and let go after:
+ * the cache holds the last few). Bytes about to be written are checked against their hash; a
+ * missing or damaged entry renders the profile again, and only then are its files held.
  */
 function cachedPart(job: Job, entry: CachedCluster, cache: RenderCache, outdir: string): ClusterPart {
-  let kept: CachedFiles | undefined | null;
-  let verified: Map<string, Buffer> | undefined;
-  const keptBytes = (rel: string): Buffer => {
-    if (kept === undefined) kept = cache.read(job.key!) ?? null;
-    return kept?.files.get(rel) ?? verifiedBytes(rel);
-  };
-  const verifiedBytes = (rel: string): Buffer => {
-    if (verified === undefined) {
-      if (kept === undefined) kept = cache.read(job.key!) ?? null;
-      verified = kept?.intact() ? new Map(kept.files) : rerender(job, entry.member.name, outdir);
+  const source = new CachedSource(job, entry.member.name, cache, outdir);
+  // One small object per file: a large fleet holds tens of thousands of them until the write.
+  return { name: entry.member.name, files: entry.files.map(([rel]) => [rel, new CachedContent(source, rel)] as const) };
+}
+
+/** Where a cached cluster's bytes come from: the cache, or a render when the cache fails them. */
+class CachedSource {
+  private rendered?: Map<string, Buffer>;
+
+  constructor(
+    private readonly job: Job,
+    private readonly name: string,
+    private readonly cache: RenderCache,
+    private readonly outdir: string,
+  ) {}
+
+  bytes(rel: string): Buffer {
+    return (this.rendered === undefined ? this.cache.read(this.job.key!)?.files.get(rel) : undefined) ?? this.verifiedBytes(rel);
+  }
+
+  verifiedBytes(rel: string): Buffer {
+    if (this.rendered === undefined) {
+      const kept = this.cache.read(this.job.key!);
+      const bytes = kept?.intact() ? kept.files.get(rel) : undefined;
+      if (bytes !== undefined) return bytes;
+      this.rendered = rerender(this.job, this.name, this.outdir);
     }
-    const bytes = verified.get(rel);
-    if (bytes === undefined) throw new Error(`${job.file} no longer renders ${rel}: run the synth again`);
+    const bytes = this.rendered.get(rel);
+    if (bytes === undefined) throw new Error(`${this.job.file} no longer renders ${rel}: run the synth again`);
     return bytes;
-  };
-  return {
-    name: entry.member.name,
-    files: entry.files.map(([rel]) => [rel, { bytes: () => keptBytes(rel), verifiedBytes: () => verifiedBytes(rel) }] as const),
-  };
+  }
+}
+
+class CachedContent implements KnownContent {
+  constructor(
+    private readonly source: CachedSource,
+    private readonly rel: string,
+  ) {}
+
+  bytes(): Buffer {
+    return this.source.bytes(this.rel);
+  }
+
+  verifiedBytes(): Buffer {
+    return this.source.verifiedBytes(this.rel);
+  }
 }
 
 /** A cache entry that went missing or was damaged: render the profile again, which must still be the same cluster. */

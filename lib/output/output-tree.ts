@@ -186,11 +186,7 @@ function planWrite(tree: OutputSource, root: string, scope: readonly string[], o
       else problems.push(`${shown(rel)} is a folder where netscale writes a file: remove it`);
       writes.push([rel, content]);
     } else if (kind === 'file' && holdsContent(at(rel), content)) unchanged++;
-    else {
-      // Kept bytes are checked now, before anything changes: a damaged one is rendered again or fails here.
-      contentToWrite(content);
-      writes.push([rel, content]);
-    }
+    else writes.push([rel, content]);
   }
   if (problems.length > 0) throw new OutputError(`cannot write the output folder ${JSON.stringify(outdir)} safely; nothing was written:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 

@@ -38,6 +38,8 @@ const FORMAT = 4;
 const PACKS = 'packs';
 /** A pack whose live entries hold less than this share of its bytes is rewritten when the cache is pruned. */
 const COMPACT_BELOW = 0.5;
+/** Entries `read` keeps at hand. */
+const RECENT_READS = 4;
 
 /** Where an entry's header and bytes sit. */
 interface Location {
@@ -129,8 +131,22 @@ export class RenderCache {
     return entry;
   }
 
-  /** A cached cluster's files, or undefined when they are missing or do not fit the index. */
+  /** The entries read last, so that a cluster's files compared or written one after another read its bytes once. */
+  private readonly recent = new Map<string, CachedFiles | undefined>();
+
+  /**
+   * A cached cluster's files, or undefined when they are missing or do not fit the index. Only the
+   * last few are held, so comparing or writing a large fleet never holds all of its bytes.
+   */
   read(key: string): CachedFiles | undefined {
+    if (this.recent.has(key)) return this.recent.get(key);
+    const files = this.readEntry(key);
+    if (this.recent.size >= RECENT_READS) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(key, files);
+    return files;
+  }
+
+  private readEntry(key: string): CachedFiles | undefined {
     const entry = this.entries.get(key);
     const raw = entry?.at ? this.readAt(entry.at) : undefined;
     if (!entry || !raw) return undefined;
