@@ -96,7 +96,7 @@ interface Plan {
   readonly inTheWay: readonly string[];
   /** Folders to create, parents first. */
   readonly newFolders: readonly string[];
-  /** Folders in scope, removed at the end if empty. */
+  /** Folders in scope that may be empty at the end (empty now, or holding what goes), removed if they are. */
   readonly folders: readonly string[];
   readonly marker: boolean;
 }
@@ -108,6 +108,8 @@ function planWrite(tree: OutputSource, root: string, scope: readonly string[], o
   const folders = new Set<string>();
   /** Folders listed whole: what they hold is known without another look at the disk. */
   const listed = new Set<string>();
+  /** Listed folders that held nothing. */
+  const empty = new Set<string>();
   /** Kinds of paths outside the scanned scopes, looked up once. */
   const kinds = new Map<string, 'file' | 'folder' | 'missing'>([['', 'folder']]);
   const at = (rel: string) => path.join(root, rel);
@@ -138,7 +140,9 @@ function planWrite(tree: OutputSource, root: string, scope: readonly string[], o
   };
   const scan = (rel: string) => {
     listed.add(rel);
-    for (const entry of fs.readdirSync(at(rel), { withFileTypes: true })) {
+    const entries = fs.readdirSync(at(rel), { withFileTypes: true });
+    if (entries.length === 0) empty.add(rel);
+    for (const entry of entries) {
       if (rel === '' && OWN_ENTRIES.has(entry.name)) continue;
       const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (unsafe(child, entry)) continue;
@@ -194,13 +198,23 @@ function planWrite(tree: OutputSource, root: string, scope: readonly string[], o
   const gone = (rel: string) => [...inTheWay].some((w) => under(rel, w));
   const marker = fs.lstatSync(at(OUTPUT_MARKER), { throwIfNoEntry: false });
   if (marker && !marker.isFile()) throw new OutputError(`${shown(OUTPUT_MARKER)} is not a file: remove it; nothing was written`);
+  const stale = [...files].filter((rel) => !tree.has(rel) && !gone(rel));
+  // Only a folder that is empty now, or above something that goes, can be empty at the end: trying
+  // every folder of a large dist/ cost a failed rmdir each.
+  const emptied = new Set<string>();
+  const parentOf = (rel: string) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
+  const upFrom = (folder: string) => {
+    for (let d = folder; d !== '' && !emptied.has(d); d = parentOf(d)) emptied.add(d);
+  };
+  for (const rel of empty) upFrom(rel);
+  for (const rel of stale) upFrom(parentOf(rel));
   return {
     writes,
     unchanged,
-    stale: [...files].filter((rel) => !tree.has(rel) && !gone(rel)),
+    stale,
     inTheWay: [...inTheWay],
     newFolders: [...newFolders].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1)),
-    folders: [...folders].filter((rel) => !gone(rel)),
+    folders: [...folders].filter((rel) => !gone(rel) && emptied.has(rel)),
     marker: !marker || readFile(at(OUTPUT_MARKER)) !== OUTPUT_MARKER_TEXT,
   };
 }
