@@ -10,6 +10,11 @@
  * memory runs all the same.
  */
 'use strict';
+// A synth keeps little (each cluster's facts) and discards much (each cluster's cdk8s App): let the
+// heap grow at most half over what is live after a full collection, instead of V8's default of up
+// to four times. At 10,000 clusters this holds peak memory near 380 MiB instead of 490 MiB, at no
+// measurable cost in time (README, Performance). Worker threads start through this file too.
+require('v8').setFlagsFromString('--heap-growing-percent=50');
 const crypto = require('crypto');
 const fs = require('fs');
 const Module = require('module');
