@@ -376,12 +376,21 @@ describe('reuse of unchanged clusters', () => {
       const file = path.join(outDir, f);
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/replicas: \d/g, 'replicas: 9'));
     }
+    // The fleet's ApplicationSets, kept beside the packs, are checked the same way, and so are the
+    // facts the index keeps of each cluster (here its node count, in the fleet index's row).
+    const fleetFiles = path.join(outDir, '..', 'fleet-files.json');
+    fs.writeFileSync(fleetFiles, fs.readFileSync(fleetFiles, 'utf8').replace(/maxUpdate: 1\b/g, 'maxUpdate: 7'));
+    const index = path.join(outDir, '..', 'index');
+    const lines = fs.readFileSync(index, 'utf8').split('\n');
+    const relay = lines.findIndex((l) => l.includes('"name":"ack-sh-relay"'));
+    lines[relay] = lines[relay].replace(/"nodes":1000\b/g, '"nodes":1001');
+    fs.writeFileSync(index, lines.join('\n'));
     expect((await runCli(['check'], { env })).status).toBe(0);
     const target = path.join(temp.path, 'target');
     const run = await runCli(['synth'], { env: { ...env, CDK8S_OUTDIR: target } });
-    // The two Calico clusters with pools render again: their rules compare with the pools of the
-    // output folder, and the new one holds none.
-    expect(run.stdout).toContain('11 reused unchanged');
+    // The two Calico clusters with pools render again (their rules compare with the pools of the
+    // output folder, and the new one holds none), and so does the cluster whose facts were altered.
+    expect(run.stdout).toContain('10 reused unchanged');
     expect(snapshot(target)).toEqual(snapshot(out));
   });
 });

@@ -194,7 +194,7 @@ function compare(command: FleetCommand, env: CliEnv, folders: OutputFolders, cli
         for (const [file, content] of part.files) comparison.add(file, content);
       }
       result = passResult(pass);
-      for (const [file, content] of fleetFilesOf(pass, outdir)) comparison.add(file, content);
+      for (const [file, content] of fleetFilesOf(pass, outdir, cache)) comparison.add(file, content);
       // The marker is part of dist/: a synth writes it where it is missing.
       comparison.add(OUTPUT_MARKER, OUTPUT_MARKER_TEXT);
       report = comparison.finish();

@@ -68,12 +68,13 @@ export function synthesizeFleet(options: FleetOptions): FleetResult {
  */
 export interface RenderOutcome {
   readonly diagnostics: readonly Diagnostic[];
-  /** Set once the profile passed its checks. */
-  readonly member?: FleetMember;
+  /** Set once the profile passed its checks: its cluster's name, its `FleetMember` as JSON text, its warnings. */
+  readonly name?: string;
+  readonly member?: string;
   readonly warnings?: readonly Diagnostic[];
-  /** What the fleet-wide files need of it, once it rendered (even with problems in its files). */
-  readonly fleet?: ClusterFleetFacts;
-  readonly output?: ClusterOutput;
+  /** Its `ClusterFleetFacts` as JSON text, once it rendered (even with problems in its files). */
+  readonly fleet?: string;
+  readonly output?: Pick<ClusterOutput, 'name' | 'files'>;
   /** Set when the profile's rules read what dist/ holds for it (see render-cache.ts). */
   readonly previous?: PreviousFingerprints;
 }
@@ -93,13 +94,15 @@ export function renderProfileText(file: string, text: string, options: RenderJob
   const watched = options.outdir !== undefined ? watchPreviousRender(options.outdir) : undefined;
   const loaded = loadProfileText(file, text, options.repoFile, watched?.lookup);
   if (!loaded.profile) return { diagnostics: loaded.diagnostics };
-  const facts = { member: fleetMember(loaded.profile), warnings: loaded.profile.warnings };
+  // Facts travel as JSON text: a large fleet keeps them for every cluster until the end (render-cache.ts).
+  const facts = { name: loaded.profile.cluster.name, member: JSON.stringify(fleetMember(loaded.profile)), warnings: loaded.profile.warnings };
   if (!options.render) return { diagnostics: loaded.diagnostics, ...facts };
   const { output, problems } = renderClusterFiles(loaded.profile);
-  if (problems.length > 0) return { diagnostics: [...loaded.diagnostics, ...problems], ...facts, fleet: output.fleet };
+  const fleet = JSON.stringify(output.fleet);
+  if (problems.length > 0) return { diagnostics: [...loaded.diagnostics, ...problems], ...facts, fleet };
   const read = watched?.read();
   const previous = read !== undefined ? { read, written: previousFingerprintOf(output.name, output.files) } : undefined;
-  return { diagnostics: loaded.diagnostics, ...facts, fleet: output.fleet, output, ...(previous ? { previous } : {}) };
+  return { diagnostics: loaded.diagnostics, ...facts, fleet, output: { name: output.name, files: output.files }, ...(previous ? { previous } : {}) };
 }
 
 /** Renders profiles for a pass over the fleet: in this thread, or in a pool of worker threads. */
@@ -135,8 +138,8 @@ export interface FleetPass {
   readonly clusterOfFile: Map<string, string>;
   /** Each cluster's profile, to load it again for a message about a fleet-wide file. */
   readonly sources: Map<string, { readonly abs: string; readonly file: string; readonly repoFile: string }>;
-  /** What the fleet-wide files need of each cluster, in profile order. */
-  readonly facts: ClusterFleetFacts[];
+  /** What the fleet-wide files need of each cluster (`ClusterFleetFacts` as JSON text), in profile order. */
+  readonly facts: string[];
   rendered: number;
   reused: number;
 }
@@ -188,30 +191,31 @@ export function* fleetParts(options: FleetOptions, pass: FleetPass, renderer: Pr
     const key = cache?.key(file, repoFile, read.text);
     let cached = key !== undefined && !options.full ? cache!.lookup(key) : undefined;
     // A result that depended on what dist/ held holds only while dist/ holds the same.
-    if (cached?.previous && !previousHolds(cached.previous, options.outdir, cached.member.name)) cached = undefined;
+    if (cached?.previous && !previousHolds(cached.previous, options.outdir, cached.name)) cached = undefined;
     // A reused cluster's text is not needed again.
     jobs.push({ abs, file, repoFile, text: cached ? undefined : read.text, key, cached });
   }
   const renderOptions = (job: Job, render: boolean): RenderJobOptions => ({ render, repoFile: job.repoFile, outdir: options.outdir });
   renderer.prefetch?.(jobs.filter((j) => j.text !== undefined).map((j) => ({ file: j.file, text: j.text!, options: renderOptions(j, true) })));
 
-  const members: FleetMember[] = [];
+  // FleetMember of each cluster as JSON text, parsed for the checks across the fleet at the end.
+  const members: string[] = [];
   const hasError = (ds: readonly Diagnostic[]) => ds.some((d) => d.severity === 'error');
   // Errors only ever get added: once one is there, it stays.
   let checkFailed = hasError(pass.diagnostics);
   let failed = checkFailed;
   let kept = 0;
   let done = 0;
-  const joined = (job: Job, member: FleetMember) => {
+  const joined = (job: Job, name: string, member: string) => {
     members.push(member);
-    pass.clusters.push(member.name);
-    pass.clusterOfFile.set(job.file, member.name);
-    pass.sources.set(member.name, { abs: job.abs, file: job.file, repoFile: job.repoFile });
+    pass.clusters.push(name);
+    pass.clusterOfFile.set(job.file, name);
+    pass.sources.set(name, { abs: job.abs, file: job.file, repoFile: job.repoFile });
   };
   for (const job of jobs) {
     if (job.cached) {
-      pass.diagnostics.push(...job.cached.warnings);
-      joined(job, job.cached.member);
+      pass.diagnostics.push(...(JSON.parse(job.cached.warnings) as Diagnostic[]));
+      joined(job, job.cached.name, job.cached.member);
       pass.facts.push(job.cached.fleet);
       pass.reused++;
       if (!failed) yield cachedPart(job, job.cached, cache!, options.outdir);
@@ -221,12 +225,13 @@ export function* fleetParts(options: FleetOptions, pass: FleetPass, renderer: Pr
       pass.diagnostics.push(...outcome.diagnostics);
       checkFailed ||= outcome.member === undefined;
       failed ||= hasError(outcome.diagnostics);
-      if (outcome.member) joined(job, outcome.member);
+      if (outcome.member !== undefined) joined(job, outcome.name!, outcome.member);
       if (outcome.fleet) pass.facts.push(outcome.fleet);
       const output = outcome.output;
       if (output && !failed) {
         pass.rendered++;
-        const stored = cache && job.key !== undefined ? cache.store(job.key, output, outcome.member!, outcome.warnings!, outcome.previous) : undefined;
+        const facts = { name: outcome.name!, member: outcome.member!, warnings: JSON.stringify(outcome.warnings), fleet: outcome.fleet! };
+        const stored = cache && job.key !== undefined ? cache.store(job.key, output, facts, outcome.previous) : undefined;
         const size = output.files.reduce((n, [, text]) => n + text.length, 0);
         // Text beyond the budget is dropped here and read back from the cache if dist/ needs it.
         if (stored?.at && kept + size > KEEP_RENDERED_CHARS) yield cachedPart(job, stored, cache!, options.outdir);
@@ -241,7 +246,7 @@ export function* fleetParts(options: FleetOptions, pass: FleetPass, renderer: Pr
   if (folder.others.length > 0) {
     pass.diagnostics.push({ severity: 'warning', file: displayPath(dir), line: 1, col: 1, path: '', message: `holds entries that are not read as profiles (profiles end in ${PROFILE_EXTENSIONS.join(' or ')}): ${folder.others.join(', ')}` });
   }
-  const across = fleetChecks(members);
+  const across = fleetChecks(members.map((m) => JSON.parse(m) as FleetMember));
   pass.diagnostics.push(...across);
   if (members.length === 0 && !hasError(pass.diagnostics)) {
     pass.diagnostics.push({ severity: 'error', file: displayPath(dir), line: 1, col: 1, path: '', message: 'holds no ClusterProfile (*.yaml, *.yml)' });
@@ -249,7 +254,7 @@ export function* fleetParts(options: FleetOptions, pass: FleetPass, renderer: Pr
   if (failed && !checkFailed && !hasError(across)) {
     // Every profile passed its checks but some files failed: the fleet-wide files' problems join theirs.
     try {
-      fleetFilesOf(pass, options.outdir);
+      fleetFilesOf(pass, options.outdir, options.cache);
     } catch (e) {
       if (!(e instanceof ProfileError)) throw e;
       pass.diagnostics.push(...e.diagnostics);
@@ -269,9 +274,9 @@ function previousHolds(previous: PreviousFingerprints, outdir: string, cluster: 
  * missing or damaged entry renders the profile again, and only then are its files held.
  */
 function cachedPart(job: Job, entry: CachedCluster, cache: RenderCache, outdir: string): ClusterPart {
-  const source = new CachedSource(job, entry.member.name, cache, outdir);
+  const source = new CachedSource(job, entry.name, cache, outdir);
   // One small object per file: a large fleet holds tens of thousands of them until the write.
-  return { name: entry.member.name, files: entry.files.map(([rel]) => [rel, new CachedContent(source, rel)] as const) };
+  return { name: entry.name, files: entry.files.map(([rel]) => [rel, new CachedContent(source, rel)] as const) };
 }
 
 /** Where a cached cluster's bytes come from: the cache, or a render when the cache fails them. */
@@ -345,8 +350,13 @@ export function profileOf(pass: FleetPass, outdir: string): (cluster: string) =>
 }
 
 /** The files spanning the fleet, from the clusters of a finished pass. */
-export function fleetFilesOf(pass: FleetPass, outdir: string): Array<[string, string]> {
-  return renderFleetFiles(pass.facts, { profileOf: profileOf(pass, outdir) });
+export function fleetFilesOf(pass: FleetPass, outdir: string, cache?: RenderCache): Array<[string, string]> {
+  return renderFleetFiles(
+    (function* () {
+      for (const text of pass.facts) yield JSON.parse(text) as ClusterFleetFacts;
+    })(),
+    { profileOf: profileOf(pass, outdir), ...(cache ? { memo: cache.fleetFiles() } : {}) },
+  );
 }
 
 /** Everything `synthesizeFleet` does but the write into dist/: writes only to the cache. */
@@ -360,8 +370,13 @@ export function stageFleet(options: FleetOptions, renderer?: ProfileRenderer): S
     renderer?.close?.();
   }
   const result = passResult(pass);
-  options.cache?.save({ prune: true });
-  const output = partsSource(parts, fleetFilesOf(pass, options.outdir));
+  let fleetFiles: Array<[string, string]>;
+  try {
+    fleetFiles = fleetFilesOf(pass, options.outdir, options.cache);
+  } finally {
+    options.cache?.save({ prune: true });
+  }
+  const output = partsSource(parts, fleetFiles);
   return {
     result,
     output,

@@ -17,8 +17,10 @@
  * kept here), so a hit gives the same bytes a render would; `--full` renders everything and
  * proves it.
  *
- * Layout, under `<dir>/<version>/`: `index.json` (per key: the cluster's fleet facts, warnings,
- * index row, the files it writes, and where its bytes are) and `packs/*.pack`, one per run that
+ * Layout, under `<dir>/<version>/`: `index` (a header line, then one line per key: the files the
+ * cluster writes and where their bytes are, then its fleet facts, warnings and fleet-index facts
+ * as JSON text, which a run keeps as text and parses only where it needs them, so a large fleet's
+ * facts cost their bytes in memory, not their objects) and `packs/*.pack`, one per run that
  * rendered something, each entry a JSON header line (the files and the hash of their bytes) and
  * the files' bytes one after the other. Packs keep a 10,000-cluster cache in a handful of files:
  * creating and opening files is most of what a large synth costs the file system. Written by
@@ -30,11 +32,12 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { FleetMember } from '../cluster/load';
-import { Diagnostic } from '../profile/diagnostics';
-import { ClusterFleetFacts, ClusterOutput } from './render';
+import { ClusterOutput, FleetFilesMemo } from './render';
 
-const FORMAT = 4;
+const FORMAT = 5;
+const INDEX = 'index';
+/** The last run's dist/argocd/ fleet files, with their key (see `FleetFilesMemo`). */
+const FLEET_FILES = 'fleet-files.json';
 const PACKS = 'packs';
 /** A pack whose live entries hold less than this share of its bytes is rewritten when the cache is pruned. */
 const COMPACT_BELOW = 0.5;
@@ -54,17 +57,32 @@ export interface PreviousFingerprints {
   readonly written: string;
 }
 
+/**
+ * A rendered cluster's facts as JSON text: its `FleetMember` (for the checks across the fleet),
+ * its warnings (`Diagnostic[]`) and its `ClusterFleetFacts` (for the fleet-wide files).
+ */
+export interface ClusterFactsText {
+  readonly name: string;
+  readonly member: string;
+  readonly warnings: string;
+  readonly fleet: string;
+}
+
 /** What the index keeps of one rendered cluster. */
-export interface CachedCluster {
-  readonly member: FleetMember;
-  readonly warnings: readonly Diagnostic[];
-  /** What the fleet-wide files need of it. */
-  readonly fleet: ClusterFleetFacts;
+export interface CachedCluster extends ClusterFactsText {
   /** Every file the cluster writes, with its length in bytes, in the order they are kept. */
   readonly files: ReadonlyArray<readonly [string, number]>;
   /** Set when its rules read dist/: reused only while dist/ holds one of these. */
   readonly previous?: PreviousFingerprints;
   readonly at?: Location;
+}
+
+/** The part of an index line before the facts, with a hash of the facts' text. */
+type EntryHead = Pick<CachedCluster, 'name' | 'files' | 'previous' | 'at'> & { readonly sum: string };
+
+/** The facts of a line, hashed: a damaged line is left out (its cluster renders again), never parsed into the fleet's files. */
+function factsSum(e: ClusterFactsText): string {
+  return crypto.createHash('sha256').update(e.member).update('\t').update(e.warnings).update('\t').update(e.fleet).digest('base64url').slice(0, 22);
 }
 
 /** A cluster's files as kept: each file's bytes (views of one buffer), and whether they match their hash. */
@@ -73,11 +91,6 @@ export interface CachedFiles {
   intact(): boolean;
 }
 
-interface IndexFile {
-  readonly format: number;
-  readonly version: string;
-  readonly entries: Record<string, CachedCluster>;
-}
 
 export class RenderCache {
   /**
@@ -93,14 +106,7 @@ export class RenderCache {
         // left for a run that can remove it
       }
     }
-    let entries: Record<string, CachedCluster> = {};
-    try {
-      const index = JSON.parse(fs.readFileSync(path.join(root, 'index.json'), 'utf8')) as IndexFile;
-      if (index.format === FORMAT && index.version === version && index.entries && typeof index.entries === 'object') entries = index.entries;
-    } catch {
-      // no index yet, or a damaged one: everything renders
-    }
-    return new RenderCache(root, version, options.writable, new Map(Object.entries(entries)));
+    return new RenderCache(root, version, options.writable, readIndex(path.join(root, INDEX), version));
   }
 
   private readonly used = new Set<string>();
@@ -131,25 +137,59 @@ export class RenderCache {
     return entry;
   }
 
+  /** The fleet files kept by the last run that wrote the cache; a new set replaces them at `save`. */
+  fleetFiles(): FleetFilesMemo {
+    return {
+      get: (key) => {
+        try {
+          const kept = JSON.parse(fs.readFileSync(path.join(this.root, FLEET_FILES), 'utf8')) as { key?: unknown; files?: unknown; hash?: unknown };
+          // Checked like a pack's bytes: a damaged file is rendered again, never written.
+          if (kept.key !== key || !Array.isArray(kept.files) || kept.hash !== filesHash(kept.files as Array<[string, string]>)) return undefined;
+          return kept.files as Array<[string, string]>;
+        } catch {
+          return undefined;
+        }
+      },
+      set: (key, files) => {
+        if (this.writable) this.newFleetFiles = { key, files };
+      },
+    };
+  }
+
+  private newFleetFiles?: { readonly key: string; readonly files: ReadonlyArray<readonly [string, string]> };
+
   /** The entries read last, so that a cluster's files compared or written one after another read its bytes once. */
-  private readonly recent = new Map<string, CachedFiles | undefined>();
+  private readonly recent = new Map<string, { readonly files?: CachedFiles; readonly buffer?: Buffer }>();
+  /** Buffers of entries no longer held, for the next reads: reading back a large fleet allocated all of its bytes. */
+  private readonly spare: Buffer[] = [];
 
   /**
    * A cached cluster's files, or undefined when they are missing or do not fit the index. Only the
-   * last few are held, so comparing or writing a large fleet never holds all of its bytes.
+   * last few are held, so comparing or writing a large fleet never holds all of its bytes: the
+   * bytes are views that stay valid until four other clusters have been read, so use them at once.
    */
   read(key: string): CachedFiles | undefined {
-    if (this.recent.has(key)) return this.recent.get(key);
-    const files = this.readEntry(key);
-    if (this.recent.size >= RECENT_READS) this.recent.delete(this.recent.keys().next().value!);
-    this.recent.set(key, files);
-    return files;
+    const held = this.recent.get(key);
+    if (held) return held.files;
+    if (this.recent.size >= RECENT_READS) {
+      const [oldest, old] = this.recent.entries().next().value!;
+      this.recent.delete(oldest);
+      if (old.buffer) this.spare.push(old.buffer);
+    }
+    const read = this.readEntry(key, this.spare.pop());
+    this.recent.set(key, read);
+    return read.files;
   }
 
-  private readEntry(key: string): CachedFiles | undefined {
+  private readEntry(key: string, spare?: Buffer): { files?: CachedFiles; buffer?: Buffer } {
     const entry = this.entries.get(key);
-    const raw = entry?.at ? this.readAt(entry.at) : undefined;
-    if (!entry || !raw) return undefined;
+    const raw = entry?.at ? this.readAt(entry.at, spare) : undefined;
+    const buffer = raw?.buffer ?? spare;
+    const files = entry && raw ? this.filesOf(entry, raw.bytes) : undefined;
+    return { ...(files ? { files } : {}), ...(buffer ? { buffer } : {}) };
+  }
+
+  private filesOf(entry: CachedCluster, raw: Buffer): CachedFiles | undefined {
     const newline = raw.indexOf(10);
     if (newline < 0) return undefined;
     let header: { files?: unknown; hash?: unknown };
@@ -176,10 +216,10 @@ export class RenderCache {
    * Keep a freshly rendered cluster; returns what the index holds of it, with `at` only when its
    * bytes were kept (a read-only cache, or one that cannot be written, keeps nothing).
    */
-  store(key: string, output: ClusterOutput, member: FleetMember, warnings: readonly Diagnostic[], previous?: PreviousFingerprints): CachedCluster {
+  store(key: string, output: Pick<ClusterOutput, 'files'>, facts: ClusterFactsText, previous?: PreviousFingerprints): CachedCluster {
     const bodies = output.files.map(([, text]) => Buffer.from(text, 'utf8'));
     const files = output.files.map(([file], i) => [file, bodies[i].length] as const);
-    const entry: CachedCluster = { member, warnings, fleet: output.fleet, files, ...(previous ? { previous } : {}) };
+    const entry: CachedCluster = { name: facts.name, member: facts.member, warnings: facts.warnings, fleet: facts.fleet, files, ...(previous ? { previous } : {}) };
     if (!this.writable || this.broken) return entry;
     const body = Buffer.concat(bodies);
     const header = Buffer.from(`${JSON.stringify({ files, hash: bodyHash(body) })}\n`, 'utf8');
@@ -240,9 +280,12 @@ export class RenderCache {
       this.fds.delete(this.pack.name);
       this.pack = undefined;
     }
-    if (this.changed) {
-      const index: IndexFile = { format: FORMAT, version: this.version, entries: Object.fromEntries(this.entries) };
-      writeReplacing(path.join(this.root, 'index.json'), JSON.stringify(index));
+    if (this.changed) writeIndex(path.join(this.root, INDEX), this.version, this.entries);
+    if (this.newFleetFiles) {
+      const partial = path.join(this.root, `${FLEET_FILES}.${process.pid}.tmp`);
+      fs.writeFileSync(partial, JSON.stringify({ ...this.newFleetFiles, hash: filesHash(this.newFleetFiles.files) }));
+      fs.renameSync(partial, path.join(this.root, FLEET_FILES));
+      this.newFleetFiles = undefined;
     }
     if (options.prune) {
       const live = new Set([...this.entries.values()].map((e) => e.at?.pack));
@@ -276,7 +319,7 @@ export class RenderCache {
       if (bytes >= size * COMPACT_BELOW) continue;
       for (const [key, e] of this.entries) {
         if (e.at?.pack !== pack) continue;
-        const raw = this.readAt(e.at);
+        const raw = this.readAt(e.at)?.bytes;
         if (raw) this.entries.set(key, { ...e, at: this.append(raw) });
         else this.entries.delete(key);
         this.changed = true;
@@ -300,16 +343,17 @@ export class RenderCache {
     return { pack: this.pack.name, offset, length: data.length };
   }
 
-  private readAt(at: Location): Buffer | undefined {
+  /** An entry's bytes, read into `into` when it is large enough (else a new buffer, returned with them). */
+  private readAt(at: Location, into?: Buffer): { bytes: Buffer; buffer: Buffer } | undefined {
     try {
       let fd = this.fds.get(at.pack);
       if (fd === undefined) {
         fd = fs.openSync(path.join(this.root, PACKS, at.pack), 'r');
         this.fds.set(at.pack, fd);
       }
-      const buffer = Buffer.allocUnsafe(at.length);
+      const buffer = into && into.length >= at.length ? into : Buffer.allocUnsafe(Math.max(at.length, 64 * 1024));
       const n = fs.readSync(fd, buffer, 0, at.length, at.offset);
-      return n === at.length ? buffer : undefined;
+      return n === at.length ? { bytes: buffer.subarray(0, at.length), buffer } : undefined;
     } catch {
       return undefined;
     }
@@ -323,14 +367,72 @@ export class RenderCache {
   }
 }
 
-function bodyHash(body: Buffer): string {
-  return crypto.createHash('sha256').update(body).digest('base64url');
-}
-
-/** Write to a temporary name beside the file, then rename over it: readers see the old or the new. */
-function writeReplacing(file: string, data: string | Buffer): void {
+/**
+ * The index as lines: a header, then per entry its key and head as JSON and its facts as the JSON
+ * text they were kept as, tab-separated (JSON text never holds a raw tab or newline). Written to
+ * a temporary name in chunks, then renamed over the old one.
+ */
+function writeIndex(file: string, version: string, entries: ReadonlyMap<string, CachedCluster>): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(partial, data);
+  const fd = fs.openSync(partial, 'w');
+  try {
+    let chunk = `${JSON.stringify({ format: FORMAT, version })}\n`;
+    for (const [key, e] of entries) {
+      const head: EntryHead = { name: e.name, files: e.files, ...(e.previous ? { previous: e.previous } : {}), ...(e.at ? { at: e.at } : {}), sum: factsSum(e) };
+      chunk += `${JSON.stringify(key)}\t${JSON.stringify(head)}\t${e.member}\t${e.warnings}\t${e.fleet}\n`;
+      if (chunk.length >= 1 << 20) {
+        fs.writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    fs.writeSync(fd, chunk);
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(partial, file);
+}
+
+/** The entries of an index for this version; none when there is no index or it is another's. A damaged line is left out (its cluster renders again). */
+function readIndex(file: string, version: string): Map<string, CachedCluster> {
+  const entries = new Map<string, CachedCluster>();
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return entries;
+  }
+  let at = text.indexOf('\n');
+  try {
+    const header = JSON.parse(text.slice(0, at)) as { format?: unknown; version?: unknown };
+    if (header.format !== FORMAT || header.version !== version) return entries;
+  } catch {
+    return entries;
+  }
+  while (at >= 0 && at < text.length - 1) {
+    const end = text.indexOf('\n', at + 1);
+    const line = text.slice(at + 1, end < 0 ? text.length : end);
+    at = end;
+    const parts = line.split('\t');
+    if (parts.length !== 5) continue;
+    try {
+      const key = JSON.parse(parts[0]) as unknown;
+      const head = JSON.parse(parts[1]) as EntryHead;
+      if (typeof key !== 'string' || typeof head.name !== 'string' || !Array.isArray(head.files)) continue;
+      const { sum, ...kept } = head;
+      const entry: CachedCluster = { ...kept, member: parts[2], warnings: parts[3], fleet: parts[4] };
+      if (sum === factsSum(entry)) entries.set(key, entry);
+    } catch {
+      // a damaged line
+    }
+  }
+  return entries;
+}
+
+function filesHash(files: ReadonlyArray<readonly [string, string]>): string {
+  return crypto.createHash('sha256').update(JSON.stringify(files)).digest('base64url');
+}
+
+function bodyHash(body: Buffer): string {
+  return crypto.createHash('sha256').update(body).digest('base64url');
 }

@@ -9,6 +9,7 @@
  * The files that span the fleet (the root Application, the staged ApplicationSets, the fleet
  * index) are built from each cluster's plain facts (`ClusterFleetFacts`).
  */
+import * as crypto from 'crypto';
 import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ClusterChart } from '../cluster/cluster-chart';
@@ -176,12 +177,23 @@ function fleetObject(o: { readonly kind: string; readonly name: string }, c: Res
   return { kind: o.kind, name: o.name, namespace: c.argocd?.namespace, file: manifestFile(o.kind, o.name), phase: defaultPhase(o.kind) };
 }
 
+/**
+ * dist/argocd/'s fleet files (the root Application, the staged ApplicationSets) kept from an
+ * earlier run, by a key that hashes everything they are made of: rendering the ApplicationSets of
+ * thousands of staged clusters was most of what a synth after a one-profile change cost.
+ */
+export interface FleetFilesMemo {
+  get(key: string): ReadonlyArray<readonly [string, string]> | undefined;
+  set(key: string, files: ReadonlyArray<readonly [string, string]>): void;
+}
+
 export interface FleetFilesOptions extends RenderOptions {
   /**
    * A cluster's loaded profile, by name, to point a credential in a fleet-wide file at the field
    * it came from; asked only when there is one.
    */
   readonly profileOf?: (cluster: string) => LoadedProfile | undefined;
+  readonly memo?: FleetFilesMemo;
 }
 
 /**
@@ -190,28 +202,47 @@ export interface FleetFilesOptions extends RenderOptions {
  * clusters and the review index. Throws `ProfileError` if they would carry a credential.
  */
 export function renderFleetFiles(clusters: Iterable<ClusterFleetFacts>, options: FleetFilesOptions = {}): Array<[string, string]> {
-  let root: ResolvedArgocd | undefined;
+  let root: { readonly cluster: string; readonly argocd: ResolvedArgocd } | undefined;
   const rows: FleetIndexRow[] = [];
   const staged: StagedApplication[] = [];
-  const members: ClusterFleetFacts[] = [];
+  // Only what the files are made of is kept: a large fleet's facts are not all held at once.
   for (const f of clusters) {
-    root ??= f.argocd;
+    if (!root && f.argocd) root = { cluster: f.index.cluster.name, argocd: f.argocd };
     rows.push(f.index);
     staged.push(...f.staged);
-    members.push(f);
   }
   const files: Array<[string, string]> = [];
+  /** Kept from an earlier run, which found no credential in them. */
+  const keptFiles: Array<[string, string]> = [];
+  let remember = () => {};
   if (root) {
-    const app = new App();
-    const chart = new Chart(app, ARGOCD_FOLDER, { disableResourceNameHashes: true });
-    fleetApplication(chart, root);
-    stagedApplicationSets(chart, root.namespace, staged);
-    validateConstructs(app);
-    for (const [file, text] of renderChart(chart).files) files.push([file, text]);
+    // They are made of the root's source and the staged clusters' Applications, nothing else.
+    const key = crypto.createHash('sha256').update(JSON.stringify({ root: root.argocd, staged })).digest('hex');
+    const kept = options.memo?.get(key);
+    if (kept) keptFiles.push(...kept.map(([file, text]) => [file, text] as [string, string]));
+    else {
+      const app = new App();
+      const chart = new Chart(app, ARGOCD_FOLDER, { disableResourceNameHashes: true });
+      fleetApplication(chart, root.argocd);
+      stagedApplicationSets(chart, root.argocd.namespace, staged);
+      validateConstructs(app);
+      const rendered = renderChart(chart).files.map(([file, text]) => [file, text] as [string, string]);
+      files.push(...rendered);
+      // Kept only once they are known to carry no credential (below).
+      remember = () => options.memo?.set(key, rendered);
+    }
   }
   if (options.fleetIndex ?? true) files.push([FLEET_INDEX, renderFleetIndex(rows)]);
-  refuseFleetSecrets(files, members, options.profileOf);
-  return files;
+  // What each cluster put into them, to trace a credential back to its profile.
+  const parts = () => {
+    const byCluster = new Map<string, unknown[]>(rows.map((r) => [r.cluster.name, [r]]));
+    for (const h of staged) byCluster.get(String(h.element.cluster))?.push(h);
+    if (root) byCluster.get(root.cluster)?.push(root.argocd);
+    return byCluster;
+  };
+  refuseFleetSecrets(files, parts, options.profileOf);
+  remember();
+  return [...keptFiles, ...files];
 }
 
 /** The review of one profile, rendered in memory (for `explain`). */
@@ -327,24 +358,25 @@ function secretDiagnostic(leak: SecretFinding, text: string, owner: LoadedProfil
 
 /**
  * The same guard over the fleet-wide files. Their text comes from the clusters' facts (the root's
- * source, the staged Applications), so a credential is traced to the profile of a cluster whose
- * facts hold part of it; profiles are loaded for that only.
+ * source, the staged Applications, the index rows), so a credential is traced to the profile of a
+ * cluster whose part holds a word of it; profiles are loaded for that only.
  */
-function refuseFleetSecrets(files: ReadonlyArray<readonly [string, string]>, clusters: readonly ClusterFleetFacts[], profileOf?: (cluster: string) => LoadedProfile | undefined): void {
+function refuseFleetSecrets(files: ReadonlyArray<readonly [string, string]>, partsOf: () => ReadonlyMap<string, readonly unknown[]>, profileOf?: (cluster: string) => LoadedProfile | undefined): void {
   const tree = new Map(files);
   const leaks = findSecretsInTree(tree);
   if (leaks.length === 0) return;
+  const clusters = partsOf();
   throw new ProfileError(
     leaks.map((leak) => {
       const raw = tree.get(leak.file)!.slice(leak.index, leak.index + leak.length);
       const words = raw.match(/[A-Za-z0-9+/=_.:@-]{4,}/g) ?? [];
-      const suspects = clusters.filter((c) => {
-        const json = JSON.stringify(c);
+      const suspects = [...clusters].filter(([, parts]) => {
+        const json = JSON.stringify(parts);
         return words.some((w) => json.includes(w));
       });
       function* profiles(): Generator<LoadedProfile> {
-        for (const c of suspects) {
-          const p = profileOf?.(c.index.cluster.name);
+        for (const [name] of suspects) {
+          const p = profileOf?.(name);
           if (p) yield p;
         }
       }
