@@ -303,6 +303,8 @@ function variants(): Variant[] {
     const p = clone(vswitch.profile);
     p.spec.networkPolicy = 'relay';
     (p.spec.terway as Json).eniConf = { enable_eni_trunking: true };
+    // The restart Jobs' kubectl must be within one minor of the cluster's, and registry.k8s.io starts at 1.28.
+    p.spec.kubernetesVersion = '1.30';
     if (argocd) p.spec.argocd = clone(argocd);
     out.push({ label: 'ack-full-eni-config-argocd', from: vswitch.file, base: p });
   }
@@ -342,7 +344,8 @@ function variants(): Variant[] {
       cni: 'calico',
       nodes: 40,
       networkPolicy: 'relay',
-      calico: { install: 'manifest', ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.42.0.0/16', blockSize: 26, vxlanMode: 'CrossSubnet' }] },
+      // netscale renders Typha for a calico.yaml install, of the installed release.
+      calico: { install: 'manifest', version: '3.30.5', ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.42.0.0/16', blockSize: 26, vxlanMode: 'CrossSubnet' }] },
       kubeProxy: { mode: 'ipvs', scheduler: 'lc', conntrackMaxPerCore: 65536 },
     });
     out.push({ label: 'k3s-calico-kube-proxy-args', from: k3s.file, base: p });
