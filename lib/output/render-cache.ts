@@ -18,16 +18,17 @@
  * proves it.
  *
  * Layout, under `<dir>/<version>/`: `index` (a header line, then one line per key: the files the
- * cluster writes and where their bytes are, then its fleet facts, warnings and fleet-index facts
- * as JSON text, which a run keeps as text and parses only where it needs them, so a large fleet's
- * facts cost their bytes in memory, not their objects) and `packs/*.pack`, one per run that
- * rendered something, each entry a JSON header line (the files and the hash of their bytes) and
- * the files' bytes one after the other. Packs keep a 10,000-cluster cache in a handful of files:
- * creating and opening files is most of what a large synth costs the file system. Written by
- * synth only; check, diff and explain read it and write nothing. The index is replaced whole
- * (written, then renamed) after the pack is complete, so a run that dies leaves the old index;
- * bytes that do not match their hash (a crash, a disk error) are never written to dist/: the
- * profile is rendered again.
+ * cluster writes and where their bytes are, a hash of its facts, then its `FleetMember`, warnings
+ * and `ClusterFleetFacts` as JSON text, which a run keeps as text and parses only where it needs
+ * them, so a large fleet's facts cost their bytes in memory, not their objects), `packs/*.pack`,
+ * one per run that rendered something, each entry a JSON header line (the files and the hash of
+ * their bytes) and the files' bytes one after the other, and `fleet-files.json`, dist/argocd/'s
+ * fleet files of the last run with the hash of what they are made of and of their own text.
+ * Packs keep a 10,000-cluster cache in a handful of files: creating and opening files is most of
+ * what a large synth costs the file system. Written by synth only; check, diff and explain read
+ * it and write nothing. The index is replaced whole (written, then renamed) after the pack is
+ * complete, so a run that dies leaves the old index; bytes or facts that do not match their hash
+ * (a crash, a disk error, a hand edit) are never written to dist/: the profile is rendered again.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
