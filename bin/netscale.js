@@ -10,6 +10,11 @@
  * memory runs all the same.
  */
 'use strict';
+// A synth keeps little (each cluster's facts) and discards much (each cluster's cdk8s App): let the
+// heap grow at most half over what is live after a full collection, instead of V8's default of up
+// to four times. At 10,000 clusters this holds peak memory near 380 MiB instead of 490 MiB, at no
+// measurable cost in time (README, Performance). Worker threads start through this file too.
+require('v8').setFlagsFromString('--heap-growing-percent=50');
 const crypto = require('crypto');
 const fs = require('fs');
 const Module = require('module');
@@ -106,7 +111,8 @@ function run(code, filename) {
   m._compile(code, filename);
 }
 
-const bundle = path.join(cacheDir, `main-${sourceHash()}.js`);
+const sourcesHash = sourceHash();
+const bundle = path.join(cacheDir, `main-${sourcesHash}.js`);
 let code = readVerified(bundle);
 if (code === undefined) {
   code = build();
@@ -116,4 +122,7 @@ if (code === undefined) {
     if (process.env.NETSCALE_DEBUG) process.stderr.write(`netscale: the bundle cache in ${cacheDir} cannot be written (${e.message}); running without it\n`);
   }
 }
+// What the bundle needs to know of its launcher (lib/output/version.ts): worker threads of a large
+// synth start through this file, and render only if they were built from the same sources.
+globalThis[Symbol.for('netscale.launcher')] = { bin: module.filename, root, sources: sourcesHash };
 run(code, bundle);

@@ -1,24 +1,30 @@
 /**
  * `npm run bench`: how long `npm run synth` takes, and how much memory, as the fleet grows.
  *
- *   npm run bench                  N = 1, 10, 100, 1000; 5 runs each (3 for 1000 when one run is slow)
+ *   npm run bench                  N = 1, 10, 100, 1000, 10000; 5 runs each (3 for large fleets when one run is slow)
  *   npm run bench -- --quick       N = 1, 10, 100; 3 runs each
  *   npm run bench -- --runs 7      runs per measurement
  *   npm run bench -- --profile     also profile one synth of the largest fleet (--cpu-prof)
  *   npm run bench -- --keep        keep the temporary folder (fleets, outputs, profiles)
  *   npm run bench -- --sizes 1000,2000   other fleet sizes
+ *   npm run bench -- --write-fleet 10000 DIR   only write a fleet, to profile by hand (node --cpu-prof)
  *
  * Fleets are synthetic but valid: every example profile in clusters/ (and a few variants derived
  * from them that add the constructs the examples leave out) renamed bench-0001, bench-0002, ...
  * with nodes, cpuPerNode, regions and vSwitch ids varied deterministically. Each fleet is
  * synthesized once and checked before it is timed. The synth runs exactly as `npm run synth` does:
  * `node bin/netscale.js` in the repository root with CLUSTERS_DIR and CDK8S_OUTDIR set, every timed
- * run into an empty output folder (the worst case: every file is new). Wall
+ * run into a new, empty output folder with an empty render cache (the worst case: every file is
+ * new, every profile rendered, and the cache written as a first run writes it); nothing is deleted
+ * until the end, since mass deletion slows file creation for a while after it. Wall
  * time is measured around the child; peak RSS and CPU time are the child's, from GNU time (or,
  * without it, from process.resourceUsage() at exit). The example fleet in clusters/ also runs
  * through the stock cdk8s path (`cdk8s synth --app "npx ts-node main.ts"`), alternating with
  * `npm run synth`. `--cluster NAME` is checked on a small fleet (only that cluster's files may
- * change) and, when it works, timed on the largest. Nothing in the repository is written.
+ * change) and, when it works, timed on the largest. On the largest fleet, one profile changes at a
+ * time: synth and check reuse the render cache for the rest (check with the cache as it was before
+ * the change, as CI would have it), and a check --full proves the reused output is the same bytes;
+ * a broken profile must leave that dist/ untouched. Nothing in the repository is written.
  *
  * Exit code: 0 whatever the targets say (they are informational); 1 when a synth fails.
  */
@@ -43,12 +49,18 @@ const TARGETS = {
   rss1000MiB: 512,
   perClusterRatio: 1.3,
   singleClusterMs: 600,
+  wall10000Ms: 30_000,
+  rss10000MiB: 512,
+  perClusterRatio10000: 1.2,
+  oneChangeMs: 3000,
 };
 
 // ---------------------------------------------------------------------------------------------
 // Options
 
 interface Options {
+  /** Only write a fleet of this many profiles into this folder (for profiling by hand). */
+  readonly writeFleet?: { readonly n: number; readonly dir: string };
   readonly quick: boolean;
   readonly runs?: number;
   readonly profile: boolean;
@@ -62,6 +74,7 @@ function parseOptions(argv: readonly string[]): Options {
   let profile = false;
   let keep = false;
   let sizes: number[] | undefined;
+  let writeFleet: Options['writeFleet'];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -78,10 +91,15 @@ function parseOptions(argv: readonly string[]): Options {
     } else if (a === '--sizes' || a.startsWith('--sizes=')) {
       sizes = value().split(',').map(Number);
       if (sizes.some((n) => !Number.isInteger(n) || n < 1)) usage('--sizes takes fleet sizes such as 1,10,100');
+    } else if (a === '--write-fleet') {
+      const n = Number(argv[++i]);
+      const dir = argv[++i];
+      if (!Number.isInteger(n) || n < 1 || dir === undefined) usage('--write-fleet takes a size and a folder: --write-fleet 10000 /tmp/fleet');
+      writeFleet = { n, dir: path.resolve(dir) };
     } else if (a === '--help' || a === '-h') usage();
     else usage(`unknown option ${a}`);
   }
-  return { quick, runs, profile, keep, sizes: sizes ?? (quick ? [1, 10, 100] : [1, 10, 100, 1000]) };
+  return { writeFleet, quick, runs, profile, keep, sizes: sizes ?? (quick ? [1, 10, 100] : [1, 10, 100, 1000, 10000]) };
 }
 
 function usage(problem?: string): never {
@@ -98,6 +116,8 @@ interface RunResult {
   readonly rssKiB?: number;
   /** User + system CPU time of the child, less sensitive than wall time to other load on the machine. */
   readonly cpuMs?: number;
+  /** System CPU time of the child: mostly the file system, creating and reading files. */
+  readonly sysMs?: number;
   readonly status: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
@@ -112,7 +132,8 @@ let tmpRoot: string;
 let seq = 0;
 
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_CHECK_UPGRADE: 'false', ...extra };
+  // No render cache unless a measurement asks for one: a cache left by an earlier run would time reuse, not rendering.
+  const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_CHECK_UPGRADE: 'false', NETSCALE_RENDER_CACHE: 'off', ...extra };
   // A CLUSTER left in the environment would turn every full synth into a single-cluster one.
   if (!('CLUSTER' in extra)) delete env.CLUSTER;
   return env;
@@ -137,15 +158,19 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv, m
   if (r.error) throw r.error;
   let rssKiB: number | undefined;
   let cpuMs: number | undefined;
+  let sysMs: number | undefined;
   if (measureRss && fs.existsSync(rssFile)) {
     // "maxrss-KiB user-s sys-s"; GNU time writes "Command exited with non-zero status N" first on failure.
     const lines = fs.readFileSync(rssFile, 'utf8').trim().split('\n');
     const [kib, user, sys] = lines[lines.length - 1].split(' ').map(Number);
     if (Number.isFinite(kib) && kib > 0) rssKiB = kib;
-    if (Number.isFinite(user) && Number.isFinite(sys)) cpuMs = (user + sys) * 1000;
+    if (Number.isFinite(user) && Number.isFinite(sys)) {
+      cpuMs = (user + sys) * 1000;
+      sysMs = sys * 1000;
+    }
     fs.rmSync(rssFile, { force: true });
   }
-  return { ms, rssKiB, cpuMs, status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+  return { ms, rssKiB, cpuMs, sysMs, status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 function detectRssMethod(): RssMethod {
@@ -188,8 +213,8 @@ function missingReviews(outdir: string, names: readonly string[]): string[] {
 
 /** A full synth that must succeed and report `n` clusters, with no error line. */
 function checkFullSynth(r: RunResult, n: number, what: string): void {
-  const m = /netscale: (\d+) clusters? synthesized/.exec(r.stdout);
-  if (r.status !== 0 || /^error:/m.test(r.stderr) || !m || Number(m[1]) !== n) fail(`${what}: the synth failed or did not report ${n} clusters`, r);
+  const m = /netscale: ([\d,]+) clusters? synthesized/.exec(r.stdout);
+  if (r.status !== 0 || /^error:/m.test(r.stderr) || !m || Number(m[1].replace(/,/g, '')) !== n) fail(`${what}: the synth failed or did not report ${n} clusters`, r);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,6 +303,8 @@ function variants(): Variant[] {
     const p = clone(vswitch.profile);
     p.spec.networkPolicy = 'relay';
     (p.spec.terway as Json).eniConf = { enable_eni_trunking: true };
+    // The restart Jobs' kubectl must be within one minor of the cluster's, and registry.k8s.io starts at 1.28.
+    p.spec.kubernetesVersion = '1.30';
     if (argocd) p.spec.argocd = clone(argocd);
     out.push({ label: 'ack-full-eni-config-argocd', from: vswitch.file, base: p });
   }
@@ -317,7 +344,8 @@ function variants(): Variant[] {
       cni: 'calico',
       nodes: 40,
       networkPolicy: 'relay',
-      calico: { install: 'manifest', ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.42.0.0/16', blockSize: 26, vxlanMode: 'CrossSubnet' }] },
+      // netscale renders Typha for a calico.yaml install, of the installed release.
+      calico: { install: 'manifest', version: '3.30.5', ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.42.0.0/16', blockSize: 26, vxlanMode: 'CrossSubnet' }] },
       kubeProxy: { mode: 'ipvs', scheduler: 'lc', conntrackMaxPerCore: 65536 },
     });
     out.push({ label: 'k3s-calico-kube-proxy-args', from: k3s.file, base: p });
@@ -690,6 +718,85 @@ function profileReport(s: ProfileSummary, count = 15): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// One profile changes in a large fleet
+
+interface Timings {
+  readonly walls: number[];
+  readonly rss: (number | undefined)[];
+  readonly cpu: (number | undefined)[];
+  readonly sys: (number | undefined)[];
+}
+
+interface OneChange {
+  readonly n: number;
+  readonly synth: Timings;
+  readonly check: Timings;
+  readonly rendered: number;
+  readonly reused: number;
+  readonly fullCheck: string;
+  readonly badProfile: string;
+  /** The reused output matched a full render, and a broken profile left dist/ alone. */
+  readonly correct: boolean;
+}
+
+/**
+ * The fleet of `n` synthesized with a render cache, then one profile changed per run: synth (cache
+ * kept up to date, as on a laptop) and check (the cache from before any change, as CI restores it
+ * from the main branch). Then check --full over the result, and a broken profile.
+ */
+function measureOneChange(n: number, runs: number): OneChange {
+  const width = Math.max(4, String(n).length);
+  const dir = path.join(tmpRoot, `fleet-${n}`);
+  const out = path.join(tmpRoot, `change-${n}`);
+  const mainCache = path.join(tmpRoot, `cache-main-${n}`);
+  const laptopCache = path.join(tmpRoot, `cache-laptop-${n}`);
+  for (const d of [out, mainCache, laptopCache]) fs.rmSync(d, { recursive: true, force: true });
+  checkFullSynth(synth(dir, out, [], { NETSCALE_RENDER_CACHE: mainCache }), n, `fleet of ${n} with a render cache`);
+  fs.cpSync(mainCache, laptopCache, { recursive: true });
+  const target = path.join(dir, `bench-${pad(Math.ceil(n / 3), width)}.yaml`);
+  const original = fs.readFileSync(target, 'utf8');
+  const synthT: Timings = { walls: [], rss: [], cpu: [], sys: [] };
+  const checkT: Timings = { walls: [], rss: [], cpu: [], sys: [] };
+  let rendered = 0;
+  let reused = 0;
+  try {
+    for (let i = 1; i <= runs; i++) {
+      // A new node count each run, so each run has exactly one profile the caches have not seen.
+      fs.writeFileSync(target, original.replace(/^(\s+nodes: )(\d+)$/m, (_, k: string, v: string) => `${k}${Number(v) + i}`));
+      const s = synth(dir, out, [], { NETSCALE_RENDER_CACHE: laptopCache });
+      checkFullSynth(s, n, `synth after one change, run ${i}`);
+      const counts = /(\d[\d,]*) reused unchanged/.exec(s.stdout);
+      reused = counts ? Number(counts[1].replace(/,/g, '')) : 0;
+      rendered = n - reused;
+      synthT.walls.push(s.ms);
+      synthT.rss.push(s.rssKiB);
+      synthT.cpu.push(s.cpuMs);
+      synthT.sys.push(s.sysMs);
+      const c = run(NODE, [...SYNTH_ARGS, 'check'], childEnv({ CLUSTERS_DIR: dir, CDK8S_OUTDIR: out, NETSCALE_RENDER_CACHE: mainCache }));
+      if (c.status !== 0) fail(`check after one change, run ${i}, found differences`, c);
+      checkT.walls.push(c.ms);
+      checkT.rss.push(c.rssKiB);
+      checkT.cpu.push(c.cpuMs);
+      checkT.sys.push(c.sysMs);
+    }
+    progress(`one change of ${n}: synth median ${sec(median(synthT.walls))}, check median ${sec(median(checkT.walls))}`);
+    const full = run(NODE, [...SYNTH_ARGS, 'check', '--full'], childEnv({ CLUSTERS_DIR: dir, CDK8S_OUTDIR: out }), false);
+    const fullCheck = full.status === 0 ? 'finds the same bytes' : `finds differences (exit ${full.status})`;
+    const bad = path.join(dir, 'zz-broken.yaml');
+    fs.writeFileSync(bad, original.replace(/^(\s+nodes: )(\d+)$/m, '$1many').replace(/name: bench-\d+/, 'name: zz-broken'));
+    const before = snapshot(out);
+    const b = synth(dir, out, [], { NETSCALE_RENDER_CACHE: laptopCache });
+    const untouched = changedFiles(before, snapshot(out));
+    fs.rmSync(bad);
+    const spared = b.status === 1 && untouched.content.length === 0 && untouched.touched.length === 0;
+    const badProfile = spared ? 'exits 1 and leaves dist/ untouched' : `exits ${b.status}, ${untouched.content.length} files changed, ${untouched.touched.length} rewritten`;
+    return { n, synth: synthT, check: checkT, rendered, reused, fullCheck, badProfile, correct: full.status === 0 && spared && rendered === 1 };
+  } finally {
+    fs.writeFileSync(target, original);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The benchmark
 
 interface SizeResult {
@@ -698,6 +805,7 @@ interface SizeResult {
   readonly walls: number[];
   readonly rss: (number | undefined)[];
   readonly cpu: (number | undefined)[];
+  readonly sys: (number | undefined)[];
 }
 
 function machine(): { cpu: string; cores: number; memory: string; node: string } {
@@ -732,6 +840,12 @@ function main(): void {
 
   const vs = checkedVariants();
   progress(`${vs.length} profile variants: ${vs.map((v) => v.label).join(', ')}`);
+  if (opts.writeFleet) {
+    writeFleet(vs, opts.writeFleet.dir, opts.writeFleet.n);
+    progress(`wrote ${opts.writeFleet.n} profiles into ${opts.writeFleet.dir}`);
+    fs.rmSync(tmpRoot, { recursive: true, force: true });
+    return;
+  }
 
   // 1, 2. Fleets of N profiles: check once (also the warm-up: the cached bundle), then time.
   const sizes: SizeResult[] = [];
@@ -757,16 +871,22 @@ function main(): void {
     const walls: number[] = [];
     const rss: (number | undefined)[] = [];
     const cpu: (number | undefined)[] = [];
+    const sys: (number | undefined)[] = [];
     for (let i = 0; i < runs; i++) {
-      // An empty dist/ every time: the synth writes every file, as on a first run.
-      fs.rmSync(out, { recursive: true, force: true });
-      const r = synth(dir, out);
+      // A new, empty dist/ and render cache every time: the synth renders and writes everything, as
+      // on a first run. Nothing is deleted between runs: after tens of thousands of files are
+      // deleted, creating files is several times slower for a while (ext4 here), which would time
+      // the benchmark's own cleanup rather than the synth. Everything goes when the benchmark ends.
+      const runOut = path.join(tmpRoot, `out-${n}-run-${i + 1}`);
+      const cache = path.join(tmpRoot, `cache-cold-${n}-run-${i + 1}`);
+      const r = synth(dir, runOut, [], { NETSCALE_RENDER_CACHE: cache });
       checkFullSynth(r, n, `fleet of ${n}, run ${i + 1}`);
       walls.push(r.ms);
       rss.push(r.rssKiB);
       cpu.push(r.cpuMs);
+      sys.push(r.sysMs);
     }
-    sizes.push({ n, runs, walls, rss, cpu });
+    sizes.push({ n, runs, walls, rss, cpu, sys });
     progress(`N=${n}: median ${sec(median(walls))}, peak RSS ${mib(Math.max(...rss.map((x) => x ?? 0)) || undefined)} (${runs} runs)`);
   }
 
@@ -824,6 +944,10 @@ function main(): void {
     progress(`--cluster ${name} of ${largest.n}: median ${sec(median(walls))}`);
   }
 
+  // 5. One profile of the largest fleet changes: what a pull request pays with the render cache.
+  let oneChange: OneChange | undefined;
+  if (largest && largest.n >= 1000) oneChange = measureOneChange(largest.n, defaultRuns);
+
   // 6. Where the time goes.
   let profile: ProfileSummary | undefined;
   let profileNote = '';
@@ -831,7 +955,8 @@ function main(): void {
     const dir = path.join(tmpRoot, `fleet-${largest.n}`);
     const profDir = path.join(tmpRoot, 'cpuprofile');
     fs.rmSync(profDir, { recursive: true, force: true });
-    const r = run(NODE, ['--cpu-prof', '--cpu-prof-dir', profDir, ...SYNTH_ARGS], childEnv({ CLUSTERS_DIR: dir, CDK8S_OUTDIR: path.join(tmpRoot, `out-${largest.n}`) }), false);
+    // In one thread, so the profile shows the rendering rather than a main thread waiting for workers.
+    const r = run(NODE, ['--cpu-prof', '--cpu-prof-dir', profDir, ...SYNTH_ARGS], childEnv({ CLUSTERS_DIR: dir, CDK8S_OUTDIR: path.join(tmpRoot, `out-${largest.n}`), NETSCALE_WORKERS: '1' }), false);
     checkFullSynth(r, largest.n, 'profiled synth');
     const files = fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profDir, f));
     // The main thread's file is the one with the most samples; tsx's loader thread may write its own.
@@ -846,11 +971,15 @@ function main(): void {
   const peak = (xs: (number | undefined)[]) => (xs.some((x) => x !== undefined) ? Math.max(...xs.map((x) => x ?? 0)) : undefined);
   const cpuText = (xs: (number | undefined)[]) => (xs.length > 0 && xs.every((x) => x !== undefined) ? sec(median(xs as number[])) : 'n/a');
   const range = (xs: number[]) => `${sec(Math.min(...xs))} .. ${sec(Math.max(...xs))}`;
-  const rows: string[][] = sizes.map((s) => [`\`npm run synth\`, N=${s.n}`, String(s.runs), sec(median(s.walls)), range(s.walls), cpuText(s.cpu), mib(peak(s.rss)), msText(perCluster(s))]);
-  rows.push([`example fleet (${examples}), \`npm run synth\``, String(exRounds), sec(median(wallsA)), range(wallsA), cpuText(cpuA), mib(peak(rssA)), msText(median(wallsA) / examples)]);
-  rows.push([`example fleet (${examples}), \`cdk8s synth --app "${STOCK_APP}"\``, String(exRounds), sec(median(wallsB)), range(wallsB), 'n/a', 'n/a', msText(median(wallsB) / examples)]);
+  const rows: string[][] = sizes.map((s) => [`\`npm run synth\`, N=${s.n}`, String(s.runs), sec(median(s.walls)), range(s.walls), cpuText(s.cpu), cpuText(s.sys), mib(peak(s.rss)), msText(perCluster(s))]);
+  rows.push([`example fleet (${examples}), \`npm run synth\``, String(exRounds), sec(median(wallsA)), range(wallsA), cpuText(cpuA), 'n/a', mib(peak(rssA)), msText(median(wallsA) / examples)]);
+  rows.push([`example fleet (${examples}), \`cdk8s synth --app "${STOCK_APP}"\``, String(exRounds), sec(median(wallsB)), range(wallsB), 'n/a', 'n/a', 'n/a', msText(median(wallsB) / examples)]);
+  if (oneChange) {
+    rows.push([`\`synth\` after one profile of ${oneChange.n} changed`, String(oneChange.synth.walls.length), sec(median(oneChange.synth.walls)), range(oneChange.synth.walls), cpuText(oneChange.synth.cpu), cpuText(oneChange.synth.sys), mib(peak(oneChange.synth.rss)), '']);
+    rows.push([`\`check\` after one profile of ${oneChange.n} changed`, String(oneChange.check.walls.length), sec(median(oneChange.check.walls)), range(oneChange.check.walls), cpuText(oneChange.check.cpu), cpuText(oneChange.check.sys), mib(peak(oneChange.check.rss)), '']);
+  }
   if (singleTiming) {
-    rows.push([`\`--cluster ${singleTiming.name}\`, 1 of ${singleTiming.n}`, String(singleTiming.walls.length), sec(median(singleTiming.walls)), range(singleTiming.walls), cpuText(singleTiming.cpu), mib(peak(singleTiming.rss)), '']);
+    rows.push([`\`--cluster ${singleTiming.name}\`, 1 of ${singleTiming.n}`, String(singleTiming.walls.length), sec(median(singleTiming.walls)), range(singleTiming.walls), cpuText(singleTiming.cpu), 'n/a', mib(peak(singleTiming.rss)), '']);
   }
 
   say('');
@@ -863,7 +992,7 @@ function main(): void {
   say(`Peak RSS: ${rssMethod.kind === 'gnu-time' ? 'GNU time %M (maxrss of the child)' : 'process.resourceUsage().maxRSS at exit (preload)'}${rssCrossCheck ? `; cross-check ${rssCrossCheck}` : ''}.`);
   say(`Profiles cycle through ${vs.length} variants: ${vs.map((v) => v.label).join(', ')}.`);
   say('');
-  say(table(['measurement', 'runs', 'median wall', 'wall min .. max', 'median CPU (user+sys)', 'peak RSS', 'per cluster (median wall / N)'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r']));
+  say(table(['measurement', 'runs', 'median wall', 'wall min .. max', 'median CPU (user+sys)', 'of which sys', 'peak RSS', 'per cluster (median wall / N)'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
   say('');
 
   const ratioStock = median(wallsB) / median(wallsA);
@@ -873,6 +1002,12 @@ function main(): void {
   const s1 = bySize.get(1);
   const ratio = s100 && s1000 ? perCluster(s1000) / perCluster(s100) : undefined;
   if (ratio !== undefined) say(`- Time per cluster at 1000 / at 100: ${ratio.toFixed(2)}.`);
+  const s10000 = bySize.get(10000);
+  const ratio10000 = s1000 && s10000 ? perCluster(s10000) / perCluster(s1000) : undefined;
+  if (ratio10000 !== undefined) say(`- Time per cluster at 10000 / at 1000: ${ratio10000.toFixed(2)}.`);
+  if (oneChange) {
+    say(`- One profile of ${oneChange.n} changed: synth renders ${oneChange.rendered} and reuses ${oneChange.reused}; \`check --full\` (everything rendered, nothing reused) ${oneChange.fullCheck}; a broken profile ${oneChange.badProfile}.`);
+  }
   if (s1) {
     for (const s of sizes.filter((x) => x.n > 1)) {
       say(`- Marginal cost per cluster from N=1 to N=${s.n}: ${msText((median(s.walls) - median(s1.walls)) / (s.n - 1))} (startup and fixed cost ${sec(median(s1.walls))}).`);
@@ -896,6 +1031,21 @@ function main(): void {
       verdict(singleTiming && singleTiming.n === 1000 ? median(singleTiming.walls) <= TARGETS.singleClusterMs : single.works ? undefined : false),
     ],
   ];
+  targets.push(
+    [`10000 clusters <= ${TARGETS.wall10000Ms / 1000} s wall`, s10000 ? sec(median(s10000.walls)) : 'not run', verdict(s10000 ? median(s10000.walls) <= TARGETS.wall10000Ms : undefined)],
+    [`10000 clusters < ${TARGETS.rss10000MiB} MiB peak RSS`, s10000 ? mib(peak(s10000.rss)) : 'not run', verdict(s10000 && peak(s10000.rss) !== undefined ? peak(s10000.rss)! / 1024 < TARGETS.rss10000MiB : undefined)],
+    [`time per cluster at 10000 <= ${TARGETS.perClusterRatio10000}x that at 1000`, ratio10000 !== undefined ? ratio10000.toFixed(2) : 'not run', verdict(ratio10000 !== undefined ? ratio10000 <= TARGETS.perClusterRatio10000 : undefined)],
+    [
+      `synth after one profile of ${oneChange?.n ?? 'N'} changed < ${TARGETS.oneChangeMs / 1000} s`,
+      oneChange ? sec(median(oneChange.synth.walls)) : 'not run',
+      verdict(oneChange ? median(oneChange.synth.walls) < TARGETS.oneChangeMs && oneChange.correct : undefined),
+    ],
+    [
+      `check after one profile of ${oneChange?.n ?? 'N'} changed < ${TARGETS.oneChangeMs / 1000} s`,
+      oneChange ? sec(median(oneChange.check.walls)) : 'not run',
+      verdict(oneChange ? median(oneChange.check.walls) < TARGETS.oneChangeMs && oneChange.correct : undefined),
+    ],
+  );
   say(table(['target (2 cores)', 'measured', 'result'], targets));
   say('');
 

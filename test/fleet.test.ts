@@ -11,6 +11,7 @@ import { synthesizeFleet } from '../lib/output/fleet';
 import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT } from '../lib/output/output-folder';
 import { MANIFEST_EXTENSION, renderTree } from '../lib/output/render';
 import { ProfileError } from '../lib/profile/diagnostics';
+import { runCli } from './support/cli';
 import { snapshot, tempDirPerTest } from './support/files';
 import { ACK_TERWAY, profileYaml } from './support/profiles';
 import { CALICO_YAML_CALICO_NODE, K8sObject, readManifests, serverSideMerge, validateObject } from './support/validate';
@@ -135,16 +136,12 @@ describe('a failed synth', () => {
     expect(fs.readdirSync(temp.path).filter((f) => f.startsWith('.dist-'))).toEqual([]);
   });
 
-  test('the command exits non-zero with the report, no stack trace, and dist/ untouched', () => {
+  test('the command exits non-zero with the report, no stack trace, and dist/ untouched', async () => {
     const out = path.join(temp.path, 'dist');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, OUTPUT_MARKER), OUTPUT_MARKER_TEXT);
     fs.writeFileSync(path.join(out, 'keep.txt'), 'unchanged');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts')], {
-      cwd: ROOT,
-      env: { ...process.env, CLUSTERS_DIR: fleetWithProblem(), CDK8S_OUTDIR: out },
-      encoding: 'utf8',
-    });
+    const run = await runCli([], { env: { CLUSTERS_DIR: fleetWithProblem(), CDK8S_OUTDIR: out } });
     expect(run.status).toBe(1);
     expect(run.stderr.split('\n')[0]).toBe(`error: 2 problems in the cluster profiles; ${out}/ was not changed:`);
     expect(run.stderr).toMatch(/bad\.yaml:\d+:\d+ spec\.nodes: must be a number \(got "many"\)/);
@@ -153,15 +150,11 @@ describe('a failed synth', () => {
     expect(snapshot(out)).toEqual({ [OUTPUT_MARKER]: OUTPUT_MARKER_TEXT, 'keep.txt': 'unchanged' });
   });
 
-  test('the command prints warnings and succeeds on a valid fleet', () => {
+  test('the command prints warnings and succeeds on a valid fleet', async () => {
     const clusters = path.join(temp.path, 'clusters');
     fs.mkdirSync(clusters);
     fs.writeFileSync(path.join(clusters, 'direct.yaml'), profileYaml({ ...ACK_TERWAY, networkPolicy: 'direct' }, 'direct'));
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts')], {
-      cwd: ROOT,
-      env: { ...process.env, CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(temp.path, 'out') },
-      encoding: 'utf8',
-    });
+    const run = await runCli([], { env: { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(temp.path, 'out') } });
     expect(run.status).toBe(0);
     expect(run.stderr).toMatch(/^warning: .*direct\.yaml:\d+:\d+ spec\.networkPolicy: direct on 1000 nodes/);
     expect(fs.existsSync(path.join(temp.path, 'out', 'direct', 'ConfigMap.eni-config.k8s.yaml'))).toBe(true);

@@ -596,3 +596,18 @@ describe('kube-proxy from a profile', () => {
     expect(loaded!.cluster.kubeProxy).toMatchObject({ conntrackMaxPerCore: 144420, conntrackMin: 2310720 });
   });
 });
+
+describe('a baseConfig shared by many clusters', () => {
+  test('each construct gets its own configuration: changing one changes no other', () => {
+    const baseConfig = 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nclusterCIDR: 10.244.0.0/16\nconntrack:\n  min: 1\n';
+    const first = new KubeProxyIpvsTuning(Testing.chart(), 'A', { baseConfig, scheduler: 'lc' });
+    (first.configuration.conntrack as Record<string, unknown>).min = 99;
+    const second = new KubeProxyIpvsTuning(Testing.chart(), 'B', { baseConfig, scheduler: 'lc' });
+    expect((second.configuration.conntrack as Record<string, unknown>).min).toBe(1);
+    expect(kubeProxyConfiguration({}, { baseConfig }).conntrack).toEqual({ min: 1 });
+  });
+
+  test('configurations that JSON cannot tell apart still render apart', () => {
+    expect(renderKubeProxyConfiguration({ conntrack: { min: Infinity } })).not.toBe(renderKubeProxyConfiguration({ conntrack: { min: null } }));
+  });
+});

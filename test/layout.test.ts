@@ -10,7 +10,7 @@ const ROOT = path.join(__dirname, '..');
 const LIB = path.join(ROOT, 'lib');
 
 /** Layers from the bottom; a file may import its own layer and those below. */
-const LAYERS: ReadonlyArray<readonly string[]> = [['core'], ['components'], ['profile'], ['cluster'], ['delivery', 'review'], ['output']];
+const LAYERS: ReadonlyArray<readonly string[]> = [['core'], ['components'], ['profile'], ['cluster'], ['delivery', 'review'], ['output'], ['import'], ['cli']];
 
 function libFiles(dir = LIB): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? libFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));

@@ -108,15 +108,15 @@ describe('limits instead of hangs', () => {
   test('fails on duplicate keys at every level, each pointing at the second with the line of the first', () => {
     const text = `${profileYaml(ACK_TERWAY)}spec:\n  nodes: 3\n`.replace('  nodes: 1000\n', '  nodes: 1000\n  region: cn-hangzhou\n');
     expect(load(text).errors).toEqual([
-      'clusters/test.yaml:12:3 has a duplicate key "region" (first on line 10): each field may appear once',
-      'clusters/test.yaml:13:1 has a duplicate key "spec" (first on line 5): each field may appear once',
+      'clusters/test.yaml:12:3 spec.region: has a duplicate key "region" (first on line 10): each field may appear once',
+      'clusters/test.yaml:13:1 spec: has a duplicate key "spec" (first on line 5): each field may appear once',
     ]);
   });
 
   test('checks a map of 70,000 keys for duplicates in one pass', () => {
     const keys = Array.from({ length: 70_000 }, (_, i) => `  k${i}: x`).join('\n');
     const text = profileYaml(ACK_TERWAY).replace('metadata:\n', `metadata:\n${keys}\n  k7: y\n`);
-    expect(load(text).errors).toEqual(['clusters/test.yaml:70004:3 has a duplicate key "k7" (first on line 11): each field may appear once']);
+    expect(load(text).errors).toEqual(['clusters/test.yaml:70004:3 metadata.k7: has a duplicate key "k7" (first on line 11): each field may appear once']);
   }, 20_000);
 });
 

@@ -26,9 +26,24 @@ describe('profile loading', () => {
     expect(load(tags).errors).toEqual([expect.stringMatching(/^clusters\/test\.yaml:\d+:7 spec\.terway\.eniTags\.__proto__: is a key netscale cannot keep/)]);
   });
 
-  test('fails on a duplicate key', () => {
-    const { errors } = load(`${profileYaml(ACK_TERWAY)}spec:\n  nodes: 3\n`);
-    expect(errors.some((e) => /clusters\/test\.yaml:\d+:1 has a duplicate key/.test(e))).toBe(true);
+  test('fails on a duplicate key, naming the key and its field', () => {
+    const top = load(`${profileYaml(ACK_TERWAY)}spec:\n  nodes: 3\n`);
+    expect(top.errors).toEqual([expect.stringMatching(/^clusters\/test\.yaml:\d+:1 spec: has a duplicate key "spec" \(first on line 5\): each field may appear once$/)]);
+    const inner = load(profileYaml(ACK_TERWAY).replace('  nodes: 1000\n', '  nodes: 1000\n  maxPodsPerNode: 64\n  nodes: 900\n'));
+    const line = profileYaml(ACK_TERWAY).split('\n').findIndex((l) => l === '  nodes: 1000') + 3;
+    expect(inner.errors).toEqual([`clusters/test.yaml:${line}:3 spec.nodes: has a duplicate key "nodes" (first on line ${line - 2}): each field may appear once`]);
+  });
+
+  test('fails on a file indented with tabs with one error, not one per line', () => {
+    const text = profileYaml(ACK_TERWAY).replace(/\n {2}(?=\S)/g, '\n\t');
+    const { errors } = load(text);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^clusters\/test\.yaml:\d+:1 is indented with tabs \(lines \d+, \d+, \d+, \d+, \d+ and \d+ more\): YAML needs spaces for indentation; replace each tab with spaces$/);
+  });
+
+  test('fails on an unquoted version that YAML reads as a number, saying to quote it', () => {
+    const text = profileYaml(ACK_TERWAY).replace(/kubernetesVersion: .*/, 'kubernetesVersion: 1.30');
+    expect(load(text).errors).toEqual([expect.stringMatching(/ spec\.kubernetesVersion: must be a string \(got the number 1\.30, which YAML reads as 1\.3\): quote it, "1\.30"$/)]);
   });
 
   test('fails on two documents in one file', () => {
@@ -79,7 +94,7 @@ describe('profile loading', () => {
     expect(load(text, 'clusters/prod.yaml').errors).toEqual([
       'clusters/prod.yaml:4:9 metadata.name: must be a DNS label: lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit (got "Prod_SH")',
       'clusters/prod.yaml:6:13 spec.platform: must be one of ack, kubeadm, k3s (got "aks")',
-      'clusters/prod.yaml:8:22 spec.kubernetesVersion: must be a string (got 1.27)',
+      'clusters/prod.yaml:8:22 spec.kubernetesVersion: must be a string (got the number 1.27): quote it, "1.27"',
       'clusters/prod.yaml:9:10 spec.nodes: must be at least 1 (got -4)',
       'clusters/prod.yaml:10:3 spec.netwrkPolicy: unknown field (did you mean "networkPolicy"?); valid fields here: platform, cni, kubernetesVersion, nodes, cpuPerNode, maxPodsPerNode, region, networkPolicy, serviceCidr, nodeCidr, nodeKernel, typha, terway, kubeProxy, calico, cilium, monitoring, argocd',
     ]);

@@ -32,7 +32,7 @@ const EXAMPLES = path.join(__dirname, '..', 'clusters');
 /** Folders of the output that hold no Kubernetes objects. */
 const NOT_SYNCED = ['reviews', 'values'];
 /** Messages about the file as a whole (syntax, document shape), which have no field path. */
-const DOCUMENT_LEVEL = [/^is not valid YAML/, /^has a duplicate key/, /^holds more than one YAML document/, /^is empty/, /^must be a ClusterProfile mapping/, /^expands YAML aliases/, /^uses the alias \*/, /^has an alias inside its own anchor/];
+const DOCUMENT_LEVEL = [/^is not valid YAML/, /^has a duplicate key/, /^has the key .* twice in the same mapping/, /^is indented with tabs/, /^holds more than one YAML document/, /^is empty/, /^must be a ClusterProfile mapping/, /^expands YAML aliases/, /^uses the alias \*/, /^has an alias inside its own anchor/];
 
 
 function writeFleet(dir: string, fleet: readonly FleetProfile[]): void {

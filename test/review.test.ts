@@ -1,4 +1,3 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
@@ -8,6 +7,7 @@ import { apiServerWatches, typhaHeadroom } from '../lib/components/typha/sizing'
 import { parseCalicoRelease } from '../lib/components/calico/facts';
 import { explainProfile, synthesizeCluster, synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
+import { runCli } from './support/cli';
 import { snapshot, tempDirPerTest } from './support/files';
 import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, profileYaml } from './support/profiles';
 
@@ -189,28 +189,27 @@ describe('explain', () => {
     expect(fs.readdirSync(temp.path)).toEqual(before);
   });
 
-  test('fails on a file that cannot be read, and the command refuses unknown arguments', () => {
+  test('fails on a file that cannot be read, and the command refuses unknown arguments', async () => {
     expect(() => explainProfile(path.join(temp.path, 'missing.yaml'))).toThrow(/missing\.yaml:1:1 cannot be read: ENOENT/);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts'), '--clusters', 'x'], { cwd: ROOT, encoding: 'utf8' });
+    const run = await runCli(['--clusters', 'x']);
     expect(run.status).toBe(2);
-    expect(run.stderr).toBe('error: unknown argument "--clusters"; usage: main.ts [--cluster <name>] | main.ts explain <profile.yaml>\n');
+    expect(run.stderr).toBe('error: unknown option "--clusters" for synth (did you mean "--cluster"?); run netscale help synth\n');
   });
 
-  test('exits non-zero with the same errors synth gives for that profile', () => {
+  test('exits non-zero with the same errors synth gives for that profile, without claiming to have spared dist/', async () => {
     const clusters = path.join(temp.path, 'c');
     fs.mkdirSync(clusters);
     const bad = path.join(clusters, 'bad.yaml');
     fs.writeFileSync(bad, profileYaml({ ...ACK_TERWAY, nodes: 'many', typha: { replicas: 2 } }, 'bad'));
-    const run = (args: string[], env: Record<string, string> = {}) =>
-      spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
-    const explain = run(['explain', bad]);
-    const synth = run([], { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(temp.path, 'out') });
+    const explain = await runCli(['explain', bad]);
+    const synth = await runCli([], { env: { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(temp.path, 'out') } });
     expect(explain.status).toBe(1);
     expect(synth.status).toBe(1);
-    // The same problems; the first line names the output folder, which explain never writes.
+    // The same problems; the first line names the output folder, which explain never writes and does not mention.
     const problems = (stderr: string) => stderr.split('\n').slice(1);
     expect(problems(explain.stderr)).toEqual(problems(synth.stderr));
     expect(synth.stderr.split('\n')[0]).toBe(`error: 1 problem in the cluster profiles; ${path.join(temp.path, 'out')}/ was not changed:`);
+    expect(explain.stderr.split('\n')[0]).toBe('error: 1 problem in the cluster profiles:');
     expect(explain.stderr).toContain('spec.nodes: must be a number (got "many")');
     expect(explain.stdout).toBe('');
     expect(() => explainProfile(bad)).toThrow(ProfileError);

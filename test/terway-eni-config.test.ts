@@ -105,6 +105,12 @@ describe('10-terway.conf and the datapath', () => {
     expect(JSON.parse(cm.data['10-terway.conf'])).toEqual({ ...CHART_CNI, capabilities: { bandwidth: true, portMappings: true } });
   });
 
+  test('baseCniConf is a full-mode field: patch mode refuses it', () => {
+    expect(loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway: { mode: 'patch', baseCniConf: JSON.stringify(CHART_CNI) } }).errors).toEqual([
+      expect.stringContaining('spec.terway.mode: patch owns only felix_relay_service and disable_network_policy, but baseCniConf render the whole eni-config'),
+    ]);
+  });
+
   test('fails on cniConf without baseCniConf: a shorter file would drop the chart\'s keys', () => {
     const { errors } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', terway: { ...FULL, cniConf: { cniVersion: '0.3.0', name: 'terway', type: 'terway' } } });
     expect(errors).toEqual([expect.stringContaining("spec.terway.cniConf: needs baseCniConf: netscale renders 10-terway.conf only from the cluster's own")]);

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import { Diagnostic } from '../profile/diagnostics';
 import { checkProfileText, displayPath, position, PreviousRenderLookup, PROFILE_EXTENSIONS, readProfileFile, repositoryPath, repositoryRoot, scanProfileFolder } from '../profile/load';
 import { ClusterProfile } from '../profile/schema';
-import { ProfileSource } from '../profile/source';
+import { Position, ProfileSource } from '../profile/source';
 import { ResolvedCluster, resolveProfile } from './resolve';
 
 export interface LoadedProfile {
@@ -20,6 +20,52 @@ export interface LoadedProfile {
   readonly source: ProfileSource;
   /** Warnings about this profile, positioned. */
   readonly warnings: readonly Diagnostic[];
+}
+
+/**
+ * What the checks across the fleet need of one profile: plain data, so a profile rendered in an
+ * earlier run (and kept in the render cache) takes part without being parsed again.
+ */
+export interface FleetMember {
+  /** Path as the user sees it. */
+  readonly file: string;
+  readonly name: string;
+  /** Where metadata.name sits. */
+  readonly namePosition: Position;
+  /** What every Argo CD profile of the fleet must agree on, with where each field sits; the rollout stage. */
+  readonly argocd?: FleetArgocd;
+  /** Cilium delivered by its own Argo CD Application, named `<name>-cilium`. */
+  readonly ciliumApplication: boolean;
+}
+
+const ARGOCD_SOURCE_FIELDS = ['repoURL', 'targetRevision', 'path', 'namespace'] as const;
+type ArgocdSourceField = (typeof ARGOCD_SOURCE_FIELDS)[number];
+
+type FleetArgocd = { readonly [F in ArgocdSourceField]: { readonly value: string; readonly position: Position } } & {
+  readonly stage?: { readonly value: number; readonly position: Position };
+  /** Resolved (the default where the profile gives none), and where the profile gives it. */
+  readonly maxUpdate?: { readonly value: number | string; readonly given?: Position };
+};
+
+export function fleetMember(p: LoadedProfile): FleetMember {
+  const a = p.cluster.argocd;
+  const at = (field: string) => p.source.locate(['spec', 'argocd', field]);
+  const given = p.profile.spec.argocd?.maxUpdate !== undefined;
+  return {
+    file: p.file,
+    name: p.profile.metadata.name,
+    namePosition: p.source.locate(['metadata', 'name']),
+    ...(a
+      ? {
+          argocd: {
+            ...(Object.fromEntries(ARGOCD_SOURCE_FIELDS.map((f) => [f, { value: a[f], position: at(f) }])) as { [F in ArgocdSourceField]: { value: string; position: Position } }),
+            ...(a.stage !== undefined ? { stage: { value: a.stage, position: at('stage') } } : {}),
+            ...(a.maxUpdate !== undefined ? { maxUpdate: { value: a.maxUpdate, ...(given ? { given: at('maxUpdate') } : {}) } } : {}),
+          },
+        }
+      : {}),
+    ciliumApplication: p.cluster.cilium?.delivery === 'argocd',
+  };
 }
 
 export interface LoadResult {
@@ -64,23 +110,27 @@ export function loadProfiles(dir: string, previous?: PreviousRenderLookup): Load
   if (folder.others.length > 0) {
     diagnostics.push({ severity: 'warning', file: displayPath(dir), line: 1, col: 1, path: '', message: `holds entries that are not read as profiles (profiles end in ${PROFILE_EXTENSIONS.join(' or ')}): ${folder.others.join(', ')}` });
   }
-  diagnostics.push(...duplicateNames(profiles), ...fleetArgocd(profiles));
+  diagnostics.push(...fleetChecks(profiles.map(fleetMember)));
   if (profiles.length === 0 && !diagnostics.some((d) => d.severity === 'error')) {
     diagnostics.push({ severity: 'error', file: displayPath(dir), line: 1, col: 1, path: '', message: 'holds no ClusterProfile (*.yaml, *.yml)' });
   }
   return { profiles, diagnostics };
 }
 
-function duplicateNames(profiles: readonly LoadedProfile[]): Diagnostic[] {
-  const byName = new Map<string, LoadedProfile[]>();
-  for (const p of profiles) byName.set(p.profile.metadata.name, [...(byName.get(p.profile.metadata.name) ?? []), p]);
+/** The rules across profiles: unique names, one Argo CD source, one maxUpdate per stage, no Application name taken twice. */
+export function fleetChecks(members: readonly FleetMember[]): Diagnostic[] {
+  return [...duplicateNames(members), ...fleetArgocd(members)];
+}
+
+function duplicateNames(members: readonly FleetMember[]): Diagnostic[] {
+  const byName = new Map<string, FleetMember[]>();
+  for (const p of members) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
   const out: Diagnostic[] = [];
   for (const [name, same] of byName) {
     if (same.length < 2) continue;
     for (const p of same) {
       const others = same.filter((o) => o !== p).map((o) => o.file);
-      const pos = p.source.locate(['metadata', 'name']);
-      out.push({ severity: 'error', file: p.file, ...pos, path: 'metadata.name', message: `"${name}" is also the name in ${others.join(', ')}: each cluster needs its own name (it names dist/${name}/)` });
+      out.push({ severity: 'error', file: p.file, ...p.namePosition, path: 'metadata.name', message: `"${name}" is also the name in ${others.join(', ')}: each cluster needs its own name (it names dist/${name}/)` });
     }
   }
   return out;
@@ -91,26 +141,25 @@ function duplicateNames(profiles: readonly LoadedProfile[]): Diagnostic[] {
  * must name the same repository, revision, output folder and Argo CD namespace; and no Application
  * name may be taken twice (a cluster named like another cluster's Cilium Application).
  */
-function fleetArgocd(profiles: readonly LoadedProfile[]): Diagnostic[] {
-  const managed = [...profiles].filter((p) => p.cluster.argocd).sort((a, b) => (a.profile.metadata.name < b.profile.metadata.name ? -1 : 1));
+function fleetArgocd(members: readonly FleetMember[]): Diagnostic[] {
+  const managed = members.filter((p) => p.argocd).sort((a, b) => (a.name < b.name ? -1 : 1));
   const out: Diagnostic[] = [];
   const first = managed[0];
   for (const p of managed.slice(1)) {
-    for (const field of ['repoURL', 'targetRevision', 'path', 'namespace'] as const) {
-      const mine = p.cluster.argocd![field];
-      const theirs = first.cluster.argocd![field];
-      if (mine === theirs) continue;
-      const pos = p.source.locate(['spec', 'argocd', field]);
-      out.push({ severity: 'error', file: p.file, ...pos, path: `spec.argocd.${field}`, message: `is ${JSON.stringify(mine)} but ${first.file} has ${JSON.stringify(theirs)}: one root Application syncs dist/argocd/ for the whole fleet, so every profile must agree` });
+    for (const field of ARGOCD_SOURCE_FIELDS) {
+      const mine = p.argocd![field];
+      const theirs = first.argocd![field].value;
+      if (mine.value === theirs) continue;
+      out.push({ severity: 'error', file: p.file, ...mine.position, path: `spec.argocd.${field}`, message: `is ${JSON.stringify(mine.value)} but ${first.file} has ${JSON.stringify(theirs)}: one root Application syncs dist/argocd/ for the whole fleet, so every profile must agree` });
     }
   }
   out.push(...stageSteps(managed));
-  const names = new Map(profiles.map((p) => [p.profile.metadata.name, p]));
-  for (const p of profiles) {
-    const ciliumApp = `${p.profile.metadata.name}-cilium`;
+  const names = new Map(members.map((p) => [p.name, p]));
+  for (const p of members) {
+    const ciliumApp = `${p.name}-cilium`;
     const clash = names.get(ciliumApp);
-    if (p.cluster.cilium?.delivery === 'argocd' && clash) {
-      out.push({ severity: 'error', file: clash.file, ...clash.source.locate(['metadata', 'name']), path: 'metadata.name', message: `"${ciliumApp}" is also the name of the Cilium Application of ${p.file}: rename this cluster` });
+    if (p.ciliumApplication && clash) {
+      out.push({ severity: 'error', file: clash.file, ...clash.namePosition, path: 'metadata.name', message: `"${ciliumApp}" is also the name of the Cilium Application of ${p.file}: rename this cluster` });
     }
   }
   return out;
@@ -121,31 +170,31 @@ function fleetArgocd(profiles: readonly LoadedProfile[]): Diagnostic[] {
  * a stage must give the same (unset is 100%). `managed` is sorted by name; the first of each stage
  * is the reference.
  */
-function stageSteps(managed: readonly LoadedProfile[]): Diagnostic[] {
+function stageSteps(managed: readonly FleetMember[]): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const firstOfStage = new Map<number, LoadedProfile>();
+  const firstOfStage = new Map<number, FleetMember>();
   for (const p of managed) {
-    const a = p.cluster.argocd!;
+    const a = p.argocd!;
     if (a.stage === undefined) continue;
-    const first = firstOfStage.get(a.stage);
+    const stage = a.stage.value;
+    const first = firstOfStage.get(stage);
     if (!first) {
-      firstOfStage.set(a.stage, p);
+      firstOfStage.set(stage, p);
       continue;
     }
-    const theirs = first.cluster.argocd!.maxUpdate;
-    if (a.maxUpdate === theirs) continue;
-    const show = (q: LoadedProfile) => `${JSON.stringify(q.cluster.argocd!.maxUpdate)}${q.profile.spec.argocd?.maxUpdate === undefined ? ' (the default)' : ''}`;
+    const theirs = first.argocd!.maxUpdate?.value;
+    if (a.maxUpdate?.value === theirs) continue;
+    const show = (q: FleetMember) => `${JSON.stringify(q.argocd!.maxUpdate?.value)}${q.argocd!.maxUpdate?.given === undefined ? ' (the default)' : ''}`;
     const step = 'the clusters of a stage are one RollingSync step, so they must give the same maxUpdate';
-    const given = p.profile.spec.argocd?.maxUpdate !== undefined;
-    const field = given ? 'maxUpdate' : 'stage';
+    const given = a.maxUpdate?.given;
     out.push({
       severity: 'error',
       file: p.file,
-      ...p.source.locate(['spec', 'argocd', field]),
-      path: `spec.argocd.${field}`,
+      ...(given ?? a.stage.position),
+      path: `spec.argocd.${given ? 'maxUpdate' : 'stage'}`,
       message: given
-        ? `is ${show(p)} but ${first.file}, also in stage ${a.stage}, has ${show(first)}: ${step}`
-        : `puts the cluster in stage ${a.stage} with maxUpdate ${show(p)} but ${first.file}, also in stage ${a.stage}, has ${show(first)}: ${step}`,
+        ? `is ${show(p)} but ${first.file}, also in stage ${stage}, has ${show(first)}: ${step}`
+        : `puts the cluster in stage ${stage} with maxUpdate ${show(p)} but ${first.file}, also in stage ${stage}, has ${show(first)}: ${step}`,
     });
   }
   return out;

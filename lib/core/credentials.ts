@@ -203,13 +203,14 @@ function assignments(text: string): CredentialMatch[] {
     while (end < text.length && NAME_CHAR.test(text[end])) end++;
     scannedTo = end;
     const name = text.slice(start, end).replace(/^[.-]+/, '');
-    if (!/^[A-Za-z_]/.test(name) || !isSecretName(name)) continue;
+    if (!/^[A-Za-z_]/.test(name)) continue;
     let after = end;
     if (text[after] === '\\') after++;
     if (text[after] === '"' || text[after] === "'" || text[after] === '`') after++;
     while (text[after] === ' ' || text[after] === '\t') after++;
     const separator = text[after];
-    if (separator !== ':' && separator !== '=') continue;
+    // Most hits are words in prose or values ("task", "keys"): the cheap test first.
+    if ((separator !== ':' && separator !== '=') || !isSecretName(name)) continue;
     after++;
     // YAML needs a blank or the line end after ":"; "a:b" is a plain scalar.
     if (separator === ':' && after < text.length && !/[\s"'\\]/.test(text[after])) continue;
@@ -270,7 +271,7 @@ function decoded(text: string, depth: number): CredentialMatch[] {
     const value = text.slice(run.index, run.index + run.length);
     // Base64 of text mixes cases; kebab-case names and hex digests do not.
     if (!/[A-Z]/.test(value) || !/[a-z]/.test(value)) continue;
-    const plain = base64Text(value);
+    const plain = decodedText(value);
     if (plain === undefined) continue;
     const inner = merge(scan(plain, depth + 1)).filter((f) => f.redact);
     if (inner.length > 0) out.push({ what: `${inner[0].what}, base64-encoded`, index: run.index, length: run.length, shown: REDACTED, redact: true });
@@ -314,6 +315,21 @@ function base64Runs(text: string): Array<{ index: number; length: number }> {
   }
   return out;
 }
+
+/**
+ * `base64Text`, remembered: rendered files repeat the same long mixed-case words (kinds such as
+ * `CustomResourceDefinition`, sync options), each decoded only to find it is no text. Bounded.
+ */
+function decodedText(run: string): string | undefined {
+  if (decodedRuns.has(run)) return decodedRuns.get(run);
+  const plain = base64Text(run);
+  if (decodedRuns.size >= DECODED_RUNS_LIMIT) decodedRuns.clear();
+  decodedRuns.set(run, plain);
+  return plain;
+}
+
+const decodedRuns = new Map<string, string | undefined>();
+const DECODED_RUNS_LIMIT = 4096;
 
 /** The text a base64 run encodes, if it is text at all. */
 function base64Text(run: string): string | undefined {

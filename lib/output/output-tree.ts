@@ -17,6 +17,43 @@ import { withSignalsHeld } from './signals';
 /** Relative path (with `/`) to file content. */
 export type OutputTree = Map<string, string>;
 
+/**
+ * A file's content kept outside memory (a cluster rendered in an earlier run, in the render
+ * cache): read only when compared or written, so comparing a large dist/ with it costs a read of
+ * each file, not a render.
+ */
+export interface KnownContent {
+  /** The bytes as kept: fast, not checked. */
+  bytes(): Buffer;
+  /** The bytes checked against the hash they were kept with (rendered again if they do not match). */
+  verifiedBytes(): Buffer;
+}
+
+export type OutputContent = string | KnownContent;
+
+/** Files to make `outdir` hold: an `OutputTree`, or any source that can list and look up its paths. */
+export interface OutputSource {
+  [Symbol.iterator](): Iterator<readonly [string, OutputContent]>;
+  has(rel: string): boolean;
+}
+
+/** Whether the file at `abs` holds exactly `content`. Kept bytes that differ are checked before they count as a difference. */
+export function holdsContent(abs: string, content: OutputContent): boolean {
+  const bytes = readBytesIfFile(abs);
+  if (bytes === undefined) return false;
+  if (typeof content === 'string') return bytes.length === Buffer.byteLength(content) && bytes.toString('utf8') === content;
+  return bytes.equals(content.bytes()) || bytes.equals(content.verifiedBytes());
+}
+
+/** What to write for `content`. */
+export function contentToWrite(content: OutputContent): string | Buffer {
+  return typeof content === 'string' ? content : content.verifiedBytes();
+}
+
+export function textOf(content: OutputContent): string {
+  return typeof content === 'string' ? content : content.verifiedBytes().toString('utf8');
+}
+
 export interface ApplyResult {
   readonly written: number;
   readonly removed: number;
@@ -35,14 +72,14 @@ export const TEMP_SUFFIX = '.netscale-tmp';
  * Throws `OutputError`, with nothing written, when the folder is not netscale's to own (see
  * `checkOutputFolder`), another synth holds it, or a path in it cannot be written safely.
  */
-export function applyTree(tree: OutputTree, outdir: string, scope?: readonly string[], guard: OutputGuard = {}): ApplyResult {
+export function applyTree(tree: OutputSource, outdir: string, scope?: readonly string[], guard: OutputGuard = {}): ApplyResult {
   const root = checkOutputFolder(outdir, guard);
   makeFolder(root);
   return withSignalsHeld(() => {
     const lock = lockOutputFolder(root);
     try {
       const plan = planWrite(tree, root, scope ?? [''], outdir);
-      return { ...execute(tree, root, plan), ...(lock.recovered ? { recovered: lock.recovered } : {}) };
+      return { ...execute(root, plan), ...(lock.recovered ? { recovered: lock.recovered } : {}) };
     } finally {
       lock.release();
     }
@@ -50,8 +87,8 @@ export function applyTree(tree: OutputTree, outdir: string, scope?: readonly str
 }
 
 interface Plan {
-  /** Files of the tree whose bytes differ from what is there. */
-  readonly writes: readonly string[];
+  /** Files of the tree whose bytes differ from what is there, with what to write. */
+  readonly writes: ReadonlyArray<readonly [string, OutputContent]>;
   readonly unchanged: number;
   /** Files in scope that the tree lacks. */
   readonly stale: readonly string[];
@@ -59,18 +96,20 @@ interface Plan {
   readonly inTheWay: readonly string[];
   /** Folders to create, parents first. */
   readonly newFolders: readonly string[];
-  /** Folders in scope, removed at the end if empty. */
+  /** Folders in scope that may be empty at the end (empty now, or holding what goes), removed if they are. */
   readonly folders: readonly string[];
   readonly marker: boolean;
 }
 
 /** What the write will do, from a scan that follows no link; throws `OutputError` listing every unsafe path. */
-function planWrite(tree: OutputTree, root: string, scope: readonly string[], outdir: string): Plan {
+function planWrite(tree: OutputSource, root: string, scope: readonly string[], outdir: string): Plan {
   const problems: string[] = [];
   const files = new Set<string>();
   const folders = new Set<string>();
   /** Folders listed whole: what they hold is known without another look at the disk. */
   const listed = new Set<string>();
+  /** Listed folders that held nothing. */
+  const empty = new Set<string>();
   /** Kinds of paths outside the scanned scopes, looked up once. */
   const kinds = new Map<string, 'file' | 'folder' | 'missing'>([['', 'folder']]);
   const at = (rel: string) => path.join(root, rel);
@@ -101,7 +140,9 @@ function planWrite(tree: OutputTree, root: string, scope: readonly string[], out
   };
   const scan = (rel: string) => {
     listed.add(rel);
-    for (const entry of fs.readdirSync(at(rel), { withFileTypes: true })) {
+    const entries = fs.readdirSync(at(rel), { withFileTypes: true });
+    if (entries.length === 0) empty.add(rel);
+    for (const entry of entries) {
       if (rel === '' && OWN_ENTRIES.has(entry.name)) continue;
       const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (unsafe(child, entry)) continue;
@@ -128,7 +169,7 @@ function planWrite(tree: OutputTree, root: string, scope: readonly string[], out
 
   const inTheWay = new Set<string>();
   const newFolders = new Set<string>();
-  const writes: string[] = [];
+  const writes: Array<readonly [string, OutputContent]> = [];
   let unchanged = 0;
   for (const [rel, content] of tree) {
     const parts = rel.split('/');
@@ -147,9 +188,9 @@ function planWrite(tree: OutputTree, root: string, scope: readonly string[], out
     if (kind === 'folder') {
       if (inScope(rel)) inTheWay.add(rel);
       else problems.push(`${shown(rel)} is a folder where netscale writes a file: remove it`);
-      writes.push(rel);
-    } else if (kind === 'file' && readFile(at(rel)) === content) unchanged++;
-    else writes.push(rel);
+      writes.push([rel, content]);
+    } else if (kind === 'file' && holdsContent(at(rel), content)) unchanged++;
+    else writes.push([rel, content]);
   }
   if (problems.length > 0) throw new OutputError(`cannot write the output folder ${JSON.stringify(outdir)} safely; nothing was written:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 
@@ -157,24 +198,34 @@ function planWrite(tree: OutputTree, root: string, scope: readonly string[], out
   const gone = (rel: string) => [...inTheWay].some((w) => under(rel, w));
   const marker = fs.lstatSync(at(OUTPUT_MARKER), { throwIfNoEntry: false });
   if (marker && !marker.isFile()) throw new OutputError(`${shown(OUTPUT_MARKER)} is not a file: remove it; nothing was written`);
+  const stale = [...files].filter((rel) => !tree.has(rel) && !gone(rel));
+  // Only a folder that is empty now, or above something that goes, can be empty at the end: trying
+  // every folder of a large dist/ cost a failed rmdir each.
+  const emptied = new Set<string>();
+  const parentOf = (rel: string) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
+  const upFrom = (folder: string) => {
+    for (let d = folder; d !== '' && !emptied.has(d); d = parentOf(d)) emptied.add(d);
+  };
+  for (const rel of empty) upFrom(rel);
+  for (const rel of stale) upFrom(parentOf(rel));
   return {
     writes,
     unchanged,
-    stale: [...files].filter((rel) => !tree.has(rel) && !gone(rel)),
+    stale,
     inTheWay: [...inTheWay],
     newFolders: [...newFolders].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1)),
-    folders: [...folders].filter((rel) => !gone(rel)),
+    folders: [...folders].filter((rel) => !gone(rel) && emptied.has(rel)),
     marker: !marker || readFile(at(OUTPUT_MARKER)) !== OUTPUT_MARKER_TEXT,
   };
 }
 
-function execute(tree: OutputTree, root: string, plan: Plan): ApplyResult {
+function execute(root: string, plan: Plan): ApplyResult {
   const at = (rel: string) => path.join(root, rel);
   // The marker first: a run killed from here on leaves a folder the next run recognises as its own.
   if (plan.marker) writeFileAtomically(at(OUTPUT_MARKER), OUTPUT_MARKER_TEXT);
   for (const rel of plan.inTheWay) fs.rmSync(at(rel), { recursive: true, force: true });
   for (const rel of plan.newFolders) fs.mkdirSync(at(rel));
-  for (const rel of plan.writes) writeFileAtomically(at(rel), tree.get(rel)!);
+  for (const [rel, content] of plan.writes) writeFileAtomically(at(rel), contentToWrite(content));
   for (const rel of plan.stale) fs.rmSync(at(rel), { force: true });
   // Empty folders (a removed cluster's) go too, deepest first; the output folder itself stays.
   for (const rel of [...plan.folders].sort((a, b) => b.length - a.length)) {
@@ -192,7 +243,7 @@ function execute(tree: OutputTree, root: string, plan: Plan): ApplyResult {
  * old bytes or the new ones, never a part. The temporary name is created exclusively, so a link
  * planted under that name is removed, never followed.
  */
-function writeFileAtomically(file: string, content: string): void {
+function writeFileAtomically(file: string, content: string | Buffer): void {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}${TEMP_SUFFIX}`);
   try {
     fs.writeFileSync(temp, content, { flag: 'wx' });
@@ -209,5 +260,68 @@ function readFile(file: string): string | undefined {
     return fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The files below `outdir` within `scope`, as relative paths with `/`, for comparing: the lock
+ * aside. Writing plans with its own, stricter scan.
+ */
+export function listOutput(outdir: string, scope?: readonly string[]): Set<string> {
+  const files = new Set<string>();
+  for (const root of scope ?? ['']) listFiles(outdir, root, files);
+  return files;
+}
+
+function listFiles(outdir: string, rel: string, into: Set<string>): void {
+  const abs = path.join(outdir, rel);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(abs);
+  } catch {
+    return;
+  }
+  if (stat.isFile()) {
+    into.add(rel);
+    return;
+  }
+  if (!stat.isDirectory()) return;
+  for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
+    // The lock is a synth's own; the marker is compared like any file.
+    if (rel === '' && OWN_ENTRIES.has(entry.name) && entry.name !== OUTPUT_MARKER) continue;
+    const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+    if (entry.isDirectory()) listFiles(outdir, child, into);
+    else into.add(child);
+  }
+}
+
+/** One buffer reused for every read: comparing a dist/ of 100,000 small files reads each once, without allocating. */
+let readBuffer = Buffer.allocUnsafe(1 << 20);
+
+/** The file's bytes, valid until the next call (a view of the shared buffer), or undefined when it cannot be read. */
+function readBytesIfFile(abs: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(abs, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === readBuffer.length) {
+        const bigger = Buffer.allocUnsafe(readBuffer.length * 2);
+        readBuffer.copy(bigger);
+        readBuffer = bigger;
+      }
+      const n = fs.readSync(fd, readBuffer, length, readBuffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return readBuffer.subarray(0, length);
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
   }
 }

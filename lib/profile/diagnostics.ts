@@ -63,10 +63,13 @@ export class ProfileError extends Error {
     this.diagnostics = redacted;
   }
 
-  /** `outcome` says what became of the output folder; the message a caller prints when it knows better. */
+  /**
+   * The report: every error, sorted. `outcome` says what became of the output folder (the caller
+   * prints its own when it knows better); a command that writes nothing passes ''.
+   */
   static render(diagnostics: readonly Diagnostic[], outcome = 'dist/ was not changed'): string {
     const errors = diagnostics.filter((d) => d.severity === 'error');
     const lines = sortDiagnostics(errors).map(formatDiagnostic);
-    return `${errors.length} problem${errors.length === 1 ? '' : 's'} in the cluster profiles; ${outcome}:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+    return `${errors.length} problem${errors.length === 1 ? '' : 's'} in the cluster profiles${outcome === '' ? '' : `; ${outcome}`}:\n${lines.map((l) => `  ${l}`).join('\n')}`;
   }
 }

@@ -30,7 +30,10 @@ export const PROFILE_EXTENSIONS = ['.yaml', '.yml'];
 export interface ProfileFolder {
   /** Profile files, absolute or as given, sorted by name so every run reads them in the same order. */
   readonly files: readonly string[];
-  /** Names of the entries that are not read as profiles (other extensions, folders); hidden ones are left out. */
+  /**
+   * Names of the entries that are not read as profiles (other extensions, folders, hidden files
+   * named like a profile); other hidden entries (.gitkeep, editors' swap files) are left out.
+   */
   readonly others: readonly string[];
 }
 
@@ -44,8 +47,12 @@ export function scanProfileFolder(dir: string): ProfileFolder {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     // Anything named like a profile is read as one; readProfileFile says why a link, a pipe or a
     // folder of that name cannot be.
-    if (PROFILE_EXTENSIONS.includes(path.extname(e.name))) files.push(path.join(dir, e.name));
-    else if (!e.name.startsWith('.')) others.push(e.isDirectory() ? `${e.name}/` : e.name);
+    const profileLike = PROFILE_EXTENSIONS.includes(path.extname(e.name));
+    if (e.name.startsWith('.')) {
+      // A hidden profile (.prod.yaml) is no cluster, but looks like one: say so.
+      if (profileLike) others.push(`${e.name} (hidden)`);
+    } else if (profileLike) files.push(path.join(dir, e.name));
+    else others.push(e.isDirectory() ? `${e.name}/` : e.name);
   }
   return { files: files.sort(), others: others.sort() };
 }
@@ -108,7 +115,7 @@ export type PreviousRenderLookup = (cluster: string) => PreviousRender | undefin
  */
 export function checkProfileText(file: string, text: string, previous?: PreviousRenderLookup): { checked?: CheckedProfile; diagnostics: Diagnostic[] } {
   const source = ProfileSource.parse(file, text);
-  const diagnostics: Diagnostic[] = source.errors.map((e) => ({ severity: 'error', file, ...e.position, path: '', message: e.message }));
+  const diagnostics: Diagnostic[] = source.errors.map((e) => ({ severity: 'error', file, ...e.position, path: e.path ? formatPath(e.path) : '', message: e.message }));
   if (diagnostics.length > 0) return { diagnostics };
 
   let input: unknown;
@@ -127,7 +134,7 @@ export function checkProfileText(file: string, text: string, previous?: Previous
   if (protoKeys.length > 0) return { diagnostics: protoKeys };
 
   const parsed = clusterProfileSchema.safeParse(input, PARSE_OPTIONS);
-  if (!parsed.success) return { diagnostics: findingsFromIssues(clusterProfileSchema, input, parsed.error.issues).map((f) => position(source, f)) };
+  if (!parsed.success) return { diagnostics: findingsFromIssues(clusterProfileSchema, input, parsed.error.issues, (p) => source.scalarText(p)).map((f) => position(source, f)) };
   const before = previous?.(parsed.data.metadata.name);
   const findings = checkProfile(parsed.data, before);
   const positioned = findings.map((f) => position(source, f));

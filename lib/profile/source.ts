@@ -14,6 +14,8 @@ export interface Position {
 export interface SourceError {
   readonly position: Position;
   readonly message: string;
+  /** The field it is about, where that can be told (a duplicate key). */
+  readonly path?: FieldPath;
 }
 
 /** Aliases may expand at most this many times: a few anchors must not become a billion nodes. */
@@ -25,7 +27,7 @@ export class ProfileSource {
     const lineCounter = new LineCounter();
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > MAX_PROFILE_BYTES) {
-      return new ProfileSource(file, undefined, lineCounter, [{ position: { line: 1, col: 1 }, message: `is ${bytes} bytes; a profile may hold at most ${MAX_PROFILE_BYTES} (1 MiB)` }]);
+      return new ProfileSource(file, text, undefined, lineCounter, [{ position: { line: 1, col: 1 }, message: `is ${bytes} bytes; a profile may hold at most ${MAX_PROFILE_BYTES} (1 MiB)` }]);
     }
     // Duplicate keys are checked below in one pass: the yaml library's own check compares every key
     // with every other one, which takes minutes on a map of 100,000 keys.
@@ -35,9 +37,16 @@ export class ProfileSource {
 
     if (!Array.isArray(docs)) {
       // An empty stream parses to an empty list; anything else is a document array.
-      return new ProfileSource(file, undefined, lineCounter, [{ position: { line: 1, col: 1 }, message: 'is empty: expected one ClusterProfile document' }]);
+      return new ProfileSource(file, text, undefined, lineCounter, [{ position: { line: 1, col: 1 }, message: 'is empty: expected one ClusterProfile document' }]);
     }
     const real = docs.filter((d) => d.contents !== null || d.errors.length > 0);
+    const tabs = docs.flatMap((d) => d.errors.filter((e) => e.code === 'TAB_AS_INDENT'));
+    if (tabs.length > 0) {
+      // A file indented with tabs fails on every line; the rest of its errors follow from that.
+      const lines = [...new Set(tabs.map((e) => position(e.pos[0]).line))];
+      const where = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ` and ${lines.length - 5} more` : ''}`;
+      return new ProfileSource(file, text, real[0], lineCounter, [{ position: position(tabs[0].pos[0]), message: `is indented with tabs (${where}): YAML needs spaces for indentation; replace each tab with spaces` }]);
+    }
     for (const d of docs) {
       for (const e of d.errors) {
         const message = describeYamlError(e.message);
@@ -54,11 +63,12 @@ export class ProfileSource {
       errors.push({ position: position(second), message: 'holds more than one YAML document: one ClusterProfile per file' });
     }
     if (errors.length === 0 && real[0]?.contents) errors.push(...structureErrors(real[0].contents as Node, position));
-    return new ProfileSource(file, real[0], lineCounter, errors);
+    return new ProfileSource(file, text, real[0], lineCounter, errors);
   }
 
   private constructor(
     public readonly file: string,
+    private readonly text: string,
     private readonly doc: Document.Parsed | undefined,
     private readonly lineCounter: LineCounter,
     public readonly errors: readonly SourceError[],
@@ -122,6 +132,20 @@ export class ProfileSource {
     return this.at(atKey ? lastKey : (this.deref(node) as Node | undefined) ?? lastKey);
   }
 
+  /** The text of the scalar at `path` as written in the file (`1.30` where YAML read the number 1.3). */
+  scalarText(path: FieldPath): string | undefined {
+    let node: unknown = this.doc?.contents;
+    for (const segment of path) {
+      node = this.deref(node);
+      if (isMap(node)) node = this.pairOf(node, String(segment))?.value;
+      else if (isSeq(node) && typeof segment === 'number') node = node.items[segment];
+      else return undefined;
+    }
+    node = this.deref(node);
+    if (!isScalar(node) || !node.range) return undefined;
+    return this.text.slice(node.range[0], node.range[1]);
+  }
+
   /** Each map's pairs by key, built once: locating every finding of a large map stays linear. */
   private readonly pairs = new WeakMap<YAMLMap, Map<string, Pair>>();
 
@@ -162,34 +186,35 @@ function describeYamlError(message: string): string {
 }
 
 /**
- * Duplicate keys (each key compared once, through a set per map) and nesting deeper than the limit,
- * in one walk without recursion, so no document is too deep or too wide for it.
+ * Duplicate keys (each key compared once, through a set per map, and named with its field) and
+ * nesting deeper than the limit, in one walk without recursion, so no document is too deep or too
+ * wide for it.
  */
 function structureErrors(root: Node, position: (offset: number) => Position): SourceError[] {
   const errors: SourceError[] = [];
   const at = (node: Node | null | undefined) => position(node?.range?.[0] ?? 0);
-  const stack: Array<{ node: unknown; depth: number }> = [{ node: root, depth: 1 }];
+  const stack: Array<{ node: unknown; depth: number; path: FieldPath }> = [{ node: root, depth: 1, path: [] }];
   while (stack.length > 0) {
-    const { node, depth } = stack.pop()!;
+    const { node, depth, path } = stack.pop()!;
     if (!isMap(node) && !isSeq(node)) continue;
     if (depth > MAX_NESTING_DEPTH) {
       errors.push({ position: at(node), message: `nests deeper than ${MAX_NESTING_DEPTH} levels: write it flatter` });
       continue;
     }
     if (isSeq(node)) {
-      for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+      node.items.forEach((item, i) => stack.push({ node: item, depth: depth + 1, path: [...path, i] }));
       continue;
     }
     const seen = new Map<string, Node>();
     for (const pair of node.items) {
       const key = pair.key as Node | null;
-      if (isScalar(key)) {
-        const name = String(key.value);
+      const name = isScalar(key) ? String(key.value) : undefined;
+      if (name !== undefined) {
         const first = seen.get(name);
-        if (first) errors.push({ position: at(key), message: `has a duplicate key ${JSON.stringify(name)} (first on line ${at(first).line}): each field may appear once` });
-        else seen.set(name, key);
+        if (first) errors.push({ position: at(key), message: `has a duplicate key ${JSON.stringify(name)} (first on line ${at(first).line}): each field may appear once`, path: [...path, name] });
+        else seen.set(name, key!);
       }
-      stack.push({ node: pair.value, depth: depth + 1 });
+      stack.push({ node: pair.value, depth: depth + 1, path: name !== undefined ? [...path, name] : path });
     }
   }
   return errors.sort((a, b) => a.position.line - b.position.line || a.position.col - b.position.col);

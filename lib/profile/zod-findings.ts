@@ -85,13 +85,16 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-export function findingsFromIssues(root: AnySchema, input: unknown, issues: readonly z.core.$ZodIssue[]): Finding[] {
+/** The text of a scalar as written in the file, when the caller has the file. */
+export type ScalarText = (path: FieldPath) => string | undefined;
+
+export function findingsFromIssues(root: AnySchema, input: unknown, issues: readonly z.core.$ZodIssue[], scalarText?: ScalarText): Finding[] {
   const out: Finding[] = [];
-  for (const issue of issues) out.push(...describeIssue(root, input, issue, issue.path as FieldPath));
+  for (const issue of issues) out.push(...describeIssue(root, input, issue, issue.path as FieldPath, scalarText));
   return out;
 }
 
-function describeIssue(root: AnySchema, input: unknown, issue: z.core.$ZodIssue, path: FieldPath): Finding[] {
+function describeIssue(root: AnySchema, input: unknown, issue: z.core.$ZodIssue, path: FieldPath, scalarText?: ScalarText): Finding[] {
   const got = valueAt(input, path);
   // A value under a credential's name is never shown, whatever its shape.
   const named = path.filter((s): s is string => typeof s === 'string');
@@ -108,6 +111,12 @@ function describeIssue(root: AnySchema, input: unknown, issue: z.core.$ZodIssue,
     }
     case 'invalid_type': {
       if (got === undefined) return [error(path, 'is required')];
+      if (issue.expected === 'string' && (typeof got === 'number' || typeof got === 'boolean')) {
+        // YAML read an unquoted 1.30 as the number 1.3, or yes as true: the text needs quotes.
+        const written = scalarText?.(path) ?? String(got);
+        const read = written === String(got) ? '' : `, which YAML reads as ${show(got)}`;
+        return [error(path, `must be a string (got the ${typeof got} ${written}${read}): quote it, "${written.replace(/"/g, '\\"')}"`)];
+      }
       return [error(path, `must be ${article(issue.expected)} (got ${show(got)})`)];
     }
     case 'invalid_value': {
@@ -128,7 +137,7 @@ function describeIssue(root: AnySchema, input: unknown, issue: z.core.$ZodIssue,
       return [{ ...error(path, `key ${showValue(key)} ${message}`), atKey: true }];
     }
     case 'invalid_element':
-      return issue.issues.flatMap((inner) => describeIssue(root, input, inner, [...path, ...(inner.path as FieldPath)]));
+      return issue.issues.flatMap((inner) => describeIssue(root, input, inner, [...path, ...(inner.path as FieldPath)], scalarText));
     case 'custom':
       // Never echo a credential back into logs.
       if (issue.params?.credential === true) return [{ ...error(path, CREDENTIAL_MESSAGE), atKey: true }];

@@ -1,5 +1,5 @@
 /** dist/reviews/README.md: the fleet at a glance, one row per cluster, linking to each review. */
-import { ResolvedCluster } from '../cluster/resolve';
+import { ResolvedArgocd, ResolvedCluster } from '../cluster/resolve';
 import { kubernetesMinor, PLATFORM_NAMES } from '../core/cluster';
 import { formatCount } from '../core/format';
 import { ACK_NFTABLES_SINCE, IPVS_DEPRECATION, KUBE_PROXY_DEFAULTS, NFTABLES_PROXY_MODE } from '../components/kube-proxy/facts';
@@ -9,8 +9,43 @@ import { markdownCitation, REFERENCES } from '../core/references';
 import { mermaidText } from './timeline';
 
 export interface FleetIndexRow {
-  readonly cluster: ResolvedCluster;
+  readonly cluster: FleetIndexCluster;
   readonly warnings: number;
+}
+
+type Resolved<K extends keyof ResolvedCluster> = NonNullable<ResolvedCluster[K]>;
+
+/**
+ * What the index shows of a cluster: a resolved cluster fits, and so does the plain copy
+ * `fleetIndexFacts` makes, which the render cache keeps so that a cluster rendered in an earlier
+ * run takes its rows without its profile.
+ */
+export interface FleetIndexCluster extends Pick<ResolvedCluster, 'name' | 'platform' | 'cni' | 'kubernetesVersion' | 'nodes' | 'networkPolicy'> {
+  readonly typha?: Pick<Resolved<'typha'>, 'replicas'>;
+  readonly kubeProxy?: Pick<Resolved<'kubeProxy'>, 'mode' | 'scheduler'>;
+  readonly cilium?: Pick<Resolved<'cilium'>, 'version'>;
+  readonly argocd?: Pick<ResolvedArgocd, 'stage' | 'maxUpdate'>;
+  /** The capacity figures with their headroom, which rank the clusters that need attention. */
+  readonly decisions: readonly Pick<ResolvedCluster['decisions'][number], 'name' | 'capacity' | 'headroom'>[];
+}
+
+/** The facts of `c` the index reads, as plain JSON. */
+export function fleetIndexFacts(c: ResolvedCluster): FleetIndexCluster {
+  return JSON.parse(
+    JSON.stringify({
+      name: c.name,
+      platform: c.platform,
+      cni: c.cni,
+      kubernetesVersion: c.kubernetesVersion,
+      nodes: c.nodes,
+      networkPolicy: c.networkPolicy,
+      typha: c.typha && { replicas: c.typha.replicas },
+      kubeProxy: c.kubeProxy && { mode: c.kubeProxy.mode, scheduler: c.kubeProxy.scheduler },
+      cilium: c.cilium && { version: c.cilium.version },
+      argocd: c.argocd && { stage: c.argocd.stage, maxUpdate: c.argocd.maxUpdate },
+      decisions: c.decisions.filter((d) => d.capacity && d.headroom !== undefined).map((d) => ({ name: d.name, capacity: true, headroom: d.headroom })),
+    }),
+  ) as FleetIndexCluster;
 }
 
 /** Below this share of room left, a capacity figure needs attention. */
@@ -29,7 +64,7 @@ export function attentionOf(row: FleetIndexRow): string[] {
 }
 
 /** The capacity figure with the least room left, where the review gives headroom. */
-function lowestHeadroom(c: ResolvedCluster): { name: string; text: string; fraction: number } | undefined {
+function lowestHeadroom(c: FleetIndexCluster): { name: string; text: string; fraction: number } | undefined {
   let low: { name: string; text: string; fraction: number } | undefined;
   for (const d of c.decisions) {
     const m = d.capacity && d.headroom !== undefined ? /^(-?\d+(?:\.\d+)?)%$/.exec(d.headroom) : null;
@@ -73,7 +108,7 @@ export function renderFleetIndex(rows: readonly FleetIndexRow[]): string {
 }
 
 /** The staged clusters by stage, and the Argo CD clusters outside the stages; nothing without stages. */
-function rolloutStagesTable(clusters: readonly ResolvedCluster[]): string[] {
+function rolloutStagesTable(clusters: readonly FleetIndexCluster[]): string[] {
   const stages = rolloutStages(clusters);
   if (stages.length === 0) return [];
   const link = (name: string) => `[${name}](${name}.md)`;
@@ -106,7 +141,7 @@ function stagesFlowchart(stages: ReturnType<typeof rolloutStages>, unstaged: rea
  * Every cluster whose profile runs kube-proxy in IPVS mode, with the minor releases left before
  * IPVS is planned to be off by default (KEP-5495), and where nftables stands for it.
  */
-function ipvsTable(clusters: readonly ResolvedCluster[]): string[] {
+function ipvsTable(clusters: readonly FleetIndexCluster[]): string[] {
   const d = IPVS_DEPRECATION;
   const onIpvs = clusters.filter((c) => c.kubeProxy && (c.kubeProxy.mode ?? KUBE_PROXY_DEFAULTS.mode) === 'ipvs');
   const out = [
@@ -125,7 +160,7 @@ function ipvsTable(clusters: readonly ResolvedCluster[]): string[] {
   return out;
 }
 
-function nftablesStatus(c: ResolvedCluster, minor: number): string {
+function nftablesStatus(c: FleetIndexCluster, minor: number): string {
   const gate = NFTABLES_PROXY_MODE;
   if (c.platform === 'ack' && minor < ACK_NFTABLES_SINCE) return `ACK offers nftables from 1.${ACK_NFTABLES_SINCE}: upgrade first`;
   if (minor < gate.alpha) return `none before 1.${gate.alpha}: upgrade first`;
@@ -134,7 +169,7 @@ function nftablesStatus(c: ResolvedCluster, minor: number): string {
   return minor >= IPVS_DEPRECATION.deprecated ? 'GA; IPVS deprecated here: move now' : 'GA: ready to move';
 }
 
-function proxyMode(c: ResolvedCluster): string {
+function proxyMode(c: FleetIndexCluster): string {
   if (c.cilium) return `Cilium kube-proxy replacement ${c.cilium.version}`;
   if (c.kubeProxy) {
     const mode = c.kubeProxy.mode ?? KUBE_PROXY_DEFAULTS.mode;

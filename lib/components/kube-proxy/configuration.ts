@@ -223,8 +223,25 @@ export function tunedFields(t: KubeProxyTuning): Config {
   });
 }
 
-/** The user's KubeProxyConfiguration, read as kube-proxy's YAML 1.1 decoder reads it, or why it is not one. */
+/**
+ * The user's KubeProxyConfiguration, read as kube-proxy's YAML 1.1 decoder reads it, or why it is
+ * not one. The rules, the resolve step and the construct each read the same baseConfig, and a fleet
+ * repeats them: parsed once per text, each caller gets its own copy.
+ */
 export function parseBaseConfig(text: string): { ok: true; config: Config } | { ok: false; reason: string } {
+  let parsed = parsedBaseConfigs.get(text);
+  if (parsed === undefined) {
+    parsed = readBaseConfig(text);
+    if (parsedBaseConfigs.size >= MEMO_LIMIT) parsedBaseConfigs.clear();
+    parsedBaseConfigs.set(text, parsed);
+  }
+  return parsed.ok ? { ok: true, config: structuredClone(parsed.config) } : parsed;
+}
+
+const MEMO_LIMIT = 1024;
+const parsedBaseConfigs = new Map<string, ReturnType<typeof readBaseConfig>>();
+
+function readBaseConfig(text: string): { ok: true; config: Config } | { ok: false; reason: string } {
   let parsed: unknown;
   try {
     parsed = parse(text, { version: '1.1' });
@@ -248,7 +265,29 @@ export function parseBaseConfig(text: string): { ok: true; config: Config } | { 
  * same bytes; YAML 1.1 quoting, because kube-proxy's decoder reads `on` or `10:20` as 1.1 does.
  */
 export function renderKubeProxyConfiguration(config: Readonly<Config>): string {
-  return stringify(config, { sortMapEntries: true, version: '1.1', lineWidth: 0 });
+  // The restart key and the ConfigMap render the same configuration: remembered by its JSON,
+  // where the JSON says all the YAML would.
+  const key = faithfulJson(config);
+  let text = key !== undefined ? renderedConfigs.get(key) : undefined;
+  if (text === undefined) {
+    text = stringify(config, { sortMapEntries: true, version: '1.1', lineWidth: 0 });
+    if (renderedConfigs.size >= MEMO_LIMIT) renderedConfigs.clear();
+    if (key !== undefined) renderedConfigs.set(key, text);
+  }
+  return text;
+}
+
+const renderedConfigs = new Map<string, string>();
+
+/** JSON of plain data, or undefined where JSON would blur two values YAML tells apart (dates, Infinity, -0, undefined). */
+function faithfulJson(value: unknown): string | undefined {
+  let faithful = true;
+  const json = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    const original = this[key];
+    if (original instanceof Date || original === undefined || (typeof original === 'number' && (!Number.isFinite(original) || Object.is(original, -0)))) faithful = false;
+    return v;
+  });
+  return faithful ? json : undefined;
 }
 
 /** Dotted paths of keys KubeProxyConfiguration v1alpha1 does not have (a typo, or a removed field). */

@@ -3,11 +3,16 @@
  * fleet's root Application syncing dist/argocd/ itself, so one `kubectl apply` bootstraps all.
  * Clusters with a rollout stage get no Application of their own: the fleet's ApplicationSets
  * generate the same Applications and sync them one stage after another.
+ *
+ * A cluster's Applications depend only on its own profile (the fleet rules make every profile
+ * agree on the source), so each cluster renders on its own: its unstaged Applications as files,
+ * its staged ones as plain data (`StagedApplication`) that the fleet's ApplicationSets are built
+ * from, whether the cluster was rendered in this run or kept from an earlier one.
  */
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterChart } from '../../cluster/cluster-chart';
-import { ResolvedCluster } from '../../cluster/resolve';
+import { ResolvedArgocd, ResolvedCluster } from '../../cluster/resolve';
 import { controllerOwnedFieldsOf } from '../../core/rollout';
 import { CiliumApplication } from '../../components/cilium/cilium-application';
 import { ciliumApplicationName } from '../../components/cilium/facts';
@@ -27,40 +32,59 @@ export function argocdChart(scope: Construct, clusters: readonly ClusterChart[])
   const chart = new Chart(scope, ARGOCD_FOLDER, { disableResourceNameHashes: true });
   // Every profile agrees on these (checked when loading); the first names the root's source.
   const root = managed[0].cluster.argocd!;
-  const source = { repoURL: root.repoURL, targetRevision: root.targetRevision, namespace: root.namespace, project: root.project };
-  new DirectoryApplication(chart, FLEET_APPLICATION, { ...source, name: FLEET_APPLICATION, path: `${root.path}/${ARGOCD_FOLDER}`, destinationNamespace: root.namespace });
-  // Staged clusters' Applications are built the same way, aside, and become the ApplicationSets' elements.
-  const held = new Chart(new App(), 'staged', { disableResourceNameHashes: true });
-  for (const clusterChart of managed) {
-    const c = clusterChart.cluster;
-    const a = c.argocd!;
-    const target = a.stage === undefined ? chart : held;
-    // A cluster whose only change is the Cilium chart has no folder to sync.
-    if (hasFolder(clusterChart)) {
-      new DirectoryApplication(target, c.name, {
-        ...source,
-        project: a.project,
-        name: c.name,
-        path: `${a.path}/${c.name}`,
-        destination: a.destination,
-        ignoreDifferences: controllerOwnedFields(clusterChart),
-      });
-    }
-    if (c.cilium?.delivery === 'argocd') {
-      new CiliumApplication(target, ciliumApplicationName(c.name), {
-        name: ciliumApplicationName(c.name),
-        namespace: a.namespace,
-        project: a.project,
-        destinationServer: a.destination.server,
-        destinationName: a.destination.name,
-        version: c.cilium.version,
-        values: c.cilium.values,
-        automated: true,
-      });
-    }
-  }
-  stagedApplicationSets(chart, held, managed);
+  fleetApplication(chart, root);
+  const staged = managed.flatMap((clusterChart) => clusterApplications(chart, clusterChart));
+  stagedApplicationSets(chart, root.namespace, staged);
   return chart;
+}
+
+/** The root Application `netscale-fleet`, syncing dist/argocd/ with the source of `root` (the first Argo CD cluster's). */
+export function fleetApplication(chart: Chart, root: ResolvedArgocd): void {
+  new DirectoryApplication(chart, FLEET_APPLICATION, { ...rootSource(root), name: FLEET_APPLICATION, path: `${root.path}/${ARGOCD_FOLDER}`, destinationNamespace: root.namespace });
+}
+
+function rootSource(a: ResolvedArgocd): { repoURL: string; targetRevision: string; namespace: string; project: string } {
+  return { repoURL: a.repoURL, targetRevision: a.targetRevision, namespace: a.namespace, project: a.project };
+}
+
+/**
+ * A cluster's Applications: an unstaged cluster's go into `chart` (dist/argocd/); a staged
+ * cluster's are built aside, the same way, and returned as the plain data the fleet's
+ * ApplicationSets generate them from.
+ */
+export function clusterApplications(chart: Chart, clusterChart: ClusterChart): StagedApplication[] {
+  const c = clusterChart.cluster;
+  const a = c.argocd;
+  if (!a) return [];
+  const source = rootSource(a);
+  const held = a.stage === undefined ? undefined : new Chart(new App(), 'staged', { disableResourceNameHashes: true });
+  const target = held ?? chart;
+  let folder: DirectoryApplication | undefined;
+  let cilium: CiliumApplication | undefined;
+  // A cluster whose only change is the Cilium chart has no folder to sync.
+  if (hasFolder(clusterChart)) {
+    folder = new DirectoryApplication(target, c.name, {
+      ...source,
+      project: a.project,
+      name: c.name,
+      path: `${a.path}/${c.name}`,
+      destination: a.destination,
+      ignoreDifferences: controllerOwnedFields(clusterChart),
+    });
+  }
+  if (c.cilium?.delivery === 'argocd') {
+    cilium = new CiliumApplication(target, ciliumApplicationName(c.name), {
+      name: ciliumApplicationName(c.name),
+      namespace: a.namespace,
+      project: a.project,
+      destinationServer: a.destination.server,
+      destinationName: a.destination.name,
+      version: c.cilium.version,
+      values: c.cilium.values,
+      automated: true,
+    });
+  }
+  return a.stage === undefined ? [] : stagedApplications(c.name, a.stage, a.maxUpdate, folder, cilium);
 }
 
 function hasFolder(clusterChart: ClusterChart): boolean {
@@ -77,8 +101,13 @@ export function argocdObjectsOf(c: ResolvedCluster, folder: boolean): Array<{ re
   return [...(folder ? [{ kind: 'Application', name: c.name }] : []), ...(cilium ? [{ kind: 'Application', name: ciliumApplicationName(c.name) }] : [])];
 }
 
-/** A staged cluster's Application, built aside, and the element that generates it again. */
-interface HeldApplication {
+/**
+ * A staged cluster's Application, built aside, and the element that generates it again: plain
+ * JSON, so a cluster kept from an earlier run still takes its place in the ApplicationSet.
+ */
+export interface StagedApplication {
+  /** The ApplicationSet that generates it. */
+  readonly set: typeof CLUSTER_STAGES | typeof CILIUM_STAGES;
   readonly stage: number;
   readonly maxUpdate?: number | string;
   readonly application: KubernetesJson;
@@ -96,55 +125,57 @@ interface TemplateParameters {
   readonly objects: Readonly<Record<string, string>>;
 }
 
-function stagedApplicationSets(chart: Chart, held: Construct, managed: readonly ClusterChart[]): void {
-  const folders: HeldApplication[] = [];
-  const ciliums: HeldApplication[] = [];
-  for (const { cluster: c } of managed) {
-    const a = c.argocd!;
-    if (a.stage === undefined) continue;
-    const folder = held.node.tryFindChild(c.name) as DirectoryApplication | undefined;
-    if (folder) {
-      const app = folder.application.toJson() as KubernetesJson;
-      const source = app.spec.source as { path: string };
-      const syncPolicy = app.spec.syncPolicy as { syncOptions: string[] };
-      folders.push({
-        stage: a.stage,
-        maxUpdate: a.maxUpdate,
-        application: app,
-        // Fields a controller owns (Typha's replicas under its autoscaler) differ by cluster, and with them the sync options.
-        element: {
-          cluster: c.name,
-          stage: a.stage,
-          project: app.spec.project,
-          path: source.path,
-          destination: app.spec.destination,
-          ignoreDifferences: app.spec.ignoreDifferences ?? [],
-          syncOptions: syncPolicy.syncOptions,
-        },
-      });
-    }
-    const cilium = held.node.tryFindChild(ciliumApplicationName(c.name)) as CiliumApplication | undefined;
-    if (cilium) {
-      const app = cilium.application.toJson() as KubernetesJson;
-      const source = app.spec.source as { targetRevision: string; helm: { valuesObject: unknown } };
-      ciliums.push({
-        stage: a.stage,
-        maxUpdate: a.maxUpdate,
-        application: app,
-        // The certificates the chart regenerates depend on the chart version and the values.
-        element: {
-          cluster: c.name,
-          stage: a.stage,
-          project: app.spec.project,
-          version: source.targetRevision,
-          destination: app.spec.destination,
-          helmValues: source.helm.valuesObject,
-          ignoreDifferences: app.spec.ignoreDifferences ?? [],
-        },
-      });
-    }
+/** The Applications a staged cluster would get on its own, with the elements that generate them. */
+function stagedApplications(cluster: string, stage: number, maxUpdate: number | string | undefined, folder?: DirectoryApplication, cilium?: CiliumApplication): StagedApplication[] {
+  const out: StagedApplication[] = [];
+  if (folder) {
+    const app = folder.application.toJson() as KubernetesJson;
+    const source = app.spec.source as { path: string };
+    const syncPolicy = app.spec.syncPolicy as { syncOptions: string[] };
+    out.push({
+      set: CLUSTER_STAGES,
+      stage,
+      maxUpdate,
+      application: app,
+      // Fields a controller owns (Typha's replicas under its autoscaler) differ by cluster, and with them the sync options.
+      element: {
+        cluster,
+        stage,
+        project: app.spec.project,
+        path: source.path,
+        destination: app.spec.destination,
+        ignoreDifferences: app.spec.ignoreDifferences ?? [],
+        syncOptions: syncPolicy.syncOptions,
+      },
+    });
   }
-  const namespace = managed[0].cluster.argocd!.namespace;
+  if (cilium) {
+    const app = cilium.application.toJson() as KubernetesJson;
+    const source = app.spec.source as { targetRevision: string; helm: { valuesObject: unknown } };
+    out.push({
+      set: CILIUM_STAGES,
+      stage,
+      maxUpdate,
+      application: app,
+      // The certificates the chart regenerates depend on the chart version and the values.
+      element: {
+        cluster,
+        stage,
+        project: app.spec.project,
+        version: source.targetRevision,
+        destination: app.spec.destination,
+        helmValues: source.helm.valuesObject,
+        ignoreDifferences: app.spec.ignoreDifferences ?? [],
+      },
+    });
+  }
+  return out;
+}
+
+/** The fleet's ApplicationSets, from every staged cluster's Applications; `namespace` is Argo CD's (every profile agrees). */
+export function stagedApplicationSets(chart: Chart, namespace: string, staged: readonly StagedApplication[]): void {
+  const folders = staged.filter((h) => h.set === CLUSTER_STAGES);
+  const ciliums = staged.filter((h) => h.set === CILIUM_STAGES);
   if (folders.length > 0) {
     stagedApplicationSet(chart, CLUSTER_STAGES, namespace, folders, {
       strings: { 'metadata.name': '{{.cluster}}', 'spec.project': '{{.project}}', 'spec.source.path': '{{.path}}' },
@@ -159,7 +190,7 @@ function stagedApplicationSets(chart: Chart, held: Construct, managed: readonly 
   }
 }
 
-function stagedApplicationSet(chart: Chart, name: string, namespace: string, held: readonly HeldApplication[], parameters: TemplateParameters): void {
+function stagedApplicationSet(chart: Chart, name: string, namespace: string, held: readonly StagedApplication[], parameters: TemplateParameters): void {
   const sorted = [...held].sort((x, y) => x.stage - y.stage || (x.application.metadata.name < y.application.metadata.name ? -1 : 1));
   const steps: RolloutStep[] = [];
   for (const h of sorted) if (steps[steps.length - 1]?.stage !== h.stage) steps.push({ stage: h.stage, maxUpdate: h.maxUpdate });
@@ -178,7 +209,7 @@ function stagedApplicationSet(chart: Chart, name: string, namespace: string, hel
  * come back exactly from the template and its element, or the ApplicationSet would deliver
  * something else than the Application the cluster would get on its own.
  */
-function applicationTemplate(name: string, held: readonly HeldApplication[], parameters: TemplateParameters): ApplicationTemplate {
+function applicationTemplate(name: string, held: readonly StagedApplication[], parameters: TemplateParameters): ApplicationTemplate {
   const first = held[0].application;
   const template = JSON.parse(JSON.stringify({ metadata: { name: first.metadata.name, labels: first.metadata.labels }, spec: first.spec })) as KubernetesJson;
   for (const [path, text] of Object.entries(parameters.strings)) setPath(template, path, text);

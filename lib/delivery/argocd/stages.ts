@@ -5,7 +5,7 @@
  * Applications sync only once every Application of the earlier steps is Healthy, at most maxUpdate
  * of them at a time.
  */
-import { ResolvedCluster } from '../../cluster/resolve';
+import { ResolvedArgocd, ResolvedCluster } from '../../cluster/resolve';
 import { DEFAULT_MAX_UPDATE } from '../../core/argocd';
 import { formatCount } from '../../core/format';
 import { ciliumApplicationName, CILIUM_STAGES, CLUSTER_STAGES } from './fleet-chart';
@@ -19,9 +19,12 @@ export interface RolloutStage {
   readonly nodes: number;
 }
 
+/** What `rolloutStages` reads of a cluster: a resolved cluster fits, and so does the fleet index's plain copy. */
+type StagedMember = Pick<ResolvedCluster, 'name' | 'nodes'> & { readonly argocd?: Pick<ResolvedArgocd, 'stage' | 'maxUpdate'> };
+
 /** The stages present in a fleet, first to last. */
-export function rolloutStages(clusters: readonly ResolvedCluster[]): RolloutStage[] {
-  const byStage = new Map<number, ResolvedCluster[]>();
+export function rolloutStages(clusters: readonly StagedMember[]): RolloutStage[] {
+  const byStage = new Map<number, StagedMember[]>();
   for (const c of clusters) {
     const stage = c.argocd?.stage;
     if (stage !== undefined) byStage.set(stage, [...(byStage.get(stage) ?? []), c]);

@@ -1,0 +1,53 @@
+/** `netscale import`: dumps in, a profile out (stdout, or --out FILE), every problem at once. */
+import * as fs from 'fs';
+import { Platform } from '../core/cluster';
+import { Dump } from '../import/dumps';
+import { ImportError, importProfile } from '../import/import';
+import { Diagnostic, formatDiagnostic, sortDiagnostics } from '../profile/diagnostics';
+import { displayPath } from '../profile/load';
+import { Command } from './args';
+import type { CliIo } from './main';
+import { warningLines } from './report';
+
+export function runImport(command: Extract<Command, { kind: 'import' }>, cli: CliIo): number {
+  const problems: Diagnostic[] = [];
+  const read = (file: string): Dump | undefined => {
+    if (file === '-') return { source: 'stdin', text: cli.readStdin() };
+    try {
+      return { source: displayPath(file), text: fs.readFileSync(file, 'utf8') };
+    } catch (e) {
+      problems.push({ severity: 'error', file: displayPath(file), line: 1, col: 1, path: '', message: `cannot be read: ${(e as Error).message}` });
+      return undefined;
+    }
+  };
+  const dumps = (command.files.length > 0 ? command.files : ['-']).map(read).filter((d): d is Dump => d !== undefined);
+  const ciliumValues = command.ciliumValues !== undefined ? read(command.ciliumValues) : undefined;
+  if (command.out !== undefined && fs.existsSync(command.out)) {
+    problems.push({ severity: 'error', file: displayPath(command.out), line: 1, col: 1, path: '', message: 'exists: import never writes over a file; choose another --out or remove it' });
+  }
+  if (problems.length > 0) return fail(cli, problems);
+
+  let result;
+  try {
+    result = importProfile({ name: command.name, dumps, platform: command.platform as Platform | undefined, ciliumValues, ciliumVersion: command.ciliumVersion, file: command.out ? displayPath(command.out) : undefined });
+  } catch (e) {
+    if (e instanceof ImportError) return fail(cli, e.diagnostics);
+    throw e;
+  }
+  for (const line of warningLines(result.warnings, new Map(), true)) cli.stderr.write(`${line}\n`);
+  if (command.out !== undefined) fs.writeFileSync(command.out, result.text, { flag: 'wx' });
+  else cli.stdout.write(result.text);
+  const spec = result.profile.spec as Record<string, unknown>;
+  const where = command.out !== undefined ? `into ${displayPath(command.out)}` : 'to stdout';
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  cli.stderr.write(
+    `netscale: imported ${command.name} (${String(spec.platform)}, ${String(spec.cni)}, ${String(spec.nodes)} nodes) ${where}; its top lists ${count(result.toCheck.length, 'thing')} to check before the first sync, ${count(result.notMapped.length, 'setting')} not mapped and ${count(result.withheld.length, 'credential')} not copied\n`,
+  );
+  return 0;
+}
+
+function fail(cli: CliIo, problems: readonly Diagnostic[]): number {
+  const errors = sortDiagnostics(problems.filter((d) => d.severity === 'error'));
+  cli.stderr.write(`error: ${errors.length} problem${errors.length === 1 ? '' : 's'} importing the cluster; nothing was written:\n${errors.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}\n`);
+  return 1;
+}
