@@ -3,7 +3,7 @@
  * the reviews always keep them all) and progress on a terminal.
  */
 import { formatCount } from '../core/format';
-import { Diagnostic, formatDiagnostic, sortDiagnostics } from '../profile/diagnostics';
+import { citationSuffix, Diagnostic, formatDiagnostic, redactDiagnostic, sortDiagnostics } from '../profile/diagnostics';
 
 /** Up to this many warnings print one by one; above it, one line per rule. */
 export const WARNINGS_PRINTED_IN_FULL = 20;
@@ -19,7 +19,7 @@ export function warningLines(diagnostics: readonly Diagnostic[], clusterOfFile: 
   if (verbose || warnings.length <= WARNINGS_PRINTED_IN_FULL) return warnings.map((w) => `warning: ${formatDiagnostic(w)}`);
   const rules = new Map<string, Diagnostic[]>();
   for (const w of warnings) {
-    const rule = `${w.path.replace(/\[[^\]]*\]/g, '[]')}\u0000${w.source ?? ''}`;
+    const rule = `${w.path.replace(/\[[^\]]*\]/g, '[]')}\u0000${citationSuffix(w)}`;
     const list = rules.get(rule);
     if (list) list.push(w);
     else rules.set(rule, [w]);
@@ -32,9 +32,9 @@ export function warningLines(diagnostics: readonly Diagnostic[], clusterOfFile: 
     }
     const clusters = [...new Set(same.map((w) => clusterOfFile.get(w.file) ?? w.file))];
     const examples = clusters.slice(0, EXAMPLES).join(', ') + (clusters.length > EXAMPLES ? ', ...' : '');
-    const first = same[0];
+    const first = redactDiagnostic(same[0]);
     const field = first.path === '' ? '' : `${first.path}: `;
-    const source = first.source ? ` (${first.source})` : '';
+    const source = citationSuffix(first);
     const count = same.length === clusters.length ? `${formatCount(clusters.length)} clusters` : `${formatCount(same.length)} times in ${formatCount(clusters.length)} clusters`;
     lines.push(`warning: ${count} (${examples}): ${field}${first.message}${source}; first in ${first.file}:${first.line}:${first.col}`);
   }

@@ -33,8 +33,12 @@ export function formatDiagnostic(diagnostic: Diagnostic): string {
   const d = redactDiagnostic(diagnostic);
   const where = `${d.file}:${d.line}:${d.col}`;
   const field = d.path === '' ? '' : ` ${d.path}:`;
-  const source = d.source && d.source.length > 0 ? ` (${plainCitation(d.source)})` : '';
-  return `${where}${field} ${d.message}${source}`;
+  return `${where}${field} ${d.message}${citationSuffix(d)}`;
+}
+
+/** " (title <url>; ...)" for a terminal line, or nothing when the finding cites no source. */
+export function citationSuffix(d: Pick<Diagnostic, 'source'>): string {
+  return d.source && d.source.length > 0 ? ` (${plainCitation(d.source)})` : '';
 }
 
 /** The same line for a review: the sources as Markdown links. */
