@@ -14,9 +14,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
     },
   },
+  // Written by `npm run cilium-keys`, one chart minor per line; a test holds it to the chart archives.
+  { files: ['lib/components/cilium/chart-keys.ts'], rules: { 'max-len': 'off' } },
   {
     files: ['bin/**/*.js', '**/*.cjs', 'jest.config.js', 'test/support/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off', 'max-len': ['error', { code: 150 }] },
   },
 );

@@ -40,7 +40,12 @@ function sources() {
 
 function sourceHash() {
   const hash = crypto.createHash('sha256');
-  for (const file of sources()) hash.update(file).update('\0').update(fs.readFileSync(path.join(root, file))).update('\0');
+  for (const file of sources())
+    hash
+      .update(file)
+      .update('\0')
+      .update(fs.readFileSync(path.join(root, file)))
+      .update('\0');
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -119,7 +124,8 @@ if (code === undefined) {
   try {
     writeCache(bundle, code);
   } catch (e) {
-    if (process.env.NETSCALE_DEBUG) process.stderr.write(`netscale: the bundle cache in ${cacheDir} cannot be written (${e.message}); running without it\n`);
+    if (process.env.NETSCALE_DEBUG)
+      process.stderr.write(`netscale: the bundle cache in ${cacheDir} cannot be written (${e.message}); running without it\n`);
   }
 }
 // What the bundle needs to know of its launcher (lib/output/version.ts): worker threads of a large

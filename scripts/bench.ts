@@ -177,7 +177,8 @@ function detectRssMethod(): RssMethod {
   const hook = path.join(tmpRoot, 'rss-hook.cjs');
   fs.writeFileSync(
     hook,
-    "'use strict';\nconst file = process.env.NETSCALE_BENCH_RSS_FILE;\nif (file) process.on('exit', () => { const u = process.resourceUsage(); require('fs').writeFileSync(file, [u.maxRSS, u.userCPUTime / 1e6, u.systemCPUTime / 1e6].join(' ')); });\n",
+    "'use strict';\nconst file = process.env.NETSCALE_BENCH_RSS_FILE;\nif (file) process.on('exit', () => { const u = " +
+      "process.resourceUsage(); require('fs').writeFileSync(file, [u.maxRSS, u.userCPUTime / 1e6, u.systemCPUTime / 1e6].join(' ')); });\n",
   );
   const bin = '/usr/bin/time';
   if (fs.existsSync(bin)) {
@@ -214,7 +215,8 @@ function missingReviews(outdir: string, names: readonly string[]): string[] {
 /** A full synth that must succeed and report `n` clusters, with no error line. */
 function checkFullSynth(r: RunResult, n: number, what: string): void {
   const m = /netscale: ([\d,]+) clusters? synthesized/.exec(r.stdout);
-  if (r.status !== 0 || /^error:/m.test(r.stderr) || !m || Number(m[1].replace(/,/g, '')) !== n) fail(`${what}: the synth failed or did not report ${n} clusters`, r);
+  if (r.status !== 0 || /^error:/m.test(r.stderr) || !m || Number(m[1].replace(/,/g, '')) !== n)
+    fail(`${what}: the synth failed or did not report ${n} clusters`, r);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,7 +335,12 @@ function variants(): Variant[] {
     delete p.spec.argocd;
     const c = p.spec.cilium as Json;
     for (const f of ['autoDirectNodeRoutes', 'ipv4NativeRoutingCidr', 'delivery']) delete c[f];
-    Object.assign(c, { routingMode: 'tunnel', tunnelProtocol: 'geneve', loadBalancer: { mode: 'dsr', dsrDispatch: 'geneve' }, hubble: { relay: true, ui: false } });
+    Object.assign(c, {
+      routingMode: 'tunnel',
+      tunnelProtocol: 'geneve',
+      loadBalancer: { mode: 'dsr', dsrDispatch: 'geneve' },
+      hubble: { relay: true, ui: false },
+    });
     out.push({ label: 'cilium-geneve-dsr-values', from: cilium.file, base: p });
   }
   const k3s = find((s) => s.platform === 'k3s');
@@ -345,7 +352,11 @@ function variants(): Variant[] {
       nodes: 40,
       networkPolicy: 'relay',
       // netscale renders Typha for a calico.yaml install, of the installed release.
-      calico: { install: 'manifest', version: '3.30.5', ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.42.0.0/16', blockSize: 26, vxlanMode: 'CrossSubnet' }] },
+      calico: {
+        install: 'manifest',
+        version: '3.30.5',
+        ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.42.0.0/16', blockSize: 26, vxlanMode: 'CrossSubnet' }],
+      },
       kubeProxy: { mode: 'ipvs', scheduler: 'lc', conntrackMaxPerCore: 65536 },
     });
     out.push({ label: 'k3s-calico-kube-proxy-args', from: k3s.file, base: p });
@@ -391,7 +402,8 @@ function makeProfile(vs: readonly Variant[], index: number, width: number): { na
       if (cidrs) terway.vswitchCidrs = Object.fromEntries(Object.entries(cidrs).map(([id, cidr]) => [newId(id), cidr]));
       const perZone = obj(terway.nodesPerZone);
       if (perZone) terway.nodesPerZone = Object.fromEntries(Object.entries(perZone).map(([zone, n]) => [rezone(zone), n]));
-      if (Array.isArray(terway.securityGroups)) terway.securityGroups = terway.securityGroups.map((g, k) => `sg-${hashId(`${name}/sg/${g}/${k}`, 20)}`);
+      if (Array.isArray(terway.securityGroups))
+        terway.securityGroups = terway.securityGroups.map((g, k) => `sg-${hashId(`${name}/sg/${g}/${k}`, 20)}`);
     }
   }
   // repoURL (and the rest of the source) stays as it is: one root Application needs every profile to agree.
@@ -458,7 +470,11 @@ function snapshot(dir: string): Map<string, FileState> {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const abs = path.join(d, e.name);
       if (e.isDirectory()) walk(abs);
-      else out.set(path.relative(dir, abs), { hash: crypto.createHash('sha1').update(fs.readFileSync(abs)).digest('hex'), mtimeMs: fs.statSync(abs).mtimeMs });
+      else
+        out.set(path.relative(dir, abs), {
+          hash: crypto.createHash('sha1').update(fs.readFileSync(abs)).digest('hex'),
+          mtimeMs: fs.statSync(abs).mtimeMs,
+        });
     }
   };
   if (fs.existsSync(dir)) walk(dir);
@@ -515,7 +531,10 @@ function checkSingleCluster(vs: readonly Variant[]): SingleClusterCheck {
   const [target, other] = candidates;
   const bumpNodes = (name: string) => {
     const file = path.join(clusters, `${name}.yaml`);
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^(\s+nodes: )(\d+)$/m, (_, k: string, v: string) => `${k}${Number(v) - 1}`));
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace(/^(\s+nodes: )(\d+)$/m, (_, k: string, v: string) => `${k}${Number(v) - 1}`),
+    );
   };
   bumpNodes(target);
   bumpNodes(other);
@@ -528,11 +547,22 @@ function checkSingleCluster(vs: readonly Variant[]): SingleClusterCheck {
     const firstLine = (r.stderr.trim() || r.stdout.trim()).split('\n')[0];
     if (r.status !== 0) return { works: false, detail: `exits ${r.status}: ${firstLine}` };
     if (content.includes(`reviews/${bystander}.md`) || content.some((f) => !ownedBy(f, who))) {
-      return { works: false, detail: `renders more than ${who}: ${content.filter((f) => !ownedBy(f, who)).length} files of other clusters changed (e.g. ${content.filter((f) => !ownedBy(f, who)).slice(0, 2).join(', ')})` };
+      return {
+        works: false,
+        detail: `renders more than ${who}: ${content.filter((f) => !ownedBy(f, who)).length} files of other clusters changed (e.g. ${content
+          .filter((f) => !ownedBy(f, who))
+          .slice(0, 2)
+          .join(', ')})`,
+      };
     }
     if (!content.includes(`reviews/${who}.md`)) return { works: false, detail: `exits 0 but does not update ${who}'s review` };
     const others = touched.filter((f) => !ownedBy(f, who));
-    return { works: true, detail: `renders only ${who} (${content.length} of its files changed; other clusters' files ${others.length === 0 ? 'untouched, same mtime' : `same content, ${others.length} rewritten`})` };
+    return {
+      works: true,
+      detail:
+        `renders only ${who} (${content.length} of its files changed; other clusters' ` +
+        `files ${others.length === 0 ? 'untouched, same mtime' : `same content, ${others.length} rewritten`})`,
+    };
   };
 
   const argv = attempt(target, ['--cluster', target], {}, other);
@@ -542,7 +572,15 @@ function checkSingleCluster(vs: readonly Variant[]): SingleClusterCheck {
   let unknownName: string | undefined;
   if (argv.works) {
     const r = synth(clusters, out, ['--cluster', 'no-such-cluster']);
-    unknownName = `exit ${r.status}${r.status !== 0 ? `: ${(r.stderr.trim() || r.stdout.trim()).split('\n').slice(0, 2).map((l) => l.trim()).join(' ')}` : ' (accepted)'}`;
+    unknownName = `exit ${r.status}${
+      r.status !== 0
+        ? `: ${(r.stderr.trim() || r.stdout.trim())
+            .split('\n')
+            .slice(0, 2)
+            .map((l) => l.trim())
+            .join(' ')}`
+        : ' (accepted)'
+    }`;
   }
   return { works: argv.works, detail: argv.detail, envWorks: env.works, envDetail: env.detail, unknownName };
 }
@@ -590,7 +628,8 @@ function packageOf(url: string, functionName: string): string {
   const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u);
   if (m) return m[1];
   if (u.startsWith('node:')) return 'node: internals';
-  if (u.startsWith('lib/') || u === 'main.ts' || u.startsWith('imports/')) return `netscale ${u.split('/')[0] === 'main.ts' ? 'main.ts' : u.split('/')[0] + '/'}`;
+  if (u.startsWith('lib/') || u === 'main.ts' || u.startsWith('imports/'))
+    return `netscale ${u.split('/')[0] === 'main.ts' ? 'main.ts' : u.split('/')[0] + '/'}`;
   return u;
 }
 
@@ -675,12 +714,22 @@ function summarizeProfile(file: string): ProfileSummary {
     add(byPackage, packageOf(n.callFrame.url, n.callFrame.functionName), ms);
   }
   const top = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]);
-  return { file, totalMs, byFunction: top(byFunction), byFile: top(byFile), byPackage: top(byPackage), inclusive: top(inclusive), byNameAndFile, idleMs: byPackage.get('(idle)') ?? 0 };
+  return {
+    file,
+    totalMs,
+    byFunction: top(byFunction),
+    byFile: top(byFile),
+    byPackage: top(byPackage),
+    inclusive: top(inclusive),
+    byNameAndFile,
+    idleMs: byPackage.get('(idle)') ?? 0,
+  };
 }
 
 function profileReport(s: ProfileSummary, count = 15): string {
   const pct = (ms: number) => `${((100 * ms) / s.totalMs).toFixed(1)}%`;
-  const rows = (list: [string, number][]) => list.slice(0, count).map(([k, ms], i) => [String(i + 1), `\`${k.replace(/\|/g, '\\|')}\``, msText(ms), pct(ms)]);
+  const rows = (list: [string, number][]) =>
+    list.slice(0, count).map(([k, ms], i) => [String(i + 1), `\`${k.replace(/\|/g, '\\|')}\``, msText(ms), pct(ms)]);
   const phases: string[][] = [];
   for (const ph of PHASES) {
     let ms = 0;
@@ -713,7 +762,12 @@ function profileReport(s: ProfileSummary, count = 15): string {
     '',
     `Top ${count} functions of netscale and its libraries by total (inclusive) time (module loading wrappers left out):`,
     '',
-    table(['#', 'function (file:line)', 'total', 'share'], rows(s.inclusive.filter(([k]) => / (lib\/|main\.ts|node_modules\/(?!tsx\/))/.test(k))), ['r', 'l', 'r', 'r']),
+    table(['#', 'function (file:line)', 'total', 'share'], rows(s.inclusive.filter(([k]) => / (lib\/|main\.ts|node_modules\/(?!tsx\/))/.test(k))), [
+      'r',
+      'l',
+      'r',
+      'r',
+    ]),
   ].join('\n');
 }
 
@@ -762,7 +816,10 @@ function measureOneChange(n: number, runs: number): OneChange {
   try {
     for (let i = 1; i <= runs; i++) {
       // A new node count each run, so each run has exactly one profile the caches have not seen.
-      fs.writeFileSync(target, original.replace(/^(\s+nodes: )(\d+)$/m, (_, k: string, v: string) => `${k}${Number(v) + i}`));
+      fs.writeFileSync(
+        target,
+        original.replace(/^(\s+nodes: )(\d+)$/m, (_, k: string, v: string) => `${k}${Number(v) + i}`),
+      );
       const s = synth(dir, out, [], { NETSCALE_RENDER_CACHE: laptopCache });
       checkFullSynth(s, n, `synth after one change, run ${i}`);
       const counts = /(\d[\d,]*) reused unchanged/.exec(s.stdout);
@@ -789,7 +846,9 @@ function measureOneChange(n: number, runs: number): OneChange {
     const untouched = changedFiles(before, snapshot(out));
     fs.rmSync(bad);
     const spared = b.status === 1 && untouched.content.length === 0 && untouched.touched.length === 0;
-    const badProfile = spared ? 'exits 1 and leaves dist/ untouched' : `exits ${b.status}, ${untouched.content.length} files changed, ${untouched.touched.length} rewritten`;
+    const badProfile = spared
+      ? 'exits 1 and leaves dist/ untouched'
+      : `exits ${b.status}, ${untouched.content.length} files changed, ${untouched.touched.length} rewritten`;
     return { n, synth: synthT, check: checkT, rendered, reused, fullCheck, badProfile, correct: full.status === 0 && spared && rendered === 1 };
   } finally {
     fs.writeFileSync(target, original);
@@ -836,7 +895,8 @@ function main(): void {
   const m = machine();
   const loadStart = os.loadavg()[0].toFixed(2);
   const revision = gitRevision();
-  progress(`temporary folder ${tmpRoot}; peak RSS via ${rssMethod.kind === 'gnu-time' ? `${rssMethod.bin} -f %M` : 'process.resourceUsage().maxRSS at exit'}`);
+  const rssVia = rssMethod.kind === 'gnu-time' ? `${rssMethod.bin} -f %M` : 'process.resourceUsage().maxRSS at exit';
+  progress(`temporary folder ${tmpRoot}; peak RSS via ${rssVia}`);
 
   const vs = checkedVariants();
   progress(`${vs.length} profile variants: ${vs.map((v) => v.label).join(', ')}`);
@@ -938,7 +998,10 @@ function main(): void {
       rss.push(r.rssKiB);
       cpu.push(r.cpuMs);
     }
-    const missing = missingReviews(out, Array.from({ length: largest.n }, (_, i) => `bench-${pad(i + 1, Math.max(4, String(largest.n).length))}`));
+    const missing = missingReviews(
+      out,
+      Array.from({ length: largest.n }, (_, i) => `bench-${pad(i + 1, Math.max(4, String(largest.n).length))}`),
+    );
     if (missing.length > 0) fail(`--cluster ${name} left the fleet's output without ${missing.length} reviews (${missing.slice(0, 3).join(', ')})`);
     singleTiming = { n: largest.n, name, walls, rss, cpu };
     progress(`--cluster ${name} of ${largest.n}: median ${sec(median(walls))}`);
@@ -956,13 +1019,28 @@ function main(): void {
     const profDir = path.join(tmpRoot, 'cpuprofile');
     fs.rmSync(profDir, { recursive: true, force: true });
     // In one thread, so the profile shows the rendering rather than a main thread waiting for workers.
-    const r = run(NODE, ['--cpu-prof', '--cpu-prof-dir', profDir, ...SYNTH_ARGS], childEnv({ CLUSTERS_DIR: dir, CDK8S_OUTDIR: path.join(tmpRoot, `out-${largest.n}`), NETSCALE_WORKERS: '1' }), false);
+    const r = run(
+      NODE,
+      ['--cpu-prof', '--cpu-prof-dir', profDir, ...SYNTH_ARGS],
+      childEnv({ CLUSTERS_DIR: dir, CDK8S_OUTDIR: path.join(tmpRoot, `out-${largest.n}`), NETSCALE_WORKERS: '1' }),
+      false,
+    );
     checkFullSynth(r, largest.n, 'profiled synth');
-    const files = fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profDir, f));
+    const files = fs
+      .readdirSync(profDir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => path.join(profDir, f));
     // The main thread's file is the one with the most samples; tsx's loader thread may write its own.
     const summaries = files.map(summarizeProfile).sort((x, y) => y.totalMs - x.totalMs);
     profile = summaries[0];
-    profileNote = `Profiled one synth of N=${largest.n} (wall ${sec(r.ms)} with the profiler on)${summaries.length > 1 ? `; other threads (tsx runs its module loader hooks in one): ${summaries.slice(1).map((s) => `${path.basename(s.file)} ${sec(s.totalMs)}, ${((100 * s.idleMs) / s.totalMs).toFixed(0)}% idle`).join(', ')}` : ''}.`;
+    profileNote = `Profiled one synth of N=${largest.n} (wall ${sec(r.ms)} with the profiler on)${
+      summaries.length > 1
+        ? `; other threads (tsx runs its module loader hooks in one): ${summaries
+            .slice(1)
+            .map((s) => `${path.basename(s.file)} ${sec(s.totalMs)}, ${((100 * s.idleMs) / s.totalMs).toFixed(0)}% idle`)
+            .join(', ')}`
+        : ''
+    }.`;
   }
 
   // 5. Report.
@@ -971,32 +1049,101 @@ function main(): void {
   const peak = (xs: (number | undefined)[]) => (xs.some((x) => x !== undefined) ? Math.max(...xs.map((x) => x ?? 0)) : undefined);
   const cpuText = (xs: (number | undefined)[]) => (xs.length > 0 && xs.every((x) => x !== undefined) ? sec(median(xs as number[])) : 'n/a');
   const range = (xs: number[]) => `${sec(Math.min(...xs))} .. ${sec(Math.max(...xs))}`;
-  const rows: string[][] = sizes.map((s) => [`\`npm run synth\`, N=${s.n}`, String(s.runs), sec(median(s.walls)), range(s.walls), cpuText(s.cpu), cpuText(s.sys), mib(peak(s.rss)), msText(perCluster(s))]);
-  rows.push([`example fleet (${examples}), \`npm run synth\``, String(exRounds), sec(median(wallsA)), range(wallsA), cpuText(cpuA), 'n/a', mib(peak(rssA)), msText(median(wallsA) / examples)]);
-  rows.push([`example fleet (${examples}), \`cdk8s synth --app "${STOCK_APP}"\``, String(exRounds), sec(median(wallsB)), range(wallsB), 'n/a', 'n/a', 'n/a', msText(median(wallsB) / examples)]);
+  const rows: string[][] = sizes.map((s) => [
+    `\`npm run synth\`, N=${s.n}`,
+    String(s.runs),
+    sec(median(s.walls)),
+    range(s.walls),
+    cpuText(s.cpu),
+    cpuText(s.sys),
+    mib(peak(s.rss)),
+    msText(perCluster(s)),
+  ]);
+  rows.push([
+    `example fleet (${examples}), \`npm run synth\``,
+    String(exRounds),
+    sec(median(wallsA)),
+    range(wallsA),
+    cpuText(cpuA),
+    'n/a',
+    mib(peak(rssA)),
+    msText(median(wallsA) / examples),
+  ]);
+  rows.push([
+    `example fleet (${examples}), \`cdk8s synth --app "${STOCK_APP}"\``,
+    String(exRounds),
+    sec(median(wallsB)),
+    range(wallsB),
+    'n/a',
+    'n/a',
+    'n/a',
+    msText(median(wallsB) / examples),
+  ]);
   if (oneChange) {
-    rows.push([`\`synth\` after one profile of ${oneChange.n} changed`, String(oneChange.synth.walls.length), sec(median(oneChange.synth.walls)), range(oneChange.synth.walls), cpuText(oneChange.synth.cpu), cpuText(oneChange.synth.sys), mib(peak(oneChange.synth.rss)), '']);
-    rows.push([`\`check\` after one profile of ${oneChange.n} changed`, String(oneChange.check.walls.length), sec(median(oneChange.check.walls)), range(oneChange.check.walls), cpuText(oneChange.check.cpu), cpuText(oneChange.check.sys), mib(peak(oneChange.check.rss)), '']);
+    rows.push([
+      `\`synth\` after one profile of ${oneChange.n} changed`,
+      String(oneChange.synth.walls.length),
+      sec(median(oneChange.synth.walls)),
+      range(oneChange.synth.walls),
+      cpuText(oneChange.synth.cpu),
+      cpuText(oneChange.synth.sys),
+      mib(peak(oneChange.synth.rss)),
+      '',
+    ]);
+    rows.push([
+      `\`check\` after one profile of ${oneChange.n} changed`,
+      String(oneChange.check.walls.length),
+      sec(median(oneChange.check.walls)),
+      range(oneChange.check.walls),
+      cpuText(oneChange.check.cpu),
+      cpuText(oneChange.check.sys),
+      mib(peak(oneChange.check.rss)),
+      '',
+    ]);
   }
   if (singleTiming) {
-    rows.push([`\`--cluster ${singleTiming.name}\`, 1 of ${singleTiming.n}`, String(singleTiming.walls.length), sec(median(singleTiming.walls)), range(singleTiming.walls), cpuText(singleTiming.cpu), 'n/a', mib(peak(singleTiming.rss)), '']);
+    rows.push([
+      `\`--cluster ${singleTiming.name}\`, 1 of ${singleTiming.n}`,
+      String(singleTiming.walls.length),
+      sec(median(singleTiming.walls)),
+      range(singleTiming.walls),
+      cpuText(singleTiming.cpu),
+      'n/a',
+      mib(peak(singleTiming.rss)),
+      '',
+    ]);
   }
 
   say('');
   say('# netscale synth benchmark');
   say('');
   say(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memory} memory, Node ${m.node} (${os.platform()} ${os.release()}).`);
-  say(`Load average (1 min): ${loadStart} at the start, ${os.loadavg()[0].toFixed(2)} at the end; other work on the machine shows as spread between min and max wall time.`);
+  say(
+    `Load average (1 ` +
+      `min): ${loadStart} at the start, ${os.loadavg()[0].toFixed(2)} at the end; other work on the machine shows as spread between min and ` +
+      `max wall time.`,
+  );
   if (revision) say(`Code: ${revision}.`);
   if (m.cores !== 2) say(`The targets are set for 2 cores; this machine has ${m.cores}.`);
-  say(`Peak RSS: ${rssMethod.kind === 'gnu-time' ? 'GNU time %M (maxrss of the child)' : 'process.resourceUsage().maxRSS at exit (preload)'}${rssCrossCheck ? `; cross-check ${rssCrossCheck}` : ''}.`);
+  const rssHow = rssMethod.kind === 'gnu-time' ? 'GNU time %M (maxrss of the child)' : 'process.resourceUsage().maxRSS at exit (preload)';
+  say(`Peak RSS: ${rssHow}${rssCrossCheck ? `; cross-check ${rssCrossCheck}` : ''}.`);
   say(`Profiles cycle through ${vs.length} variants: ${vs.map((v) => v.label).join(', ')}.`);
   say('');
-  say(table(['measurement', 'runs', 'median wall', 'wall min .. max', 'median CPU (user+sys)', 'of which sys', 'peak RSS', 'per cluster (median wall / N)'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
+  say(
+    table(
+      ['measurement', 'runs', 'median wall', 'wall min .. max', 'median CPU (user+sys)', 'of which sys', 'peak RSS', 'per cluster (median wall / N)'],
+      rows,
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  );
   say('');
 
   const ratioStock = median(wallsB) / median(wallsA);
-  say(`- Example fleet: the stock cdk8s + ts-node path takes ${ratioStock.toFixed(2)}x as long as \`npm run synth\`${sameOutput.length === 0 ? '; both write identical files' : `; their outputs differ in ${sameOutput.length} files (e.g. ${sameOutput.slice(0, 3).join(', ')})`}.`);
+  const outputs =
+    sameOutput.length === 0
+      ? 'both write identical files'
+      : `their outputs differ in ${sameOutput.length} files (e.g. ${sameOutput.slice(0, 3).join(', ')})`;
+  say(`- Example fleet: the stock cdk8s + ts-node path takes ${ratioStock.toFixed(2)}x as long as \`npm run synth\`; ${outputs}.`);
   const s100 = bySize.get(100);
   const s1000 = bySize.get(1000);
   const s1 = bySize.get(1);
@@ -1006,11 +1153,18 @@ function main(): void {
   const ratio10000 = s1000 && s10000 ? perCluster(s10000) / perCluster(s1000) : undefined;
   if (ratio10000 !== undefined) say(`- Time per cluster at 10000 / at 1000: ${ratio10000.toFixed(2)}.`);
   if (oneChange) {
-    say(`- One profile of ${oneChange.n} changed: synth renders ${oneChange.rendered} and reuses ${oneChange.reused}; \`check --full\` (everything rendered, nothing reused) ${oneChange.fullCheck}; a broken profile ${oneChange.badProfile}.`);
+    say(
+      `- One profile of ${oneChange.n} changed: synth ` +
+        `renders ${oneChange.rendered} and reuses ${oneChange.reused}; \`check --full\` (everything rendered, nothing ` +
+        `reused) ${oneChange.fullCheck}; a broken profile ${oneChange.badProfile}.`,
+    );
   }
   if (s1) {
     for (const s of sizes.filter((x) => x.n > 1)) {
-      say(`- Marginal cost per cluster from N=1 to N=${s.n}: ${msText((median(s.walls) - median(s1.walls)) / (s.n - 1))} (startup and fixed cost ${sec(median(s1.walls))}).`);
+      say(
+        `- Marginal cost per cluster from N=1 ` +
+          `to N=${s.n}: ${msText((median(s.walls) - median(s1.walls)) / (s.n - 1))} (startup and fixed cost ${sec(median(s1.walls))}).`,
+      );
     }
   }
   const singleText = single.works ? `works: ${single.detail}` : `not available: ${single.detail}`;
@@ -1021,10 +1175,26 @@ function main(): void {
 
   const verdict = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'PASS' : 'MISS');
   const targets: string[][] = [
-    [`example fleet >= ${TARGETS.exampleSpeedup}x faster than the stock path`, `${ratioStock.toFixed(2)}x`, verdict(ratioStock >= TARGETS.exampleSpeedup)],
-    [`1000 clusters <= ${TARGETS.wall1000Ms / 1000} s wall`, s1000 ? sec(median(s1000.walls)) : 'not run', verdict(s1000 ? median(s1000.walls) <= TARGETS.wall1000Ms : undefined)],
-    [`1000 clusters <= ${TARGETS.rss1000MiB} MiB peak RSS`, s1000 ? mib(peak(s1000.rss)) : 'not run', verdict(s1000 && peak(s1000.rss) !== undefined ? peak(s1000.rss)! / 1024 <= TARGETS.rss1000MiB : undefined)],
-    [`time per cluster at 1000 <= ${TARGETS.perClusterRatio}x that at 100`, ratio !== undefined ? ratio.toFixed(2) : 'not run', verdict(ratio !== undefined ? ratio <= TARGETS.perClusterRatio : undefined)],
+    [
+      `example fleet >= ${TARGETS.exampleSpeedup}x faster than the stock path`,
+      `${ratioStock.toFixed(2)}x`,
+      verdict(ratioStock >= TARGETS.exampleSpeedup),
+    ],
+    [
+      `1000 clusters <= ${TARGETS.wall1000Ms / 1000} s wall`,
+      s1000 ? sec(median(s1000.walls)) : 'not run',
+      verdict(s1000 ? median(s1000.walls) <= TARGETS.wall1000Ms : undefined),
+    ],
+    [
+      `1000 clusters <= ${TARGETS.rss1000MiB} MiB peak RSS`,
+      s1000 ? mib(peak(s1000.rss)) : 'not run',
+      verdict(s1000 && peak(s1000.rss) !== undefined ? peak(s1000.rss)! / 1024 <= TARGETS.rss1000MiB : undefined),
+    ],
+    [
+      `time per cluster at 1000 <= ${TARGETS.perClusterRatio}x that at 100`,
+      ratio !== undefined ? ratio.toFixed(2) : 'not run',
+      verdict(ratio !== undefined ? ratio <= TARGETS.perClusterRatio : undefined),
+    ],
     [
       `one cluster of 1000 (\`--cluster\`) <= ${TARGETS.singleClusterMs / 1000} s`,
       singleTiming ? `${sec(median(singleTiming.walls))}${singleTiming.n !== 1000 ? ` (of ${singleTiming.n})` : ''}` : 'not available',
@@ -1032,9 +1202,21 @@ function main(): void {
     ],
   ];
   targets.push(
-    [`10000 clusters <= ${TARGETS.wall10000Ms / 1000} s wall`, s10000 ? sec(median(s10000.walls)) : 'not run', verdict(s10000 ? median(s10000.walls) <= TARGETS.wall10000Ms : undefined)],
-    [`10000 clusters < ${TARGETS.rss10000MiB} MiB peak RSS`, s10000 ? mib(peak(s10000.rss)) : 'not run', verdict(s10000 && peak(s10000.rss) !== undefined ? peak(s10000.rss)! / 1024 < TARGETS.rss10000MiB : undefined)],
-    [`time per cluster at 10000 <= ${TARGETS.perClusterRatio10000}x that at 1000`, ratio10000 !== undefined ? ratio10000.toFixed(2) : 'not run', verdict(ratio10000 !== undefined ? ratio10000 <= TARGETS.perClusterRatio10000 : undefined)],
+    [
+      `10000 clusters <= ${TARGETS.wall10000Ms / 1000} s wall`,
+      s10000 ? sec(median(s10000.walls)) : 'not run',
+      verdict(s10000 ? median(s10000.walls) <= TARGETS.wall10000Ms : undefined),
+    ],
+    [
+      `10000 clusters < ${TARGETS.rss10000MiB} MiB peak RSS`,
+      s10000 ? mib(peak(s10000.rss)) : 'not run',
+      verdict(s10000 && peak(s10000.rss) !== undefined ? peak(s10000.rss)! / 1024 < TARGETS.rss10000MiB : undefined),
+    ],
+    [
+      `time per cluster at 10000 <= ${TARGETS.perClusterRatio10000}x that at 1000`,
+      ratio10000 !== undefined ? ratio10000.toFixed(2) : 'not run',
+      verdict(ratio10000 !== undefined ? ratio10000 <= TARGETS.perClusterRatio10000 : undefined),
+    ],
     [
       `synth after one profile of ${oneChange?.n ?? 'N'} changed < ${TARGETS.oneChangeMs / 1000} s`,
       oneChange ? sec(median(oneChange.synth.walls)) : 'not run',

@@ -28,7 +28,11 @@ export function readTgz(archive: Buffer): Map<string, string> {
   while (offset + 512 <= tar.length) {
     const header = tar.subarray(offset, offset + 512);
     if (header.every((b) => b === 0)) break;
-    const field = (start: number, length: number) => header.subarray(start, start + length).toString('utf8').replace(/\0[\s\S]*$/, '');
+    const field = (start: number, length: number) =>
+      header
+        .subarray(start, start + length)
+        .toString('utf8')
+        .replace(/\0[\s\S]*$/, '');
     const size = parseInt(field(124, 12).trim() || '0', 8);
     const type = String.fromCharCode(header[156]);
     const body = tar.subarray(offset + 512, offset + 512 + size);
@@ -124,7 +128,11 @@ function commentedKeys(valuesYaml: string): string[][] {
 
 function freeze(node: MutableNode): KeyNode {
   if (node === 0 || node === 1) return node;
-  return Object.fromEntries(Object.keys(node).sort().map((k) => [k, freeze(node[k])]));
+  return Object.fromEntries(
+    Object.keys(node)
+      .sort()
+      .map((k) => [k, freeze(node[k])]),
+  );
 }
 
 /** The generated module: one key tree per chart minor, from the chart versions given. */
@@ -158,7 +166,10 @@ export function chartKeysFromArchives(dir: string): Array<{ version: string; key
       const files = readTgz(fs.readFileSync(path.join(dir, m[0])));
       const values = files.get('cilium/values.yaml');
       if (values === undefined) throw new Error(`${m[0]} has no cilium/values.yaml`);
-      const templates = [...files].filter(([name]) => name.startsWith('cilium/templates/')).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, t]) => t);
+      const templates = [...files]
+        .filter(([name]) => name.startsWith('cilium/templates/'))
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([, t]) => t);
       return { version: m[1], keys: chartKeyTree(values, templates) };
     });
 }

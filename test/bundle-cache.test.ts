@@ -9,7 +9,11 @@ const ROOT = path.join(__dirname, '..');
 const temp = tempDirPerTest('bundle');
 
 function explain(cacheDir: string) {
-  const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'netscale.js'), 'explain', 'clusters/ack-terway-relay.yaml'], { cwd: ROOT, env: { ...process.env, NETSCALE_CACHE_DIR: cacheDir }, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'netscale.js'), 'explain', 'clusters/ack-terway-relay.yaml'], {
+    cwd: ROOT,
+    env: { ...process.env, NETSCALE_CACHE_DIR: cacheDir },
+    encoding: 'utf8',
+  });
   // The profile's own warnings are fine; a rebuilt or skipped cache must not add anything else.
   expect(run.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('warning: clusters/ack-terway-relay.yaml:'))).toEqual([]);
   expect(run.status).toBe(0);

@@ -15,7 +15,12 @@ import { CALICO_YAML_CALICO_NODE, K8sObject, readManifests, serverSideMerge, val
 
 const temp = tempDirPerTest('calico-install');
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
-const relay = (install: string, extra: Spec = {}): Spec => ({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install, ...(install === 'operator' ? {} : { version: '3.30.5' }) }, ...extra });
+const relay = (install: string, extra: Spec = {}): Spec => ({
+  ...KUBEADM_CALICO,
+  networkPolicy: 'relay',
+  calico: { install, ...(install === 'operator' ? {} : { version: '3.30.5' }) },
+  ...extra,
+});
 
 function synthOne(spec: Spec, name = 'dc'): { out: string; objects: K8sObject[]; review: string } {
   const clusters = path.join(temp.path, 'clusters');
@@ -24,7 +29,11 @@ function synthOne(spec: Spec, name = 'dc'): { out: string; objects: K8sObject[];
   const out = path.join(temp.path, 'dist');
   synthesizeFleet({ clustersDir: clusters, outdir: out });
   const dir = path.join(out, name);
-  return { out, objects: fs.existsSync(dir) ? readManifests(dir).map((m) => m.object) : [], review: fs.readFileSync(path.join(out, 'reviews', `${name}.md`), 'utf8') };
+  return {
+    out,
+    objects: fs.existsSync(dir) ? readManifests(dir).map((m) => m.object) : [],
+    review: fs.readFileSync(path.join(out, 'reviews', `${name}.md`), 'utf8'),
+  };
 }
 
 const ids = (objects: K8sObject[]) => objects.map((o) => `${o.kind}/${o.metadata?.name}`).sort();
@@ -33,13 +42,19 @@ describe('spec.calico.install', () => {
   test('fails on the relay without it, and the error explains the three install methods', () => {
     const { errors } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay' });
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain('spec.calico.install: is required with networkPolicy: relay, because how Felix finds Typha depends on how Calico was installed:');
+    expect(errors[0]).toContain(
+      'spec.calico.install: is required with networkPolicy: relay, because how Felix finds Typha depends on how Calico was installed:',
+    );
     expect(errors[0]).toContain('manifest (calico.yaml: calico-node has no FELIX_TYPHAK8SSERVICENAME');
     expect(errors[0]).toContain('manifest-typha (calico-typha.yaml: Typha exists with 1 replica');
     expect(errors[0]).toContain('operator (Tigera operator: it runs and scales Typha itself (nodes / 200 + 2)');
     // Pointed at the calico section when there is one.
-    expect(loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { mtu: 1500 } }).errors).toEqual([expect.stringMatching(/^clusters\/test\.yaml:\d+:\d+ spec\.calico\.install: is required/)]);
-    expect(loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'helm' } }).errors).toEqual([expect.stringContaining('spec.calico.install: must be one of manifest, manifest-typha, operator (got "helm")')]);
+    expect(loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { mtu: 1500 } }).errors).toEqual([
+      expect.stringMatching(/^clusters\/test\.yaml:\d+:\d+ spec\.calico\.install: is required/),
+    ]);
+    expect(loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'helm' } }).errors).toEqual([
+      expect.stringContaining('spec.calico.install: must be one of manifest, manifest-typha, operator (got "helm")'),
+    ]);
   });
 
   test('is optional without the relay', () => {
@@ -48,7 +63,10 @@ describe('spec.calico.install', () => {
 
   test('the review says what netscale assumed about the install', () => {
     const { loaded } = loadSpec(relay('manifest'));
-    expect(loaded!.cluster.decisions.find((d) => d.name === 'Calico install')).toMatchObject({ value: 'manifest', rule: expect.stringContaining('assumed as the profile says: calico.yaml: calico-node has no FELIX_TYPHAK8SSERVICENAME') });
+    expect(loaded!.cluster.decisions.find((d) => d.name === 'Calico install')).toMatchObject({
+      value: 'manifest',
+      rule: expect.stringContaining('assumed as the profile says: calico.yaml: calico-node has no FELIX_TYPHAK8SSERVICENAME'),
+    });
   });
 });
 
@@ -66,13 +84,16 @@ describe('manifest (calico.yaml): Felix is pointed at Typha on calico-node itsel
     });
   });
 
-  test('applied server-side over calico.yaml\'s calico-node it adds the one env entry and keeps everything else', () => {
+  test("applied server-side over calico.yaml's calico-node it adds the one env entry and keeps everything else", () => {
     const patch = new CalicoNodeTyphaEnv(Testing.chart(), 'Env').daemonSet.toJson();
     const merged = serverSideMerge(CALICO_YAML_CALICO_NODE, patch) as any;
     expect(validateObject(merged)).toEqual([]);
     const container = merged.spec.template.spec.containers[0];
     expect(container.image).toBe('docker.io/calico/node:v3.28.5');
-    expect(container.env).toEqual([...(CALICO_YAML_CALICO_NODE as any).spec.template.spec.containers[0].env, { name: 'FELIX_TYPHAK8SSERVICENAME', value: 'calico-typha' }]);
+    expect(container.env).toEqual([
+      ...(CALICO_YAML_CALICO_NODE as any).spec.template.spec.containers[0].env,
+      { name: 'FELIX_TYPHAK8SSERVICENAME', value: 'calico-typha' },
+    ]);
     expect(merged.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } });
   });
 
@@ -81,7 +102,9 @@ describe('manifest (calico.yaml): Felix is pointed at Typha on calico-node itsel
     expect(ownershipOf(env.daemonSet)).toBe('patch');
     // As a whole object it is not a valid DaemonSet, which is why it is never applied as one.
     expect(validateObject(env.daemonSet.toJson())).not.toEqual([]);
-    expect(() => new CalicoNodeTyphaEnv(Testing.chart(), 'Bad', { serviceName: 'Calico_Typha' })).toThrow('CalicoNodeTyphaEnv serviceName must be a Service name (DNS label), got "Calico_Typha"');
+    expect(() => new CalicoNodeTyphaEnv(Testing.chart(), 'Bad', { serviceName: 'Calico_Typha' })).toThrow(
+      'CalicoNodeTyphaEnv serviceName must be a Service name (DNS label), got "Calico_Typha"',
+    );
   });
 
   test('its own rollout is the restart: no calico-node restart Job, Argo CD waits for it in the switch wave', () => {
@@ -94,7 +117,8 @@ describe('manifest (calico.yaml): Felix is pointed at Typha on calico-node itsel
   test('without Argo CD the review applies it server-side without validation, then waits for the rollout', () => {
     const { review } = synthOne(relay('manifest'));
     expect(review).toContain(
-      'switch, the fields netscale owns in DaemonSet calico-node (a partial object, merged into the existing one): `kubectl apply --server-side --force-conflicts --field-manager=netscale --validate=false -f dist/dc/DaemonSet.calico-node.k8s.yaml`',
+      'switch, the fields netscale owns in DaemonSet calico-node (a partial object, merged into the existing one): `kubectl apply ' +
+        '--server-side --force-conflicts --field-manager=netscale --validate=false -f dist/dc/DaemonSet.calico-node.k8s.yaml`',
     );
     // 600 nodes one at a time: 600 batches of 20 s, bounded at twice that.
     expect(review).toContain('maxUnavailable 1: 1 pod per batch, 600 batches: `kubectl -n kube-system rollout status ds/calico-node --timeout=400m`');
@@ -105,7 +129,7 @@ describe('manifest (calico.yaml): Felix is pointed at Typha on calico-node itsel
 });
 
 describe('manifest-typha (calico-typha.yaml) and operator', () => {
-  test('manifest-typha sizes the install\'s Typha and keeps calico-config with a calico-node restart', () => {
+  test("manifest-typha sizes the install's Typha and keeps calico-config with a calico-node restart", () => {
     const { loaded } = loadSpec(relay('manifest-typha', { nodes: 1200 }));
     expect(loaded!.cluster.typha).toMatchObject({ replicas: 6, serviceAccountName: 'calico-node' });
     expect(loaded!.cluster.calico).toEqual({ typhaService: 'calico-typha', network: undefined, typhaEnv: undefined });
@@ -132,13 +156,18 @@ describe('Calico above 50 nodes without Typha', () => {
     const { warnings } = loadSpec({ ...KUBEADM_CALICO, nodes, ...(extra as Spec) });
     const advice = warnings.filter((w) => w.includes('above 50 nodes Calico advises Typha'));
     expect(advice).toHaveLength(warns ? 1 : 0);
-    if (warns) expect(advice[0]).toContain(`spec.networkPolicy: ${(extra as Spec).networkPolicy ?? 'direct'} on ${nodes} nodes: every node's Felix watches the API server`);
+    if (warns)
+      expect(advice[0]).toContain(
+        `spec.networkPolicy: ${(extra as Spec).networkPolicy ?? 'direct'} on ${nodes} nodes: every node's Felix watches the API server`,
+      );
   });
 
   test('an install that runs Typha is not warned about, but direct there says relay', () => {
     for (const install of ['manifest-typha', 'operator']) {
       const { warnings } = loadSpec({ ...KUBEADM_CALICO, nodes: 600, networkPolicy: 'direct', calico: { install } });
-      expect(warnings).toEqual([expect.stringContaining(`spec.networkPolicy: direct, but a ${install} install runs Typha and calico-node already uses it`)]);
+      expect(warnings).toEqual([
+        expect.stringContaining(`spec.networkPolicy: direct, but a ${install} install runs Typha and calico-node already uses it`),
+      ]);
     }
   });
 });
@@ -165,10 +194,20 @@ describe('IP pools', () => {
 
     test('fails on a changed cidr or blockSize, each located, with the migration path, and leaves dist/ byte-identical', () => {
       // libcalico-go clientv3/ippool.go refuses both changes; the crd.projectcalico.org path skips that check.
-      write(pools([{ name: 'main', cidr: '10.244.0.0/16', blockSize: 26 }, { name: 'edge', cidr: '10.245.0.0/16' }]));
+      write(
+        pools([
+          { name: 'main', cidr: '10.244.0.0/16', blockSize: 26 },
+          { name: 'edge', cidr: '10.245.0.0/16' },
+        ]),
+      );
       synth();
       const before = snapshot(path.join(temp.path, 'dist'));
-      write(pools([{ name: 'main', cidr: '10.246.0.0/16', blockSize: 27 }, { name: 'edge', cidr: '10.245.0.0/16', blockSize: 27 }]));
+      write(
+        pools([
+          { name: 'main', cidr: '10.246.0.0/16', blockSize: 27 },
+          { name: 'edge', cidr: '10.245.0.0/16', blockSize: 27 },
+        ]),
+      );
       const e = failure();
       expect(e.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.path, d.line > 1])).toEqual([
         ['spec.calico.ipPools[0].cidr', true],
@@ -177,7 +216,10 @@ describe('IP pools', () => {
       ]);
       const [cidr, , block] = e.diagnostics.map((d) => d.message);
       expect(cidr).toContain('10.246.0.0/16 differs from 10.244.0.0/16, the cidr of pool "main" already rendered in dist/');
-      expect(cidr).toContain('add a pool under a new name, set "main" disabled: true, recreate the pods on it, then remove it (https://docs.tigera.io/calico/latest/networking/ipam/migrate-pools)');
+      expect(cidr).toContain(
+        'add a pool under a new name, set "main" disabled: true, recreate the pods on it, then remove it ' +
+          '(https://docs.tigera.io/calico/latest/networking/ipam/migrate-pools)',
+      );
       expect(block).toContain('27 differs from 26, the blockSize of pool "edge" already rendered in dist/');
       expect(snapshot(path.join(temp.path, 'dist'))).toEqual(before);
       // explain refuses it as the synth does.
@@ -187,10 +229,20 @@ describe('IP pools', () => {
     test('the migrate path passes: a new pool beside the old one, disabled', () => {
       write(pools([{ name: 'main', cidr: '10.244.0.0/16' }]));
       synth();
-      write(pools([{ name: 'main', cidr: '10.244.0.0/16', disabled: true }, { name: 'main-v2', cidr: '10.250.0.0/16', blockSize: 26 }]));
+      write(
+        pools([
+          { name: 'main', cidr: '10.244.0.0/16', disabled: true },
+          { name: 'main-v2', cidr: '10.250.0.0/16', blockSize: 26 },
+        ]),
+      );
       expect(() => synth()).not.toThrow();
       // The same network written another way is no change.
-      write(pools([{ name: 'main', cidr: '10.244.0.0/16', blockSize: 26, disabled: true }, { name: 'main-v2', cidr: '10.250.0.0/16' }]));
+      write(
+        pools([
+          { name: 'main', cidr: '10.244.0.0/16', blockSize: 26, disabled: true },
+          { name: 'main-v2', cidr: '10.250.0.0/16' },
+        ]),
+      );
       expect(() => synth()).not.toThrow();
     });
   });
@@ -202,22 +254,40 @@ describe('IP pools', () => {
     expect(loadSpec(pools([{ name: 'fits', cidr: '10.244.0.0/20' }])).warnings).toEqual([]);
     // Pools with a selector serve nodes netscale cannot count; a disabled pool serves none.
     expect(loadSpec(pools([{ name: 'rack', cidr: '10.244.0.0/22', nodeSelector: "rack == 'a'" }])).warnings).toEqual([]);
-    expect(loadSpec(pools([{ name: 'old', cidr: '10.244.0.0/22', disabled: true }, { name: 'new', cidr: '10.245.0.0/16' }])).warnings).toEqual([]);
+    expect(
+      loadSpec(
+        pools([
+          { name: 'old', cidr: '10.244.0.0/22', disabled: true },
+          { name: 'new', cidr: '10.245.0.0/16' },
+        ]),
+      ).warnings,
+    ).toEqual([]);
   });
 
   test('pools with a nodeSelector get the node-labelling step in the review', () => {
-    const { loaded } = loadSpec(pools([{ name: 'rack-a', cidr: '10.244.0.0/16', nodeSelector: "rack == 'a'" }, { name: 'rest', cidr: '10.245.0.0/16' }, { name: 'gpu', cidr: '10.246.0.0/16', nodeSelector: "gpu in {'a100'}" }]));
+    const { loaded } = loadSpec(
+      pools([
+        { name: 'rack-a', cidr: '10.244.0.0/16', nodeSelector: "rack == 'a'" },
+        { name: 'rest', cidr: '10.245.0.0/16' },
+        { name: 'gpu', cidr: '10.246.0.0/16', nodeSelector: "gpu in {'a100'}" },
+      ]),
+    );
     const steps = loaded!.cluster.steps.filter((s) => s.includes('label the nodes of pool'));
     expect(steps).toEqual([
-      "Before the sync, label the nodes of pool rack-a: it hands addresses only to nodes matching `rack == 'a'`, so give the nodes meant for it `kubectl label node <node> rack=a` on each of them, and check with `kubectl get nodes -l rack=a`.",
-      "Before the sync, label the nodes of pool gpu: it hands addresses only to nodes matching `gpu in {'a100'}`, so give the nodes meant for it labels on each of them that satisfy it, and check with `kubectl get nodes -l <label>`.",
+      "Before the sync, label the nodes of pool rack-a: it hands addresses only to nodes matching `rack == 'a'`, so give the nodes meant for " +
+        'it `kubectl label node <node> rack=a` on each of them, and check with `kubectl get nodes -l rack=a`.',
+      "Before the sync, label the nodes of pool gpu: it hands addresses only to nodes matching `gpu in {'a100'}`, so give the nodes meant for " +
+        'it labels on each of them that satisfy it, and check with `kubectl get nodes -l <label>`.',
     ]);
   });
 });
 
 describe('the BGP full mesh', () => {
   // docs.tigera.io networking/configuring/bgp: full mesh for 100 nodes or less, route reflectors beyond.
-  const mesh = (nodes: number, calico: Spec) => loadSpec({ ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5', ...calico } }).warnings.filter((w) => w.includes('full node-to-node mesh'));
+  const mesh = (nodes: number, calico: Spec) =>
+    loadSpec({ ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5', ...calico } }).warnings.filter(
+      (w) => w.includes('full node-to-node mesh'),
+    );
 
   test.each([
     ['IP-in-IP', 101, { ipipMode: 'Always' }, 1],
@@ -233,9 +303,16 @@ describe('the BGP full mesh', () => {
   test('route reflectors take the mesh away, and need only their selector', () => {
     const rr = { nodeSelector: "route-reflector == 'true'" };
     expect(mesh(300, { ipPools: [{ name: 'p', cidr: '10.0.0.0/12' }], bgp: { routeReflectors: rr } })).toEqual([]);
-    const { loaded, errors } = loadSpec({ ...KUBEADM_CALICO, nodes: 300, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5', bgp: { routeReflectors: rr } } });
+    const { loaded, errors } = loadSpec({
+      ...KUBEADM_CALICO,
+      nodes: 300,
+      networkPolicy: 'relay',
+      calico: { install: 'manifest', version: '3.30.5', bgp: { routeReflectors: rr } },
+    });
     expect(errors).toEqual([]);
     // Without node names the review still gives the commands, with a placeholder.
-    expect(loaded!.cluster.steps).toContainEqual(expect.stringContaining('make each route reflector (replace <node> by each reflector node; run at least two)'));
+    expect(loaded!.cluster.steps).toContainEqual(
+      expect.stringContaining('make each route reflector (replace <node> by each reflector node; run at least two)'),
+    );
   });
 });

@@ -9,7 +9,6 @@ import { ownershipOf } from '../lib/core/rollout';
 import { K8sObject, validateObject } from './support/validate';
 import { loadSpec } from './support/profiles';
 
-
 /** Seed 002, option two: pools with one blockSize 27 and BGP route reflectors. */
 const SEED_BGP: CalicoNetworkProps = {
   ipPools: [
@@ -49,7 +48,15 @@ describe('CalicoNetwork', () => {
       apiVersion: 'crd.projectcalico.org/v1',
       kind: 'IPPool',
       metadata: { name: 'pool-a' },
-      spec: { blockSize: 27, cidr: '10.244.0.0/17', disabled: false, ipipMode: 'Never', natOutgoing: true, nodeSelector: 'all()', vxlanMode: 'Never' },
+      spec: {
+        blockSize: 27,
+        cidr: '10.244.0.0/17',
+        disabled: false,
+        ipipMode: 'Never',
+        natOutgoing: true,
+        nodeSelector: 'all()',
+        vxlanMode: 'Never',
+      },
     });
     expect(find(objects, 'BGPConfiguration', 'default')).toEqual({
       apiVersion: 'crd.projectcalico.org/v1',
@@ -57,8 +64,14 @@ describe('CalicoNetwork', () => {
       metadata: { name: 'default' },
       spec: { asNumber: 64512, nodeToNodeMeshEnabled: false },
     });
-    expect(find(objects, 'BGPPeer', 'peer-with-route-reflectors').spec).toEqual({ nodeSelector: "!(route-reflector == 'true')", peerSelector: "route-reflector == 'true'" });
-    expect(find(objects, 'BGPPeer', 'route-reflector-mesh').spec).toEqual({ nodeSelector: "route-reflector == 'true'", peerSelector: "route-reflector == 'true'" });
+    expect(find(objects, 'BGPPeer', 'peer-with-route-reflectors').spec).toEqual({
+      nodeSelector: "!(route-reflector == 'true')",
+      peerSelector: "route-reflector == 'true'",
+    });
+    expect(find(objects, 'BGPPeer', 'route-reflector-mesh').spec).toEqual({
+      nodeSelector: "route-reflector == 'true'",
+      peerSelector: "route-reflector == 'true'",
+    });
     for (const o of objects) expect(validateObject(o)).toEqual([]);
   });
 
@@ -78,7 +91,10 @@ describe('CalicoNetwork', () => {
   test('without route reflectors keeps the node-to-node mesh and renders no peers', () => {
     const { objects } = synth({ ...SEED_BGP, bgp: { asNumber: 65001 } });
     expect(objects.filter((o) => o.kind === 'BGPPeer')).toEqual([]);
-    expect(find(objects, 'BGPConfiguration', 'default')).toMatchObject({ metadata: { name: 'default' }, spec: { asNumber: 65001, nodeToNodeMeshEnabled: true } });
+    expect(find(objects, 'BGPConfiguration', 'default')).toMatchObject({
+      metadata: { name: 'default' },
+      spec: { asNumber: 65001, nodeToNodeMeshEnabled: true },
+    });
   });
 
   test('without bgp renders no BGPConfiguration', () => {
@@ -101,8 +117,16 @@ describe('CalicoNetwork', () => {
     ['VXLAN, 1500', { mtu: 1500, ipPools: [{ name: 'p', cidr: '10.0.0.0/16', vxlanMode: 'Always' }] }, { vxlanMTU: 1450 }],
     ['VXLAN, jumbo 9000', { mtu: 9000, ipPools: [{ name: 'p', cidr: '10.0.0.0/16', vxlanMode: 'Always' }] }, { vxlanMTU: 8950 }],
     ['VXLAN over IPv6', { mtu: 1500, ipPools: [{ name: 'p6', cidr: 'fd00:10::/48', vxlanMode: 'Always' }] }, { vxlanMTUV6: 1430 }],
-    ['WireGuard, IPv4', { mtu: 1500, wireguard: true, ipPools: [{ name: 'p', cidr: '10.0.0.0/16' }] }, { wireguardEnabled: true, wireguardMTU: 1440 }],
-    ['WireGuard without an underlay MTU: on, and Felix sizes it', { wireguard: true, ipPools: [{ name: 'p', cidr: '10.0.0.0/16' }] }, { wireguardEnabled: true }],
+    [
+      'WireGuard, IPv4',
+      { mtu: 1500, wireguard: true, ipPools: [{ name: 'p', cidr: '10.0.0.0/16' }] },
+      { wireguardEnabled: true, wireguardMTU: 1440 },
+    ],
+    [
+      'WireGuard without an underlay MTU: on, and Felix sizes it',
+      { wireguard: true, ipPools: [{ name: 'p', cidr: '10.0.0.0/16' }] },
+      { wireguardEnabled: true },
+    ],
     [
       'WireGuard and IP-in-IP, dual stack',
       {
@@ -115,7 +139,11 @@ describe('CalicoNetwork', () => {
       },
       { ipipMTU: 1480, wireguardEnabled: true, wireguardMTU: 1440, wireguardEnabledV6: true, wireguardMTUV6: 1420 },
     ],
-    ['OpenStack VXLAN underlay 1450 with IP-in-IP', { mtu: 1450, ipPools: [{ name: 'p', cidr: '10.0.0.0/16', ipipMode: 'Always' }] }, { ipipMTU: 1430 }],
+    [
+      'OpenStack VXLAN underlay 1450 with IP-in-IP',
+      { mtu: 1450, ipPools: [{ name: 'p', cidr: '10.0.0.0/16', ipipMode: 'Always' }] },
+      { ipipMTU: 1430 },
+    ],
   ] as Array<[string, CalicoNetworkProps, Record<string, unknown>]>)('MTU table: %s', (_name, props, felixSpec) => {
     const { objects } = synth(props);
     const felix = find(objects, 'FelixConfiguration', 'default');
@@ -132,13 +160,20 @@ describe('CalicoNetwork', () => {
   test('without an underlay MTU sets no MTU field: Felix derives it from the host, and the decision says auto', () => {
     // Felix's IpInIpMtu, VXLANMTU and WireguardMTU default to 0, which it replaces with the host MTU
     // less the overhead (felix/dataplane/linux/int_dataplane.go ConfigureDefaultMTUs).
-    const { objects, network } = synth({ ipPools: [{ name: 'p', cidr: '10.0.0.0/16', ipipMode: 'Always' }, { name: 'v', cidr: '10.1.0.0/16', vxlanMode: 'CrossSubnet' }] });
+    const { objects, network } = synth({
+      ipPools: [
+        { name: 'p', cidr: '10.0.0.0/16', ipipMode: 'Always' },
+        { name: 'v', cidr: '10.1.0.0/16', vxlanMode: 'CrossSubnet' },
+      ],
+    });
     expect(objects.some((o) => o.kind === 'FelixConfiguration')).toBe(false);
     expect(network.decisions.map((d) => [d.name, d.value])).toEqual([
       ['ipip MTU', 'auto'],
       ['vxlan MTU', 'auto'],
     ]);
-    expect(network.decisions[0].rule).toBe("calico.mtu not set: Felix takes the host interface's MTU and subtracts 20 bytes itself (1500 gives 1480)");
+    expect(network.decisions[0].rule).toBe(
+      "calico.mtu not set: Felix takes the host interface's MTU and subtracts 20 bytes itself (1500 gives 1480)",
+    );
   });
 
   test('sets Felix nftablesMode when asked, to match kube-proxy', () => {
@@ -147,9 +182,19 @@ describe('CalicoNetwork', () => {
   });
 
   test('IPv6 pools default to blockSize 122 and validate against the CRD', () => {
-    const { objects } = synth({ ipPools: [{ name: 'p6', cidr: 'fd00:10::/48', vxlanMode: 'CrossSubnet', natOutgoing: false, nodeSelector: "zone == 'a'" }] });
+    const { objects } = synth({
+      ipPools: [{ name: 'p6', cidr: 'fd00:10::/48', vxlanMode: 'CrossSubnet', natOutgoing: false, nodeSelector: "zone == 'a'" }],
+    });
     const pool = find(objects, 'IPPool', 'p6');
-    expect(pool.spec).toEqual({ blockSize: 122, cidr: 'fd00:10::/48', disabled: false, ipipMode: 'Never', natOutgoing: false, nodeSelector: "zone == 'a'", vxlanMode: 'CrossSubnet' });
+    expect(pool.spec).toEqual({
+      blockSize: 122,
+      cidr: 'fd00:10::/48',
+      disabled: false,
+      ipipMode: 'Never',
+      natOutgoing: false,
+      nodeSelector: "zone == 'a'",
+      vxlanMode: 'CrossSubnet',
+    });
     expect(validateObject(pool)).toEqual([]);
   });
 
@@ -161,10 +206,13 @@ describe('CalicoNetwork', () => {
           { name: 'a', cidr: '10.1.0.0/16', blockSize: 40 },
         ],
       }),
-    ).toThrow('CalicoNetwork: ipPools[1].name: "a" is also the name of ipPools[0]: each IPPool needs its own name; ipPools[0].cidr: 10.0.0.1/16 has host bits set: the block starts at 10.0.0.0/16; ipPools[1].blockSize: 40 is outside 20..32');
+    ).toThrow(
+      'CalicoNetwork: ipPools[1].name: "a" is also the name of ipPools[0]: each IPPool needs its own name; ipPools[0].cidr: 10.0.0.1/16 has ' +
+        'host bits set: the block starts at 10.0.0.0/16; ipPools[1].blockSize: 40 is outside 20..32',
+    );
   });
 
-  test('without pools leaves the cluster\'s pools alone and renders only BGP', () => {
+  test("without pools leaves the cluster's pools alone and renders only BGP", () => {
     const { objects } = synth({ bgp: SEED_BGP.bgp });
     expect(objects.map((o) => o.kind)).toEqual(['BGPPeer', 'BGPPeer', 'BGPConfiguration']);
   });
@@ -180,66 +228,175 @@ describe('checkCalico', () => {
   });
 
   test('fails on overlapping pools', () => {
-    expect(check({ ipPools: [{ name: 'a', cidr: '10.244.0.0/16' }, { name: 'b', cidr: '10.244.0.0/16' }] })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[1].cidr', message: '10.244.0.0/16 overlaps ipPools[0] ("a", 10.244.0.0/16): pools must not share addresses' },
+    expect(
+      check({
+        ipPools: [
+          { name: 'a', cidr: '10.244.0.0/16' },
+          { name: 'b', cidr: '10.244.0.0/16' },
+        ],
+      }),
+    ).toEqual([
+      {
+        severity: 'error',
+        path: 'spec.calico.ipPools[1].cidr',
+        message: '10.244.0.0/16 overlaps ipPools[0] ("a", 10.244.0.0/16): pools must not share addresses',
+      },
     ]);
   });
 
   test('fails on partially overlapping pools, a smaller one inside a larger one, either way round', () => {
-    expect(check({ ipPools: [{ name: 'big', cidr: '10.244.0.0/16' }, { name: 'part', cidr: '10.244.128.0/17' }] })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[1].cidr', message: '10.244.128.0/17 overlaps ipPools[0] ("big", 10.244.0.0/16): pools must not share addresses' },
+    expect(
+      check({
+        ipPools: [
+          { name: 'big', cidr: '10.244.0.0/16' },
+          { name: 'part', cidr: '10.244.128.0/17' },
+        ],
+      }),
+    ).toEqual([
+      {
+        severity: 'error',
+        path: 'spec.calico.ipPools[1].cidr',
+        message: '10.244.128.0/17 overlaps ipPools[0] ("big", 10.244.0.0/16): pools must not share addresses',
+      },
     ]);
-    expect(check({ ipPools: [{ name: 'part', cidr: '10.244.192.0/18' }, { name: 'big', cidr: '10.244.0.0/16' }] })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[1].cidr', message: '10.244.0.0/16 overlaps ipPools[0] ("part", 10.244.192.0/18): pools must not share addresses' },
+    expect(
+      check({
+        ipPools: [
+          { name: 'part', cidr: '10.244.192.0/18' },
+          { name: 'big', cidr: '10.244.0.0/16' },
+        ],
+      }),
+    ).toEqual([
+      {
+        severity: 'error',
+        path: 'spec.calico.ipPools[1].cidr',
+        message: '10.244.0.0/16 overlaps ipPools[0] ("part", 10.244.192.0/18): pools must not share addresses',
+      },
     ]);
   });
 
   test('fails on overlapping IPv6 pools', () => {
-    expect(check({ ipPools: [{ name: 'v6a', cidr: 'fd00:10::/48', blockSize: 122 }, { name: 'v6b', cidr: 'fd00:10:0:8000::/49', blockSize: 122 }] })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[1].cidr', message: 'fd00:10:0:8000::/49 overlaps ipPools[0] ("v6a", fd00:10::/48): pools must not share addresses' },
+    expect(
+      check({
+        ipPools: [
+          { name: 'v6a', cidr: 'fd00:10::/48', blockSize: 122 },
+          { name: 'v6b', cidr: 'fd00:10:0:8000::/49', blockSize: 122 },
+        ],
+      }),
+    ).toEqual([
+      {
+        severity: 'error',
+        path: 'spec.calico.ipPools[1].cidr',
+        message: 'fd00:10:0:8000::/49 overlaps ipPools[0] ("v6a", fd00:10::/48): pools must not share addresses',
+      },
     ]);
   });
 
   test('adjacent pools and pools of different families do not overlap', () => {
-    expect(check({ ipPools: [{ name: 'a', cidr: '10.244.0.0/17' }, { name: 'b', cidr: '10.244.128.0/17' }, { name: 'c', cidr: 'fd00::/48' }] })).toEqual([]);
+    expect(
+      check({
+        ipPools: [
+          { name: 'a', cidr: '10.244.0.0/17' },
+          { name: 'b', cidr: '10.244.128.0/17' },
+          { name: 'c', cidr: 'fd00::/48' },
+        ],
+      }),
+    ).toEqual([]);
   });
 
   test('fails on a pool overlapping the Service CIDR', () => {
     expect(check({ ipPools: [{ name: 'a', cidr: '10.96.0.0/16' }] }, { serviceCidr: '10.96.0.0/12' })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[0].cidr', message: '10.96.0.0/16 overlaps the Service CIDR 10.96.0.0/12: pod and Service addresses would collide' },
+      {
+        severity: 'error',
+        path: 'spec.calico.ipPools[0].cidr',
+        message: '10.96.0.0/16 overlaps the Service CIDR 10.96.0.0/12: pod and Service addresses would collide',
+      },
     ]);
   });
 
   test('fails on a pool overlapping the IPv6 half of a dual-stack Service CIDR', () => {
-    expect(check({ ipPools: [{ name: 'v6', cidr: 'fd00:96::/108', blockSize: 122 }] }, { serviceCidr: '10.96.0.0/12, fd00:96::/108' })[0]).toMatchObject({ message: expect.stringContaining('overlaps the Service CIDR fd00:96::/108') });
+    expect(
+      check({ ipPools: [{ name: 'v6', cidr: 'fd00:96::/108', blockSize: 122 }] }, { serviceCidr: '10.96.0.0/12, fd00:96::/108' })[0],
+    ).toMatchObject({ message: expect.stringContaining('overlaps the Service CIDR fd00:96::/108') });
   });
 
   test('fails on a pool overlapping another network (another cluster, the node subnet)', () => {
-    expect(check({ ipPools: [{ name: 'a', cidr: '10.244.0.0/16' }] }, { otherCidrs: [{ path: 'clusters/prod-bj.yaml spec.calico.ipPools[0].cidr', cidr: '10.244.64.0/18' }, { path: ['spec', 'nodeCidr'], cidr: '192.168.0.0/16' }] })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[0].cidr', message: '10.244.0.0/16 overlaps clusters/prod-bj.yaml spec.calico.ipPools[0].cidr (10.244.64.0/18): the two networks would route the same addresses' },
+    expect(
+      check(
+        { ipPools: [{ name: 'a', cidr: '10.244.0.0/16' }] },
+        {
+          otherCidrs: [
+            { path: 'clusters/prod-bj.yaml spec.calico.ipPools[0].cidr', cidr: '10.244.64.0/18' },
+            { path: ['spec', 'nodeCidr'], cidr: '192.168.0.0/16' },
+          ],
+        },
+      ),
+    ).toEqual([
+      {
+        severity: 'error',
+        path: 'spec.calico.ipPools[0].cidr',
+        message:
+          '10.244.0.0/16 overlaps clusters/prod-bj.yaml spec.calico.ipPools[0].cidr (10.244.64.0/18): the two networks would route the same ' +
+          'addresses',
+      },
     ]);
   });
 
   test('warns on a pool outside the cluster CIDR', () => {
     expect(check({ ipPools: [{ name: 'a', cidr: '10.245.0.0/16' }] }, { clusterCidr: '10.244.0.0/16' })).toEqual([
-      { severity: 'warning', path: 'spec.calico.ipPools[0].cidr', message: '10.245.0.0/16 lies outside the cluster CIDR 10.244.0.0/16: kube-proxy treats traffic from these pods as coming from outside the cluster' },
+      {
+        severity: 'warning',
+        path: 'spec.calico.ipPools[0].cidr',
+        message:
+          '10.245.0.0/16 lies outside the cluster CIDR 10.244.0.0/16: kube-proxy treats traffic from these pods as coming from outside the cluster',
+      },
     ]);
   });
 
   test('fails on different block sizes across pools', () => {
-    expect(check({ ipPools: [{ name: 'a', cidr: '10.244.0.0/17', blockSize: 27 }, { name: 'b', cidr: '10.244.128.0/17', blockSize: 26 }] })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[1].blockSize', message: 'blockSize 26 differs from 27 in ipPools[0] ("a"): use one blockSize in every IPv4 pool (so routes aggregate per pool)' },
+    expect(
+      check({
+        ipPools: [
+          { name: 'a', cidr: '10.244.0.0/17', blockSize: 27 },
+          { name: 'b', cidr: '10.244.128.0/17', blockSize: 26 },
+        ],
+      }),
+    ).toEqual([
+      {
+        severity: 'error',
+        path: 'spec.calico.ipPools[1].blockSize',
+        message: 'blockSize 26 differs from 27 in ipPools[0] ("a"): use one blockSize in every IPv4 pool (so routes aggregate per pool)',
+      },
     ]);
   });
 
   test('fails on a default block size next to an explicit one', () => {
-    expect(check({ ipPools: [{ name: 'a', cidr: '10.244.0.0/17', blockSize: 27 }, { name: 'b', cidr: '10.244.128.0/17' }] })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[1]', message: 'blockSize 26 (the default) differs from 27 in ipPools[0] ("a"): use one blockSize in every IPv4 pool (so routes aggregate per pool)' },
+    expect(
+      check({
+        ipPools: [
+          { name: 'a', cidr: '10.244.0.0/17', blockSize: 27 },
+          { name: 'b', cidr: '10.244.128.0/17' },
+        ],
+      }),
+    ).toEqual([
+      {
+        severity: 'error',
+        path: 'spec.calico.ipPools[1]',
+        message:
+          'blockSize 26 (the default) differs from 27 in ipPools[0] ("a"): use one blockSize in every IPv4 pool (so routes aggregate per pool)',
+      },
     ]);
   });
 
   test('IPv4 and IPv6 pools each keep their own block size', () => {
-    expect(check({ ipPools: [{ name: 'a', cidr: '10.244.0.0/16', blockSize: 27 }, { name: 'b', cidr: 'fd00::/48', blockSize: 122 }] })).toEqual([]);
+    expect(
+      check({
+        ipPools: [
+          { name: 'a', cidr: '10.244.0.0/16', blockSize: 27 },
+          { name: 'b', cidr: 'fd00::/48', blockSize: 122 },
+        ],
+      }),
+    ).toEqual([]);
   });
 
   test.each([
@@ -247,49 +404,73 @@ describe('checkCalico', () => {
     ['10.0.0.0/8', 33, 'spec.calico.ipPools[0].blockSize', '33 is outside 20..32, the block sizes Calico accepts for an IPv4 pool'],
     ['fd00::/48', 115, 'spec.calico.ipPools[0].blockSize', '115 is outside 116..128, the block sizes Calico accepts for an IPv6 pool'],
     ['fd00::/48', 27, 'spec.calico.ipPools[0].blockSize', '27 is outside 116..128, the block sizes Calico accepts for an IPv6 pool'],
-  ])('fails on pool %s with blockSize %i outside Calico\'s range', (cidr, blockSize, path, message) => {
+  ])("fails on pool %s with blockSize %i outside Calico's range", (cidr, blockSize, path, message) => {
     expect(check({ ipPools: [{ name: 'p', cidr, blockSize }] })).toEqual([{ severity: 'error', path, message }]);
   });
 
   test('fails on a block larger than its pool', () => {
     expect(check({ ipPools: [{ name: 'p', cidr: '10.0.0.0/28', blockSize: 26 }] })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[0].blockSize', message: "a /26 block is larger than the pool 10.0.0.0/28: blockSize must be at least the pool's prefix length (28), or the pool larger" },
+      {
+        severity: 'error',
+        path: 'spec.calico.ipPools[0].blockSize',
+        message: "a /26 block is larger than the pool 10.0.0.0/28: blockSize must be at least the pool's prefix length (28), or the pool larger",
+      },
     ]);
-    expect(check({ ipPools: [{ name: 'p', cidr: '10.0.0.0/27' }] })[0]).toMatchObject({ path: 'spec.calico.ipPools[0].cidr', message: expect.stringContaining('a /26 block is larger than the pool 10.0.0.0/27') });
+    expect(check({ ipPools: [{ name: 'p', cidr: '10.0.0.0/27' }] })[0]).toMatchObject({
+      path: 'spec.calico.ipPools[0].cidr',
+      message: expect.stringContaining('a /26 block is larger than the pool 10.0.0.0/27'),
+    });
     expect(check({ ipPools: [{ name: 'p', cidr: '10.0.0.0/26', blockSize: 26 }] })).toEqual([]);
   });
 
   test('fails on IP-in-IP and VXLAN both on one pool', () => {
     expect(check({ ipPools: [{ name: 'p', cidr: '10.0.0.0/16', ipipMode: 'Always', vxlanMode: 'CrossSubnet' }] })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[0]', message: 'ipipMode Always and vxlanMode CrossSubnet are both on: a pool uses one encapsulation; set the other to Never' },
+      {
+        severity: 'error',
+        path: 'spec.calico.ipPools[0]',
+        message: 'ipipMode Always and vxlanMode CrossSubnet are both on: a pool uses one encapsulation; set the other to Never',
+      },
     ]);
     expect(check({ ipPools: [{ name: 'p', cidr: '10.0.0.0/16', ipipMode: 'Never', vxlanMode: 'Always' }] })).toEqual([]);
   });
 
   test('fails on IP-in-IP on an IPv6 pool', () => {
     expect(check({ ipPools: [{ name: 'p6', cidr: 'fd00::/48', ipipMode: 'CrossSubnet' }] })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[0].ipipMode', message: "CrossSubnet on the IPv6 pool fd00::/48: Calico's IP-in-IP carries IPv4 only; use vxlanMode for IPv6 pools" },
+      {
+        severity: 'error',
+        path: 'spec.calico.ipPools[0].ipipMode',
+        message: "CrossSubnet on the IPv6 pool fd00::/48: Calico's IP-in-IP carries IPv4 only; use vxlanMode for IPv6 pools",
+      },
     ]);
   });
 
   test('fails on route reflectors with an empty selector', () => {
-    expect(check({ ipPools: SEED_BGP.ipPools as CalicoSpec['ipPools'], bgp: { routeReflectors: { nodeSelector: '  ', nodes: ['rr-1', 'rr-2'] } } })).toEqual([
+    expect(
+      check({ ipPools: SEED_BGP.ipPools as CalicoSpec['ipPools'], bgp: { routeReflectors: { nodeSelector: '  ', nodes: ['rr-1', 'rr-2'] } } }),
+    ).toEqual([
       {
         severity: 'error',
         path: 'spec.calico.bgp.routeReflectors.nodeSelector',
-        message: "must select the reflector nodes, e.g. route-reflector == 'true': an empty selector leaves every node without a peer once the mesh is off",
+        message:
+          "must select the reflector nodes, e.g. route-reflector == 'true': an empty selector leaves every node without a peer once the mesh is off",
       },
     ]);
   });
 
   test('warns on a single route reflector', () => {
     expect(check({ bgp: { routeReflectors: { nodeSelector: 'has(rr)', nodes: ['rr-1'] } } })).toEqual([
-      { severity: 'warning', path: 'spec.calico.bgp.routeReflectors.nodes', message: 'lists 1 reflector: with one, its restart stops route exchange for the whole cluster; run at least two, on different switches' },
+      {
+        severity: 'warning',
+        path: 'spec.calico.bgp.routeReflectors.nodes',
+        message: 'lists 1 reflector: with one, its restart stops route exchange for the whole cluster; run at least two, on different switches',
+      },
     ]);
   });
 
   test.each([0, -1, 4294967296, 1.5])('fails on AS number %d', (asNumber) => {
-    expect(check({ bgp: { asNumber } })).toEqual([{ severity: 'error', path: 'spec.calico.bgp.asNumber', message: `must be an AS number from 1 to 4294967295 (got ${asNumber})` }]);
+    expect(check({ bgp: { asNumber } })).toEqual([
+      { severity: 'error', path: 'spec.calico.bgp.asNumber', message: `must be an AS number from 1 to 4294967295 (got ${asNumber})` },
+    ]);
   });
 
   test('accepts AS numbers from 1, and 4-byte ones up to int32 without a finding', () => {
@@ -303,13 +484,21 @@ describe('checkCalico', () => {
         severity: 'warning',
         path: 'spec.calico.bgp.asNumber',
         message:
-          '4294967295 is a valid 4-byte AS number, but the crd.projectcalico.org CRDs of most Calico releases declare asNumber as int32 and the API server refuses values above 2147483647: check your release accepts it, or pick a private AS from 64512-65534',
+          '4294967295 is a valid 4-byte AS number, but the crd.projectcalico.org CRDs of most Calico releases declare asNumber as int32 and ' +
+          'the API server refuses values above 2147483647: check your release accepts it, or pick a private AS from 64512-65534',
       },
     ]);
   });
 
   test('fails on duplicate pool names', () => {
-    expect(check({ ipPools: [{ name: 'p', cidr: '10.0.0.0/16' }, { name: 'p', cidr: '10.1.0.0/16' }] })).toEqual([
+    expect(
+      check({
+        ipPools: [
+          { name: 'p', cidr: '10.0.0.0/16' },
+          { name: 'p', cidr: '10.1.0.0/16' },
+        ],
+      }),
+    ).toEqual([
       { severity: 'error', path: 'spec.calico.ipPools[1].name', message: '"p" is also the name of ipPools[0]: each IPPool needs its own name' },
     ]);
   });
@@ -318,12 +507,19 @@ describe('checkCalico', () => {
     expect(check({ ipPools: [{ name: 'p', cidr: '10.244.1.0/16' }] })).toEqual([
       { severity: 'error', path: 'spec.calico.ipPools[0].cidr', message: '10.244.1.0/16 has host bits set: the block starts at 10.244.0.0/16' },
     ]);
-    expect(check({ ipPools: [{ name: 'p6', cidr: 'fd00::1/48' }] })[0]).toMatchObject({ path: 'spec.calico.ipPools[0].cidr', message: expect.stringContaining('has host bits set') });
+    expect(check({ ipPools: [{ name: 'p6', cidr: 'fd00::1/48' }] })[0]).toMatchObject({
+      path: 'spec.calico.ipPools[0].cidr',
+      message: expect.stringContaining('has host bits set'),
+    });
   });
 
   test('fails on a pool in the link-local range', () => {
     expect(check({ ipPools: [{ name: 'p', cidr: '169.254.0.0/20' }] })).toEqual([
-      { severity: 'error', path: 'spec.calico.ipPools[0].cidr', message: '169.254.0.0/20 overlaps the link-local range 169.254.0.0/16, which Calico refuses' },
+      {
+        severity: 'error',
+        path: 'spec.calico.ipPools[0].cidr',
+        message: '169.254.0.0/20 overlaps the link-local range 169.254.0.0/16, which Calico refuses',
+      },
     ]);
   });
 });
@@ -374,12 +570,15 @@ describe('CalicoTyphaConfig', () => {
   });
 
   test('fails on a service name that is not a DNS label', () => {
-    expect(() => new CalicoTyphaConfig(Testing.chart(), 'T', { serviceName: 'Calico_Typha' })).toThrow('CalicoTyphaConfig serviceName must be a Service name (DNS label), got "Calico_Typha"');
+    expect(() => new CalicoTyphaConfig(Testing.chart(), 'T', { serviceName: 'Calico_Typha' })).toThrow(
+      'CalicoTyphaConfig serviceName must be a Service name (DNS label), got "Calico_Typha"',
+    );
   });
 
   test('calico-node must be restarted to read it', () => {
     expect(calicoNodeRestartStep()).toBe(
-      'calico-node reads typha_service_name from calico-config only when it starts: once Typha is ready, restart it node by node with `kubectl -n kube-system rollout restart ds/calico-node && kubectl -n kube-system rollout status ds/calico-node --timeout=30m`.',
+      'calico-node reads typha_service_name from calico-config only when it starts: once Typha is ready, restart it node by node with ' +
+        '`kubectl -n kube-system rollout restart ds/calico-node && kubectl -n kube-system rollout status ds/calico-node --timeout=30m`.',
     );
   });
 });
@@ -394,7 +593,10 @@ describe('Calico warnings from a profile', () => {
   });
 
   test('tells the reviewer to compare the pools first, and how to move one', () => {
-    const { loaded } = loadSpec({ ...base, calico: { mtu: 1450, ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.244.0.0/16', ipipMode: 'Always' }] } });
+    const { loaded } = loadSpec({
+      ...base,
+      calico: { mtu: 1450, ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.244.0.0/16', ipipMode: 'Always' }] },
+    });
     const step = loaded!.cluster.steps.find((s) => s.includes('calicoctl get ippool -o wide'))!;
     expect(step).toContain('Calico cannot change the cidr or blockSize of an existing pool');
     expect(step).toContain('add one under a new name, set the old one disabled: true, recreate the pods that still hold its addresses');
@@ -404,6 +606,8 @@ describe('Calico warnings from a profile', () => {
   test('warns that Argo CD turns the mesh off, so the reflectors must be labelled before the merge', () => {
     const rr = { nodeSelector: "route-reflector == 'true'", nodes: ['rr-1', 'rr-2'] };
     const { warnings } = loadSpec({ ...base, calico: { bgp: { routeReflectors: rr } }, argocd: { repoURL: 'https://git.example.com/x.git' } });
-    expect(warnings).toContainEqual(expect.stringContaining('spec.calico.bgp.routeReflectors: Argo CD turns the node-to-node mesh off in the last wave of the sync'));
+    expect(warnings).toContainEqual(
+      expect.stringContaining('spec.calico.bgp.routeReflectors: Argo CD turns the node-to-node mesh off in the last wave of the sync'),
+    );
   });
 });

@@ -31,7 +31,11 @@ interface RenderedDoc {
 function splitRender(stdout: string): RenderedDoc[] {
   return stdout
     .split(/^---\s*$/m)
-    .map((text) => ({ text, kind: /^kind: (\S+)/m.exec(text)?.[1] ?? '', name: /^metadata:\n(?:  .*\n)*?  name: "?([^"\s]+)"?/m.exec(text)?.[1] ?? '' }))
+    .map((text) => ({
+      text,
+      kind: /^kind: (\S+)/m.exec(text)?.[1] ?? '',
+      name: /^metadata:\n(?:  .*\n)*?  name: "?([^"\s]+)"?/m.exec(text)?.[1] ?? '',
+    }))
     .filter((d) => d.kind !== '');
 }
 
@@ -61,11 +65,26 @@ async function inPairs<T>(jobs: Array<() => Promise<T>>): Promise<T[]> {
 function profiles(version: string): Record<string, Record<string, unknown>> {
   const minor = Number(version.split('.')[1]);
   const id = version.replace(/\./g, '-');
-  const base = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.30', nodes: 20, argocd: { repoURL: REPO, destination: { name: `c-${id}` } } };
+  const base = {
+    platform: 'kubeadm',
+    cni: 'cilium',
+    kubernetesVersion: '1.30',
+    nodes: 20,
+    argocd: { repoURL: REPO, destination: { name: `c-${id}` } },
+  };
   return {
     [`native-${id}`]: {
       ...base,
-      cilium: { version, k8sServiceHost: '10.0.0.1', k8sServicePort: 6443, routingMode: 'native', ipv4NativeRoutingCidr: '10.0.0.0/8', autoDirectNodeRoutes: true, loadBalancer: { mode: 'dsr' }, hubble: { relay: true, ui: true } },
+      cilium: {
+        version,
+        k8sServiceHost: '10.0.0.1',
+        k8sServicePort: 6443,
+        routingMode: 'native',
+        ipv4NativeRoutingCidr: '10.0.0.0/8',
+        autoDirectNodeRoutes: true,
+        loadBalancer: { mode: 'dsr' },
+        hubble: { relay: true, ui: true },
+      },
     },
     // 1.13 cannot carry DSR in a tunnel: a plain VXLAN tunnel there, a Geneve one with DSR over Geneve from 1.14.
     [`tunnel-${id}`]: {
@@ -73,7 +92,14 @@ function profiles(version: string): Record<string, Record<string, unknown>> {
       cilium:
         minor < 14
           ? { version, k8sServiceHost: '10.0.0.1', k8sServicePort: 6443, routingMode: 'tunnel', tunnelProtocol: 'vxlan' }
-          : { version, k8sServiceHost: '10.0.0.1', k8sServicePort: 6443, routingMode: 'tunnel', tunnelProtocol: 'geneve', loadBalancer: { mode: 'dsr', dsrDispatch: 'geneve' } },
+          : {
+              version,
+              k8sServiceHost: '10.0.0.1',
+              k8sServicePort: 6443,
+              routingMode: 'tunnel',
+              tunnelProtocol: 'geneve',
+              loadBalancer: { mode: 'dsr', dsrDispatch: 'geneve' },
+            },
     },
   };
 }
@@ -91,7 +117,9 @@ describeWithShared(SHARED_CHARTS)('the real Cilium charts render what netscale w
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   // Every generated profile and the examples' Cilium clusters, through the real pipeline.
-  const texts: Record<string, string> = Object.fromEntries(VERSIONS.flatMap((v) => Object.entries(profiles(v))).map(([name, spec]) => [name, profileYaml(spec, name)]));
+  const texts: Record<string, string> = Object.fromEntries(
+    VERSIONS.flatMap((v) => Object.entries(profiles(v))).map(([name, spec]) => [name, profileYaml(spec, name)]),
+  );
   for (const file of fs.readdirSync(path.join(ROOT, 'clusters'))) {
     const text = fs.readFileSync(path.join(ROOT, 'clusters', file), 'utf8');
     if (/\bcni: cilium\b/.test(text)) texts[file] = text;
@@ -120,7 +148,11 @@ describeWithShared(SHARED_CHARTS)('the real Cilium charts render what netscale w
       fs.writeFileSync(valuesFile, c.values);
       const chart = sharedPath('charts', 'cilium', `cilium-${c.version}.tgz`);
       const render = async () => {
-        const { stdout } = await run(helm, ['template', 'cilium', chart, '--namespace', 'kube-system', '--kube-version', c.kubernetesVersion, '-f', valuesFile], { maxBuffer: 64 * 1024 * 1024 });
+        const { stdout } = await run(
+          helm,
+          ['template', 'cilium', chart, '--namespace', 'kube-system', '--kube-version', c.kubernetesVersion, '-f', valuesFile],
+          { maxBuffer: 64 * 1024 * 1024 },
+        );
         return splitRender(stdout);
       };
       return (c.twice ? [render, render] : [render]).map((r) => async () => [c.name, await r()] as const);
@@ -157,34 +189,52 @@ describeWithShared(SHARED_CHARTS)('the real Cilium charts render what netscale w
     const docs = renders.get(c.name)![0];
     const agent = find(docs, 'DaemonSet', 'cilium');
     const operator = find(docs, 'Deployment', 'cilium-operator');
-    for (const workload of [agent, operator]) expect(workload.spec.template.metadata.annotations['cilium.io/cilium-configmap-checksum']).toMatch(/^[0-9a-f]{64}$/);
+    for (const workload of [agent, operator])
+      expect(workload.spec.template.metadata.annotations['cilium.io/cilium-configmap-checksum']).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  test.each(clusters.filter((c) => c.twice).map((c) => [c.name, c] as const))('%s: the Application ignores exactly the objects that differ between two renders', (_, c) => {
-    const [first, second] = renders.get(c.name)!;
-    const key = (d: RenderedDoc) => `${d.kind}/${d.name}`;
-    const again = new Map(second.map((d) => [key(d), d.text]));
-    expect(second.map(key).sort()).toEqual(first.map(key).sort());
-    const differing = first.filter((d) => again.get(key(d)) !== d.text).map(key).sort();
-    expect(differing.length).toBeGreaterThan(0);
-    const ignored = (parse(c.application!).spec.ignoreDifferences as Array<{ kind: string; name: string }>).map((i) => `${i.kind}/${i.name}`).sort();
-    expect(ignored).toEqual(differing);
-  });
+  test.each(clusters.filter((c) => c.twice).map((c) => [c.name, c] as const))(
+    '%s: the Application ignores exactly the objects that differ between two renders',
+    (_, c) => {
+      const [first, second] = renders.get(c.name)!;
+      const key = (d: RenderedDoc) => `${d.kind}/${d.name}`;
+      const again = new Map(second.map((d) => [key(d), d.text]));
+      expect(second.map(key).sort()).toEqual(first.map(key).sort());
+      const differing = first
+        .filter((d) => again.get(key(d)) !== d.text)
+        .map(key)
+        .sort();
+      expect(differing.length).toBeGreaterThan(0);
+      const ignored = (parse(c.application!).spec.ignoreDifferences as Array<{ kind: string; name: string }>)
+        .map((i) => `${i.kind}/${i.name}`)
+        .sort();
+      expect(ignored).toEqual(differing);
+    },
+  );
 
-  test.each(clusters.filter((c) => !c.twice && c.application).map((c) => [c.name, c] as const))('%s: the Application ignores exactly the generated Secrets this render holds', (_, c) => {
-    // The Secrets the chart generates on every render, as the double renders above found them.
-    const generated = new Set(
-      clusters
-        .filter((o) => o.twice)
-        .flatMap((o) => {
-          const [a, b] = renders.get(o.name)!;
-          return a.filter((d) => d.text !== b.find((x) => x.kind === d.kind && x.name === d.name)?.text).map((d) => `${d.kind}/${d.name}`);
-        }),
-    );
-    const present = renders.get(c.name)![0].map((d) => `${d.kind}/${d.name}`).filter((k) => generated.has(k)).sort();
-    const ignored = (parse(c.application!).spec.ignoreDifferences as Array<{ kind: string; name: string }>).map((i) => `${i.kind}/${i.name}`).sort();
-    expect(ignored).toEqual(present);
-  });
+  test.each(clusters.filter((c) => !c.twice && c.application).map((c) => [c.name, c] as const))(
+    '%s: the Application ignores exactly the generated Secrets this render holds',
+    (_, c) => {
+      // The Secrets the chart generates on every render, as the double renders above found them.
+      const generated = new Set(
+        clusters
+          .filter((o) => o.twice)
+          .flatMap((o) => {
+            const [a, b] = renders.get(o.name)!;
+            return a.filter((d) => d.text !== b.find((x) => x.kind === d.kind && x.name === d.name)?.text).map((d) => `${d.kind}/${d.name}`);
+          }),
+      );
+      const present = renders
+        .get(c.name)![0]
+        .map((d) => `${d.kind}/${d.name}`)
+        .filter((k) => generated.has(k))
+        .sort();
+      const ignored = (parse(c.application!).spec.ignoreDifferences as Array<{ kind: string; name: string }>)
+        .map((i) => `${i.kind}/${i.name}`)
+        .sort();
+      expect(ignored).toEqual(present);
+    },
+  );
 });
 
 describeWithShared(SHARED_CHARTS)('the chart keys spec.cilium.values is checked against', () => {

@@ -7,7 +7,13 @@ import { ProfileError } from '../lib/profile/diagnostics';
 import { tempDirPerTest } from './support/files';
 import { profileYaml } from './support/profiles';
 
-const CILIUM = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 50, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 } };
+const CILIUM = {
+  platform: 'kubeadm',
+  cni: 'cilium',
+  kubernetesVersion: '1.31',
+  nodes: 50,
+  cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 },
+};
 
 const temp = tempDirPerTest('cilium-secrets');
 
@@ -25,14 +31,44 @@ const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFj
 
 describe('credentials in Cilium values', () => {
   test.each([
-    ['a private key in Cilium values', { tls: { ca: { key: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----' } } }, 'spec.cilium.values.tls.ca.key', 'holds a private key'],
+    [
+      'a private key in Cilium values',
+      { tls: { ca: { key: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----' } } },
+      'spec.cilium.values.tls.ca.key',
+      'holds a private key',
+    ],
     ['a base64 PEM key in Cilium values', { tls: { ca: { cert: CERT_B64, key: KEY_B64 } } }, 'spec.cilium.values.tls.ca.key', 'holds a private key'],
-    ['the key of a TLS pair', { hubble: { relay: { tls: { client: { cert: CERT_B64, key: 'c2VjcmV0' } } } } }, 'spec.cilium.values.hubble.relay.tls.client.key', 'holds a private key'],
-    ['a bearer token in Cilium values', { hubble: { relay: { extraEnv: [{ name: 'AUTH', value: JWT }] } } }, 'spec.cilium.values.hubble.relay.extraEnv[0].value', 'holds a credential'],
-    ['an access key id in Cilium values', { extraConfig: { 'cloud-key': 'LTAI5tQ9xExampleKey12345' } }, 'spec.cilium.values.extraConfig["cloud-key"]', 'holds a credential'],
-    ['a password in an environment variable', { hubble: { relay: { extraEnv: [{ name: 'DB_PASSWORD', value: 'hunter2' }] } } }, 'spec.cilium.values.hubble.relay.extraEnv[0].value', 'holds a credential'],
+    [
+      'the key of a TLS pair',
+      { hubble: { relay: { tls: { client: { cert: CERT_B64, key: 'c2VjcmV0' } } } } },
+      'spec.cilium.values.hubble.relay.tls.client.key',
+      'holds a private key',
+    ],
+    [
+      'a bearer token in Cilium values',
+      { hubble: { relay: { extraEnv: [{ name: 'AUTH', value: JWT }] } } },
+      'spec.cilium.values.hubble.relay.extraEnv[0].value',
+      'holds a credential',
+    ],
+    [
+      'an access key id in Cilium values',
+      { extraConfig: { 'cloud-key': 'LTAI5tQ9xExampleKey12345' } },
+      'spec.cilium.values.extraConfig["cloud-key"]',
+      'holds a credential',
+    ],
+    [
+      'a password in an environment variable',
+      { hubble: { relay: { extraEnv: [{ name: 'DB_PASSWORD', value: 'hunter2' }] } } },
+      'spec.cilium.values.hubble.relay.extraEnv[0].value',
+      'holds a credential',
+    ],
     ['an etcd password', { etcd: { password: 'hunter2hunter2' } }, 'spec.cilium.values.etcd.password', 'holds a credential'],
-    ['a token value in Cilium values', { clustermesh: { apiserver: { token: 'c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1' } } }, 'spec.cilium.values.clustermesh.apiserver.token', 'holds a credential'],
+    [
+      'a token value in Cilium values',
+      { clustermesh: { apiserver: { token: 'c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1' } } },
+      'spec.cilium.values.clustermesh.apiserver.token',
+      'holds a credential',
+    ],
     ['a cloud client secret', { azure: { clientSecret: 'not-for-git' } }, 'spec.cilium.values.azure.clientSecret', 'holds a credential'],
   ])('fails the synth on %s at its field, never echoing it, and writes nothing', (_, values, field, what) => {
     const clusters = fleet('c', { leaky: { ...CILIUM, cilium: { ...CILIUM.cilium, values } } });
@@ -60,6 +96,8 @@ describe('credentials in Cilium values', () => {
 
   test('the last check before the write tells a base64 private key from a base64 certificate', () => {
     expect(findSecretsInTree(new Map([['values/a.yaml', `tls:\n  ca:\n    cert: ${CERT_B64}\n`]]))).toEqual([]);
-    expect(findSecretsInTree(new Map([['values/a.yaml', `tls:\n  ca:\n    key: ${KEY_B64}\n`]])).map((f) => [f.file, f.line])).toEqual([['values/a.yaml', 3]]);
+    expect(findSecretsInTree(new Map([['values/a.yaml', `tls:\n  ca:\n    key: ${KEY_B64}\n`]])).map((f) => [f.file, f.line])).toEqual([
+      ['values/a.yaml', 3],
+    ]);
   });
 });

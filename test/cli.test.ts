@@ -44,7 +44,7 @@ describe('help and version', () => {
     expect(run.stdout).not.toContain('main.ts');
   });
 
-  test('help COMMAND and COMMAND --help show that command\'s options', async () => {
+  test("help COMMAND and COMMAND --help show that command's options", async () => {
     const help = await runCli(['help', 'import']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^usage: netscale import /);
@@ -52,7 +52,9 @@ describe('help and version', () => {
     expect((await runCli(['import', '--help'])).stdout).toBe(help.stdout);
     const unknown = await runCli(['help', 'chek']);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toBe('error: help: no command "chek" (did you mean "check"?); commands: synth, check, diff, explain, import, help, version\n');
+    expect(unknown.stderr).toBe(
+      'error: help: no command "chek" (did you mean "check"?); commands: synth, check, diff, explain, import, help, version\n',
+    );
   });
 
   test.each([['--version'], ['version']])('%s prints the version, exit 0', async (arg) => {
@@ -62,8 +64,16 @@ describe('help and version', () => {
   });
 
   test('fails on an unknown command or option with a hint, exit 2', async () => {
-    expect(await runCli(['synthesize'])).toEqual({ status: 2, stdout: '', stderr: 'error: unknown command "synthesize" (did you mean "synth"?); run netscale --help for the commands\n' });
-    expect(await runCli(['check', '--ful'])).toEqual({ status: 2, stdout: '', stderr: 'error: unknown option "--ful" for check (did you mean "--full"?); run netscale help check\n' });
+    expect(await runCli(['synthesize'])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'error: unknown command "synthesize" (did you mean "synth"?); run netscale --help for the commands\n',
+    });
+    expect(await runCli(['check', '--ful'])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'error: unknown option "--ful" for check (did you mean "--full"?); run netscale help check\n',
+    });
     expect((await runCli(['synth', '--cluster'])).stderr).toBe('error: --cluster needs a value: --cluster NAME\n');
     expect((await runCli(['import', 'a.yaml'])).stderr).toMatch(/^error: import needs --name NAME/);
   });
@@ -72,10 +82,11 @@ describe('help and version', () => {
 describe('the commands where users meet them', () => {
   test('every command that works on the fleet has an npm script of the same name', () => {
     const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    for (const c of COMMANDS.filter((x) => x.name !== 'help' && x.name !== 'version')) expect({ [c.name]: scripts[c.name] }).toEqual({ [c.name]: `node bin/netscale.js ${c.name}` });
+    for (const c of COMMANDS.filter((x) => x.name !== 'help' && x.name !== 'version'))
+      expect({ [c.name]: scripts[c.name] }).toEqual({ [c.name]: `node bin/netscale.js ${c.name}` });
   });
 
-  test('the README\'s command table covers every command and environment variable', () => {
+  test("the README's command table covers every command and environment variable", () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Everyday commands'), readme.indexOf('### Is `dist/` fresh?'));
     for (const c of COMMANDS) expect(section).toMatch(new RegExp(`^\\| \`${c.name}[ \`]`, 'm'));
@@ -118,7 +129,7 @@ describe('check', () => {
     expect(run.stderr).not.toContain('dist/ was not changed');
   });
 
-  test('--cluster checks that cluster\'s files only', async () => {
+  test("--cluster checks that cluster's files only", async () => {
     const { env, out } = examples();
     fs.appendFileSync(path.join(out, 'ack-sh-relay', 'Service.calico-typha.k8s.yaml'), '# edited\n');
     expect((await runCli(['check', '--cluster', 'dc1-calico-ipip'], { env })).status).toBe(0);
@@ -138,7 +149,9 @@ describe('diff', () => {
     const before = snapshot(out);
     const run = await runCli(['diff'], { env });
     expect(run.status).toBe(1);
-    expect(run.stdout).toContain(`--- ${out}/ack-sh-relay/Deployment.calico-typha.k8s.yaml\n+++ ${out}/ack-sh-relay/Deployment.calico-typha.k8s.yaml\n@@ `);
+    expect(run.stdout).toContain(
+      `--- ${out}/ack-sh-relay/Deployment.calico-typha.k8s.yaml\n+++ ${out}/ack-sh-relay/Deployment.calico-typha.k8s.yaml\n@@ `,
+    );
     expect(run.stdout).toContain('\n-  replicas: 5\n+  replicas: 7\n');
     expect(run.stdout).toContain(`--- ${out}/stray.yaml\n+++ /dev/null\n@@ -1 +0,0 @@\n-old\n`);
     expect(run.stderr).toMatch(/netscale: \d+ files of .*dist\/ differ from what synth would write \(\d+ changed, 0 new, 1 to delete\)\n$/);
@@ -152,11 +165,16 @@ describe('diff', () => {
       fs.cpSync(EXAMPLES, 'clusters', { recursive: true });
       synthesizeFleet({ clustersDir: 'clusters', outdir: 'dist' });
       const profile = path.join('clusters', 'calico-bgp-rr-ipvs.yaml');
-      fs.writeFileSync(profile, fs.readFileSync(profile, 'utf8').replace(/nodes: (\d+)/, (_, n: string) => `nodes: ${Number(n) + 300}`));
+      fs.writeFileSync(
+        profile,
+        fs.readFileSync(profile, 'utf8').replace(/nodes: (\d+)/, (_, n: string) => `nodes: ${Number(n) + 300}`),
+      );
       fs.writeFileSync(path.join('dist', 'stray.yaml'), 'old\n');
       const run = await runCli(['diff'], { env: { CLUSTERS_DIR: 'clusters', CDK8S_OUTDIR: 'dist' } });
       expect(run.status).toBe(1);
-      expect(run.stdout).toContain('--- a/dist/dc2-calico-bgp/Deployment.calico-typha.k8s.yaml\n+++ b/dist/dc2-calico-bgp/Deployment.calico-typha.k8s.yaml\n');
+      expect(run.stdout).toContain(
+        '--- a/dist/dc2-calico-bgp/Deployment.calico-typha.k8s.yaml\n+++ b/dist/dc2-calico-bgp/Deployment.calico-typha.k8s.yaml\n',
+      );
       fs.mkdirSync('work');
       fs.cpSync('dist', path.join('work', 'dist'), { recursive: true });
       const apply = spawnSync('git', ['apply', '-'], { input: run.stdout, encoding: 'utf8', cwd: path.join(temp.path, 'work') });
@@ -181,7 +199,10 @@ describe('explain', () => {
   test('on a folder says it wants a file', async () => {
     const run = await runCli(['explain', EXAMPLES]);
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe(`error: 1 problem in the cluster profiles:\n  ${path.relative(process.cwd(), EXAMPLES)}:1:1 is a folder: explain takes one profile file, e.g. clusters/prod.yaml\n`);
+    expect(run.stderr).toBe(
+      `error: 1 problem in the cluster ` +
+        `profiles:\n  ${path.relative(process.cwd(), EXAMPLES)}:1:1 is a folder: explain takes one profile file, e.g. clusters/prod.yaml\n`,
+    );
   });
 
   test('takes exactly one file', async () => {
@@ -194,11 +215,17 @@ describe('--cluster', () => {
     const { env } = examples();
     const run = await runCli(['synth', '--cluster', 'ack-sh'], { env });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('holds no ClusterProfile named "ack-sh"; it holds ack-bj-alerts, ack-hz-nopolicy, ack-sh-canary, ack-sh-relay, ack-sh-vswitch, dc1-calico-ipip, dc2-calico-bgp, dc3-calico-nft, dc3-calico-scale, fra-cilium-canary, fra-cilium-dsr, fra-cilium-wave, k3s-lab-kpr');
+    expect(run.stderr).toContain(
+      'holds no ClusterProfile named "ack-sh"; it holds ack-bj-alerts, ack-hz-nopolicy, ack-sh-canary, ack-sh-relay, ack-sh-vswitch, ' +
+        'dc1-calico-ipip, dc2-calico-bgp, dc3-calico-nft, dc3-calico-scale, fra-cilium-canary, fra-cilium-dsr, fra-cilium-wave, k3s-lab-kpr',
+    );
   });
 
   test('in a large fleet, the names closest to the one asked for come first', async () => {
-    const clusters = fleet('many', Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`edge-${String(i).padStart(2, '0')}`, { ...ACK_TERWAY, networkPolicy: 'disabled' }])));
+    const clusters = fleet(
+      'many',
+      Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`edge-${String(i).padStart(2, '0')}`, { ...ACK_TERWAY, networkPolicy: 'disabled' }])),
+    );
     fs.writeFileSync(path.join(clusters, 'zz.yaml'), profileYaml({ ...ACK_TERWAY, networkPolicy: 'disabled' }, 'prod-sh'));
     const run = await runCli(['synth', '--cluster', 'prod'], { env: { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(temp.path, 'out') } });
     expect(run.stderr).toContain('holds no ClusterProfile named "prod"; it holds prod-sh, edge-00, edge-01,');
@@ -207,7 +234,9 @@ describe('--cluster', () => {
 });
 
 describe('warnings in a big fleet', () => {
-  const profiles = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`c${String(i).padStart(2, '0')}`, { ...ACK_TERWAY, networkPolicy: 'direct' }]));
+  const profiles = Object.fromEntries(
+    Array.from({ length: 25 }, (_, i) => [`c${String(i).padStart(2, '0')}`, { ...ACK_TERWAY, networkPolicy: 'direct' }]),
+  );
 
   test('one line per rule with the count and three example clusters; --verbose prints each', async () => {
     const clusters = fleet('big', { ...profiles, odd: { ...KUBEADM_CALICO, nodes: 40, kubeProxy: { scheduler: 'lc' } } });
@@ -215,8 +244,12 @@ describe('warnings in a big fleet', () => {
     const run = await runCli(['synth'], { env });
     expect(run.status).toBe(0);
     const lines = run.stderr.trimEnd().split('\n');
-    expect(lines.filter((l) => l.includes('odd.yaml'))).toEqual([expect.stringMatching(/^warning: .*odd\.yaml:\d+:\d+ spec\.kubeProxy: has no baseConfig/)]);
-    expect(lines[lines.length - 1]).toBe('netscale: 26 warnings in 2 rules, one line each; --verbose prints every one, and each review lists its cluster\'s');
+    expect(lines.filter((l) => l.includes('odd.yaml'))).toEqual([
+      expect.stringMatching(/^warning: .*odd\.yaml:\d+:\d+ spec\.kubeProxy: has no baseConfig/),
+    ]);
+    expect(lines[lines.length - 1]).toBe(
+      "netscale: 26 warnings in 2 rules, one line each; --verbose prints every one, and each review lists its cluster's",
+    );
     const verbose = await runCli(['synth', '--verbose'], { env });
     const each = verbose.stderr.split('\n').filter((l) => l.startsWith('warning: ') && l.includes('spec.networkPolicy: direct on 1000 nodes'));
     expect(each).toHaveLength(25);
@@ -227,7 +260,9 @@ describe('warnings in a big fleet', () => {
       `warning: 25 clusters (c00, c01, c02, ...): spec.networkPolicy: ${text}; first in ${where}`,
     ]);
     // The reviews keep every warning of their cluster.
-    expect(fs.readFileSync(path.join(temp.path, 'out', 'reviews', 'c24.md'), 'utf8')).toMatch(/## Warnings\n\n- .*c24\.yaml:\d+:\d+ spec\.networkPolicy: direct on 1000 nodes/);
+    expect(fs.readFileSync(path.join(temp.path, 'out', 'reviews', 'c24.md'), 'utf8')).toMatch(
+      /## Warnings\n\n- .*c24\.yaml:\d+:\d+ spec\.networkPolicy: direct on 1000 nodes/,
+    );
   });
 
   test('a terminal shows progress for fleets over 200 clusters; a pipe never does', async () => {
@@ -260,7 +295,8 @@ describe('the summary line of a rule', () => {
   test('cites the guide by title and URL', () => {
     const [line] = warningLines(many('use the relay'), clusterOf, false);
     expect(line).toBe(
-      `warning: 21 clusters (c0, c1, c10, ...): spec.networkPolicy: use the relay (${REFERENCES.calicoTyphaScaling.title} <${REFERENCES.calicoTyphaScaling.url}>); first in clusters/c0.yaml:3:5`,
+      `warning: 21 clusters (c0, c1, c10, ...): spec.networkPolicy: use the ` +
+        `relay (${REFERENCES.calicoTyphaScaling.title} <${REFERENCES.calicoTyphaScaling.url}>); first in clusters/c0.yaml:3:5`,
     );
   });
 
@@ -282,7 +318,8 @@ describe('files netscale does not read', () => {
     const run = await runCli(['synth'], { env: { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(temp.path, 'out') } });
     expect(run.status).toBe(0);
     expect(run.stderr.split('\n').filter((l) => l.includes('not read as profiles'))).toEqual([
-      `warning: ${clusters}:1:1 holds entries that are not read as profiles (profiles end in .yaml or .yml): .hidden.yaml (hidden), README.md, archive/, prod.json`,
+      `warning: ${clusters}:1:1 holds entries that are not read as profiles (profiles end in .yaml or .yml): .hidden.yaml (hidden), ` +
+        `README.md, archive/, prod.json`,
     ]);
     expect(fs.readdirSync(path.join(temp.path, 'out'))).not.toContain('hidden');
   });
@@ -299,7 +336,10 @@ describe('reuse of unchanged clusters', () => {
     expect((await runCli(['synth'], { env })).stdout).toMatch(/\(6 warnings; 0 files written, 0 removed\)\n$/);
     expect((await runCli(['synth'], { env })).stdout).toMatch(/\(6 warnings; 0 files written, 0 removed, 13 reused unchanged\)\n$/);
     const profile = path.join(clusters, 'calico-ipip-ipvs.yaml');
-    fs.writeFileSync(profile, fs.readFileSync(profile, 'utf8').replace(/nodes: (\d+)/, (_, n: string) => `nodes: ${Number(n) + 100}`));
+    fs.writeFileSync(
+      profile,
+      fs.readFileSync(profile, 'utf8').replace(/nodes: (\d+)/, (_, n: string) => `nodes: ${Number(n) + 100}`),
+    );
     const stale = await runCli(['check'], { env });
     expect(stale.status).toBe(1);
     const again = await runCli(['synth'], { env });
@@ -321,7 +361,10 @@ describe('reuse of unchanged clusters', () => {
     const before = snapshot(out);
     expect((await runCli(['synth'], { env })).status).toBe(1);
     expect(snapshot(out)).toEqual(before);
-    fs.writeFileSync(path.join(clusters, 'ack-terway-relay.yaml'), profileYaml({ ...ACK_TERWAY, nodes: 700, networkPolicy: 'relay' }, 'ack-sh-relay'));
+    fs.writeFileSync(
+      path.join(clusters, 'ack-terway-relay.yaml'),
+      profileYaml({ ...ACK_TERWAY, nodes: 700, networkPolicy: 'relay' }, 'ack-sh-relay'),
+    );
     expect((await runCli(['check'], { env })).status).toBe(1);
     expect((await runCli(['diff'], { env })).status).toBe(1);
     expect(snapshot(path.join(temp.path, 'cache'))).toEqual(cache);
@@ -335,7 +378,8 @@ describe('reuse of unchanged clusters', () => {
     const original = fs.readFileSync(pool, 'utf8');
     // What dist/ holds on a branch where the pool had another cidr: the profile would change it in place.
     fs.writeFileSync(pool, original.replace('cidr: 10.244.0.0/16', 'cidr: 10.99.0.0/16'));
-    const refused = /calico-ipip-ipvs\.yaml:\d+:\d+ spec\.calico\.ipPools\[0\]\.cidr: 10\.244\.0\.0\/16 differs from 10\.99\.0\.0\/16, the cidr of pool "default-ipv4-ippool" already rendered in dist\//;
+    const refused =
+      /calico-ipip-ipvs\.yaml:\d+:\d+ spec\.calico\.ipPools\[0\]\.cidr: 10\.244\.0\.0\/16 differs from 10\.99\.0\.0\/16, the cidr of pool "default-ipv4-ippool" already rendered in dist\//;
     const synth = await runCli(['synth'], { env });
     expect(synth.status).toBe(1);
     expect(synth.stderr).toMatch(refused);
@@ -382,7 +426,7 @@ describe('reuse of unchanged clusters', () => {
     }
   });
 
-  test('the fleet\'s ApplicationSets and index are built from cached and rendered clusters alike', async () => {
+  test("the fleet's ApplicationSets and index are built from cached and rendered clusters alike", async () => {
     const { clusters, out } = examples();
     const env = cachedEnv(clusters, out);
     await runCli(['synth'], { env });
@@ -390,7 +434,10 @@ describe('reuse of unchanged clusters', () => {
     const before = fs.readFileSync(appSet, 'utf8');
     // A staged cluster's Cilium values travel in its element of the ApplicationSet.
     const profile = path.join(clusters, 'cilium-wave-argocd.yaml');
-    fs.writeFileSync(profile, fs.readFileSync(profile, 'utf8').replace('operatorReplicas: 3', 'operatorReplicas: 2').replace('nodes: 800', 'nodes: 900'));
+    fs.writeFileSync(
+      profile,
+      fs.readFileSync(profile, 'utf8').replace('operatorReplicas: 3', 'operatorReplicas: 2').replace('nodes: 800', 'nodes: 900'),
+    );
     expect((await runCli(['synth'], { env })).stdout).toContain('12 reused unchanged');
     expect(fs.readFileSync(appSet, 'utf8')).not.toBe(before);
     expect(fs.readFileSync(path.join(out, 'reviews', 'README.md'), 'utf8')).toMatch(/^\| 1 \| 1 \| 900 \| 1 at a time \| \[fra-cilium-wave\]/m);
@@ -430,20 +477,42 @@ describe('reuse of unchanged clusters', () => {
 
 describe('a refused secret', () => {
   test('points at the profile line it came from', async () => {
-    const spec = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 50, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443, values: { hubble: { relay: { extraEnv: [{ name: 'DB_PASSWORD', value: 'hunter2' }] } } } } };
+    const spec = {
+      platform: 'kubeadm',
+      cni: 'cilium',
+      kubernetesVersion: '1.31',
+      nodes: 50,
+      cilium: {
+        version: '1.18.12',
+        k8sServiceHost: '10.0.0.1',
+        k8sServicePort: 6443,
+        values: { hubble: { relay: { extraEnv: [{ name: 'DB_PASSWORD', value: 'hunter2' }] } } },
+      },
+    };
     const clusters = fleet('leak', { leaky: spec });
     const text = fs.readFileSync(path.join(clusters, 'leaky.yaml'), 'utf8');
     const line = text.split('\n').findIndex((l) => l.includes('hunter2')) + 1;
     const run = await runCli(['synth'], { env: { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: path.join(temp.path, 'out') } });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`leaky\\.yaml:${line}:\\d+ spec\\.cilium\\.values\\.hubble\\.relay\\.extraEnv\\[0\\]\\.value: holds a credential, which must never be committed`));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `leaky\\.yaml:${line}:\\d+ spec\\.cilium\\.values\\.hubble\\.relay\\.extraEnv\\[0\\]\\.value: holds a credential, which must never ` +
+          `be committed`,
+      ),
+    );
     expect(run.stderr).not.toContain('hunter2');
   });
 });
 
 describe('a credential in a file that spans the fleet', () => {
   test('is traced to its profile field, whether its cluster was rendered or reused', async () => {
-    const spec = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 50, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 } };
+    const spec = {
+      platform: 'kubeadm',
+      cni: 'cilium',
+      kubernetesVersion: '1.31',
+      nodes: 50,
+      cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 },
+    };
     // A project name shaped like a Slack token reaches only the root Application and the ApplicationSet.
     const argocd = { repoURL: 'https://git.example.com/fleet.git', project: 'xoxb-1234567890-1234567890-abcdefghijklmnopqrstuvwx', stage: 0 };
     const clusters = fleet('fleet-leak', { leaky: { ...spec, argocd } });
@@ -452,8 +521,12 @@ describe('a credential in a file that spans the fleet', () => {
       const synth = await runCli(['synth'], { env });
       expect(synth.status).toBe(1);
       expect(synth.stderr.split('\n').filter((l) => l.includes('would write'))).toEqual([
-        expect.stringMatching(/leaky\.yaml:\d+:\d+ spec\.argocd\.project: would write a Slack token \(xoxb-…\(redacted\)\) into dist\/argocd\/Application\.netscale-fleet\.k8s\.yaml:\d+: /),
-        expect.stringMatching(/leaky\.yaml:\d+:\d+ spec\.argocd\.project: would write a Slack token \(xoxb-…\(redacted\)\) into dist\/argocd\/ApplicationSet\.netscale-cilium-stages\.k8s\.yaml:\d+: /),
+        expect.stringMatching(
+          /leaky\.yaml:\d+:\d+ spec\.argocd\.project: would write a Slack token \(xoxb-…\(redacted\)\) into dist\/argocd\/Application\.netscale-fleet\.k8s\.yaml:\d+: /,
+        ),
+        expect.stringMatching(
+          /leaky\.yaml:\d+:\d+ spec\.argocd\.project: would write a Slack token \(xoxb-…\(redacted\)\) into dist\/argocd\/ApplicationSet\.netscale-cilium-stages\.k8s\.yaml:\d+: /,
+        ),
       ]);
       expect(synth.stderr).not.toContain('abcdefghijklmnopqrstuvwx');
       expect(fs.existsSync(path.join(temp.path, 'out'))).toBe(false);
@@ -464,7 +537,11 @@ describe('a credential in a file that spans the fleet', () => {
 describe('the real binary', () => {
   test('bin/netscale.js runs the bundle: check, help, a usage error, and a large fleet rendered by worker threads', async () => {
     const node = (args: string[], env: Record<string, string> = {}) =>
-      spawnSync(process.execPath, [path.join(ROOT, 'bin', 'netscale.js'), ...args], { cwd: ROOT, env: { ...process.env, NETSCALE_RENDER_CACHE: 'off', CLUSTER: '', ...env }, encoding: 'utf8' });
+      spawnSync(process.execPath, [path.join(ROOT, 'bin', 'netscale.js'), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, NETSCALE_RENDER_CACHE: 'off', CLUSTER: '', ...env },
+        encoding: 'utf8',
+      });
     const check = node(['check']);
     expect(check.status).toBe(0);
     expect(check.stderr).toMatch(/netscale: dist\/ \(13 clusters\) is up to date with the profiles in clusters\/ \(6 warnings\)\n$/);
@@ -474,8 +551,19 @@ describe('the real binary', () => {
     expect(node(['frobnicate']).status).toBe(2);
 
     // Enough profiles to render for worker threads (only the bundle runs them): the same bytes as one thread.
-    const kinds = [{ ...ACK_TERWAY, networkPolicy: 'relay' }, { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: CALICO_INSTALL, kubeProxy: { scheduler: 'lc', baseConfig: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n' } }];
-    const clusters = fleet('workers', Object.fromEntries(Array.from({ length: 240 }, (_, i) => [`w${String(i).padStart(3, '0')}`, { ...kinds[i % 2], nodes: 100 + i }])));
+    const kinds = [
+      { ...ACK_TERWAY, networkPolicy: 'relay' },
+      {
+        ...KUBEADM_CALICO,
+        networkPolicy: 'relay',
+        calico: CALICO_INSTALL,
+        kubeProxy: { scheduler: 'lc', baseConfig: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n' },
+      },
+    ];
+    const clusters = fleet(
+      'workers',
+      Object.fromEntries(Array.from({ length: 240 }, (_, i) => [`w${String(i).padStart(3, '0')}`, { ...kinds[i % 2], nodes: 100 + i }])),
+    );
     const threaded = path.join(temp.path, 'threaded');
     const run = node(['synth'], { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: threaded, NETSCALE_WORKERS: '2' });
     expect(run.stderr).toBe('');

@@ -17,7 +17,11 @@ describe('conntrackSizing', () => {
     expect(s.effectiveMax).toBe(2310720);
     expect(s.memoryBytes).toBe(2310720 * CONNTRACK_BYTES_PER_ENTRY);
     expect(s.problems).toEqual([]);
-    expect(s.decisions[0]).toMatchObject({ name: 'conntrack.maxPerCore', value: maxPerCore, rule: `maxPerCore = ceil(2310720 / ${cpuPerNode}) = ${maxPerCore}` });
+    expect(s.decisions[0]).toMatchObject({
+      name: 'conntrack.maxPerCore',
+      value: maxPerCore,
+      rule: `maxPerCore = ceil(2310720 / ${cpuPerNode}) = ${maxPerCore}`,
+    });
     expect(s.decisions[1]).toMatchObject({ name: 'conntrack.min', value: 2310720, rule: 'min = conntrackMax = 2310720' });
     expect(s.decisions[2]).toMatchObject({ name: 'nf_conntrack_max', value: 2310720, rule: `max(${maxPerCore} x ${cpuPerNode}, 2310720) = 2310720` });
   });
@@ -26,7 +30,9 @@ describe('conntrackSizing', () => {
     const s = conntrackSizing({ cpuPerNode: 16, conntrackMax: 2310720 });
     expect(s.memoryBytes).toBe(739430400);
     expect(formatMebibytes(739430400)).toBe('705.2 MiB');
-    expect(s.decisions[3].rule).toBe('2310720 entries x 320 bytes = 705.2 MiB when the table is full (planning figure; slabinfo shows ~300 bytes per entry)');
+    expect(s.decisions[3].rule).toBe(
+      '2310720 entries x 320 bytes = 705.2 MiB when the table is full (planning figure; slabinfo shows ~300 bytes per entry)',
+    );
     expect(s.decisions[3].name).toContain('estimate');
   });
 
@@ -37,7 +43,12 @@ describe('conntrackSizing', () => {
   });
 
   test('without settings it gives kube-proxy defaults: max(32768 x cpus, 131072)', () => {
-    expect(KUBE_PROXY_CONNTRACK_DEFAULTS).toEqual({ maxPerCore: 32768, min: 131072, tcpEstablishedTimeout: '24h0m0s', tcpCloseWaitTimeout: '1h0m0s' });
+    expect(KUBE_PROXY_CONNTRACK_DEFAULTS).toEqual({
+      maxPerCore: 32768,
+      min: 131072,
+      tcpEstablishedTimeout: '24h0m0s',
+      tcpCloseWaitTimeout: '1h0m0s',
+    });
     const small = conntrackSizing({ cpuPerNode: 2 });
     expect([small.maxPerCore, small.min, small.effectiveMax]).toEqual([32768, 131072, 131072]);
     const big = conntrackSizing({ cpuPerNode: 16 });
@@ -56,7 +67,11 @@ describe('conntrackSizing', () => {
   test('fails on int32 overflow of maxPerCore x cpus', () => {
     const s = conntrackSizing({ cpuPerNode: 64, conntrackMaxPerCore: 40000000 });
     expect(s.problems).toEqual([
-      { severity: 'error', field: 'conntrackMaxPerCore', message: `maxPerCore 40000000 x 64 CPUs = 2560000000 exceeds the int32 limit ${INT32_MAX}: the kernel refuses nf_conntrack_max above it` },
+      {
+        severity: 'error',
+        field: 'conntrackMaxPerCore',
+        message: `maxPerCore 40000000 x 64 CPUs = 2560000000 exceeds the int32 limit ${INT32_MAX}: the kernel refuses nf_conntrack_max above it`,
+      },
     ]);
   });
 
@@ -65,7 +80,10 @@ describe('conntrackSizing', () => {
     expect(s.problems.filter((p) => p.severity === 'error').map((p) => [p.field, p.message])).toEqual([
       ['conntrackMaxPerCore', 'conntrack.maxPerCore 2147483648 exceeds the int32 limit 2147483647'],
       ['conntrackMin', 'conntrack.min 3000000000 exceeds the int32 limit 2147483647'],
-      ['conntrackMaxPerCore', 'maxPerCore 2147483648 x 1 CPUs = 2147483648 exceeds the int32 limit 2147483647: the kernel refuses nf_conntrack_max above it'],
+      [
+        'conntrackMaxPerCore',
+        'maxPerCore 2147483648 x 1 CPUs = 2147483648 exceeds the int32 limit 2147483647: the kernel refuses nf_conntrack_max above it',
+      ],
     ]);
   });
 
@@ -75,14 +93,16 @@ describe('conntrackSizing', () => {
     expect(s.problems[0].message).toBe('conntrack.min 3000000000 exceeds the int32 limit 2147483647');
   });
 
-  test('warns when the table ends up below kube-proxy\'s default for the node', () => {
+  test("warns when the table ends up below kube-proxy's default for the node", () => {
     const s = conntrackSizing({ cpuPerNode: 16, conntrackMaxPerCore: 10000, conntrackMin: 100000 });
     expect(s.effectiveMax).toBe(160000);
     expect(s.problems).toEqual([
       {
         severity: 'warning',
         field: 'conntrackMaxPerCore',
-        message: "nf_conntrack_max would be 160000 (max(10000 x 16, 100000)), below kube-proxy's default 524288 (max(32768 x 16, 131072)) on 16-CPU nodes: a full table drops new connections",
+        message:
+          "nf_conntrack_max would be 160000 (max(10000 x 16, 100000)), below kube-proxy's default 524288 (max(32768 x 16, 131072)) on 16-CPU " +
+          'nodes: a full table drops new connections',
       },
     ]);
   });
@@ -92,7 +112,9 @@ describe('conntrackSizing', () => {
   });
 
   test('fails when conntrackMax is combined with the explicit fields', () => {
-    expect(() => conntrackSizing({ cpuPerNode: 16, conntrackMax: 2310720, conntrackMin: 1 })).toThrow('give conntrackMax, or conntrackMaxPerCore and conntrackMin, not both');
+    expect(() => conntrackSizing({ cpuPerNode: 16, conntrackMax: 2310720, conntrackMin: 1 })).toThrow(
+      'give conntrackMax, or conntrackMaxPerCore and conntrackMin, not both',
+    );
   });
 
   test('fails on a CPU count that is not a whole number of at least 1', () => {
@@ -115,7 +137,7 @@ describe('tunnelMtu', () => {
     expect(tunnelMtu(underlay, encapsulation, family).value).toBe(expected);
   });
 
-  test('records the rule of IP-in-IP on a 1500-byte network, citing Calico\'s MTU guide', () => {
+  test("records the rule of IP-in-IP on a 1500-byte network, citing Calico's MTU guide", () => {
     expect(tunnelMtu(1500, 'ipip').decision).toEqual({
       name: 'ipip MTU',
       value: 1480,
@@ -125,7 +147,7 @@ describe('tunnelMtu', () => {
     });
   });
 
-  test('overheads are Calico\'s: IPIP 20, VXLAN 50/70, WireGuard 60/80', () => {
+  test("overheads are Calico's: IPIP 20, VXLAN 50/70, WireGuard 60/80", () => {
     expect(TUNNEL_OVERHEAD).toEqual({ ipip: { 4: 20 }, vxlan: { 4: 50, 6: 70 }, wireguard: { 4: 60, 6: 80 }, none: { 4: 0, 6: 0 } });
   });
 

@@ -27,7 +27,6 @@ function syncedManifests(dir: string) {
   return readManifests(dir).filter((m) => !NOT_SYNCED.includes(path.relative(dir, m.file).split(path.sep)[0]));
 }
 
-
 const temp = tempDirPerTest('fleet');
 
 describe('the example fleet', () => {
@@ -39,7 +38,10 @@ describe('the example fleet', () => {
 
   test('the cdk8s CLI runs the same app and writes the same files, offline', () => {
     const out = path.join(temp.path, 'cli');
-    const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '--output', out], { cwd: ROOT, encoding: 'utf8' });
+    const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '--output', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(0);
     expect(snapshot(out)).toEqual(snapshot(COMMITTED));
   }, 30_000);
@@ -52,7 +54,11 @@ describe('the example fleet', () => {
     for (const chart of charts) deliverWithArgocd(chart);
     argocdChart(app, charts);
     app.synth();
-    const ours = Object.fromEntries([...renderTree(loaded)].filter(([file]) => !file.startsWith('reviews/') && !file.startsWith('values/')).map(([file, text]) => [file.split('/').join(path.sep), text]));
+    const ours = Object.fromEntries(
+      [...renderTree(loaded)]
+        .filter(([file]) => !file.startsWith('reviews/') && !file.startsWith('values/'))
+        .map(([file, text]) => [file.split('/').join(path.sep), text]),
+    );
     expect(ours).toEqual(snapshot(out));
   });
 
@@ -84,7 +90,7 @@ describe('the example fleet', () => {
     }
   });
 
-  test('no name carries a hash, not even a restart Job\'s (one per DaemonSet), and no image floats', () => {
+  test("no name carries a hash, not even a restart Job's (one per DaemonSet), and no image floats", () => {
     for (const m of syncedManifests(COMMITTED)) {
       expect(m.object.metadata?.name).not.toMatch(/-[0-9a-f]{6,}$/);
       const text = JSON.stringify(m.object);
@@ -106,8 +112,13 @@ describe('the example fleet', () => {
 
   test('without Argo CD the review gives the rollout as kubectl commands in wave order', () => {
     const review = fs.readFileSync(path.join(COMMITTED, 'reviews', 'ack-hz-nopolicy.md'), 'utf8');
-    expect(review).toContain('1. switch: `kubectl apply --server-side --force-conflicts --field-manager=netscale -f dist/ack-hz-nopolicy/ConfigMap.eni-config.k8s.yaml`');
-    expect(review).toContain('2. restart `terway-eniip` (Terway reads eni-config only when it starts), at its own maxUnavailable (10% of the nodes at a time): `kubectl -n kube-system rollout restart ds/terway-eniip && kubectl -n kube-system rollout status ds/terway-eniip --timeout=30m`');
+    expect(review).toContain(
+      '1. switch: `kubectl apply --server-side --force-conflicts --field-manager=netscale -f dist/ack-hz-nopolicy/ConfigMap.eni-config.k8s.yaml`',
+    );
+    expect(review).toContain(
+      '2. restart `terway-eniip` (Terway reads eni-config only when it starts), at its own maxUnavailable (10% of the nodes at a time): ' +
+        '`kubectl -n kube-system rollout restart ds/terway-eniip && kubectl -n kube-system rollout status ds/terway-eniip --timeout=30m`',
+    );
   });
 });
 
@@ -166,7 +177,9 @@ describe('the cdk8s CLI path (npx cdk8s synth)', () => {
   function project(profiles: Record<string, Record<string, unknown>>): string {
     const dir = path.join(temp.path, 'project');
     fs.mkdirSync(path.join(dir, 'clusters'), { recursive: true });
-    const config = fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8').replace(/^app: node bin\/netscale\.js$/m, `app: node ${JSON.stringify(path.join(ROOT, 'bin', 'netscale.js'))}`);
+    const config = fs
+      .readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8')
+      .replace(/^app: node bin\/netscale\.js$/m, `app: node ${JSON.stringify(path.join(ROOT, 'bin', 'netscale.js'))}`);
     fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), config);
     for (const [name, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(dir, 'clusters', `${name}.yaml`), profileYaml(spec, name));
     fs.mkdirSync(path.join(dir, 'dist', 'old'), { recursive: true });
@@ -175,7 +188,8 @@ describe('the cdk8s CLI path (npx cdk8s synth)', () => {
     fs.writeFileSync(path.join(dir, 'dist', 'old', 'keep.txt'), 'committed');
     return dir;
   }
-  const cli = (cwd: string, ...args: string[]) => spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', ...args], { cwd, encoding: 'utf8' });
+  const cli = (cwd: string, ...args: string[]) =>
+    spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', ...args], { cwd, encoding: 'utf8' });
 
   test('cdk8s.yaml points the CLI, which empties its output folder first, at a staging folder, never dist/', () => {
     const config = fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8');
@@ -197,7 +211,9 @@ describe('the cdk8s CLI path (npx cdk8s synth)', () => {
     expect(run.status).toBe(0);
     // npm run synth in the same folder, into another one.
     const expected = path.join(dir, 'expected');
-    expect(spawnSync(process.execPath, [path.join(ROOT, 'bin', 'netscale.js')], { cwd: dir, env: { ...process.env, CDK8S_OUTDIR: 'expected' } }).status).toBe(0);
+    expect(
+      spawnSync(process.execPath, [path.join(ROOT, 'bin', 'netscale.js')], { cwd: dir, env: { ...process.env, CDK8S_OUTDIR: 'expected' } }).status,
+    ).toBe(0);
     expect(snapshot(path.join(dir, 'dist'))).toEqual(snapshot(expected));
     const listed = [...run.stdout.matchAll(/^ {2}- (.+)$/gm)].map((m) => m[1]);
     expect(listed.length).toBeGreaterThan(0);

@@ -33,7 +33,12 @@ function synthFleet(profiles: Record<string, Record<string, unknown>>): string {
 
 describe('sync options of shared objects', () => {
   const options = (out: string, cluster: string) =>
-    Object.fromEntries(readManifests(path.join(out, cluster)).map((m) => [`${m.object.kind}/${m.object.metadata?.name}`, (m.object.metadata as any).annotations?.['argocd.argoproj.io/sync-options']]));
+    Object.fromEntries(
+      readManifests(path.join(out, cluster)).map((m) => [
+        `${m.object.kind}/${m.object.metadata?.name}`,
+        (m.object.metadata as any).annotations?.['argocd.argoproj.io/sync-options'],
+      ]),
+    );
 
   test('under Argo CD, objects the platform owns too are applied server-side and never pruned or deleted; the CRD is never pruned', () => {
     const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: ARGOCD } });
@@ -54,13 +59,25 @@ describe('sync options of shared objects', () => {
       'Service/calico-typha': 'Prune=false,Delete=false',
       'PodDisruptionBudget/calico-typha': 'Prune=false,Delete=false',
     });
-    const waves = Object.fromEntries(readManifests(path.join(out, 'dc')).map((m) => [`${m.object.kind}/${m.object.metadata?.name}`, (m.object.metadata as any).annotations?.['argocd.argoproj.io/sync-wave']]));
+    const waves = Object.fromEntries(
+      readManifests(path.join(out, 'dc')).map((m) => [
+        `${m.object.kind}/${m.object.metadata?.name}`,
+        (m.object.metadata as any).annotations?.['argocd.argoproj.io/sync-wave'],
+      ]),
+    );
     // Felix is switched only once Typha is healthy.
-    expect(waves).toEqual({ 'DaemonSet/calico-node': '3', 'Deployment/calico-typha': '2', 'Service/calico-typha': '2', 'PodDisruptionBudget/calico-typha': '2' });
+    expect(waves).toEqual({
+      'DaemonSet/calico-node': '3',
+      'Deployment/calico-typha': '2',
+      'Service/calico-typha': '2',
+      'PodDisruptionBudget/calico-typha': '2',
+    });
   });
 
-  test('on a calico-typha.yaml install the install\'s Typha is shared: server-side, never pruned', () => {
-    const out = synthFleet({ dc: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd: ARGOCD } });
+  test("on a calico-typha.yaml install the install's Typha is shared: server-side, never pruned", () => {
+    const out = synthFleet({
+      dc: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd: ARGOCD },
+    });
     expect(options(out, 'dc')).toMatchObject({
       'Deployment/calico-typha': 'ServerSideApply=true,Prune=false,Delete=false',
       'ConfigMap/calico-config': 'ServerSideApply=true,Prune=false,Delete=false',
@@ -69,7 +86,9 @@ describe('sync options of shared objects', () => {
 
   test('without Argo CD no object carries an Argo CD annotation', () => {
     const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay' } });
-    const annotated = readManifests(path.join(out, 'relay')).filter((m) => Object.keys((m.object.metadata as any).annotations ?? {}).some((k) => k.startsWith('argocd.argoproj.io/')));
+    const annotated = readManifests(path.join(out, 'relay')).filter((m) =>
+      Object.keys((m.object.metadata as any).annotations ?? {}).some((k) => k.startsWith('argocd.argoproj.io/')),
+    );
     expect(annotated).toEqual([]);
   });
 });
@@ -78,7 +97,10 @@ describe('sync waves', () => {
   test('CRDs, then identity, then Typha, then the switch ConfigMaps', () => {
     const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: ARGOCD } });
     const waves = Object.fromEntries(
-      readManifests(path.join(out, 'relay')).map((m) => [`${m.object.kind}/${m.object.metadata?.name}`, (m.object.metadata as any).annotations?.['argocd.argoproj.io/sync-wave']]),
+      readManifests(path.join(out, 'relay')).map((m) => [
+        `${m.object.kind}/${m.object.metadata?.name}`,
+        (m.object.metadata as any).annotations?.['argocd.argoproj.io/sync-wave'],
+      ]),
     );
     expect(waves).toEqual({
       'CustomResourceDefinition/bgppeers.crd.projectcalico.org': '0',
@@ -94,8 +116,20 @@ describe('sync waves', () => {
     });
   });
 
-  test('kinds without a phase of their component\'s follow their kind: definitions, then identity, then the data plane', () => {
-    const kinds = ['CustomResourceDefinition', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service', 'Deployment', 'PodDisruptionBudget', 'HelmChart', 'IPPool'];
+  test("kinds without a phase of their component's follow their kind: definitions, then identity, then the data plane", () => {
+    const kinds = [
+      'CustomResourceDefinition',
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'Deployment',
+      'PodDisruptionBudget',
+      'HelmChart',
+      'IPPool',
+    ];
     expect(kinds.map((k) => syncWaveOf(defaultPhase(k)))).toEqual([0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
   });
 
@@ -120,7 +154,10 @@ describe('the restart Job', () => {
   test('is a PostSync hook named after its DaemonSet that sets the configuration hash on the pod template, then waits for the rollout', () => {
     const job = restartObjects('a').find((o) => o.kind === 'Job') as any;
     expect(job.metadata.name).toBe('netscale-restart-terway-eniip');
-    expect(job.metadata.annotations).toEqual({ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+    expect(job.metadata.annotations).toEqual({
+      'argocd.argoproj.io/hook': 'PostSync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+    });
     expect(job.spec.backoffLimit).toBe(2);
     expect(job.spec.activeDeadlineSeconds).toBe(30 * 60 + 300);
     expect(job.spec.podFailurePolicy).toBeUndefined();
@@ -135,7 +172,9 @@ describe('the restart Job', () => {
       'daemonset/terway-eniip',
       '--type=strategic',
       '--patch',
-      JSON.stringify({ spec: { template: { metadata: { annotations: { 'netscale.dev/config-hash': hash }, labels: { 'netscale.dev/config-hash': hash } } } } }),
+      JSON.stringify({
+        spec: { template: { metadata: { annotations: { 'netscale.dev/config-hash': hash }, labels: { 'netscale.dev/config-hash': hash } } } },
+      }),
     ]);
     expect(pod.containers[0].args).toEqual(['--namespace', 'kube-system', 'rollout', 'status', 'daemonset/terway-eniip', '--timeout=30m']);
     expect(pod.containers[0].image).toMatch(/^registry\.k8s\.io\/kubectl:v\d+\.\d+\.\d+$/);
@@ -187,19 +226,29 @@ describe('the restart Job', () => {
   });
 
   test('fails from TypeScript on a progress bound longer than the whole restart', () => {
-    expect(() => new DaemonSetRestart(Testing.chart(), 'R', { daemonSet: 'x', configuration: 'a', timeout: '30m', progressTimeout: '1h' })).toThrow('DaemonSetRestart progressTimeout (1h) must not exceed timeout (30m)');
+    expect(() => new DaemonSetRestart(Testing.chart(), 'R', { daemonSet: 'x', configuration: 'a', timeout: '30m', progressTimeout: '1h' })).toThrow(
+      'DaemonSetRestart progressTimeout (1h) must not exceed timeout (30m)',
+    );
   });
 
   test('its Role allows only what rollout restart and status need, on that one DaemonSet', () => {
     const role = restartObjects('a').find((o) => o.kind === 'Role') as any;
-    expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: ['terway-eniip'], verbs: ['get', 'list', 'patch', 'watch'] }]);
+    expect(role.rules).toEqual([
+      { apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: ['terway-eniip'], verbs: ['get', 'list', 'patch', 'watch'] },
+    ]);
     expect(RESTART_VERBS).not.toContain('delete');
     const binding = restartObjects('a').find((o) => o.kind === 'RoleBinding') as any;
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'netscale-restart-terway-eniip', namespace: 'kube-system' }]);
   });
 
   test('takes its kubectl image, timeout and progress bound from the profile', () => {
-    const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, kubectlImage: 'registry.example.com/tools/kubectl:v1.27.4', restartTimeout: '1h', restartProgressTimeout: '10m' } } });
+    const out = synthFleet({
+      relay: {
+        ...ACK_TERWAY,
+        networkPolicy: 'relay',
+        argocd: { ...ARGOCD, kubectlImage: 'registry.example.com/tools/kubectl:v1.27.4', restartTimeout: '1h', restartProgressTimeout: '10m' },
+      },
+    });
     const job = readManifests(path.join(out, 'relay')).find((m) => m.object.kind === 'Job')!.object as any;
     expect(job.spec.template.spec.containers[0].image).toBe('registry.example.com/tools/kubectl:v1.27.4');
     expect(job.spec.template.spec.containers[0].args).toContain('--timeout=10m');
@@ -207,33 +256,57 @@ describe('the restart Job', () => {
     expect(job.spec.activeDeadlineSeconds).toBe(3600 + 300);
   });
 
-  test('waits twice the estimate of the DaemonSet\'s own rollout by default (20 seconds per batch), at least 30 minutes', () => {
+  test("waits twice the estimate of the DaemonSet's own rollout by default (20 seconds per batch), at least 30 minutes", () => {
     // calico-node replaces 1 pod at a time (Calico's manifests): 20 s per node, bounded at twice that.
-    const calico = (nodes: number) => loadSpec({ ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd: ARGOCD }).loaded!.cluster.argocd!.restartTimeout;
+    const calico = (nodes: number) =>
+      loadSpec({ ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd: ARGOCD }).loaded!
+        .cluster.argocd!.restartTimeout;
     expect([calico(40), calico(50), calico(1000), calico(5000)]).toEqual(['30m', '34m', '667m', '3334m']);
     // A restart that stops progressing fails after 15 minutes by default, well within the wait.
-    expect(loadSpec({ ...KUBEADM_CALICO, nodes: 1000, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd: ARGOCD }).loaded!.cluster.argocd!.restartProgressTimeout).toBe('15m');
+    expect(
+      loadSpec({ ...KUBEADM_CALICO, nodes: 1000, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd: ARGOCD })
+        .loaded!.cluster.argocd!.restartProgressTimeout,
+    ).toBe('15m');
     // terway-eniip replaces 10% of the nodes at a time (Terway's chart): ten rounds, whatever the size.
     const terway = loadSpec({ ...ACK_TERWAY, nodes: 5000, networkPolicy: 'relay', argocd: ARGOCD }).loaded!.cluster;
     expect(terway.argocd!.restartTimeout).toBe('30m');
-    expect(terway.restarts[0].pace).toMatchObject({ podsPerBatch: 500, batches: 10, estimateSeconds: 200, bound: '30m', rule: 'maxUnavailable 10%: 500 pods per batch, 10 batches' });
+    expect(terway.restarts[0].pace).toMatchObject({
+      podsPerBatch: 500,
+      batches: 10,
+      estimateSeconds: 200,
+      bound: '30m',
+      rule: 'maxUnavailable 10%: 500 pods per batch, 10 batches',
+    });
   });
 
-  test('the review gives each restart\'s pace from the DaemonSet\'s own update strategy', () => {
+  test("the review gives each restart's pace from the DaemonSet's own update strategy", () => {
     const out = synthFleet({ pace: { ...ACK_TERWAY, networkPolicy: 'relay' } });
     const review = fs.readFileSync(path.join(out, 'reviews', 'pace.md'), 'utf8');
-    expect(review).toContain('restart `terway-eniip` (Terway reads eni-config only when it starts), at its own maxUnavailable (10% of the nodes at a time)');
+    expect(review).toContain(
+      'restart `terway-eniip` (Terway reads eni-config only when it starts), at its own maxUnavailable (10% of the nodes at a time)',
+    );
     expect(podsPerRound('10%', 1000)).toBe(100);
     expect(podsPerRound('10%', 5)).toBe(1);
     expect(podsPerRound('1', 1000)).toBe(1);
     expect(podsPerRound(undefined, 1000)).toBe(1);
   });
 
-
   test('restarts several DaemonSets one after the other, in hook waves, in the order the review gives', () => {
-    const out = synthFleet({ dc: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, kubeProxy: { scheduler: 'lc' }, argocd: ARGOCD } });
-    const jobs = readManifests(path.join(out, 'dc')).filter((m) => m.object.kind === 'Job').map((m) => m.object as any);
-    const order = jobs.sort((a, b) => Number(a.metadata.annotations['argocd.argoproj.io/sync-wave']) - Number(b.metadata.annotations['argocd.argoproj.io/sync-wave'])).map((j) => [j.metadata.annotations['argocd.argoproj.io/sync-wave'], j.metadata.name]);
+    const out = synthFleet({
+      dc: {
+        ...KUBEADM_CALICO,
+        networkPolicy: 'relay',
+        calico: { install: 'manifest-typha', version: '3.30.5' },
+        kubeProxy: { scheduler: 'lc' },
+        argocd: ARGOCD,
+      },
+    });
+    const jobs = readManifests(path.join(out, 'dc'))
+      .filter((m) => m.object.kind === 'Job')
+      .map((m) => m.object as any);
+    const order = jobs
+      .sort((a, b) => Number(a.metadata.annotations['argocd.argoproj.io/sync-wave']) - Number(b.metadata.annotations['argocd.argoproj.io/sync-wave']))
+      .map((j) => [j.metadata.annotations['argocd.argoproj.io/sync-wave'], j.metadata.name]);
     expect(order).toEqual([
       ['0', 'netscale-restart-kube-proxy'],
       ['1', 'netscale-restart-calico-node'],
@@ -252,23 +325,51 @@ describe('the restart Job', () => {
   });
 
   test('before Kubernetes 1.26 there is no progress bound (no pod failure policies), and the profile is told so', () => {
-    const { loaded, warnings } = loadSpec({ ...ACK_TERWAY, kubernetesVersion: '1.25', networkPolicy: 'relay', argocd: { ...ARGOCD, kubectlImage: 'registry.example.com/tools/kubectl:v1.25.16' } });
+    const { loaded, warnings } = loadSpec({
+      ...ACK_TERWAY,
+      kubernetesVersion: '1.25',
+      networkPolicy: 'relay',
+      argocd: { ...ARGOCD, kubectlImage: 'registry.example.com/tools/kubectl:v1.25.16' },
+    });
     expect(loaded!.cluster.argocd!.restartProgressTimeout).toBeUndefined();
-    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/spec\.argocd: Kubernetes 1\.25 has no Job pod failure policies .* holds the sync for the whole restartTimeout \(30m\)/)]));
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /spec\.argocd: Kubernetes 1\.25 has no Job pod failure policies .* holds the sync for the whole restartTimeout \(30m\)/,
+        ),
+      ]),
+    );
   });
 
   test.each([
-    ['fails on a kubectl image tagged latest', { kubectlImage: 'registry.k8s.io/kubectl:latest' }, 'spec.argocd.kubectlImage: must not use the tag "latest": pin a version'],
-    ['fails on a restart timeout with fractions', { restartTimeout: '1.5h' }, 'spec.argocd.restartTimeout: must be whole hours, minutes and seconds such as 30m or 1h30m (got "1.5h")'],
+    [
+      'fails on a kubectl image tagged latest',
+      { kubectlImage: 'registry.k8s.io/kubectl:latest' },
+      'spec.argocd.kubectlImage: must not use the tag "latest": pin a version',
+    ],
+    [
+      'fails on a restart timeout with fractions',
+      { restartTimeout: '1.5h' },
+      'spec.argocd.restartTimeout: must be whole hours, minutes and seconds such as 30m or 1h30m (got "1.5h")',
+    ],
     ['fails on a zero restart timeout', { restartTimeout: '0s' }, 'spec.argocd.restartTimeout: must be longer than zero (got "0s")'],
     ['fails on a zero progress bound', { restartProgressTimeout: '0m' }, 'spec.argocd.restartProgressTimeout: must be longer than zero (got "0m")'],
-    ['fails on a progress bound longer than the restart', { restartTimeout: '30m', restartProgressTimeout: '45m' }, 'spec.argocd.restartProgressTimeout: 45m is longer than restartTimeout (30m), which bounds the whole restart'],
+    [
+      'fails on a progress bound longer than the restart',
+      { restartTimeout: '30m', restartProgressTimeout: '45m' },
+      'spec.argocd.restartProgressTimeout: 45m is longer than restartTimeout (30m), which bounds the whole restart',
+    ],
   ])('%s', (_, extra, message) => {
     expect(loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, ...extra } }).errors).toEqual([expect.stringContaining(message)]);
   });
 
   test('fails on a progress bound given for a cluster older than 1.26', () => {
-    const { errors } = loadSpec({ ...ACK_TERWAY, kubernetesVersion: '1.25', networkPolicy: 'relay', argocd: { ...ARGOCD, kubectlImage: 'registry.example.com/tools/kubectl:v1.25.16', restartProgressTimeout: '10m' } });
+    const { errors } = loadSpec({
+      ...ACK_TERWAY,
+      kubernetesVersion: '1.25',
+      networkPolicy: 'relay',
+      argocd: { ...ARGOCD, kubectlImage: 'registry.example.com/tools/kubectl:v1.25.16', restartProgressTimeout: '10m' },
+    });
     expect(errors).toEqual([expect.stringContaining('spec.argocd.restartProgressTimeout: needs Kubernetes 1.26 or newer')]);
   });
 
@@ -277,11 +378,12 @@ describe('the restart Job', () => {
   });
 });
 
-describe('the restart Job\'s kubectl image', () => {
+describe("the restart Job's kubectl image", () => {
   const image = (spec: Record<string, unknown>) => loadSpec({ ...spec, argocd: { ...ARGOCD, ...(spec.argocd as object) } });
-  const calico = (kubernetesVersion: string, argocd: Record<string, unknown> = {}) => image({ ...KUBEADM_CALICO, kubernetesVersion, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd });
+  const calico = (kubernetesVersion: string, argocd: Record<string, unknown> = {}) =>
+    image({ ...KUBEADM_CALICO, kubernetesVersion, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5' }, argocd });
 
-  test('defaults to the registry.k8s.io/kubectl of the cluster\'s minor, or one away where there is none', () => {
+  test("defaults to the registry.k8s.io/kubectl of the cluster's minor, or one away where there is none", () => {
     expect(['1.27', '1.28', '1.31', '1.34.2', '1.36'].map((v) => calico(v).loaded!.cluster.argocd!.kubectlImage)).toEqual([
       'registry.k8s.io/kubectl:v1.28.15',
       'registry.k8s.io/kubectl:v1.28.15',
@@ -293,28 +395,46 @@ describe('the restart Job\'s kubectl image', () => {
 
   test('fails on a kubectl more than one minor away from kubernetesVersion', () => {
     expect(calico('1.31', { kubectlImage: 'registry.k8s.io/kubectl:v1.28.15' }).errors).toEqual([
-      expect.stringContaining('spec.argocd.kubectlImage: registry.k8s.io/kubectl:v1.28.15 is kubectl 1.28, more than one minor away from Kubernetes 1.31, which kubectl does not support: use kubectl 1.30 to 1.32, e.g. registry.k8s.io/kubectl:v1.31.5'),
+      expect.stringContaining(
+        'spec.argocd.kubectlImage: registry.k8s.io/kubectl:v1.28.15 is kubectl 1.28, more than one minor away from Kubernetes 1.31, which ' +
+          'kubectl does not support: use kubectl 1.30 to 1.32, e.g. registry.k8s.io/kubectl:v1.31.5',
+      ),
     ]);
     expect(calico('1.31', { kubectlImage: 'registry.example.com/kubectl:1.32.1' }).errors).toEqual([]);
   });
 
   test('fails where no registry.k8s.io/kubectl is within one minor and the profile names none', () => {
-    expect(calico('1.25').errors).toEqual([expect.stringContaining('spec.argocd: no registry.k8s.io/kubectl image is within one minor of Kubernetes 1.25 (the image starts at v1.28): set spec.argocd.kubectlImage')]);
+    expect(calico('1.25').errors).toEqual([
+      expect.stringContaining(
+        'spec.argocd: no registry.k8s.io/kubectl image is within one minor of Kubernetes 1.25 (the image starts at v1.28): set ' +
+          'spec.argocd.kubectlImage',
+      ),
+    ]);
   });
 
   test('warns when the version cannot be read from the image', () => {
     const digest = `registry.example.com/kubectl@sha256:${'0f'.repeat(32)}`;
-    expect(calico('1.29', { kubectlImage: digest }).warnings).toEqual(expect.arrayContaining([expect.stringContaining(`spec.argocd.kubectlImage: ${digest} names no version netscale can read`)]));
+    expect(calico('1.29', { kubectlImage: digest }).warnings).toEqual(
+      expect.arrayContaining([expect.stringContaining(`spec.argocd.kubectlImage: ${digest} names no version netscale can read`)]),
+    );
   });
 
   test('on ACK in mainland China, warns about registry.k8s.io and suggests a registry the VPC reaches', () => {
     const { warnings } = image({ ...ACK_TERWAY, region: 'cn-hangzhou', networkPolicy: 'relay' });
     expect(warnings).toEqual(
       expect.arrayContaining([
-        expect.stringContaining('spec.argocd: registry.k8s.io/kubectl:v1.28.15 comes from registry.k8s.io, which nodes in cn-hangzhou often cannot reach: copy the image into your Container Registry and set spec.argocd.kubectlImage, e.g. registry-vpc.cn-hangzhou.aliyuncs.com/<namespace>/kubectl:v1.28.15'),
+        expect.stringContaining(
+          'spec.argocd: registry.k8s.io/kubectl:v1.28.15 comes from registry.k8s.io, which nodes in cn-hangzhou often cannot reach: copy the ' +
+            'image into your Container Registry and set spec.argocd.kubectlImage, e.g. registry-vpc.cn-hangzhou.aliyuncs.com/<namespace>/kubectl:v1.28.15',
+        ),
       ]),
     );
-    const mirrored = image({ ...ACK_TERWAY, region: 'cn-hangzhou', networkPolicy: 'relay', argocd: { kubectlImage: 'registry-vpc.cn-hangzhou.aliyuncs.com/ops/kubectl:v1.28.15' } });
+    const mirrored = image({
+      ...ACK_TERWAY,
+      region: 'cn-hangzhou',
+      networkPolicy: 'relay',
+      argocd: { kubectlImage: 'registry-vpc.cn-hangzhou.aliyuncs.com/ops/kubectl:v1.28.15' },
+    });
     expect(mirrored.warnings.filter((w) => w.includes('registry.k8s.io'))).toEqual([]);
     expect(image({ ...ACK_TERWAY, region: 'cn-hongkong', networkPolicy: 'relay' }).warnings.filter((w) => w.includes('registry.k8s.io'))).toEqual([]);
   });
@@ -326,7 +446,13 @@ describe('the restart Job\'s kubectl image', () => {
 
 describe('Argo CD Applications', () => {
   test('one per cluster, the Cilium ones, and a root that syncs dist/argocd, all valid against the CRD', () => {
-    const cilium = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 50, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 } };
+    const cilium = {
+      platform: 'kubeadm',
+      cni: 'cilium',
+      kubernetesVersion: '1.31',
+      nodes: 50,
+      cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 },
+    };
     const out = synthFleet({
       alpha: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: ARGOCD },
       beta: { ...ACK_TERWAY, networkPolicy: 'disabled', argocd: { ...ARGOCD, destination: { name: 'beta' } } },
@@ -348,26 +474,42 @@ describe('Argo CD Applications', () => {
     expect(gamma.spec.destination).toEqual({ server: 'https://gamma.example.com:6443', namespace: 'kube-system' });
     expect(gamma.spec.source).toMatchObject({ repoURL: 'https://helm.cilium.io/', chart: 'cilium', targetRevision: '1.18.12' });
     // The app-of-apps tree covers every Argo CD cluster exactly once, and the root itself.
-    const paths = apps.filter((a) => a.spec.source.path).map((a) => a.spec.source.path).sort();
+    const paths = apps
+      .filter((a) => a.spec.source.path)
+      .map((a) => a.spec.source.path)
+      .sort();
     expect(paths).toEqual(['dist/alpha', 'dist/argocd', 'dist/beta']);
   });
 
   test('fails on profiles that disagree on the repository the root syncs', () => {
     let thrown: unknown;
     try {
-      synthFleet({ a: { ...ACK_TERWAY, networkPolicy: 'disabled', argocd: ARGOCD }, b: { ...ACK_TERWAY, networkPolicy: 'disabled', argocd: { repoURL: 'https://other.example.com/x.git' } } });
+      synthFleet({
+        a: { ...ACK_TERWAY, networkPolicy: 'disabled', argocd: ARGOCD },
+        b: { ...ACK_TERWAY, networkPolicy: 'disabled', argocd: { repoURL: 'https://other.example.com/x.git' } },
+      });
     } catch (e) {
       thrown = e;
     }
     expect((thrown as ProfileError).diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.path}: ${d.message}`)).toEqual([
-      expect.stringMatching(/^spec\.argocd\.repoURL: is "https:\/\/other\.example\.com\/x\.git" but .*a\.yaml has "https:\/\/git\.example\.com\/platform\/fleet\.git": one root Application syncs dist\/argocd\/ for the whole fleet/),
+      expect.stringMatching(
+        /^spec\.argocd\.repoURL: is "https:\/\/other\.example\.com\/x\.git" but .*a\.yaml has "https:\/\/git\.example\.com\/platform\/fleet\.git": one root Application syncs dist\/argocd\/ for the whole fleet/,
+      ),
     ]);
   });
 
   test.each([
     ['fails on argocd without repoURL', { argocd: {} }, 'spec.argocd.repoURL: is required'],
-    ['fails on a destination with both server and name', { argocd: { ...ARGOCD, destination: { server: 'https://k.example.com', name: 'k' } } }, 'spec.argocd.destination: takes a server URL or a cluster name, not both'],
-    ['fails on a destination server that is not a URL', { argocd: { ...ARGOCD, destination: { server: 'k.example.com' } } }, 'spec.argocd.destination.server: must be an https:// API server URL'],
+    [
+      'fails on a destination with both server and name',
+      { argocd: { ...ARGOCD, destination: { server: 'https://k.example.com', name: 'k' } } },
+      'spec.argocd.destination: takes a server URL or a cluster name, not both',
+    ],
+    [
+      'fails on a destination server that is not a URL',
+      { argocd: { ...ARGOCD, destination: { server: 'k.example.com' } } },
+      'spec.argocd.destination.server: must be an https:// API server URL',
+    ],
   ])('%s', (_, extra, message) => {
     expect(loadSpec({ ...ACK_TERWAY, networkPolicy: 'disabled', ...extra }).errors).toEqual([expect.stringContaining(message)]);
   });
@@ -376,10 +518,14 @@ describe('Argo CD Applications', () => {
     const clusters = path.join(temp.path, 'c');
     fs.mkdirSync(clusters);
     fs.writeFileSync(path.join(clusters, 'x.yaml'), profileYaml({ ...ACK_TERWAY, networkPolicy: 'disabled' }, name));
-    expect(() => synthesizeFleet({ clustersDir: clusters, outdir: path.join(temp.path, 'd') })).toThrow(`metadata.name: "${name}" names a folder netscale keeps in dist/`);
+    expect(() => synthesizeFleet({ clustersDir: clusters, outdir: path.join(temp.path, 'd') })).toThrow(
+      `metadata.name: "${name}" names a folder netscale keeps in dist/`,
+    );
   });
 
   test('fails from TypeScript on a destination with both server and name', () => {
-    expect(() => new DirectoryApplication(Testing.chart(), 'A', { name: 'a', path: 'dist/a', repoURL: 'r', destination: { server: 's', name: 'n' } })).toThrow('destination takes a server or a name, not both');
+    expect(
+      () => new DirectoryApplication(Testing.chart(), 'A', { name: 'a', path: 'dist/a', repoURL: 'r', destination: { server: 's', name: 'n' } }),
+    ).toThrow('destination takes a server or a name, not both');
   });
 });

@@ -22,7 +22,12 @@ function dump(rel: string): Dump {
   return { source: `fixtures/${rel}`, text: fs.readFileSync(path.join(FIXTURES, rel), 'utf8') };
 }
 
-const KUBEADM_CALICO = ['kubeadm-calico/configmaps.yaml', 'kubeadm-calico/calico.yaml', 'kubeadm-calico/nodes.yaml', 'kubeadm-calico/daemonsets.yaml'];
+const KUBEADM_CALICO = [
+  'kubeadm-calico/configmaps.yaml',
+  'kubeadm-calico/calico.yaml',
+  'kubeadm-calico/nodes.yaml',
+  'kubeadm-calico/daemonsets.yaml',
+];
 const ACK_TERWAY = ['ack-terway/configmaps.yaml', 'ack-terway/nodes.yaml'];
 const KUBEADM_CILIUM = ['kubeadm-cilium/configmaps.yaml', 'kubeadm-cilium/nodes.yaml'];
 
@@ -30,7 +35,9 @@ const KUBEADM_CILIUM = ['kubeadm-cilium/configmaps.yaml', 'kubeadm-cilium/nodes.
 function dumpedObjects(files: readonly string[]): Map<string, PlainMap> {
   const out = new Map<string, PlainMap>();
   for (const f of files) {
-    for (const doc of parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) ? [parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as PlainMap] : []) {
+    for (const doc of parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8'))
+      ? [parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as PlainMap]
+      : []) {
       const items = doc.kind === 'List' ? (doc.items as PlainMap[]) : [doc];
       for (const o of items) out.set(`${String(o.kind)}/${String((o.metadata as PlainMap).name)}`, o);
     }
@@ -94,7 +101,8 @@ function changes(rendered: PlainMap, cluster: PlainMap, defaults: PlainMap = {})
 }
 
 /** Objects Typha's relay renders, which the dumps do not hold (the import says to compare them). */
-const RELAY_OBJECTS = /^(Service|Deployment|PodDisruptionBudget|ServiceAccount|ClusterRole|ClusterRoleBinding)\/calico-typha$|^CustomResourceDefinition\/bgppeers\.crd\.projectcalico\.org$/;
+const RELAY_OBJECTS =
+  /^(Service|Deployment|PodDisruptionBudget|ServiceAccount|ClusterRole|ClusterRoleBinding)\/calico-typha$|^CustomResourceDefinition\/bgppeers\.crd\.projectcalico\.org$/;
 
 describe('import from a kubeadm cluster with Calico', () => {
   const result = () => importProfile({ name: 'dc3-imported', dumps: KUBEADM_CALICO.map(dump) });
@@ -112,13 +120,25 @@ describe('import from a kubeadm cluster with Calico', () => {
       calico: {
         install: 'manifest-typha',
         version: '3.28.5',
-        ipPools: [{ name: 'default-ipv4-ippool', cidr: '10.244.0.0/16', blockSize: 26, ipipMode: 'Always', vxlanMode: 'Never', natOutgoing: true, nodeSelector: 'all()' }],
+        ipPools: [
+          {
+            name: 'default-ipv4-ippool',
+            cidr: '10.244.0.0/16',
+            blockSize: 26,
+            ipipMode: 'Always',
+            vxlanMode: 'Never',
+            natOutgoing: true,
+            nodeSelector: 'all()',
+          },
+        ],
         mtu: 1450,
         bgp: { asNumber: 64512, routeReflectors: { nodeSelector: "route-reflector == 'true'", nodes: ['rr-1', 'rr-2'], clusterId: '244.0.0.1' } },
       },
       kubeProxy: { mode: 'ipvs' },
     });
-    expect((spec.kubeProxy as PlainMap).baseConfig).toBe(parse(fs.readFileSync(path.join(FIXTURES, KUBEADM_CALICO[0]), 'utf8')).items[0].data['config.conf']);
+    expect((spec.kubeProxy as PlainMap).baseConfig).toBe(
+      parse(fs.readFileSync(path.join(FIXTURES, KUBEADM_CALICO[0]), 'utf8')).items[0].data['config.conf'],
+    );
   });
 
   test('reads how Calico was installed and its release from calico-node, which the relay needs', () => {
@@ -134,7 +154,9 @@ describe('import from a kubeadm cluster with Calico', () => {
       thrown = e;
     }
     expect((thrown as ImportError).diagnostics.map((d) => `${d.file}: ${d.message}`)).toEqual([
-      'fixtures/kubeadm-calico/configmaps.yaml: calico-config points calico-node at Typha (typha_service_name: calico-typha), and netscale renders that Typha with the installed release\'s image and RBAC: give the calico-node DaemonSet too (kubectl -n kube-system get ds calico-node -o yaml), whose image names the release',
+      'fixtures/kubeadm-calico/configmaps.yaml: calico-config points calico-node at Typha (typha_service_name: calico-typha), and netscale ' +
+        "renders that Typha with the installed release's image and RBAC: give the calico-node DaemonSet too (kubectl -n kube-system get ds " +
+        'calico-node -o yaml), whose image names the release',
     ]);
   });
 
@@ -145,8 +167,13 @@ describe('import from a kubeadm cluster with Calico', () => {
     expect(header).toContain('#   - BGPPeer tor-rack-a (peerIP 10.20.0.1, asNumber 65001): peerings outside the cluster are not modelled');
     expect(header).toContain('#   - calico-config veth_mtu: not a key netscale renders');
     expect(header).toContain('#   - IPPool default-ipv4-ippool allowedUses: not modelled');
-    expect(header).toContain('#   - FelixConfiguration default bpfConnectTimeLoadBalancing, bpfHostNetworkedNATWithoutCTLB, bpfLogLevel, floatingIPs, healthPort, logSeverityScreen, reportingInterval: not modelled');
-    expect(header).toMatch(/^# Check before the first sync:\n# {3}- calico-config: calico-node reaches the API server through Typha; netscale renders the calico-typha Service, Deployment and PodDisruptionBudget itself/m);
+    expect(header).toContain(
+      '#   - FelixConfiguration default bpfConnectTimeLoadBalancing, bpfHostNetworkedNATWithoutCTLB, bpfLogLevel, floatingIPs, healthPort, ' +
+        'logSeverityScreen, reportingInterval: not modelled',
+    );
+    expect(header).toMatch(
+      /^# Check before the first sync:\n# {3}- calico-config: calico-node reaches the API server through Typha; netscale renders the calico-typha Service, Deployment and PodDisruptionBudget itself/m,
+    );
     expect(header.split('\n').every((l) => l === '' || l.startsWith('#'))).toBe(true);
   });
 
@@ -167,7 +194,15 @@ describe('import from a kubeadm cluster with Calico', () => {
       compared.push(key);
       expect({ key, changes: changes(o, mine, calicoDefaults) }).toEqual({ key, changes: [] });
     }
-    expect(compared.sort()).toEqual(['BGPConfiguration/default', 'BGPPeer/peer-with-route-reflectors', 'BGPPeer/route-reflector-mesh', 'ConfigMap/calico-config', 'ConfigMap/kube-proxy', 'FelixConfiguration/default', 'IPPool/default-ipv4-ippool']);
+    expect(compared.sort()).toEqual([
+      'BGPConfiguration/default',
+      'BGPPeer/peer-with-route-reflectors',
+      'BGPPeer/route-reflector-mesh',
+      'ConfigMap/calico-config',
+      'ConfigMap/kube-proxy',
+      'FelixConfiguration/default',
+      'IPPool/default-ipv4-ippool',
+    ]);
   });
 });
 
@@ -193,16 +228,24 @@ describe('import from an ACK cluster with Terway', () => {
       kubeProxy: { mode: 'ipvs' },
     });
     const terway = spec.terway as PlainMap;
-    expect(JSON.parse(terway.baseCniConf as string)).toEqual({ cniVersion: '0.4.0', name: 'terway', capabilities: { bandwidth: true }, eniip_virtual_type: 'Veth', type: 'terway' });
+    expect(JSON.parse(terway.baseCniConf as string)).toEqual({
+      cniVersion: '0.4.0',
+      name: 'terway',
+      capabilities: { bandwidth: true },
+      eniip_virtual_type: 'Veth',
+      type: 'terway',
+    });
     expect(Object.keys(JSON.parse(terway.baseEniConf as string))).toContain('enable_eni_trunking');
   });
 
   test('never copies a credential: not the eni_conf key pair, not the last-applied annotation, not a Secret', () => {
     const r = result();
-    for (const secret of ['LTAI5tRk2Wq8Z3nP7bXy4hJm', 'p9Vx2Lq7Rt4Mw8Ks1Dz6Hf3Jn5Bc0G', 'eyJhdXRocyI6', 'access_key', 'access_secret']) expect(r.text).not.toContain(secret);
+    for (const secret of ['LTAI5tRk2Wq8Z3nP7bXy4hJm', 'p9Vx2Lq7Rt4Mw8Ks1Dz6Hf3Jn5Bc0G', 'eyJhdXRocyI6', 'access_key', 'access_secret'])
+      expect(r.text).not.toContain(secret);
     expect(r.withheld).toEqual([
       'Secret kube-system/acr-pull (fixtures/ack-terway/configmaps.yaml): not read; credentials stay in the cluster',
-      'eni-config eni_conf: its cloud credentials (2 keys) are not copied; Terway reads its RAM credentials from credential_path (/var/addon/token-config), which ACK mounts on every node; the first sync removes them from the cluster\'s eni_conf',
+      'eni-config eni_conf: its cloud credentials (2 keys) are not copied; Terway reads its RAM credentials from credential_path ' +
+        "(/var/addon/token-config), which ACK mounts on every node; the first sync removes them from the cluster's eni_conf",
     ]);
   });
 
@@ -225,7 +268,19 @@ describe('import from an ACK cluster with Terway', () => {
     // The rendered eni_conf is the cluster's, key for key, less the credentials.
     const eni = parse(fs.readFileSync(path.join(out, 'hz-imported', 'ConfigMap.eni-config.k8s.yaml'), 'utf8')) as { data: Record<string, string> };
     expect(Object.keys(JSON.parse(eni.data.eni_conf)).sort()).toEqual(
-      ['credential_path', 'eni_tags', 'enable_eni_trunking', 'ip_stack', 'max_pool_size', 'min_pool_size', 'security_group', 'service_cidr', 'version', 'vswitch_selection_policy', 'vswitches'].sort(),
+      [
+        'credential_path',
+        'eni_tags',
+        'enable_eni_trunking',
+        'ip_stack',
+        'max_pool_size',
+        'min_pool_size',
+        'security_group',
+        'service_cidr',
+        'version',
+        'vswitch_selection_policy',
+        'vswitches',
+      ].sort(),
     );
   });
 
@@ -267,7 +322,10 @@ describe('import with Cilium values', () => {
     expect((r.profile.spec as PlainMap).kubeProxy).toBeUndefined();
     // The CA's private key goes; its certificate is public and stays (the secret guard passes it too).
     for (const secret of ['hunter2', 'DB_PASSWORD', 'LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVk']) expect(r.text).not.toContain(secret);
-    expect(r.withheld.map((w) => w.split(':')[0])).toEqual(['fixtures/kubeadm-cilium/cilium-values.yaml extraEnv', 'fixtures/kubeadm-cilium/cilium-values.yaml hubble.tls.ca.key']);
+    expect(r.withheld.map((w) => w.split(':')[0])).toEqual([
+      'fixtures/kubeadm-cilium/cilium-values.yaml extraEnv',
+      'fixtures/kubeadm-cilium/cilium-values.yaml hubble.tls.ca.key',
+    ]);
     // The values netscale renders hold every value the cluster set, apart from the withheld ones.
     const { out } = synthesize(r, 'fra-imported');
     const rendered = parse(fs.readFileSync(path.join(out, 'values', 'fra-imported.cilium-values.yaml'), 'utf8')) as PlainMap;
@@ -282,17 +340,23 @@ describe('import with Cilium values', () => {
     try {
       importProfile({ name: 'fra', dumps: KUBEADM_CILIUM.map(dump), ciliumValues: values() });
     } catch (e) {
-      expect((e as ImportError).diagnostics.map((d) => d.message)).toEqual(['do not pin the Cilium image (image.tag): give the chart version with --cilium-version, e.g. 1.16.5']);
+      expect((e as ImportError).diagnostics.map((d) => d.message)).toEqual([
+        'do not pin the Cilium image (image.tag): give the chart version with --cilium-version, e.g. 1.16.5',
+      ]);
     }
     const pinned = { source: 'values.yaml', text: `${values().text}image:\n  tag: v1.17.3\n` };
-    expect(importProfile({ name: 'fra', dumps: KUBEADM_CILIUM.map(dump), ciliumValues: pinned }).profile.spec).toMatchObject({ cilium: { version: '1.17.3' } });
+    expect(importProfile({ name: 'fra', dumps: KUBEADM_CILIUM.map(dump), ciliumValues: pinned }).profile.spec).toMatchObject({
+      cilium: { version: '1.17.3' },
+    });
   });
 
   test('leaves Cilium out when it does not replace kube-proxy, saying why', () => {
     const beside = { source: 'values.yaml', text: values().text.replace('kubeProxyReplacement: true', 'kubeProxyReplacement: false') };
     const r = importProfile({ name: 'fra', dumps: KUBEADM_CILIUM.map(dump), ciliumValues: beside, ciliumVersion: '1.16.5' });
     expect((r.profile.spec as PlainMap).cilium).toBeUndefined();
-    expect(r.notMapped).toContain('values.yaml: kubeProxyReplacement is false, so Cilium runs beside kube-proxy; a netscale cilium section makes it replace kube-proxy: left out');
+    expect(r.notMapped).toContain(
+      'values.yaml: kubeProxyReplacement is false, so Cilium runs beside kube-proxy; a netscale cilium section makes it replace kube-proxy: left out',
+    );
   });
 });
 
@@ -312,28 +376,39 @@ describe('what import needs to be told', () => {
     const calico = dump(KUBEADM_CALICO[1]);
     const nodes = { source: 'nodes.yaml', text: anonymous(dump(KUBEADM_CALICO[2]).text) };
     expect(errorsOf(() => importProfile({ name: 'x', dumps: [calico, nodes] }))).toEqual([
-      'fixtures/kubeadm-calico/calico.yaml, nodes.yaml: cannot tell the platform (no ACK node labels or provider IDs, no k3s or kubeadm annotations): give --platform ack, kubeadm or k3s',
+      'fixtures/kubeadm-calico/calico.yaml, nodes.yaml: cannot tell the platform (no ACK node labels or provider IDs, no k3s or kubeadm ' +
+        'annotations): give --platform ack, kubeadm or k3s',
     ]);
     expect(importProfile({ name: 'x', dumps: [calico, nodes], platform: 'kubeadm' }).profile.spec).toMatchObject({ platform: 'kubeadm' });
     expect(errorsOf(() => importProfile({ name: 'x', dumps: ACK_TERWAY.map(dump), platform: 'kubeadm' }))).toEqual([
-      expect.stringMatching(/show an ACK cluster \(node cn-hangzhou\.10\.0\.0\.20 has the provider ID cn-hangzhou\.i-bp1a\w+\), but --platform says kubeadm: leave --platform out$/),
-      'fixtures/ack-terway/configmaps.yaml: has Terway\'s eni-config, which runs only on ACK, but the platform is kubeadm',
+      expect.stringMatching(
+        /show an ACK cluster \(node cn-hangzhou\.10\.0\.0\.20 has the provider ID cn-hangzhou\.i-bp1a\w+\), but --platform says kubeadm: leave --platform out$/,
+      ),
+      "fixtures/ack-terway/configmaps.yaml: has Terway's eni-config, which runs only on ACK, but the platform is kubeadm",
     ]);
   });
 
   test('fails without a Node list, on a dump that is not YAML, and on a name that is not a DNS label', () => {
     expect(errorsOf(() => importProfile({ name: 'x', dumps: [dump(KUBEADM_CALICO[0])] }))).toContain(
-      'fixtures/kubeadm-calico/configmaps.yaml: has no Node list: nodes, cores, zones and the Kubernetes version come from it (kubectl get nodes -o yaml)',
+      'fixtures/kubeadm-calico/configmaps.yaml: has no Node list: nodes, cores, zones and the Kubernetes version come from it (kubectl get ' +
+        'nodes -o yaml)',
     );
-    expect(errorsOf(() => importProfile({ name: 'x', dumps: [{ source: 'broken.yaml', text: 'items: [unclosed\n' }, dump(KUBEADM_CALICO[2])] }))[0]).toMatch(/^broken\.yaml: is not valid YAML/);
-    expect(errorsOf(() => importProfile({ name: 'DC_3', dumps: KUBEADM_CALICO.map(dump) }))).toEqual([expect.stringMatching(/^DC_3\.yaml: \(in the imported profile\) must be a DNS label/)]);
+    expect(
+      errorsOf(() => importProfile({ name: 'x', dumps: [{ source: 'broken.yaml', text: 'items: [unclosed\n' }, dump(KUBEADM_CALICO[2])] }))[0],
+    ).toMatch(/^broken\.yaml: is not valid YAML/);
+    expect(errorsOf(() => importProfile({ name: 'DC_3', dumps: KUBEADM_CALICO.map(dump) }))).toEqual([
+      expect.stringMatching(/^DC_3\.yaml: \(in the imported profile\) must be a DNS label/),
+    ]);
   });
 
   test('a kube-proxy in iptables mode is left to the user, with the ConfigMap to paste when switching', () => {
     const cm = { source: 'cm.yaml', text: dump(KUBEADM_CALICO[0]).text.replace('      mode: ipvs\n', '      mode: ""\n') };
     const r = importProfile({ name: 'x', dumps: [cm, dump(KUBEADM_CALICO[1]), dump(KUBEADM_CALICO[2]), dump(KUBEADM_CALICO[3])] });
     expect((r.profile.spec as PlainMap).kubeProxy).toBeUndefined();
-    expect(r.notMapped).toContain('ConfigMap kube-system/kube-proxy: kube-proxy runs in iptables, the default mode; netscale tunes ipvs or nftables: add a kubeProxy section (mode, and this ConfigMap\'s config.conf as baseConfig) when you switch');
+    expect(r.notMapped).toContain(
+      'ConfigMap kube-system/kube-proxy: kube-proxy runs in iptables, the default mode; netscale tunes ipvs or nftables: add a kubeProxy ' +
+        "section (mode, and this ConfigMap's config.conf as baseConfig) when you switch",
+    );
   });
 });
 
@@ -343,7 +418,9 @@ describe('the import command', () => {
     const printed = await runCli(['import', '--name', 'dc3'], { stdin });
     expect(printed.status).toBe(0);
     expect(printed.stdout).toBe(importProfile({ name: 'dc3', dumps: [{ source: 'stdin', text: stdin }] }).text);
-    expect(printed.stderr).toMatch(/^netscale: imported dc3 \(kubeadm, calico, 6 nodes\) to stdout; its top lists \d+ things? to check before the first sync, \d+ settings not mapped and 0 credentials not copied\n$/);
+    expect(printed.stderr).toMatch(
+      /^netscale: imported dc3 \(kubeadm, calico, 6 nodes\) to stdout; its top lists \d+ things? to check before the first sync, \d+ settings not mapped and 0 credentials not copied\n$/,
+    );
     const out = path.join(temp.path, 'dc3.yaml');
     const files = KUBEADM_CALICO.map((f) => path.join(FIXTURES, f));
     expect((await runCli(['import', ...files, '--name', 'dc3', '--out', out])).status).toBe(0);
@@ -362,14 +439,16 @@ describe('the import command', () => {
 
 describe('what the Node list must tell', () => {
   test('an ACK cluster needs its region, and one region', () => {
-    const strip = (text: string) => text.replace(/^ {6}(topology\.kubernetes\.io|failure-domain\.beta\.kubernetes\.io)\/region: .*\n/gm, '').replace(/^ {4}providerID: .*\n/gm, '');
+    const strip = (text: string) =>
+      text.replace(/^ {6}(topology\.kubernetes\.io|failure-domain\.beta\.kubernetes\.io)\/region: .*\n/gm, '').replace(/^ {4}providerID: .*\n/gm, '');
     const nodes = { source: 'nodes.yaml', text: strip(dump(ACK_TERWAY[1]).text) };
     expect(() => importProfile({ name: 'x', dumps: [dump(ACK_TERWAY[0]), nodes] })).toThrow(ImportError);
     try {
       importProfile({ name: 'x', dumps: [dump(ACK_TERWAY[0]), nodes] });
     } catch (e) {
       expect((e as ImportError).diagnostics.map((d) => `${d.file} ${d.path}: ${d.message}`)).toEqual([
-        'nodes.yaml spec.region: tells no region (no topology.kubernetes.io/region label, no <region>.<instance-id> provider ID): ACK profiles need spec.region',
+        'nodes.yaml spec.region: tells no region (no topology.kubernetes.io/region label, no <region>.<instance-id> provider ID): ACK ' +
+          'profiles need spec.region',
       ]);
     }
     const twoRegions = { source: 'nodes.yaml', text: dump(ACK_TERWAY[1]).text.replace(/cn-hangzhou\.i-bp1f/, 'cn-shanghai.i-bp1f') };
@@ -377,13 +456,20 @@ describe('what the Node list must tell', () => {
       importProfile({ name: 'x', dumps: [dump(ACK_TERWAY[0]), twoRegions] });
       throw new Error('imported');
     } catch (e) {
-      expect((e as ImportError).diagnostics.map((d) => d.message)).toEqual(['spans regions cn-hangzhou, cn-shanghai: a profile is one cluster in one region']);
+      expect((e as ImportError).diagnostics.map((d) => d.message)).toEqual([
+        'spans regions cn-hangzhou, cn-shanghai: a profile is one cluster in one region',
+      ]);
     }
   });
 
   test('kubelets of mixed versions and nodes of mixed sizes take the most common, and say so', () => {
-    const text = dump(KUBEADM_CALICO[2]).text.replace(/kubeletVersion: v1\.30\.4/, 'kubeletVersion: v1.29.9').replace(/cpu: "16"\n(\s+)ephemeral-storage: 103608832Ki/, 'cpu: "32"\n$1ephemeral-storage: 103608832Ki');
-    const r = importProfile({ name: 'x', dumps: [dump(KUBEADM_CALICO[0]), dump(KUBEADM_CALICO[1]), { source: 'nodes.yaml', text }, dump(KUBEADM_CALICO[3])] });
+    const text = dump(KUBEADM_CALICO[2])
+      .text.replace(/kubeletVersion: v1\.30\.4/, 'kubeletVersion: v1.29.9')
+      .replace(/cpu: "16"\n(\s+)ephemeral-storage: 103608832Ki/, 'cpu: "32"\n$1ephemeral-storage: 103608832Ki');
+    const r = importProfile({
+      name: 'x',
+      dumps: [dump(KUBEADM_CALICO[0]), dump(KUBEADM_CALICO[1]), { source: 'nodes.yaml', text }, dump(KUBEADM_CALICO[3])],
+    });
     expect(r.profile.spec).toMatchObject({ kubernetesVersion: '1.30', cpuPerNode: 16 });
     expect(r.notMapped).toContain('Node list: kubelets run 1.29 (1), 1.30 (5); kubernetesVersion is the most common, 1.30');
     expect(r.notMapped).toContain('Node list: nodes have 16 (5), 32 (1) cores; cpuPerNode is the most common, 16, which sizes conntrack per core');

@@ -10,10 +10,21 @@ const ROOT = path.join(__dirname, '..');
 const LIB = path.join(ROOT, 'lib');
 
 /** Layers from the bottom; a file may import its own layer and those below. */
-const LAYERS: ReadonlyArray<readonly string[]> = [['core'], ['components'], ['profile'], ['cluster'], ['delivery', 'review'], ['output'], ['import'], ['cli']];
+const LAYERS: ReadonlyArray<readonly string[]> = [
+  ['core'],
+  ['components'],
+  ['profile'],
+  ['cluster'],
+  ['delivery', 'review'],
+  ['output'],
+  ['import'],
+  ['cli'],
+];
 
 function libFiles(dir = LIB): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? libFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? libFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
 }
 
 function importsOf(file: string): string[] {
@@ -30,7 +41,10 @@ const files = libFiles().filter((f) => path.relative(LIB, f) !== 'index.ts');
 
 describe('the layers of lib/', () => {
   test('every folder of lib/ is a layer', () => {
-    const folders = fs.readdirSync(LIB, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = fs
+      .readdirSync(LIB, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect(folders.filter((f) => !LAYERS.flat().includes(f))).toEqual([]);
   });
 
@@ -52,7 +66,8 @@ describe('the layers of lib/', () => {
       const isSchema = path.basename(file) === 'schema.ts';
       for (const spec of importsOf(file)) {
         if ((spec === 'zod' || spec.includes('zod-fields')) && !isSchema) offending.push(`${path.relative(ROOT, file)} imports ${spec}`);
-        if (spec.startsWith('.') && path.resolve(path.dirname(file), spec).startsWith(path.join(LIB, 'profile'))) offending.push(`${path.relative(ROOT, file)} imports ${spec}`);
+        if (spec.startsWith('.') && path.resolve(path.dirname(file), spec).startsWith(path.join(LIB, 'profile')))
+          offending.push(`${path.relative(ROOT, file)} imports ${spec}`);
       }
     }
     expect(offending).toEqual([]);
@@ -71,8 +86,14 @@ describe('the README folder map', () => {
   const map = readme.slice(readme.indexOf('## How netscale is built'), readme.indexOf('Adding a component:'));
 
   test('names every folder of lib/ and every component', () => {
-    const folders = fs.readdirSync(LIB, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `lib/${e.name}/`);
-    const components = fs.readdirSync(path.join(LIB, 'components'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `\`${e.name}\``);
+    const folders = fs
+      .readdirSync(LIB, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => `lib/${e.name}/`);
+    const components = fs
+      .readdirSync(path.join(LIB, 'components'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => `\`${e.name}\``);
     expect([...folders, ...components].filter((name) => !map.includes(name))).toEqual([]);
   });
 

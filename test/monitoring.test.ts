@@ -27,7 +27,10 @@ function synth(spec: Spec, name = 'test-cluster'): { objects: K8sObject[]; revie
   const out = path.join(temp.path, 'dist');
   synthesizeFleet({ clustersDir: clusters, outdir: out });
   const dir = path.join(out, name);
-  return { objects: fs.existsSync(dir) ? readManifests(dir).map((m) => m.object) : [], review: fs.readFileSync(path.join(out, 'reviews', `${name}.md`), 'utf8') };
+  return {
+    objects: fs.existsSync(dir) ? readManifests(dir).map((m) => m.object) : [],
+    review: fs.readFileSync(path.join(out, 'reviews', `${name}.md`), 'utf8'),
+  };
 }
 
 /** The alerts a valid profile resolves to, by name. */
@@ -39,9 +42,16 @@ function alerts(spec: Spec): Record<string, NetscaleAlert> {
 
 type Rule = { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> };
 const rulesOf = (o: K8sObject): Rule[] => (o.spec as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((g) => g.rules);
-const find = (objects: K8sObject[], kind: string, name?: string) => objects.find((o) => o.kind === kind && (name === undefined || o.metadata?.name === name)) as any;
+const find = (objects: K8sObject[], kind: string, name?: string) =>
+  objects.find((o) => o.kind === kind && (name === undefined || o.metadata?.name === name)) as any;
 
-const RELAY_CALICO: Spec = { ...KUBEADM_CALICO, nodes: 1000, networkPolicy: 'relay', calico: CALICO_INSTALL, kubeProxy: { conntrackMax: 2310720, metricsBindAddress: '0.0.0.0:10249' } };
+const RELAY_CALICO: Spec = {
+  ...KUBEADM_CALICO,
+  nodes: 1000,
+  networkPolicy: 'relay',
+  calico: CALICO_INSTALL,
+  kubeProxy: { conntrackMax: 2310720, metricsBindAddress: '0.0.0.0:10249' },
+};
 
 describe('what spec.monitoring renders', () => {
   test('nothing without the section: no PrometheusRule, no PodMonitor, and Typha serves no metrics', () => {
@@ -95,9 +105,20 @@ describe('what spec.monitoring renders', () => {
   });
 
   test('the Terway alert only on Terway, the Cilium alert only on Cilium, the kube-proxy alert only where kube-proxy runs', () => {
-    const cilium = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 400, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443, values: { prometheus: { enabled: true } } }, monitoring: {} };
+    const cilium = {
+      platform: 'kubeadm',
+      cni: 'cilium',
+      kubernetesVersion: '1.31',
+      nodes: 400,
+      cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443, values: { prometheus: { enabled: true } } },
+      monitoring: {},
+    };
     expect(Object.keys(alerts(cilium))).toEqual(['NetscaleConntrackTableFilling', 'NetscaleCiliumBpfMapPressure']);
-    expect(Object.keys(alerts({ ...ACK_TERWAY, networkPolicy: 'disabled', monitoring: {} }))).toEqual(['NetscaleConntrackTableFilling', 'NetscaleKubeProxySyncSlow', 'NetscaleTerwayIpPoolExhausted']);
+    expect(Object.keys(alerts({ ...ACK_TERWAY, networkPolicy: 'disabled', monitoring: {} }))).toEqual([
+      'NetscaleConntrackTableFilling',
+      'NetscaleKubeProxySyncSlow',
+      'NetscaleTerwayIpPoolExhausted',
+    ]);
     expect(Object.keys(alerts({ ...RELAY_CALICO, monitoring: {} }))).toEqual([
       'NetscaleConntrackTableFilling',
       'NetscaleConntrackLimitNotApplied',
@@ -109,11 +130,18 @@ describe('what spec.monitoring renders', () => {
   });
 
   test('jobSelectors reach every selector of their source and no other', () => {
-    const a = alerts({ ...RELAY_CALICO, monitoring: { jobSelectors: { nodeExporter: 'job="node-exporter"', typha: 'job="kube-system/calico-typha"' } } });
-    expect(a.NetscaleConntrackTableFilling.expr).toBe('node_nf_conntrack_entries{job="node-exporter"} / node_nf_conntrack_entries_limit{job="node-exporter"} > 0.75');
+    const a = alerts({
+      ...RELAY_CALICO,
+      monitoring: { jobSelectors: { nodeExporter: 'job="node-exporter"', typha: 'job="kube-system/calico-typha"' } },
+    });
+    expect(a.NetscaleConntrackTableFilling.expr).toBe(
+      'node_nf_conntrack_entries{job="node-exporter"} / node_nf_conntrack_entries_limit{job="node-exporter"} > 0.75',
+    );
     expect(a.NetscaleConntrackLimitNotApplied.expr).toContain('node_cpu_seconds_total{job="node-exporter", mode="idle"}');
     expect(a.NetscaleConntrackLimitNotApplied.expr.match(/\{job="node-exporter"/g)).toHaveLength(3);
-    expect(a.NetscaleTyphaConnectionsNearLimit.expr).toMatch(/^sum by \(instance\) \(typha_connections_active\{job="kube-system\/calico-typha"\}\) > /);
+    expect(a.NetscaleTyphaConnectionsNearLimit.expr).toMatch(
+      /^sum by \(instance\) \(typha_connections_active\{job="kube-system\/calico-typha"\}\) > /,
+    );
     expect(a.NetscaleApiServerWatchesHigh.expr).toContain('apiserver_longrunning_requests{verb="WATCH", group="crd.projectcalico.org"}');
     expect(a.NetscaleKubeProxySyncSlow.expr).toContain('kubeproxy_sync_proxy_rules_duration_seconds_bucket[5m]');
   });
@@ -135,7 +163,10 @@ describe('thresholds from the capacity model', () => {
     [4000, 'kubeadm'],
   ])('%i nodes on %s: near the limit is 80% of the per-replica limit the review computes', (nodes, platform) => {
     const calico = { install: 'manifest', version: '3.30.5' };
-    const spec = platform === 'ack' ? { ...ACK_TERWAY, nodes, networkPolicy: 'relay', monitoring: {} } : { ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico, monitoring: {} };
+    const spec =
+      platform === 'ack'
+        ? { ...ACK_TERWAY, nodes, networkPolicy: 'relay', monitoring: {} }
+        : { ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico, monitoring: {} };
     const { loaded } = loadSpec(spec);
     const capacity = loaded!.cluster.decisions.find((d) => d.name === 'Typha connections per replica')!;
     const limit = Number(/Typha's own limit .*= (\d+);/.exec(capacity.rule)![1]);
@@ -145,7 +176,10 @@ describe('thresholds from the capacity model', () => {
     expect(limit).toBe(typhaHeadroom({ nodes, replicas, clientsPerNode: platform === 'ack' ? 1 : 2, limits: typhaConnectionLimits(release) }).limit);
     const nearLimit = Object.fromEntries(loaded!.cluster.monitoring!.alerts.map((a) => [a.alert, a])).NetscaleTyphaConnectionsNearLimit;
     expect(nearLimit.expr).toBe(`sum by (instance) (typha_connections_active) > ${Math.round(limit * 80) / 100}`);
-    expect(nearLimit.description).toContain(`80% of ${limit.toLocaleString('en-US')}, the per-replica limit Typha computes for ${nodes.toLocaleString('en-US')} nodes and ${replicas} replicas`);
+    expect(nearLimit.description).toContain(
+      `80% of ${limit.toLocaleString('en-US')}, the per-replica limit Typha computes ` +
+        `for ${nodes.toLocaleString('en-US')} nodes and ${replicas} replicas`,
+    );
   });
 
   test.each([
@@ -153,9 +187,17 @@ describe('thresholds from the capacity model', () => {
     [1000, 3, 240],
     [4000, 1.5, 480],
   ])('%i nodes, margin %s: watches on Calico resources above %i, the prediction with the relay times the margin', (nodes, margin, threshold) => {
-    const a = alerts({ ...KUBEADM_CALICO, nodes, networkPolicy: 'relay', calico: CALICO_INSTALL, monitoring: margin === undefined ? {} : { apiServerWatchMargin: margin } });
+    const a = alerts({
+      ...KUBEADM_CALICO,
+      nodes,
+      networkPolicy: 'relay',
+      calico: CALICO_INSTALL,
+      monitoring: margin === undefined ? {} : { apiServerWatchMargin: margin },
+    });
     expect(threshold).toBe(Math.ceil(typhaReplicas({ nodes }).replicas * FELIX_WATCHED_RESOURCE_TYPES * (margin ?? 2)));
-    expect(a.NetscaleApiServerWatchesHigh.expr).toBe(`sum (apiserver_longrunning_requests{verb="WATCH", group="crd.projectcalico.org"}) > ${threshold}`);
+    expect(a.NetscaleApiServerWatchesHigh.expr).toBe(
+      `sum (apiserver_longrunning_requests{verb="WATCH", group="crd.projectcalico.org"}) > ${threshold}`,
+    );
   });
 
   test('the conntrack limit a node must have is the one kube-proxy sets from the profile: max(maxPerCore x CPUs, min)', () => {
@@ -163,13 +205,19 @@ describe('thresholds from the capacity model', () => {
     const sized = conntrackSizing({ cpuPerNode: 16, conntrackMax: 2310720 });
     expect(a.NetscaleConntrackLimitNotApplied.expr).toContain(`* ${sized.maxPerCore}, ${sized.min})`);
     expect(a.NetscaleConntrackLimitNotApplied.expr).toContain(`+ ${sized.effectiveMax}`);
-    expect(a.NetscaleConntrackLimitNotApplied.threshold).toBe('max(144420 x CPUs, 2310720); 2,310,720 on 16 CPUs (spec.cpuPerNode) where node_exporter shows no CPUs');
+    expect(a.NetscaleConntrackLimitNotApplied.threshold).toBe(
+      'max(144420 x CPUs, 2310720); 2,310,720 on 16 CPUs (spec.cpuPerNode) where node_exporter shows no CPUs',
+    );
   });
 
-  test('the conntrack values of baseConfig count where the profile sets none; kube-proxy\'s defaults where neither does', () => {
-    const base = 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\nconntrack:\n  maxPerCore: 65536\n  min: 262144\nipvs:\n  syncPeriod: 5s\n';
+  test("the conntrack values of baseConfig count where the profile sets none; kube-proxy's defaults where neither does", () => {
+    const base =
+      'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\nconntrack:\n  maxPerCore: 65536\n  min: ' +
+      '262144\nipvs:\n  syncPeriod: 5s\n';
     const fromBase = alerts({ ...KUBEADM_CALICO, kubeProxy: { baseConfig: base }, monitoring: {} });
-    expect(fromBase.NetscaleConntrackLimitNotApplied.thresholdSource).toMatch(/^spec.kubeProxy.baseConfig \(conntrack.maxPerCore 65536, conntrack.min 262144\)/);
+    expect(fromBase.NetscaleConntrackLimitNotApplied.thresholdSource).toMatch(
+      /^spec.kubeProxy.baseConfig \(conntrack.maxPerCore 65536, conntrack.min 262144\)/,
+    );
     expect(fromBase.NetscaleKubeProxySyncSlow.expr).toMatch(/\) > 5$/);
     expect(fromBase.NetscaleKubeProxySyncSlow.thresholdSource).toBe('spec.kubeProxy.baseConfig (ipvs.syncPeriod)');
     const defaults = alerts({ ...KUBEADM_CALICO, kubeProxy: { scheduler: 'lc' }, monitoring: {} });
@@ -184,7 +232,8 @@ describe('thresholds from the capacity model', () => {
   test('without cpuPerNode only a node whose CPUs node_exporter shows is compared', () => {
     const a = alerts({ ...KUBEADM_CALICO, cpuPerNode: undefined, kubeProxy: { conntrackMaxPerCore: 65536, conntrackMin: 524288 }, monitoring: {} });
     expect(a.NetscaleConntrackLimitNotApplied.expr).toBe(
-      'node_nf_conntrack_entries_limit\n  < on (instance, job) group_left ()\nclamp_min(count by (instance, job) (node_cpu_seconds_total{mode="idle"}) * 65536, 524288)',
+      'node_nf_conntrack_entries_limit\n  < on (instance, job) group_left ()\nclamp_min(count by (instance, job) ' +
+        '(node_cpu_seconds_total{mode="idle"}) * 65536, 524288)',
     );
   });
 
@@ -194,11 +243,15 @@ describe('thresholds from the capacity model', () => {
     ['1m', '>= 16.384'],
   ])('a sync period of %s: the p99 of rule syncs %s s (kube-proxy measures up to 16.384 s)', (syncPeriod, comparison) => {
     const a = alerts({ ...KUBEADM_CALICO, kubeProxy: { syncPeriod }, monitoring: {} });
-    expect(a.NetscaleKubeProxySyncSlow.expr).toBe(`histogram_quantile(0.99, sum by (instance, le) (rate(kubeproxy_sync_proxy_rules_duration_seconds_bucket[5m]))) ${comparison}`);
+    expect(a.NetscaleKubeProxySyncSlow.expr).toBe(
+      `histogram_quantile(0.99, sum by (instance, le) (rate(kubeproxy_sync_proxy_rules_duration_seconds_bucket[5m]))) ${comparison}`,
+    );
   });
 
   test('conntrackWarnRatio sets the table-filling ratio', () => {
-    expect(alerts({ ...KUBEADM_CALICO, monitoring: { conntrackWarnRatio: 0.6 } }).NetscaleConntrackTableFilling.expr).toBe('node_nf_conntrack_entries / node_nf_conntrack_entries_limit > 0.6');
+    expect(alerts({ ...KUBEADM_CALICO, monitoring: { conntrackWarnRatio: 0.6 } }).NetscaleConntrackTableFilling.expr).toBe(
+      'node_nf_conntrack_entries / node_nf_conntrack_entries_limit > 0.6',
+    );
   });
 });
 
@@ -210,15 +263,34 @@ describe('the rules of spec.monitoring', () => {
     [{ conntrackWarnRatio: 1 }, 'spec.monitoring.conntrackWarnRatio: must be above 0 and below 1, e.g. 0.75 (got 1)'],
     [{ conntrackWarnRatio: '75%' }, 'spec.monitoring.conntrackWarnRatio: must be a number (got "75%")'],
     [{ apiServerWatchMargin: 0.5 }, 'spec.monitoring.apiServerWatchMargin: must be at least 1 (1: no margin), e.g. 2'],
-    [{ apiServerWatchMargin: 500 }, 'spec.monitoring.apiServerWatchMargin: must be at most 100: a larger margin would hide Felix agents that bypass Typha'],
+    [
+      { apiServerWatchMargin: 500 },
+      'spec.monitoring.apiServerWatchMargin: must be at most 100: a larger margin would hide Felix agents that bypass Typha',
+    ],
     [{ namespace: 'Monitoring' }, 'spec.monitoring.namespace: must be a DNS label'],
-    [{ labels: { 'bad key!': 'x' } }, 'spec.monitoring.labels["bad key!"]: key "bad key!" must be a Kubernetes label key such as release or example.com/team'],
+    [
+      { labels: { 'bad key!': 'x' } },
+      'spec.monitoring.labels["bad key!"]: key "bad key!" must be a Kubernetes label key such as release or example.com/team',
+    ],
     [{ labels: { release: 'has space' } }, 'spec.monitoring.labels.release: must be a Kubernetes label value'],
-    [{ jobSelectors: { nodeExporter: 'node-exporter' } }, 'spec.monitoring.jobSelectors.nodeExporter: must be PromQL label matchers such as job="node-exporter"'],
-    [{ jobSelectors: { typha: 'job="a",' } }, 'spec.monitoring.jobSelectors.typha: must be PromQL label matchers such as job="node-exporter": a label name, one of = != =~ !~, a double-quoted value, several separated by commas (ends with a comma)'],
-    [{ jobSelectors: { apiServer: 'job=~"api(?!x)"' } }, 'spec.monitoring.jobSelectors.apiServer: job=~"api(?!x)": Prometheus regular expressions (RE2) have no lookaround or back-references'],
+    [
+      { jobSelectors: { nodeExporter: 'node-exporter' } },
+      'spec.monitoring.jobSelectors.nodeExporter: must be PromQL label matchers such as job="node-exporter"',
+    ],
+    [
+      { jobSelectors: { typha: 'job="a",' } },
+      'spec.monitoring.jobSelectors.typha: must be PromQL label matchers such as job="node-exporter": a label name, one of = != =~ !~, a ' +
+        'double-quoted value, several separated by commas (ends with a comma)',
+    ],
+    [
+      { jobSelectors: { apiServer: 'job=~"api(?!x)"' } },
+      'spec.monitoring.jobSelectors.apiServer: job=~"api(?!x)": Prometheus regular expressions (RE2) have no lookaround or back-references',
+    ],
     [{ jobSelectors: { cilium: 'job=~"cilium["' } }, 'spec.monitoring.jobSelectors.cilium: job=~"cilium[" is not a valid regular expression'],
-    [{ jobSelectors: { kubeProxy: 'instance=~"10\\..*"' } }, 'spec.monitoring.jobSelectors.kubeProxy: instance=~"10\\..*": a backslash in a PromQL string starts an escape'],
+    [
+      { jobSelectors: { kubeProxy: 'instance=~"10\\..*"' } },
+      'spec.monitoring.jobSelectors.kubeProxy: instance=~"10\\..*": a backslash in a PromQL string starts an escape',
+    ],
     [{ jobSelectors: { terway: '__name__="x"' } }, 'spec.monitoring.jobSelectors.terway: must not match __name__: every alert picks its own metric'],
     [{ jobSelectors: { nodeExpoter: 'job="x"' } }, 'spec.monitoring.jobSelectors.nodeExpoter: unknown field (did you mean "nodeExporter"?)'],
   ])('fails on %j', (monitoring, message) => {
@@ -235,7 +307,12 @@ describe('the rules of spec.monitoring', () => {
   test('warns that kube-proxy serves its metrics on the loopback, where Prometheus cannot scrape them', () => {
     const loopback = loadSpec({ ...KUBEADM_CALICO, kubeProxy: { scheduler: 'lc' }, monitoring: {} });
     expect(loopback.warnings).toEqual(
-      expect.arrayContaining([expect.stringContaining('spec.kubeProxy.metricsBindAddress: kube-proxy serves its metrics on 127.0.0.1:10249, the node\'s loopback, where Prometheus cannot scrape them: NetscaleKubeProxySyncSlow stays silent')]),
+      expect.arrayContaining([
+        expect.stringContaining(
+          "spec.kubeProxy.metricsBindAddress: kube-proxy serves its metrics on 127.0.0.1:10249, the node's loopback, where Prometheus cannot " +
+            'scrape them: NetscaleKubeProxySyncSlow stays silent',
+        ),
+      ]),
     );
     const open = loadSpec({ ...KUBEADM_CALICO, kubeProxy: { scheduler: 'lc', metricsBindAddress: '0.0.0.0:10249' }, monitoring: {} });
     expect(open.warnings.filter((w) => w.includes('metrics'))).toEqual([]);
@@ -244,8 +321,17 @@ describe('the rules of spec.monitoring', () => {
   });
 
   test('warns that Cilium serves no metrics without prometheus.enabled', () => {
-    const cilium = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 400, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 }, monitoring: {} };
-    expect(loadSpec(cilium).warnings).toEqual(expect.arrayContaining([expect.stringContaining('spec.cilium: sets no prometheus.enabled: true in its values')]));
+    const cilium = {
+      platform: 'kubeadm',
+      cni: 'cilium',
+      kubernetesVersion: '1.31',
+      nodes: 400,
+      cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 },
+      monitoring: {},
+    };
+    expect(loadSpec(cilium).warnings).toEqual(
+      expect.arrayContaining([expect.stringContaining('spec.cilium: sets no prometheus.enabled: true in its values')]),
+    );
     const enabled = { ...cilium, cilium: { ...cilium.cilium, values: { prometheus: { enabled: true } } } };
     expect(loadSpec(enabled).warnings.filter((w) => w.includes('prometheus'))).toEqual([]);
   });
@@ -258,9 +344,14 @@ describe('the review', () => {
     expect(section).toContain('| alert | fires when | threshold | source of the threshold | severity |');
     const rows = section.split('\n').filter((l) => l.startsWith('| Netscale'));
     expect(rows.map((r) => r.split(' | ')[0].slice(2))).toEqual(rulesOf(find(objects, 'PrometheusRule')).map((r) => r.alert));
-    expect(section).toContain('| NetscaleTyphaConnectionsNearLimit | a replica\'s typha_connections_active (summed per instance) above 80% of Typha\'s per-replica limit, for 10m | 963.2 connections (80% of 1,204) |');
+    expect(section).toContain(
+      "| NetscaleTyphaConnectionsNearLimit | a replica's typha_connections_active (summed per instance) above 80% of Typha's per-replica " +
+        'limit, for 10m | 963.2 connections (80% of 1,204) |',
+    );
     expect(section).toContain('| NetscaleApiServerWatchesHigh | ');
-    expect(section).toContain('| 160 watches (80 x 2) | the capacity table\'s API server watches with the relay (5 x 16) x spec.monitoring.apiServerWatchMargin | warning |');
+    expect(section).toContain(
+      "| 160 watches (80 x 2) | the capacity table's API server watches with the relay (5 x 16) x spec.monitoring.apiServerWatchMargin | warning |",
+    );
     // And what Prometheus has to scrape for them.
     expect(section).toContain('What Prometheus must scrape for them:');
     expect(section).toContain('- Typha: the PodMonitor netscale renders scrapes port 9093');
@@ -269,6 +360,6 @@ describe('the review', () => {
   test('on Terway it says how to scrape terwayd, which serves its metrics only on a unix socket', () => {
     const { review } = synth({ ...ACK_TERWAY, monitoring: {} });
     expect(review).toContain('terwayd serves its metrics only on the unix socket /var/run/eni/eni_debug.socket');
-    expect(review).toContain('relabel the pod\'s node name (`__meta_kubernetes_pod_node_name`) into the label `node`');
+    expect(review).toContain("relabel the pod's node name (`__meta_kubernetes_pod_node_name`) into the label `node`");
   });
 });

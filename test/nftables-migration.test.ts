@@ -75,17 +75,22 @@ describe('the example: a held-back 1.33 kubeadm Calico cluster moves from ipvs t
     expect(review).toContain('Moving kube-proxy from ipvs to nftables, in this order:');
     expect(review).toContain('1. Felix first: FelixConfiguration default gets nftablesMode Enabled, applied before the kube-proxy ConfigMap.');
     expect(review).toContain('What each node runs in between:');
-    expect(review).toContain('every Felix restarts into nftables mode as soon as FelixConfiguration changes, while each node\'s kube-proxy keeps ipvs until its pod is replaced');
+    expect(review).toContain(
+      "every Felix restarts into nftables mode as soon as FelixConfiguration changes, while each node's kube-proxy keeps ipvs until its pod " +
+        'is replaced',
+    );
     expect(review).toContain('To roll back, go back to ipvs in reverse order, kube-proxy first, not by reverting the commit in one go');
     expect(review).toContain('set `calico.nftablesMode: Enabled`');
     // The order is the rollout's: migration text after the waves.
     expect(review.indexOf('Moving kube-proxy')).toBeGreaterThan(review.indexOf('## Rollout'));
   });
 
-  test('the review states what changes for NodePorts given the cluster\'s baseConfig, and the node check', () => {
+  test("the review states what changes for NodePorts given the cluster's baseConfig, and the node check", () => {
     expect(review).toContain('| NodePorts on 127.0.0.1 | unavailable, as under IPVS |');
-    expect(review).toContain('| nodePortAddresses | primary (nftables default) | baseConfig sets none: nftables answers NodePorts only on the node\'s primary addresses');
-    expect(review).toContain('| IPVS settings | dropped | baseConfig\'s ipvs section (minSyncPeriod, scheduler, strictARP, syncPeriod) is left out');
+    expect(review).toContain(
+      "| nodePortAddresses | primary (nftables default) | baseConfig sets none: nftables answers NodePorts only on the node's primary addresses",
+    );
+    expect(review).toContain("| IPVS settings | dropped | baseConfig's ipvs section (minSyncPeriod, scheduler, strictARP, syncPeriod) is left out");
     expect(review).toContain('every node runs Linux 5.15.0-105-generic or newer (spec.nodeKernel)');
     expect(review).toContain('`kubectl -n kube-system exec ds/kube-proxy -- nft --version`');
   });
@@ -107,26 +112,45 @@ describe('Felix nftablesMode follows the Calico release', () => {
 
   test('fails below 3.29, naming the releases that have the switch and Auto', () => {
     expect(loadSpec(moving({ version: '3.28.5' })).errors).toEqual([
-      expect.stringContaining('spec.calico.version: 3.28.5 has no nftables data plane: its Felix keeps programming iptables next to kube-proxy\'s nftables rules; upgrade Calico to 3.29.0 or newer (3.32.0 or newer for Auto'),
+      expect.stringContaining(
+        "spec.calico.version: 3.28.5 has no nftables data plane: its Felix keeps programming iptables next to kube-proxy's nftables rules; " +
+          'upgrade Calico to 3.29.0 or newer (3.32.0 or newer for Auto',
+      ),
     ]);
   });
 
   test('fails without calico.version, which decides how Felix switches', () => {
     expect(loadSpec(moving({})).errors).toEqual([expect.stringContaining('spec.calico.version: is required with kubeProxy.mode: nftables')]);
     // Located at the calico section when there is one, and at spec when there is none.
-    expect(loadSpec({ ...moving({}), calico: undefined }).errors).toEqual([expect.stringMatching(/^clusters\/test\.yaml:\d+:\d+ spec\.calico\.version: is required/)]);
+    expect(loadSpec({ ...moving({}), calico: undefined }).errors).toEqual([
+      expect.stringMatching(/^clusters\/test\.yaml:\d+:\d+ spec\.calico\.version: is required/),
+    ]);
   });
 
   test('calico.nftablesMode overrides, within what the release and kube-proxy allow', () => {
-    const errors = (calico: Spec, mode = 'nftables') => loadSpec({ ...moving(calico), kubeProxy: { mode, baseConfig: IPVS_CONFIG.replace('mode: ipvs', `mode: ${mode}`) } });
-    expect(errors({ version: '3.30.5', nftablesMode: 'Auto' }).errors).toEqual([expect.stringContaining('spec.calico.nftablesMode: Auto needs Calico 3.32.0 or newer: the Felix of 3.30.5 replaces Auto with Disabled and keeps iptables')]);
-    expect(errors({ version: '3.30.5', nftablesMode: 'Disabled' }).errors).toEqual([expect.stringContaining('spec.calico.nftablesMode: Disabled keeps Felix on iptables while kube-proxy programs nftables')]);
+    const errors = (calico: Spec, mode = 'nftables') =>
+      loadSpec({ ...moving(calico), kubeProxy: { mode, baseConfig: IPVS_CONFIG.replace('mode: ipvs', `mode: ${mode}`) } });
+    expect(errors({ version: '3.30.5', nftablesMode: 'Auto' }).errors).toEqual([
+      expect.stringContaining(
+        'spec.calico.nftablesMode: Auto needs Calico 3.32.0 or newer: the Felix of 3.30.5 replaces Auto with Disabled and keeps iptables',
+      ),
+    ]);
+    expect(errors({ version: '3.30.5', nftablesMode: 'Disabled' }).errors).toEqual([
+      expect.stringContaining('spec.calico.nftablesMode: Disabled keeps Felix on iptables while kube-proxy programs nftables'),
+    ]);
     // A rollback to ipvs keeps Felix on nftables until kube-proxy has restarted.
     const back = errors({ version: '3.30.5', nftablesMode: 'Enabled' }, 'ipvs');
     expect(back.errors).toEqual([]);
-    expect(back.warnings).toContainEqual(expect.stringContaining('spec.calico.nftablesMode: Enabled while kube-proxy runs ipvs: Felix programs nftables and kube-proxy does not; keep it only while kube-proxy rolls back'));
+    expect(back.warnings).toContainEqual(
+      expect.stringContaining(
+        'spec.calico.nftablesMode: Enabled while kube-proxy runs ipvs: Felix programs nftables and kube-proxy does not; keep it only while ' +
+          'kube-proxy rolls back',
+      ),
+    );
     expect(back.loaded!.cluster.calico!.network).toEqual({ nftablesMode: 'Enabled' });
-    expect(errors({ nftablesMode: 'Enabled' }, 'ipvs').errors).toEqual([expect.stringContaining('spec.calico.version: is required with calico.nftablesMode')]);
+    expect(errors({ nftablesMode: 'Enabled' }, 'ipvs').errors).toEqual([
+      expect.stringContaining('spec.calico.version: is required with calico.nftablesMode'),
+    ]);
   });
 
   test('without the override, an ipvs cluster renders no nftablesMode', () => {
@@ -134,9 +158,12 @@ describe('Felix nftablesMode follows the Calico release', () => {
     expect(loaded!.cluster.calico).toBeUndefined();
   });
 
-  test('on 3.32 Felix follows each node\'s kube-proxy, and a plain revert rolls back', () => {
+  test("on 3.32 Felix follows each node's kube-proxy, and a plain revert rolls back", () => {
     const { review } = synthOne(moving({ version: '3.32.1' }));
-    expect(review).toContain('Felix follows its own node: it looks for kube-proxy\'s nftables table every 15 s and restarts into nftables mode once this node\'s kube-proxy has switched');
+    expect(review).toContain(
+      "Felix follows its own node: it looks for kube-proxy's nftables table every 15 s and restarts into nftables mode once this node's " +
+        'kube-proxy has switched',
+    );
     expect(review).toContain('kube-proxy first (reverting the commit does exactly that)');
     expect(review).toContain('Felix needs nothing: with Auto each Felix follows its own kube-proxy back to iptables.');
   });
@@ -145,8 +172,12 @@ describe('Felix nftablesMode follows the Calico release', () => {
     const { loaded, errors } = loadSpec(moving({ install: 'operator', version: '3.30.5' }));
     expect(errors).toEqual([]);
     expect(loaded!.cluster.calico).toBeUndefined();
-    expect(loaded!.cluster.steps).toContainEqual(expect.stringContaining('`kubectl patch installation default --type=merge -p \'{"spec":{"calicoNetwork":{"linuxDataplane":"Nftables"}}}\'`'));
-    expect(loadSpec(moving({ install: 'operator', nftablesMode: 'Enabled' })).errors).toEqual([expect.stringContaining('spec.calico.nftablesMode: is written by the Tigera operator on an operator install')]);
+    expect(loaded!.cluster.steps).toContainEqual(
+      expect.stringContaining('`kubectl patch installation default --type=merge -p \'{"spec":{"calicoNetwork":{"linuxDataplane":"Nftables"}}}\'`'),
+    );
+    expect(loadSpec(moving({ install: 'operator', nftablesMode: 'Enabled' })).errors).toEqual([
+      expect.stringContaining('spec.calico.nftablesMode: is written by the Tigera operator on an operator install'),
+    ]);
   });
 
   test('without Argo CD the kubectl steps keep the order: Felix, then the ConfigMap, then the restart', () => {
@@ -161,19 +192,28 @@ describe('Felix nftablesMode follows the Calico release', () => {
 });
 
 describe('spec.calico.version drives Typha', () => {
-  const relay = (version: string | undefined, typha?: Spec): Spec => ({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', ...(version ? { version } : {}) }, ...(typha ? { typha } : {}) });
+  const relay = (version: string | undefined, typha?: Spec): Spec => ({
+    ...KUBEADM_CALICO,
+    networkPolicy: 'relay',
+    calico: { install: 'manifest', ...(version ? { version } : {}) },
+    ...(typha ? { typha } : {}),
+  });
 
   test.each([
     ['3.28.5', 'docker.io/calico/typha:v3.28.5'],
     ['3.30.7', 'docker.io/calico/typha:v3.30.7'],
     ['3.31.0', 'quay.io/calico/typha:v3.31.0'],
     ['3.32.1', 'quay.io/calico/typha:v3.32.1'],
-  ])('Calico %s runs %s, its own release\'s Typha', (version, image) => {
+  ])("Calico %s runs %s, its own release's Typha", (version, image) => {
     expect(loadSpec(relay(version)).loaded!.cluster.typha).toMatchObject({ image, calicoVersion: version });
   });
 
   test('fails without it where netscale renders Typha, unless the image is named', () => {
-    expect(loadSpec(relay(undefined)).errors).toEqual([expect.stringContaining('spec.calico.version: is required with the relay on a manifest install: netscale renders Typha, which must run the installed Calico release')]);
+    expect(loadSpec(relay(undefined)).errors).toEqual([
+      expect.stringContaining(
+        'spec.calico.version: is required with the relay on a manifest install: netscale renders Typha, which must run the installed Calico release',
+      ),
+    ]);
     expect(loadSpec(relay(undefined, { image: 'registry.example.com/calico/typha:v3.30.5' })).errors).toEqual([]);
     expect(loadSpec({ ...relay(undefined), calico: { install: 'operator' } }).errors).toEqual([]);
   });
@@ -185,26 +225,50 @@ describe('spec.calico.version drives Typha', () => {
   });
 
   test('warns on a Typha image of another release, and on a release newer than netscale knows', () => {
-    expect(loadSpec(relay('3.30.5', { image: 'quay.io/calico/typha:v3.31.7' })).warnings).toContainEqual(expect.stringContaining('spec.typha.image: runs Typha 3.31.7 next to Calico 3.30.5 (calico.version)'));
-    expect(loadSpec(relay('3.33.0')).warnings).toContainEqual(expect.stringContaining('spec.calico.version: 3.33.0 is newer than the Calico releases netscale has read (up to 3.32)'));
+    expect(loadSpec(relay('3.30.5', { image: 'quay.io/calico/typha:v3.31.7' })).warnings).toContainEqual(
+      expect.stringContaining('spec.typha.image: runs Typha 3.31.7 next to Calico 3.30.5 (calico.version)'),
+    );
+    expect(loadSpec(relay('3.33.0')).warnings).toContainEqual(
+      expect.stringContaining('spec.calico.version: 3.33.0 is newer than the Calico releases netscale has read (up to 3.32)'),
+    );
   });
 });
 
 describe('moving from iptables instead', () => {
   test('says localhost NodePorts stop working, and that nftables drops no INVALID packets', () => {
-    const { loaded } = loadSpec(moving({ version: '3.30.5' }, { kubeProxy: { mode: 'nftables', baseConfig: IPVS_CONFIG.replace('mode: ipvs', 'mode: iptables'), conntrackTcpBeLiberal: undefined } }));
-    expect(loaded!.cluster.decisions.find((d) => d.name === 'NodePorts on 127.0.0.1')).toMatchObject({ value: 'stop working', rule: expect.stringContaining('kubeproxy_iptables_localhost_nodeports_accepted_packets_total') });
+    const { loaded } = loadSpec(
+      moving(
+        { version: '3.30.5' },
+        { kubeProxy: { mode: 'nftables', baseConfig: IPVS_CONFIG.replace('mode: ipvs', 'mode: iptables'), conntrackTcpBeLiberal: undefined } },
+      ),
+    );
+    expect(loaded!.cluster.decisions.find((d) => d.name === 'NodePorts on 127.0.0.1')).toMatchObject({
+      value: 'stop working',
+      rule: expect.stringContaining('kubeproxy_iptables_localhost_nodeports_accepted_packets_total'),
+    });
     expect(loaded!.cluster.notes).toContainEqual(expect.stringContaining('set `kubeProxy.conntrackTcpBeLiberal: true`'));
-    expect(loaded!.cluster.rollback.find((n) => n.component === 'kube-proxy')!.revert).toContain('To roll back, go back to iptables in reverse order, kube-proxy first, not by reverting the commit in one go, which would switch Felix back first:');
+    expect(loaded!.cluster.rollback.find((n) => n.component === 'kube-proxy')!.revert).toContain(
+      'To roll back, go back to iptables in reverse order, kube-proxy first, not by reverting the commit in one go, which would switch Felix ' +
+        'back first:',
+    );
   });
 
-  test('keeps the cluster\'s nodePortAddresses and says so', () => {
-    const { loaded } = loadSpec(moving({ version: '3.30.5' }, { kubeProxy: { mode: 'nftables', baseConfig: `${IPVS_CONFIG}nodePortAddresses:\n  - 0.0.0.0/0\n` } }));
-    expect(loaded!.cluster.decisions.find((d) => d.name === 'nodePortAddresses')).toMatchObject({ value: '0.0.0.0/0', rule: 'kept from baseConfig: NodePorts answer on these addresses as before' });
+  test("keeps the cluster's nodePortAddresses and says so", () => {
+    const { loaded } = loadSpec(
+      moving({ version: '3.30.5' }, { kubeProxy: { mode: 'nftables', baseConfig: `${IPVS_CONFIG}nodePortAddresses:\n  - 0.0.0.0/0\n` } }),
+    );
+    expect(loaded!.cluster.decisions.find((d) => d.name === 'nodePortAddresses')).toMatchObject({
+      value: '0.0.0.0/0',
+      rule: 'kept from baseConfig: NodePorts answer on these addresses as before',
+    });
   });
 
   test('without nodeKernel the review asks to check the kernel with kubectl', () => {
     const { loaded } = loadSpec(moving({ version: '3.30.5' }));
-    expect(loaded!.cluster.steps).toContainEqual(expect.stringContaining('every node runs Linux 5.13 or newer: `kubectl get nodes -o custom-columns=NAME:.metadata.name,KERNEL:.status.nodeInfo.kernelVersion`'));
+    expect(loaded!.cluster.steps).toContainEqual(
+      expect.stringContaining(
+        'every node runs Linux 5.13 or newer: `kubectl get nodes -o custom-columns=NAME:.metadata.name,KERNEL:.status.nodeInfo.kernelVersion`',
+      ),
+    );
   });
 });

@@ -69,18 +69,42 @@ function repository(): string {
 describe('the output folders netscale refuses', () => {
   test.each([
     ['the repository root', (repo: string) => ({ outdir: repo, clustersDir: path.join(repo, 'clusters') }), 'holds the clusters folder'],
-    ['a git repository whose profiles live elsewhere', (repo: string) => ({ outdir: repo, clustersDir: fleet('elsewhere', { a: ACK_TERWAY }) }), 'is the root of a git repository (it holds .git)'],
-    ['the clusters folder', (repo: string) => ({ outdir: path.join(repo, 'clusters'), clustersDir: path.join(repo, 'clusters') }), 'is the clusters folder: netscale would delete the profiles'],
-    ['a folder above the clusters folder', (repo: string) => ({ outdir: path.dirname(repo), clustersDir: path.join(repo, 'clusters') }), 'holds the clusters folder'],
+    [
+      'a git repository whose profiles live elsewhere',
+      (repo: string) => ({ outdir: repo, clustersDir: fleet('elsewhere', { a: ACK_TERWAY }) }),
+      'is the root of a git repository (it holds .git)',
+    ],
+    [
+      'the clusters folder',
+      (repo: string) => ({ outdir: path.join(repo, 'clusters'), clustersDir: path.join(repo, 'clusters') }),
+      'is the clusters folder: netscale would delete the profiles',
+    ],
+    [
+      'a folder above the clusters folder',
+      (repo: string) => ({ outdir: path.dirname(repo), clustersDir: path.join(repo, 'clusters') }),
+      'holds the clusters folder',
+    ],
     ['the file system root', (repo: string) => ({ outdir: '/', clustersDir: path.join(repo, 'clusters') }), 'is the root of the file system'],
-    ['an empty CDK8S_OUTDIR', (repo: string) => ({ outdir: '', clustersDir: path.join(repo, 'clusters') }), 'no output folder given (CDK8S_OUTDIR is empty)'],
-    ['a folder inside .git', (repo: string) => ({ outdir: path.join(repo, '.git', 'dist'), clustersDir: path.join(repo, 'clusters') }), 'lies inside a .git folder'],
+    [
+      'an empty CDK8S_OUTDIR',
+      (repo: string) => ({ outdir: '', clustersDir: path.join(repo, 'clusters') }),
+      'no output folder given (CDK8S_OUTDIR is empty)',
+    ],
+    [
+      'a folder inside .git',
+      (repo: string) => ({ outdir: path.join(repo, '.git', 'dist'), clustersDir: path.join(repo, 'clusters') }),
+      'lies inside a .git folder',
+    ],
     ['a file', (repo: string) => ({ outdir: path.join(repo, 'precious.txt'), clustersDir: path.join(repo, 'clusters') }), 'is a file, not a folder'],
-    ['a folder of someone else\'s files', (repo: string) => {
-      fs.mkdirSync(path.join(repo, 'docs'));
-      fs.writeFileSync(path.join(repo, 'docs', 'README.md'), 'mine\n');
-      return { outdir: path.join(repo, 'docs'), clustersDir: path.join(repo, 'clusters') };
-    }, 'holds files netscale did not write (README.md) and no .netscale-output marker'],
+    [
+      "a folder of someone else's files",
+      (repo: string) => {
+        fs.mkdirSync(path.join(repo, 'docs'));
+        fs.writeFileSync(path.join(repo, 'docs', 'README.md'), 'mine\n');
+        return { outdir: path.join(repo, 'docs'), clustersDir: path.join(repo, 'clusters') };
+      },
+      'holds files netscale did not write (README.md) and no .netscale-output marker',
+    ],
   ])('%s, before rendering anything, and changes nothing', (_, where, message) => {
     const repo = repository();
     const options = where(repo);
@@ -102,7 +126,11 @@ describe('the output folders netscale refuses', () => {
     const repo = repository();
     const before = tree(repo);
     for (const outdir of ['.', '']) {
-      const run = spawnSync(process.execPath, [BIN], { cwd: repo, env: { ...process.env, CLUSTERS_DIR: 'clusters', CDK8S_OUTDIR: outdir }, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, [BIN], {
+        cwd: repo,
+        env: { ...process.env, CLUSTERS_DIR: 'clusters', CDK8S_OUTDIR: outdir },
+        encoding: 'utf8',
+      });
       expect(run.status).toBe(2);
       expect(run.stderr).toMatch(/^error: (the output folder "\." holds the clusters folder|no output folder given)/);
       expect(tree(repo)).toEqual(before);
@@ -123,17 +151,21 @@ describe('the output folders netscale refuses', () => {
     // Anything that is not that layout, without the marker, is not netscale's.
     fs.rmSync(path.join(out, OUTPUT_MARKER));
     fs.writeFileSync(path.join(out, 'notes.txt'), 'mine\n');
-    expect(thrownBy(() => synthesizeFleet({ clustersDir: clusters, outdir: out })).message).toContain('holds files netscale did not write (notes.txt)');
+    expect(thrownBy(() => synthesizeFleet({ clustersDir: clusters, outdir: out })).message).toContain(
+      'holds files netscale did not write (notes.txt)',
+    );
   });
 
-  test('a folder with the marker is netscale\'s: whatever it did not render goes', () => {
+  test("a folder with the marker is netscale's: whatever it did not render goes", () => {
     const clusters = fleet('c', { a: ACK_TERWAY });
     const out = path.join(temp.path, 'dist');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, OUTPUT_MARKER), OUTPUT_MARKER_TEXT);
     fs.writeFileSync(path.join(out, 'stray.txt'), 'x\n');
     synthesizeFleet({ clustersDir: clusters, outdir: out });
-    expect(Object.keys(snapshot(out)).sort()).toEqual([OUTPUT_MARKER, path.join('a', 'ConfigMap.eni-config.k8s.yaml'), path.join('reviews', 'README.md'), path.join('reviews', 'a.md')].sort());
+    expect(Object.keys(snapshot(out)).sort()).toEqual(
+      [OUTPUT_MARKER, path.join('a', 'ConfigMap.eni-config.k8s.yaml'), path.join('reviews', 'README.md'), path.join('reviews', 'a.md')].sort(),
+    );
   });
 });
 
@@ -144,7 +176,7 @@ describe('links, devices and paths in the way', () => {
     synthesizeFleet({ clustersDir: clusters, outdir: out });
     const outside = path.join(temp.path, 'outside');
     fs.mkdirSync(outside);
-    fs.writeFileSync(path.join(outside, 'victim.txt'), 'not netscale\'s\n');
+    fs.writeFileSync(path.join(outside, 'victim.txt'), "not netscale's\n");
     return { clusters, out, outside };
   }
 
@@ -156,7 +188,10 @@ describe('links, devices and paths in the way', () => {
     const before = tree(temp.path);
     const error = thrownBy(() => synthesizeFleet({ clustersDir: clusters, outdir: out }));
     expect(error).toBeInstanceOf(OutputError);
-    expect(error.message).toContain(`${JSON.stringify(path.join(out, 'a', 'ConfigMap.eni-config.k8s.yaml'))} is a symbolic link (to ${path.join(outside, 'victim.txt')}): netscale never writes through a link in its output folder`);
+    expect(error.message).toContain(
+      `${JSON.stringify(path.join(out, 'a', 'ConfigMap.eni-config.k8s.yaml'))} is a symbolic link ` +
+        `(to ${path.join(outside, 'victim.txt')}): netscale never writes through a link in its output folder`,
+    );
     expect(tree(temp.path)).toEqual(before);
   });
 
@@ -165,8 +200,12 @@ describe('links, devices and paths in the way', () => {
     fs.rmSync(path.join(out, 'b'), { recursive: true });
     fs.symlinkSync(outside, path.join(out, 'b'));
     const before = tree(temp.path);
-    expect(thrownBy(() => synthesizeFleet({ clustersDir: clusters, outdir: out })).message).toContain(`${JSON.stringify(path.join(out, 'b'))} is a symbolic link`);
-    expect(thrownBy(() => stageCluster({ clustersDir: clusters, outdir: out, cluster: 'b' }).commit()).message).toContain(`${JSON.stringify(path.join(out, 'b'))} is a symbolic link`);
+    expect(thrownBy(() => synthesizeFleet({ clustersDir: clusters, outdir: out })).message).toContain(
+      `${JSON.stringify(path.join(out, 'b'))} is a symbolic link`,
+    );
+    expect(thrownBy(() => stageCluster({ clustersDir: clusters, outdir: out, cluster: 'b' }).commit()).message).toContain(
+      `${JSON.stringify(path.join(out, 'b'))} is a symbolic link`,
+    );
     expect(tree(temp.path)).toEqual(before);
   });
 
@@ -175,7 +214,9 @@ describe('links, devices and paths in the way', () => {
     fs.renameSync(path.join(out, 'reviews'), path.join(outside, 'reviews'));
     fs.symlinkSync(path.join(outside, 'reviews'), path.join(out, 'reviews'));
     const before = tree(temp.path);
-    expect(thrownBy(() => stageCluster({ clustersDir: clusters, outdir: out, cluster: 'a' }).commit()).message).toContain(`${JSON.stringify(path.join(out, 'reviews'))} is a symbolic link`);
+    expect(thrownBy(() => stageCluster({ clustersDir: clusters, outdir: out, cluster: 'a' }).commit()).message).toContain(
+      `${JSON.stringify(path.join(out, 'reviews'))} is a symbolic link`,
+    );
     expect(tree(temp.path)).toEqual(before);
   });
 
@@ -193,7 +234,7 @@ describe('links, devices and paths in the way', () => {
     fs.writeFileSync(path.join(out, 'reviews', 'a.md'), 'changed, so it is written again\n');
     fs.symlinkSync(path.join(outside, 'victim.txt'), path.join(out, 'reviews', '.a.md.netscale-tmp'));
     stageCluster({ clustersDir: clusters, outdir: out, cluster: 'a' }).commit();
-    expect(fs.readFileSync(path.join(outside, 'victim.txt'), 'utf8')).toBe('not netscale\'s\n');
+    expect(fs.readFileSync(path.join(outside, 'victim.txt'), 'utf8')).toBe("not netscale's\n");
     expect(fs.readFileSync(path.join(out, 'reviews', 'a.md'), 'utf8')).toMatch(/^# a\n/);
     expect(fs.existsSync(path.join(out, 'reviews', '.a.md.netscale-tmp'))).toBe(false);
   });
@@ -227,11 +268,15 @@ describe('every output path is claimed once', () => {
     const out = path.join(temp.path, 'dist');
     synthesizeFleet({ clustersDir: fleet('ok', { prod: ACK_TERWAY }), outdir: out });
     const before = snapshot(out);
-    const error = thrownBy(() => synthesizeFleet({ clustersDir: fleet('c', { prod: { ...ACK_TERWAY, kubeProxy: { configMapName: 'eni-config' } } }), outdir: out }));
+    const error = thrownBy(() =>
+      synthesizeFleet({ clustersDir: fleet('c', { prod: { ...ACK_TERWAY, kubeProxy: { configMapName: 'eni-config' } } }), outdir: out }),
+    );
     expect(error).toBeInstanceOf(ProfileError);
     const errors = (error as ProfileError).diagnostics.filter((d) => d.severity === 'error');
     expect(errors.map((d) => `${path.basename(d.file)}:${d.line}:${d.col} ${d.path}: ${d.message}`)).toEqual([
-      'prod.yaml:13:20 spec.kubeProxy.configMapName: two objects would be written to dist/prod/ConfigMap.eni-config.k8s.yaml: ConfigMap kube-system/eni-config (prod/terway/TerwayEniConfig/Resource) and ConfigMap kube-system/eni-config (prod/kubeProxy/KubeProxy/Resource); give one of them another name',
+      'prod.yaml:13:20 spec.kubeProxy.configMapName: two objects would be written to dist/prod/ConfigMap.eni-config.k8s.yaml: ConfigMap ' +
+        'kube-system/eni-config (prod/terway/TerwayEniConfig/Resource) and ConfigMap kube-system/eni-config (prod/kubeProxy/KubeProxy/Resource); give ' +
+        'one of them another name',
     ]);
     expect(snapshot(out)).toEqual(before);
   });
@@ -250,7 +295,11 @@ describe('one writer at a time', () => {
     const before = tree(out);
     const error = thrownBy(() => synthesizeFleet({ clustersDir: fleet('c', { a: ACK_TERWAY }), outdir: out }));
     expect(error).toBeInstanceOf(OutputError);
-    expect(error.message).toContain(`another netscale synth (pid ${process.pid} on ${require('os').hostname()}, since 2026-01-01T00:00:00.000Z) is writing the output folder; run again when it is done, or remove ${path.join(fs.realpathSync(out), LOCK_FILE)} if no synth runs`);
+    expect(error.message).toContain(
+      `another netscale synth ` +
+        `(pid ${process.pid} on ${require('os').hostname()}, since 2026-01-01T00:00:00.000Z) is writing the output folder; run again when it is ` +
+        `done, or remove ${path.join(fs.realpathSync(out), LOCK_FILE)} if no synth runs`,
+    );
     expect(tree(out)).toEqual(before);
   });
 
@@ -273,7 +322,11 @@ describe('one writer at a time', () => {
     const out = path.join(temp.path, 'dist');
     const run = (clusters: string) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [BIN], { cwd: ROOT, env: { ...process.env, CLUSTERS_DIR: clusters, CDK8S_OUTDIR: out }, stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawn(process.execPath, [BIN], {
+          cwd: ROOT,
+          env: { ...process.env, CLUSTERS_DIR: clusters, CDK8S_OUTDIR: out },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
         let stderr = '';
         child.stderr.on('data', (d) => (stderr += d));
         child.on('exit', (code) => resolve({ code, stderr }));
@@ -301,11 +354,17 @@ describe('signals and kills', () => {
     return file;
   }
   const onFirstRead = (signal: string) =>
-    preload('on-read', `const read = fs.readFileSync; let sent = false;
-fs.readFileSync = function (p, ...rest) { if (!sent && typeof p === 'string' && p.startsWith(process.env.CLUSTERS_DIR) && p.endsWith('.yaml')) { sent = true; process.kill(process.pid, '${signal}'); } return read.call(this, p, ...rest); };`);
+    preload(
+      'on-read',
+      `const read = fs.readFileSync; let sent = false;
+fs.readFileSync = function (p, ...rest) { if (!sent && typeof p === 'string' && p.startsWith(process.env.CLUSTERS_DIR) && p.endsWith('.yaml')) { sent = true; process.kill(process.pid, '${signal}'); } return read.call(this, p, ...rest); };`,
+    );
   const onRename = (nth: number, signal: string) =>
-    preload('on-rename', `const rename = fs.renameSync; let n = 0;
-fs.renameSync = function (from, to, ...rest) { const r = rename.call(this, from, to, ...rest); if (String(to).startsWith(process.env.CDK8S_OUTDIR) && ++n === ${nth}) process.kill(process.pid, '${signal}'); return r; };`);
+    preload(
+      'on-rename',
+      `const rename = fs.renameSync; let n = 0;
+fs.renameSync = function (from, to, ...rest) { const r = rename.call(this, from, to, ...rest); if (String(to).startsWith(process.env.CDK8S_OUTDIR) && ++n === ${nth}) process.kill(process.pid, '${signal}'); return r; };`,
+    );
 
   function twoFleets() {
     const a = fleet('a', { one: { ...ACK_TERWAY, networkPolicy: 'relay' } });
@@ -316,7 +375,11 @@ fs.renameSync = function (from, to, ...rest) { const r = rename.call(this, from,
     return { a, b, out, before: snapshot(out), after: snapshot(path.join(temp.path, 'fresh')) };
   }
   const synth = (clusters: string, out: string, hook?: string) =>
-    spawnSync(process.execPath, [...(hook ? ['--require', hook] : []), BIN], { cwd: ROOT, env: { ...process.env, CLUSTERS_DIR: clusters, CDK8S_OUTDIR: out }, encoding: 'utf8' });
+    spawnSync(process.execPath, [...(hook ? ['--require', hook] : []), BIN], {
+      cwd: ROOT,
+      env: { ...process.env, CLUSTERS_DIR: clusters, CDK8S_OUTDIR: out },
+      encoding: 'utf8',
+    });
 
   test.each(['SIGINT', 'SIGTERM'])('%s while the profiles load stops the run at once; dist/ is byte-identical', (signal) => {
     const { b, out, before } = twoFleets();
@@ -347,7 +410,12 @@ fs.renameSync = function (from, to, ...rest) { const r = rename.call(this, from,
 
   test('SIGINT or SIGTERM at any moment leaves dist/ either as it was or fully new, never half', async () => {
     const { a, b, out, before, after } = twoFleets();
-    for (const [signal, delay] of [['SIGINT', 50], ['SIGTERM', 300], ['SIGINT', 600], ['SIGTERM', 900]] as const) {
+    for (const [signal, delay] of [
+      ['SIGINT', 50],
+      ['SIGTERM', 300],
+      ['SIGINT', 600],
+      ['SIGTERM', 900],
+    ] as const) {
       const child = spawn(process.execPath, [BIN], { cwd: ROOT, env: { ...process.env, CLUSTERS_DIR: b, CDK8S_OUTDIR: out }, stdio: 'ignore' });
       const timer = setTimeout(() => child.kill(signal), delay);
       await new Promise((resolve) => child.on('exit', resolve));
@@ -375,9 +443,31 @@ fs.renameSync = function (from, to, ...rest) { const r = rename.call(this, from,
 describe('writing', () => {
   test('touches only files whose bytes changed, removes stale ones, and leaves other scopes alone', () => {
     const out = path.join(temp.path, 'out');
-    applyTree(new Map([['a/x.yaml', 'one'], ['a/y.yaml', 'two'], ['b/z.yaml', 'three'], ['keep.md', 'k']]), out);
-    expect(applyTree(new Map([['a/x.yaml', 'one'], ['a/y.yaml', 'TWO'], ['keep.md', 'k']]), out)).toEqual({ written: 1, removed: 1, unchanged: 2 });
-    expect(snapshot(out)).toEqual({ [OUTPUT_MARKER]: OUTPUT_MARKER_TEXT, [path.join('a', 'x.yaml')]: 'one', [path.join('a', 'y.yaml')]: 'TWO', 'keep.md': 'k' });
+    applyTree(
+      new Map([
+        ['a/x.yaml', 'one'],
+        ['a/y.yaml', 'two'],
+        ['b/z.yaml', 'three'],
+        ['keep.md', 'k'],
+      ]),
+      out,
+    );
+    expect(
+      applyTree(
+        new Map([
+          ['a/x.yaml', 'one'],
+          ['a/y.yaml', 'TWO'],
+          ['keep.md', 'k'],
+        ]),
+        out,
+      ),
+    ).toEqual({ written: 1, removed: 1, unchanged: 2 });
+    expect(snapshot(out)).toEqual({
+      [OUTPUT_MARKER]: OUTPUT_MARKER_TEXT,
+      [path.join('a', 'x.yaml')]: 'one',
+      [path.join('a', 'y.yaml')]: 'TWO',
+      'keep.md': 'k',
+    });
     expect(fs.existsSync(path.join(out, 'b'))).toBe(false);
     // A scoped write (one cluster) never removes what lies outside its scope.
     expect(applyTree(new Map([['a/x.yaml', 'ONE']]), out, ['a'])).toEqual({ written: 1, removed: 1, unchanged: 0 });
@@ -385,7 +475,13 @@ describe('writing', () => {
     // Empty folders left by anything go too; so do temporary files a killed write left.
     fs.mkdirSync(path.join(out, 'empty', 'deeper'), { recursive: true });
     fs.writeFileSync(path.join(out, 'a', '.x.yaml.netscale-tmp'), 'half');
-    applyTree(new Map([['a/x.yaml', 'ONE'], ['keep.md', 'k']]), out);
+    applyTree(
+      new Map([
+        ['a/x.yaml', 'ONE'],
+        ['keep.md', 'k'],
+      ]),
+      out,
+    );
     expect(snapshot(out)).toEqual({ [OUTPUT_MARKER]: OUTPUT_MARKER_TEXT, [path.join('a', 'x.yaml')]: 'ONE', 'keep.md': 'k' });
     expect(fs.existsSync(path.join(out, 'empty'))).toBe(false);
   });

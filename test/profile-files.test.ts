@@ -22,7 +22,8 @@ function folder(name: string): string {
   return dir;
 }
 
-const messages = (dir: string) => loadProfiles(dir).diagnostics.map((d) => `${d.severity} ${path.relative(temp.path, d.file)}:${d.line}:${d.col} ${d.message}`);
+const messages = (dir: string) =>
+  loadProfiles(dir).diagnostics.map((d) => `${d.severity} ${path.relative(temp.path, d.file)}:${d.line}:${d.col} ${d.message}`);
 
 describe('the folder of profiles', () => {
   test('a profile that is a link is read, even when it points outside the folder', () => {
@@ -60,7 +61,9 @@ describe('the folder of profiles', () => {
     fs.writeFileSync(path.join(clusters, 'prod.yaml'), profileYaml({ ...ACK_TERWAY, nodes: 50 }, 'prod'));
     for (const other of ['README.md', 'staging.yaml.bak', 'dev.YAML', '.gitkeep']) fs.writeFileSync(path.join(clusters, other), 'x\n');
     fs.mkdirSync(path.join(clusters, 'old'));
-    expect(messages(clusters)).toEqual(['warning clusters:1:1 holds entries that are not read as profiles (profiles end in .yaml or .yml): README.md, dev.YAML, old/, staging.yaml.bak']);
+    expect(messages(clusters)).toEqual([
+      'warning clusters:1:1 holds entries that are not read as profiles (profiles end in .yaml or .yml): README.md, dev.YAML, old/, staging.yaml.bak',
+    ]);
   });
 });
 
@@ -68,8 +71,12 @@ describe('limits instead of hangs', () => {
   test('fails on a profile file over 1 MiB, before reading it', () => {
     const clusters = folder('clusters');
     fs.writeFileSync(path.join(clusters, 'huge.yaml'), `${profileYaml(ACK_TERWAY, 'huge')}#${'x'.repeat(MAX_PROFILE_BYTES)}\n`);
-    expect(messages(clusters)).toEqual([`error clusters/huge.yaml:1:1 is ${fs.statSync(path.join(clusters, 'huge.yaml')).size} bytes; a profile may hold at most 1048576 (1 MiB)`]);
-    expect(load(`${profileYaml(ACK_TERWAY)}#${'x'.repeat(MAX_PROFILE_BYTES)}\n`).errors).toEqual([expect.stringMatching(/^clusters\/test\.yaml:1:1 is \d+ bytes; a profile may hold at most 1048576/)]);
+    expect(messages(clusters)).toEqual([
+      `error clusters/huge.yaml:1:1 is ${fs.statSync(path.join(clusters, 'huge.yaml')).size} bytes; a profile may hold at most 1048576 (1 MiB)`,
+    ]);
+    expect(load(`${profileYaml(ACK_TERWAY)}#${'x'.repeat(MAX_PROFILE_BYTES)}\n`).errors).toEqual([
+      expect.stringMatching(/^clusters\/test\.yaml:1:1 is \d+ bytes; a profile may hold at most 1048576/),
+    ]);
   });
 
   test.each([
@@ -81,28 +88,43 @@ describe('limits instead of hangs', () => {
   });
 
   test('fails on deep Cilium values with their position, not with a crash', () => {
-    const cilium = { ...KUBEADM_CALICO, cni: 'cilium', cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443, values: { a: 'DEEP' } } };
+    const cilium = {
+      ...KUBEADM_CALICO,
+      cni: 'cilium',
+      cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443, values: { a: 'DEEP' } },
+    };
     const deep = (n: number) => profileYaml(cilium).replace('a: DEEP', `a: ${'['.repeat(n)}${']'.repeat(n)}`);
-    for (const n of [40, 5000]) expect(load(deep(n)).errors).toEqual([expect.stringMatching(/^clusters\/test\.yaml:\d+:\d+ nests deeper than 32 levels: write it flatter$/)]);
+    for (const n of [40, 5000])
+      expect(load(deep(n)).errors).toEqual([expect.stringMatching(/^clusters\/test\.yaml:\d+:\d+ nests deeper than 32 levels: write it flatter$/)]);
   });
 
   test('fails on aliases that stack anchors deeper than the limit', () => {
     const anchors = ['a0: &a0 [1]', ...Array.from({ length: 40 }, (_, i) => `a${i + 1}: &a${i + 1} [*a${i}]`)].join('\n');
-    const errors = load(profileYaml(ACK_TERWAY).replace('metadata:\n', `metadata:\n  labels: {}\nx:\n${anchors.replace(/^/gm, '  ')}\nmetadata2:\n`).replace('metadata2:\n  name', 'metadata:\n  name')).errors;
-    expect(errors.join('\n')).toMatch(/nests deeper than 32 levels once its aliases are expanded \(at x\.a\d+(\[0\])+\): write it flatter|has a duplicate key/);
+    const errors = load(
+      profileYaml(ACK_TERWAY)
+        .replace('metadata:\n', `metadata:\n  labels: {}\nx:\n${anchors.replace(/^/gm, '  ')}\nmetadata2:\n`)
+        .replace('metadata2:\n  name', 'metadata:\n  name'),
+    ).errors;
+    expect(errors.join('\n')).toMatch(
+      /nests deeper than 32 levels once its aliases are expanded \(at x\.a\d+(\[0\])+\): write it flatter|has a duplicate key/,
+    );
   });
 
   test('fails on deep JSON in baseEniConf, located in the JSON', () => {
     const terway = { vswitches: { 'cn-shanghai-f': ['vsw-1'] }, securityGroups: ['sg-1'], serviceCidr: '172.16.0.0/16' };
     for (const n of [40, 100_000]) {
       const errors = load(profileYaml({ ...ACK_TERWAY, terway: { ...terway, baseEniConf: `{"a":${'['.repeat(n)}${']'.repeat(n)}}` } })).errors;
-      expect(errors).toEqual([expect.stringMatching(/spec\.terway\.baseEniConf: is not JSON: values nest deeper than 32 levels at line 1, column 37 of the value$/)]);
+      expect(errors).toEqual([
+        expect.stringMatching(/spec\.terway\.baseEniConf: is not JSON: values nest deeper than 32 levels at line 1, column 37 of the value$/),
+      ]);
     }
   });
 
   test('fails on a deep kube-proxy baseConfig', () => {
     const base = `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nfeatureGates: ${'['.repeat(40)}${']'.repeat(40)}\n`;
-    expect(load(profileYaml({ ...KUBEADM_CALICO, kubeProxy: { baseConfig: base } })).errors).toEqual([expect.stringContaining('spec.kubeProxy.baseConfig: nests deeper than 32 levels (at featureGates[0]')]);
+    expect(load(profileYaml({ ...KUBEADM_CALICO, kubeProxy: { baseConfig: base } })).errors).toEqual([
+      expect.stringContaining('spec.kubeProxy.baseConfig: nests deeper than 32 levels (at featureGates[0]'),
+    ]);
   });
 
   test('fails on duplicate keys at every level, each pointing at the second with the line of the first', () => {
@@ -116,7 +138,9 @@ describe('limits instead of hangs', () => {
   test('checks a map of 70,000 keys for duplicates in one pass', () => {
     const keys = Array.from({ length: 70_000 }, (_, i) => `  k${i}: x`).join('\n');
     const text = profileYaml(ACK_TERWAY).replace('metadata:\n', `metadata:\n${keys}\n  k7: y\n`);
-    expect(load(text).errors).toEqual(['clusters/test.yaml:70004:3 metadata.k7: has a duplicate key "k7" (first on line 11): each field may appear once']);
+    expect(load(text).errors).toEqual([
+      'clusters/test.yaml:70004:3 metadata.k7: has a duplicate key "k7" (first on line 11): each field may appear once',
+    ]);
   }, 20_000);
 });
 

@@ -51,7 +51,7 @@ describe('the README example', () => {
     }
   }, 60_000);
 
-  test('synthesizes Typha for 1000 nodes and kube-proxy with seed 002\'s conntrack', () => {
+  test("synthesizes Typha for 1000 nodes and kube-proxy with seed 002's conntrack", () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'netscale-readme-'));
     const previous = process.env.CDK8S_OUTDIR;
     process.env.CDK8S_OUTDIR = out;

@@ -20,7 +20,9 @@ const ROOT = path.join(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'clusters');
 const REVIEWS = path.join(ROOT, 'dist', 'reviews');
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
-const KUBE_PROXY_BASE = 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\nclusterCIDR: 10.244.0.0/16\nconntrack:\n  maxPerCore: 32768\n';
+const KUBE_PROXY_BASE =
+  'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\nclusterCIDR: 10.244.0.0/16\nconntrack:\n  ' +
+  'maxPerCore: 32768\n';
 
 const temp = tempDirPerTest('approval');
 
@@ -50,7 +52,12 @@ function mermaidBlocks(markdown: string): string[] {
 
 /** mermaid's own parser, run under jsdom in a child process (mermaid ships ES modules only). */
 function mermaidParse(diagrams: readonly string[]): Array<{ ok: boolean; type?: string; error?: string }> {
-  const run = spawnSync(process.execPath, [path.join(__dirname, 'support', 'mermaid-parse.mjs')], { input: JSON.stringify(diagrams), encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+  const run = spawnSync(process.execPath, [path.join(__dirname, 'support', 'mermaid-parse.mjs')], {
+    input: JSON.stringify(diagrams),
+    encoding: 'utf8',
+    cwd: ROOT,
+    timeout: 60_000,
+  });
   if (run.status !== 0) throw new Error(`mermaid-parse failed: ${run.stderr}`);
   return JSON.parse(run.stdout);
 }
@@ -71,7 +78,10 @@ describe('every committed review', () => {
     const diagrams = files.flatMap((f) => mermaidBlocks(fs.readFileSync(path.join(REVIEWS, f), 'utf8')).map((d) => ({ f, d })));
     expect(diagrams.length).toBeGreaterThanOrEqual(committedReviews().length + 2);
     const results = mermaidParse([...diagrams.map((x) => x.d), 'flowchart TD\n  s1["a"] -->']);
-    const broken = results.slice(0, -1).map((r, i) => ({ file: diagrams[i].f, ...r })).filter((r) => !r.ok);
+    const broken = results
+      .slice(0, -1)
+      .map((r, i) => ({ file: diagrams[i].f, ...r }))
+      .filter((r) => !r.ok);
     expect(broken).toEqual([]);
     expect(new Set(results.slice(0, -1).map((r) => r.type))).toEqual(new Set(['flowchart-v2', 'pie']));
     expect(results[results.length - 1].ok).toBe(false);
@@ -82,13 +92,18 @@ describe('every committed review', () => {
       const text = fs.readFileSync(path.join(REVIEWS, file), 'utf8');
       expect([file, text.match(UNOPENABLE_LABEL)?.[0]]).toEqual([file, undefined]);
       for (const table of ['Decisions', 'Capacity']) {
-        for (const row of section(text, table).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| value') && !l.startsWith('| figure') && !l.startsWith('| ---'))) {
+        for (const row of section(text, table)
+          .split('\n')
+          .filter((l) => l.startsWith('| ') && !l.startsWith('| value') && !l.startsWith('| figure') && !l.startsWith('| ---'))) {
           const source = row.split(' | ').pop()!.replace(/ ?\|$/, '').trim();
           expect([file, source.replace(/\[[^\]]+\]\(https:\/\/[^)\s]+\)(; )?/g, '')]).toEqual([file, '']);
         }
       }
     }
-    for (const text of [fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'), fs.readFileSync(path.join(ROOT, 'schema', 'clusterprofile.schema.json'), 'utf8')]) {
+    for (const text of [
+      fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'),
+      fs.readFileSync(path.join(ROOT, 'schema', 'clusterprofile.schema.json'), 'utf8'),
+    ]) {
       expect(text.match(UNOPENABLE_LABEL)?.[0]).toBeUndefined();
     }
   });
@@ -96,7 +111,8 @@ describe('every committed review', () => {
 
 describe('citations', () => {
   test('every catalogue entry is an https link with a title', () => {
-    for (const [name, r] of Object.entries(REFERENCES)) expect([name, /^https:\/\/[^\s]+$/.test(r.url), r.title.length > 0]).toEqual([name, true, true]);
+    for (const [name, r] of Object.entries(REFERENCES))
+      expect([name, /^https:\/\/[^\s]+$/.test(r.url), r.title.length > 0]).toEqual([name, true, true]);
   });
 
   test('every warning of the example profiles names its source as URLs a terminal can open, never a seed label', () => {
@@ -119,8 +135,15 @@ describe('citations', () => {
 });
 
 describe('durations', () => {
-  test('a DaemonSet\'s pace comes from its maxUnavailable, rounded up as Kubernetes does', () => {
-    expect([podsPerBatch('10%', 2500), podsPerBatch('10%', 15), podsPerBatch('1', 2500), podsPerBatch(undefined, 2500), podsPerBatch('0', 10), podsPerBatch('25', 3)]).toEqual([250, 2, 1, 1, 1, 3]);
+  test("a DaemonSet's pace comes from its maxUnavailable, rounded up as Kubernetes does", () => {
+    expect([
+      podsPerBatch('10%', 2500),
+      podsPerBatch('10%', 15),
+      podsPerBatch('1', 2500),
+      podsPerBatch(undefined, 2500),
+      podsPerBatch('0', 10),
+      podsPerBatch('25', 3),
+    ]).toEqual([250, 2, 1, 1, 1, 3]);
     // 2,500 Terway nodes at 10%: ten batches of 20 s, bounded at the 30-minute floor.
     expect(daemonSetPace('10%', 2500)).toMatchObject({ podsPerBatch: 250, batches: 10, estimateSeconds: 200, bound: '30m' });
     // 2,500 kube-proxies one at a time: 13 h 53 min, bounded at twice that.
@@ -140,8 +163,14 @@ describe('durations', () => {
     expect(review('manual')).toContain('kubectl -n kube-system rollout status ds/calico-node --timeout=800m');
     for (const name of ['hooks', 'manual']) {
       const duration = section(review(name), 'Duration');
-      expect(duration).toContain('| restart ds/calico-node: calico-node reads typha_service_name from calico-config only when it starts | maxUnavailable 1: 1 pod per batch, 1200 batches | 6 h 40 min | 800m |');
-      expect(duration).toContain('| wait for Deployment calico-typha: Typha is ready before Felix is pointed at it | maxSurge 100%: all 6 new pods in one batch | 20 s | 30m |');
+      expect(duration).toContain(
+        '| restart ds/calico-node: calico-node reads typha_service_name from calico-config only when it starts | maxUnavailable 1: 1 pod per ' +
+          'batch, 1200 batches | 6 h 40 min | 800m |',
+      );
+      expect(duration).toContain(
+        '| wait for Deployment calico-typha: Typha is ready before Felix is pointed at it | maxSurge 100%: all 6 new pods in one batch | 20 s ' +
+          '| 30m |',
+      );
       expect(duration).toContain('| | total | 1,200 nodes | 6 h 40 min | |');
     }
     expect(review('manual')).toContain('kubectl -n kube-system rollout status deploy/calico-typha --timeout=30m');
@@ -150,8 +179,10 @@ describe('durations', () => {
 
   test('spec.argocd.restartTimeout bounds every Job instead, and the review says so', () => {
     const { out, review } = synth({ t: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, restartTimeout: '2h' } } });
-    expect(parse(fs.readFileSync(path.join(out, 't', 'Job.netscale-restart-terway-eniip.k8s.yaml'), 'utf8')).spec.activeDeadlineSeconds).toBe(7200 + 300);
-    expect(section(review('t'), 'Duration')).toContain('spec.argocd.restartTimeout sets every restart Job\'s bound to 2h instead.');
+    expect(parse(fs.readFileSync(path.join(out, 't', 'Job.netscale-restart-terway-eniip.k8s.yaml'), 'utf8')).spec.activeDeadlineSeconds).toBe(
+      7200 + 300,
+    );
+    expect(section(review('t'), 'Duration')).toContain("spec.argocd.restartTimeout sets every restart Job's bound to 2h instead.");
   });
 
   test('the flowchart shows each step with its estimate, in the order of the Duration table', () => {
@@ -169,10 +200,15 @@ describe('durations', () => {
 });
 
 describe('the Changes table', () => {
-  test('compares kube-proxy\'s configuration with baseConfig, setting by setting, and counts what stays', () => {
-    const { review } = synth({ kp: { ...KUBEADM_CALICO, kubeProxy: { mode: 'ipvs', scheduler: 'lc', conntrackMax: 2310720, baseConfig: KUBE_PROXY_BASE } } });
+  test("compares kube-proxy's configuration with baseConfig, setting by setting, and counts what stays", () => {
+    const { review } = synth({
+      kp: { ...KUBEADM_CALICO, kubeProxy: { mode: 'ipvs', scheduler: 'lc', conntrackMax: 2310720, baseConfig: KUBE_PROXY_BASE } },
+    });
     const changes = section(review('kp'), 'Changes');
-    expect(changes).toContain('**ConfigMap kube-system/kube-proxy, config.conf**, against the cluster\'s current values in `spec.kubeProxy.baseConfig`; 3 other settings stay as they are:');
+    expect(changes).toContain(
+      "**ConfigMap kube-system/kube-proxy, config.conf**, against the cluster's current values in `spec.kubeProxy.baseConfig`; 3 other " +
+        'settings stay as they are:',
+    );
     expect(changes).toContain('| `mode` | `"iptables"` | `"ipvs"` | set in the profile (spec.kubeProxy.mode) |');
     expect(changes).toContain('| `conntrack.maxPerCore` | `32768` | `144420` | maxPerCore = ceil(2310720 / 16) = 144420 |');
     expect(changes).toContain('| `ipvs.scheduler` | not set | `"lc"` | set in the profile (spec.kubeProxy.scheduler) |');
@@ -181,7 +217,14 @@ describe('the Changes table', () => {
   });
 
   test('without a base it says "current value unknown" once, not per row', () => {
-    const { review } = synth({ kp: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5', ipPools: [{ name: 'a', cidr: '10.244.0.0/16' }] }, kubeProxy: { scheduler: 'lc' } } });
+    const { review } = synth({
+      kp: {
+        ...KUBEADM_CALICO,
+        networkPolicy: 'relay',
+        calico: { install: 'manifest-typha', version: '3.30.5', ipPools: [{ name: 'a', cidr: '10.244.0.0/16' }] },
+        kubeProxy: { scheduler: 'lc' },
+      },
+    });
     const changes = section(review('kp'), 'Changes');
     expect(changes.match(/Current value unknown/g)).toHaveLength(1);
     expect(changes).toContain('the profile gives no kubeProxy.baseConfig');
@@ -191,8 +234,22 @@ describe('the Changes table', () => {
   });
 
   test('compares eni_conf with baseEniConf', () => {
-    const base = JSON.stringify({ version: '1', max_pool_size: 5, min_pool_size: 0, vswitches: { 'cn-shanghai-f': ['vsw-a'] }, service_cidr: '172.16.0.0/16', security_group: 'sg-a', enable_eni_trunking: false });
-    const { review } = synth({ t: { ...ACK_TERWAY, networkPolicy: 'disabled', terway: { baseEniConf: base, vswitches: { 'cn-shanghai-f': ['vsw-a', 'vsw-b'] }, pool: { min: 20, max: 80 } } } });
+    const base = JSON.stringify({
+      version: '1',
+      max_pool_size: 5,
+      min_pool_size: 0,
+      vswitches: { 'cn-shanghai-f': ['vsw-a'] },
+      service_cidr: '172.16.0.0/16',
+      security_group: 'sg-a',
+      enable_eni_trunking: false,
+    });
+    const { review } = synth({
+      t: {
+        ...ACK_TERWAY,
+        networkPolicy: 'disabled',
+        terway: { baseEniConf: base, vswitches: { 'cn-shanghai-f': ['vsw-a', 'vsw-b'] }, pool: { min: 20, max: 80 } },
+      },
+    });
     const changes = section(review('t'), 'Changes');
     expect(changes).toContain('| `vswitches.cn-shanghai-f` | `["vsw-a"]` | `["vsw-a","vsw-b"]` | set in the profile (spec.terway.vswitches) |');
     expect(changes).toMatch(/\| `max_pool_size` \| `5` \| `80` \| set in the profile; /);
@@ -200,7 +257,9 @@ describe('the Changes table', () => {
   });
 
   test('diffSettings lists added, changed and removed settings in order, and counts the rest', () => {
-    expect(diffSettings({ a: 1, b: { c: 2, d: 3 }, e: [1] }, { a: 1, b: { c: 4 }, f: 'x', e: [1] }, (s, removed) => (removed ? 'gone' : 'new'))).toEqual({
+    expect(
+      diffSettings({ a: 1, b: { c: 2, d: 3 }, e: [1] }, { a: 1, b: { c: 4 }, f: 'x', e: [1] }, (s, removed) => (removed ? 'gone' : 'new')),
+    ).toEqual({
       changes: [
         { setting: 'b.c', current: '2', next: '4', why: 'new' },
         { setting: 'b.d', current: '3', next: undefined, why: 'gone' },
@@ -213,14 +272,28 @@ describe('the Changes table', () => {
 
 describe('Verify and Rollback', () => {
   test('each component a profile changes gets its own checks with what healthy looks like', () => {
-    const bgp = { ...KUBEADM_CALICO, nodes: 300, kubernetesVersion: '1.30', networkPolicy: 'relay', calico: { install: 'manifest-typha', version: '3.30.5', ipPools: [{ name: 'a', cidr: '10.244.0.0/16', blockSize: 27 }], bgp: { routeReflectors: { nodeSelector: "route-reflector == 'true'" } } }, kubeProxy: { mode: 'ipvs', scheduler: 'lc', conntrackMax: 2310720 } };
+    const bgp = {
+      ...KUBEADM_CALICO,
+      nodes: 300,
+      kubernetesVersion: '1.30',
+      networkPolicy: 'relay',
+      calico: {
+        install: 'manifest-typha',
+        version: '3.30.5',
+        ipPools: [{ name: 'a', cidr: '10.244.0.0/16', blockSize: 27 }],
+        bgp: { routeReflectors: { nodeSelector: "route-reflector == 'true'" } },
+      },
+      kubeProxy: { mode: 'ipvs', scheduler: 'lc', conntrackMax: 2310720 },
+    };
     const { review } = synth({ bgp, relay: { ...ACK_TERWAY, networkPolicy: 'relay' } });
     const verify = section(review('bgp'), 'Verify');
     expect([...verify.matchAll(/^### (.+)$/gm)].map((m) => m[1])).toEqual(['Typha relay', 'kube-proxy', 'Calico']);
-    expect(verify).toContain('`ss -Htn state established \'( sport = :5473 )\' | wc -l`: healthy when about 200 per replica (300 nodes x 2 / 3)');
+    expect(verify).toContain("`ss -Htn state established '( sport = :5473 )' | wc -l`: healthy when about 200 per replica (300 nodes x 2 / 3)");
     expect(verify).toContain('on a node: `sysctl net.netfilter.nf_conntrack_max`: healthy when `net.netfilter.nf_conntrack_max = 2310720`');
     expect(verify).toContain('on a node: `ipvsadm -Ln --stats`: healthy when one virtual server per Service port, each with scheduler `lc`');
-    expect(verify).toContain('on a route reflector node: `calicoctl node status`: healthy when a BGP session to every other node, each `Established`');
+    expect(verify).toContain(
+      'on a route reflector node: `calicoctl node status`: healthy when a BGP session to every other node, each `Established`',
+    );
     const relay = section(review('relay'), 'Verify');
     expect([...relay.matchAll(/^### (.+)$/gm)].map((m) => m[1])).toEqual(['Typha relay', 'Terway']);
     expect(relay).toContain('`kubectl -n kube-system logs <a terway-eniip pod> -c policy | grep -i typha`');
@@ -228,7 +301,12 @@ describe('Verify and Rollback', () => {
 
   test('the rollback names the point of no return: the BGP mesh, a kube-proxy configuration replaced whole', () => {
     const { review } = synth({
-      bgp: { ...KUBEADM_CALICO, nodes: 300, calico: { ipPools: [{ name: 'a', cidr: '10.244.0.0/16' }], bgp: { routeReflectors: { nodeSelector: "route-reflector == 'true'" } } }, kubeProxy: { scheduler: 'lc' } },
+      bgp: {
+        ...KUBEADM_CALICO,
+        nodes: 300,
+        calico: { ipPools: [{ name: 'a', cidr: '10.244.0.0/16' }], bgp: { routeReflectors: { nodeSelector: "route-reflector == 'true'" } } },
+        kubeProxy: { scheduler: 'lc' },
+      },
       plain: { ...ACK_TERWAY, networkPolicy: 'relay' },
     });
     const bgp = section(review('bgp'), 'Rollback');
@@ -267,7 +345,9 @@ describe('the fleet index', () => {
       ['| [aaa](aaa.md)', ''],
     ]);
     expect(mermaidBlocks(index)).toEqual(['pie title Clusters by status\n  "needs attention" : 2\n  "nothing flagged" : 2\n']);
-    expect(loadSpec({ ...KUBEADM_CALICO, nodes: 40, kubernetesVersion: '1.35', kubeProxy: { mode: 'ipvs', baseConfig: base } }).warnings).toHaveLength(1);
+    expect(
+      loadSpec({ ...KUBEADM_CALICO, nodes: 40, kubernetesVersion: '1.35', kubeProxy: { mode: 'ipvs', baseConfig: base } }).warnings,
+    ).toHaveLength(1);
   });
 });
 
@@ -275,7 +355,11 @@ describe('the README', () => {
   test('shows a review excerpt exactly as the committed review has it', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const marker = 'From `dist/reviews/dc2-calico-bgp.md`';
-    const excerpt = readme.slice(readme.indexOf(marker), readme.indexOf('## Rollout with Argo CD')).split('\n').slice(1).filter((l) => l.trim() !== '');
+    const excerpt = readme
+      .slice(readme.indexOf(marker), readme.indexOf('## Rollout with Argo CD'))
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.trim() !== '');
     expect(excerpt.length).toBeGreaterThan(15);
     const review = fs.readFileSync(path.join(REVIEWS, 'dc2-calico-bgp.md'), 'utf8').split('\n');
     expect(excerpt.filter((l) => !review.includes(l))).toEqual([]);

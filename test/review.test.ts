@@ -16,7 +16,6 @@ const EXAMPLES = path.join(ROOT, 'clusters');
 
 const temp = tempDirPerTest('review');
 
-
 describe('the capacity model against hand-worked figures', () => {
   // Felix watches 16 resource types; Typha's limit is types x (1 + nodes x 1.2 / (replicas - 1)).
   test.each([
@@ -41,16 +40,21 @@ describe('the capacity model against hand-worked figures', () => {
     [1000, 5, 1, '3.5.8', 200, 250, 301, (301 - 250) / 301], // 1 + 300
     [150, 3, 1, '3.5.8', 50, 75, 100, (100 - 75) / 100], // 1 + 90 = 91, raised to the floor 100
     [3000, 15, 1, '3.5.8', 200, 215, 258, (258 - 215) / 258], // 1 + 3000 x 120 / 14 / 100 = 1 + 257 (integer division)
-  ])('%i nodes, %i replicas, %i client(s) per node, Typha %s: headroom with one replica down', (nodes, replicas, clientsPerNode, release, perReplica, oneDown, limit, headroom) => {
-    const h = typhaHeadroom({ nodes, replicas, clientsPerNode, limits: typhaConnectionLimits(parseCalicoRelease(release)) });
-    expect([h.perReplica, h.perReplicaOneDown, h.limit]).toEqual([perReplica, oneDown, limit]);
-    expect(h.headroom).toBeCloseTo(headroom, 10);
-  });
+  ])(
+    '%i nodes, %i replicas, %i client(s) per node, Typha %s: headroom with one replica down',
+    (nodes, replicas, clientsPerNode, release, perReplica, oneDown, limit, headroom) => {
+      const h = typhaHeadroom({ nodes, replicas, clientsPerNode, limits: typhaConnectionLimits(parseCalicoRelease(release)) });
+      expect([h.perReplica, h.perReplicaOneDown, h.limit]).toEqual([perReplica, oneDown, limit]);
+      expect(h.headroom).toBeCloseTo(headroom, 10);
+    },
+  );
 
-  test('the ACK capacity row uses v3.5.8\'s own limit, rounded for people', () => {
+  test("the ACK capacity row uses v3.5.8's own limit, rounded for people", () => {
     const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay' });
     const row = loaded!.cluster.decisions.find((d) => d.name === 'Typha connections per replica')!;
-    expect(row.rule).toBe("1,000 nodes x 1 client / 5 replicas; with one down / 4; Typha's own limit min(10000, max(100, 1 + 1000 x 1.2 / 4)) = 301; headroom 16.9%");
+    expect(row.rule).toBe(
+      "1,000 nodes x 1 client / 5 replicas; with one down / 4; Typha's own limit min(10000, max(100, 1 + 1000 x 1.2 / 4)) = 301; headroom 16.9%",
+    );
     expect(row.headroom).toBe('16.9%');
   });
 
@@ -68,7 +72,10 @@ describe('the capacity model against hand-worked figures', () => {
     fs.writeFileSync(path.join(clusters, 'a.yaml'), profileYaml({ ...ACK_TERWAY, networkPolicy: 'relay' }, 'big'));
     synthesizeFleet({ clustersDir: clusters, outdir: out });
     const review = fs.readFileSync(path.join(out, 'reviews', 'big.md'), 'utf8');
-    expect(review).toContain('| API server watches from Felix | 16,000 -> 80 | 1,000 nodes x 16 resource types = 16,000 watches without the relay; 5 Typha replicas x 16 = 80 with it, 200x fewer |');
+    expect(review).toContain(
+      '| API server watches from Felix | 16,000 -> 80 | 1,000 nodes x 16 resource types = 16,000 watches without the relay; 5 Typha replicas ' +
+        'x 16 = 80 with it, 200x fewer |',
+    );
     expect(review).toMatch(/\| Typha connections per replica \| 200 \(250 with one down\) \| .*= 301; headroom 16.9% \| 16.9% \|/);
     const replicas = fs.readFileSync(path.join(out, 'big', 'Deployment.calico-typha.k8s.yaml'), 'utf8').match(/replicas: (\d+)/)![1];
     expect(replicas).toBe('5');
@@ -78,12 +85,19 @@ describe('the capacity model against hand-worked figures', () => {
     const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'direct' });
     const d = loaded!.cluster.decisions.find((x) => x.name === 'API server watches from Felix')!;
     expect(d.value).toBe('9,600');
-    expect(d.rule).toBe('600 nodes x 16 resource types = 9,600 watches; the relay (networkPolicy: relay) would cut them to 3 Typha replicas x 16 = 48, 200x fewer');
+    expect(d.rule).toBe(
+      '600 nodes x 16 resource types = 9,600 watches; the relay (networkPolicy: relay) would cut them to 3 Typha replicas x 16 = 48, 200x fewer',
+    );
   });
 
   test('every warning names its field and links the advice behind it', () => {
     const review = fs.readFileSync(path.join(ROOT, 'dist', 'reviews', 'ack-sh-vswitch.md'), 'utf8');
-    const warnings = review.split('## Warnings')[1].split('##')[0].trim().split('\n').filter((l) => l.startsWith('- '));
+    const warnings = review
+      .split('## Warnings')[1]
+      .split('##')[0]
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('- '));
     expect(warnings.length).toBeGreaterThanOrEqual(2);
     for (const w of warnings) expect(w).toMatch(/^- clusters\/[\w.-]+\.yaml:\d+:\d+ spec\.[\w.[\]"-]+: .+ \(\[[^\]]+\]\(https:\/\/[^)]+\)\)$/);
   });
@@ -108,8 +122,13 @@ describe('the fleet index', () => {
       expect(fs.existsSync(path.join(out, 'reviews', link))).toBe(true);
     }
     // One warning: its restart Job's kubectl comes from registry.k8s.io, which cn-shanghai may not reach.
-    expect(rows.find((r) => r.startsWith('| [ack-sh-relay]'))).toBe('| [ack-sh-relay](ack-sh-relay.md) | Typha connections per replica: 16.9% headroom; 1 warning | ACK | 1,000 | terway | relay | 5 | unchanged | 1 |');
-    expect(rows.find((r) => r.startsWith('| [dc2-calico-bgp]'))).toBe('| [dc2-calico-bgp](dc2-calico-bgp.md) |  | kubeadm | 1,200 | calico | relay | 6 | kube-proxy IPVS lc | 0 |');
+    expect(rows.find((r) => r.startsWith('| [ack-sh-relay]'))).toBe(
+      '| [ack-sh-relay](ack-sh-relay.md) | Typha connections per replica: 16.9% headroom; 1 warning | ACK | 1,000 | terway | relay | 5 | ' +
+        'unchanged | 1 |',
+    );
+    expect(rows.find((r) => r.startsWith('| [dc2-calico-bgp]'))).toBe(
+      '| [dc2-calico-bgp](dc2-calico-bgp.md) |  | kubeadm | 1,200 | calico | relay | 6 | kube-proxy IPVS lc | 0 |',
+    );
   });
 });
 
@@ -124,7 +143,12 @@ describe('the IPVS to nftables table of the fleet index', () => {
   };
 
   test('lists every cluster still on IPVS with its Kubernetes version and the minor releases left before IPVS is off by default (1.40)', () => {
-    const kp = (mode?: string) => ({ kubeProxy: { ...(mode ? { mode } : {}), baseConfig: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n' } });
+    const kp = (mode?: string) => ({
+      kubeProxy: {
+        ...(mode ? { mode } : {}),
+        baseConfig: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n',
+      },
+    });
     const table = index({
       old: { ...KUBEADM_CALICO, nodes: 40, kubernetesVersion: '1.28', ...kp('ipvs') },
       held: { ...KUBEADM_CALICO, nodes: 40, kubernetesVersion: '1.33', ...kp() },
@@ -140,7 +164,10 @@ describe('the IPVS to nftables table of the fleet index', () => {
       '| [late](late.md) | 1.36.1 | 4 | GA; IPVS deprecated here: move now |',
       '| [old](old.md) | 1.28 | 12 | none before 1.29: upgrade first |',
     ]);
-    expect(table).toContain('planned to be off by default in 1.40 (the KubeProxyIPVS feature gate keeps it a while longer) and removed in 1.43 ([KEP-5495: deprecate IPVS mode in kube-proxy](https://github.com/kubernetes/enhancements/tree/master/keps/sig-network/5495-deprecate-ipvs-mode-in-kube-proxy))');
+    expect(table).toContain(
+      'planned to be off by default in 1.40 (the KubeProxyIPVS feature gate keeps it a while longer) and removed in 1.43 ([KEP-5495: ' +
+        'deprecate IPVS mode in kube-proxy](https://github.com/kubernetes/enhancements/tree/master/keps/sig-network/5495-deprecate-ipvs-mode-in-kube-proxy))',
+    );
   });
 
   test('says None when no cluster runs IPVS', () => {
@@ -171,11 +198,15 @@ describe('one cluster at a time', () => {
   });
 
   test('fails on an unknown cluster name, and on a broken profile that mentions it', () => {
-    expect(() => synthesizeCluster({ clustersDir: EXAMPLES, outdir: path.join(temp.path, 'd'), cluster: 'nope' })).toThrow('holds no ClusterProfile named "nope"');
+    expect(() => synthesizeCluster({ clustersDir: EXAMPLES, outdir: path.join(temp.path, 'd'), cluster: 'nope' })).toThrow(
+      'holds no ClusterProfile named "nope"',
+    );
     const clusters = path.join(temp.path, 'c');
     fs.mkdirSync(clusters);
     fs.writeFileSync(path.join(clusters, 'x.yaml'), profileYaml({ ...ACK_TERWAY, nodes: 0 }, 'broken'));
-    expect(() => synthesizeCluster({ clustersDir: clusters, outdir: path.join(temp.path, 'd'), cluster: 'broken' })).toThrow('spec.nodes: must be at least 1 (got 0)');
+    expect(() => synthesizeCluster({ clustersDir: clusters, outdir: path.join(temp.path, 'd'), cluster: 'broken' })).toThrow(
+      'spec.nodes: must be at least 1 (got 0)',
+    );
   });
 });
 
@@ -217,8 +248,20 @@ describe('explain', () => {
 });
 
 describe('reviews of Cilium clusters', () => {
-  const CILIUM = { platform: 'kubeadm', cni: 'cilium', kubernetesVersion: '1.31', nodes: 50, cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 } };
-  const K3S = { platform: 'k3s', cni: 'cilium', kubernetesVersion: '1.30', nodes: 3, cilium: { version: '1.18.12', k8sServiceHost: '192.168.2.43', k8sServicePort: 6443, operatorReplicas: 1 } };
+  const CILIUM = {
+    platform: 'kubeadm',
+    cni: 'cilium',
+    kubernetesVersion: '1.31',
+    nodes: 50,
+    cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 },
+  };
+  const K3S = {
+    platform: 'k3s',
+    cni: 'cilium',
+    kubernetesVersion: '1.30',
+    nodes: 3,
+    cilium: { version: '1.18.12', k8sServiceHost: '192.168.2.43', k8sServicePort: 6443, operatorReplicas: 1 },
+  };
   const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
 
   function synth(profiles: Record<string, Record<string, unknown>>): { out: string; review: (name: string) => string; warnings: string[] } {
@@ -227,7 +270,11 @@ describe('reviews of Cilium clusters', () => {
     for (const [name, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(clusters, `${name}.yaml`), profileYaml(spec, name));
     const out = path.join(temp.path, 'dist');
     const result = synthesizeFleet({ clustersDir: clusters, outdir: out });
-    return { out, review: (name) => fs.readFileSync(path.join(out, 'reviews', `${name}.md`), 'utf8'), warnings: result.warnings.map((w) => `${w.path}: ${w.message}`) };
+    return {
+      out,
+      review: (name) => fs.readFileSync(path.join(out, 'reviews', `${name}.md`), 'utf8'),
+      warnings: result.warnings.map((w) => `${w.path}: ${w.message}`),
+    };
   }
 
   /** Every Markdown table starts with a header row and its separator. */
@@ -248,18 +295,23 @@ describe('reviews of Cilium clusters', () => {
   });
 
   test('every committed review has a header on every table', () => {
-    for (const file of fs.readdirSync(path.join(ROOT, 'dist', 'reviews'))) expect([file, tablesWithoutHeader(fs.readFileSync(path.join(ROOT, 'dist', 'reviews', file), 'utf8'))]).toEqual([file, []]);
+    for (const file of fs.readdirSync(path.join(ROOT, 'dist', 'reviews')))
+      expect([file, tablesWithoutHeader(fs.readFileSync(path.join(ROOT, 'dist', 'reviews', file), 'utf8'))]).toEqual([file, []]);
   });
 
   test('an Argo CD that runs in the cluster whose Cilium it syncs is warned about, and the review gives the way back with Helm', () => {
     const { review, warnings } = synth({ self: { ...CILIUM, argocd: ARGOCD } });
     expect(warnings).toContain(
-      'spec.argocd: Argo CD runs in this cluster (no destination elsewhere) and syncs the Cilium Application, so it manages its own network: a values change that breaks the datapath also cuts Argo CD off, and it cannot sync the fix. The review gives the commands to recover by hand; or set spec.argocd.destination and manage this cluster from an Argo CD that runs elsewhere',
+      'spec.argocd: Argo CD runs in this cluster (no destination elsewhere) and syncs the Cilium Application, so it manages its own network: ' +
+        'a values change that breaks the datapath also cuts Argo CD off, and it cannot sync the fix. The review gives the commands to recover by ' +
+        'hand; or set spec.argocd.destination and manage this cluster from an Argo CD that runs elsewhere',
     );
     const text = review('self');
     expect(text).toContain('`kubectl -n argocd patch application self-cilium --type merge -p \'{"spec":{"syncPolicy":{"automated":null}}}\'`');
     expect(text).toContain('`git show <last good commit>:dist/values/self.cilium-values.yaml > good-values.yaml`');
-    expect(text).toContain('`helm upgrade cilium cilium/cilium --version <chart version of that commit> --namespace kube-system -f good-values.yaml`');
+    expect(text).toContain(
+      '`helm upgrade cilium cilium/cilium --version <chart version of that commit> --namespace kube-system -f good-values.yaml`',
+    );
   });
 
   test('an Argo CD elsewhere gets neither the warning nor the recovery steps', () => {
@@ -277,13 +329,19 @@ describe('reviews of Cilium clusters', () => {
     expect(text).not.toMatch(/put `dist\/lab\/HelmChart\.cilium\.k8s\.yaml` in `\/var\/lib\/rancher\/k3s\/server\/manifests\/`/);
     expect(text).toContain('Do not also put it in `/var/lib/rancher/k3s/server/manifests/`');
     expect(text).toContain('`helm -n kube-system rollback cilium <revision>`');
-    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^spec\.argocd: Argo CD runs in this cluster .* syncs the Cilium HelmChart in the cluster folder/)]));
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^spec\.argocd: Argo CD runs in this cluster .* syncs the Cilium HelmChart in the cluster folder/),
+      ]),
+    );
   });
 
   test('k3s without Argo CD: the HelmChart carries no Argo CD annotation, and the manifests folder is one way to apply it', () => {
     const { out, review } = synth({ lab: K3S });
     const chart = parse(fs.readFileSync(path.join(out, 'lab', 'HelmChart.cilium.k8s.yaml'), 'utf8'));
     expect(chart.metadata.annotations).toBeUndefined();
-    expect(review('lab')).toContain('On a new cluster put `dist/lab/HelmChart.cilium.k8s.yaml` in `/var/lib/rancher/k3s/server/manifests/` on the first server');
+    expect(review('lab')).toContain(
+      'On a new cluster put `dist/lab/HelmChart.cilium.k8s.yaml` in `/var/lib/rancher/k3s/server/manifests/` on the first server',
+    );
   });
 });

@@ -24,9 +24,19 @@ const cilium = (version: string, host: string, extra: Spec = {}): Spec => ({
 const FLEET: Record<string, Spec> = {
   'sh-canary': { ...ACK_TERWAY, nodes: 100, networkPolicy: 'relay', argocd: { ...ARGOCD, stage: 0 } },
   'fra-canary': { ...cilium('1.13.4', '10.0.0.1'), argocd: { ...ARGOCD, stage: 0, destination: { server: 'https://fra-canary.example.com:6443' } } },
-  'sh-early': { ...ACK_TERWAY, networkPolicy: 'disabled', argocd: { ...ARGOCD, stage: 2, maxUpdate: 1, project: 'early', destination: { name: 'sh-early' } } },
+  'sh-early': {
+    ...ACK_TERWAY,
+    networkPolicy: 'disabled',
+    argocd: { ...ARGOCD, stage: 2, maxUpdate: 1, project: 'early', destination: { name: 'sh-early' } },
+  },
   // Typha's replicas belong to its autoscaler here: the cluster's Application ignores them.
-  'dc-early': { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: CALICO_INSTALL, typha: { autoscale: true }, argocd: { ...ARGOCD, stage: 2, maxUpdate: 1 } },
+  'dc-early': {
+    ...KUBEADM_CALICO,
+    networkPolicy: 'relay',
+    calico: CALICO_INSTALL,
+    typha: { autoscale: true },
+    argocd: { ...ARGOCD, stage: 2, maxUpdate: 1 },
+  },
   'fra-late': {
     ...cilium('1.18.12', '10.0.0.2', { routingMode: 'native', ipv4NativeRoutingCidr: '10.0.0.0/8', hubble: { relay: true, ui: true } }),
     nodes: 400,
@@ -74,7 +84,9 @@ function synthErrors(fleet: Record<string, Spec>): string[] {
   try {
     synth(fleet, 'bad');
   } catch (e) {
-    return (e as ProfileError).diagnostics.filter((d) => d.severity === 'error').map((d) => `${path.basename(d.file)}:${d.line}:${d.col} ${d.path}: ${d.message}`);
+    return (e as ProfileError).diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => `${path.basename(d.file)}:${d.line}:${d.col} ${d.path}: ${d.message}`);
   }
   throw new Error('the synth did not fail');
 }
@@ -110,7 +122,7 @@ describe('a held-back fleet', () => {
     ]);
   });
 
-  test('one step per stage present in each ApplicationSet, in order, each matching exactly that stage, with the stage\'s maxUpdate', () => {
+  test("one step per stage present in each ApplicationSet, in order, each matching exactly that stage, with the stage's maxUpdate", () => {
     const steps = (name: string) => appSet(name).spec.strategy;
     expect(steps('netscale-stages')).toEqual({
       type: 'RollingSync',
@@ -134,8 +146,22 @@ describe('a held-back fleet', () => {
     expect(elements.map((e: any) => e.cluster).sort()).toEqual(['dc-early', 'sh-canary', 'sh-early', 'sh-late']);
     const byName = Object.fromEntries(elements.map((e: any) => [e.cluster, e]));
     const own = { ignoreDifferences: [], syncOptions: ['PruneLast=true'] };
-    expect(byName['sh-early']).toEqual({ cluster: 'sh-early', stage: '2', project: 'early', path: 'dist/sh-early', destination: { name: 'sh-early' }, ...own });
-    expect(byName['sh-canary']).toEqual({ cluster: 'sh-canary', stage: '0', project: 'default', path: 'dist/sh-canary', destination: { server: 'https://kubernetes.default.svc' }, ...own });
+    expect(byName['sh-early']).toEqual({
+      cluster: 'sh-early',
+      stage: '2',
+      project: 'early',
+      path: 'dist/sh-early',
+      destination: { name: 'sh-early' },
+      ...own,
+    });
+    expect(byName['sh-canary']).toEqual({
+      cluster: 'sh-canary',
+      stage: '0',
+      project: 'default',
+      path: 'dist/sh-canary',
+      destination: { server: 'https://kubernetes.default.svc' },
+      ...own,
+    });
     const cilium = appSet('netscale-cilium-stages').spec.generators[0].list.elements;
     expect(cilium.map((e: any) => [e.cluster, e.stage, e.version, e.destination])).toEqual([
       ['fra-canary', '0', '1.13.4', { server: 'https://fra-canary.example.com:6443', namespace: 'kube-system' }],
@@ -145,20 +171,34 @@ describe('a held-back fleet', () => {
 
   test('every generated Application is the one the cluster gets without stages, labelled with its stage', () => {
     const generated = [...generateApplications(appSet('netscale-stages')), ...generateApplications(appSet('netscale-cilium-stages'))];
-    expect(generated.map((a) => a.metadata.name).sort()).toEqual(['dc-early', 'fra-canary-cilium', 'fra-late-cilium', 'sh-canary', 'sh-early', 'sh-late']);
+    expect(generated.map((a) => a.metadata.name).sort()).toEqual([
+      'dc-early',
+      'fra-canary-cilium',
+      'fra-late-cilium',
+      'sh-canary',
+      'sh-early',
+      'sh-late',
+    ]);
     for (const app of generated) {
       const { 'netscale.dev/stage': stage, ...labels } = app.metadata.labels;
       const cluster = app.metadata.name.replace(/-cilium$/, '');
       expect(stage).toBe(String((FLEET[cluster].argocd as Spec).stage));
       // An empty ignoreDifferences ignores nothing, exactly as an Application without the field.
-      const spec = Array.isArray(app.spec.ignoreDifferences) && app.spec.ignoreDifferences.length === 0 ? { ...app.spec, ignoreDifferences: undefined } : app.spec;
-      expect(JSON.parse(JSON.stringify({ ...app, metadata: { ...app.metadata, labels }, spec }))).toEqual(read(before, `argocd/Application.${app.metadata.name}.k8s.yaml`));
+      const spec =
+        Array.isArray(app.spec.ignoreDifferences) && app.spec.ignoreDifferences.length === 0
+          ? { ...app.spec, ignoreDifferences: undefined }
+          : app.spec;
+      expect(JSON.parse(JSON.stringify({ ...app, metadata: { ...app.metadata, labels }, spec }))).toEqual(
+        read(before, `argocd/Application.${app.metadata.name}.k8s.yaml`),
+      );
     }
   });
 
-  test('fields a controller owns stay per cluster: only the autoscaled cluster\'s Application ignores Typha\'s replicas', () => {
+  test("fields a controller owns stay per cluster: only the autoscaled cluster's Application ignores Typha's replicas", () => {
     const generated = Object.fromEntries(generateApplications(appSet('netscale-stages')).map((a) => [a.metadata.name, a]));
-    expect(generated['dc-early'].spec.ignoreDifferences).toEqual([{ group: 'apps', kind: 'Deployment', name: 'calico-typha', namespace: 'kube-system', jsonPointers: ['/spec/replicas'] }]);
+    expect(generated['dc-early'].spec.ignoreDifferences).toEqual([
+      { group: 'apps', kind: 'Deployment', name: 'calico-typha', namespace: 'kube-system', jsonPointers: ['/spec/replicas'] },
+    ]);
     expect(generated['dc-early'].spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
     expect(generated['sh-canary'].spec.ignoreDifferences).toEqual([]);
     expect(generated['sh-canary'].spec.syncPolicy.syncOptions).not.toContain('RespectIgnoreDifferences=true');
@@ -168,13 +208,13 @@ describe('a held-back fleet', () => {
     for (const app of generateApplications(appSet('netscale-cilium-stages'))) {
       const cluster = app.metadata.name.replace(/-cilium$/, '');
       expect(app.spec.source.helm.valuesObject).toEqual(read(staged, `values/${cluster}.cilium-values.yaml`));
-      expect(app.spec.source.targetRevision).toBe(((FLEET[cluster].cilium as Spec).version));
+      expect(app.spec.source.targetRevision).toBe((FLEET[cluster].cilium as Spec).version);
     }
     // The template itself holds no values: a strategic merge patch cannot merge into them, only add them.
     expect(appSet('netscale-cilium-stages').spec.template.spec.source.helm).toEqual({ releaseName: 'cilium' });
   });
 
-  test('RollingSync selects each generated Application in exactly one step, the one of its cluster\'s stage', () => {
+  test("RollingSync selects each generated Application in exactly one step, the one of its cluster's stage", () => {
     for (const name of ['netscale-stages', 'netscale-cilium-stages']) {
       const set = appSet(name);
       const selection = rollingSyncSelection(set, generateApplications(set));
@@ -184,11 +224,13 @@ describe('a held-back fleet', () => {
         expect(stageOfStep[steps[0]]).toBe((FLEET[app.replace(/-cilium$/, '')].argocd as Spec).stage);
       }
       // Every step selects something, and the stages rise.
-      expect(stageOfStep.every((s: number, i: number) => [...selection.values()].some((x) => x[0] === i) && (i === 0 || s > stageOfStep[i - 1]))).toBe(true);
+      expect(
+        stageOfStep.every((s: number, i: number) => [...selection.values()].some((x) => x[0] === i) && (i === 0 || s > stageOfStep[i - 1])),
+      ).toBe(true);
     }
   });
 
-  test('generated Applications carry no resources finalizer, so deleting one leaves the cluster\'s objects in place', () => {
+  test("generated Applications carry no resources finalizer, so deleting one leaves the cluster's objects in place", () => {
     const set = appSet('netscale-stages');
     for (const app of generateApplications(set)) expect(app.metadata.finalizers).toBeUndefined();
     // Without preserveResourcesOnDeletion Argo CD would add the finalizer.
@@ -208,7 +250,8 @@ describe('a held-back fleet', () => {
   });
 
   test('the root Application applies the ApplicationSets server-side: one object holds every cluster', () => {
-    for (const name of ['netscale-stages', 'netscale-cilium-stages']) expect(appSet(name).metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'ServerSideApply=true' });
+    for (const name of ['netscale-stages', 'netscale-cilium-stages'])
+      expect(appSet(name).metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'ServerSideApply=true' });
   });
 
   test('two runs give identical bytes', () => {
@@ -226,13 +269,14 @@ describe('a held-back fleet', () => {
         '| 0 | 2 | 150 | all at once | [fra-canary](fra-canary.md), [sh-canary](sh-canary.md) |',
         '| 2 | 2 | 1,600 | 1 at a time | [dc-early](dc-early.md), [sh-early](sh-early.md) |',
         '| 5 | 2 | 3,400 | 25% at a time (rounded down, at least one) | [fra-late](fra-late.md), [sh-late](sh-late.md) |',
-        '| not staged | 2 | 1,050 | at once, by their own Applications, outside the stages | [fra-legacy](fra-legacy.md), [sh-legacy](sh-legacy.md) |',
+        '| not staged | 2 | 1,050 | at once, by their own Applications, outside the stages | [fra-legacy](fra-legacy.md), ' +
+          '[sh-legacy](sh-legacy.md) |',
       ].join('\n'),
     );
     expect(fs.readFileSync(path.join(before, 'reviews', 'README.md'), 'utf8')).not.toContain('Rollout stages');
   });
 
-  test('a staged cluster\'s review says its stage, what must be healthy before it, and which ApplicationSet delivers it', () => {
+  test("a staged cluster's review says its stage, what must be healthy before it, and which ApplicationSet delivers it", () => {
     const review = fs.readFileSync(path.join(staged, 'reviews', 'sh-early.md'), 'utf8');
     expect(review).toContain('| ApplicationSet | netscale-stages | argocd | `argocd/ApplicationSet.netscale-stages.k8s.yaml` |');
     expect(review).not.toContain('Application.sh-early');
@@ -241,7 +285,9 @@ describe('a held-back fleet', () => {
     expect(review).toContain('- stage 2: its Applications sync 1 at a time.');
     expect(review).toContain('| rollout stage | 2, maxUpdate 1 |');
     const canary = fs.readFileSync(path.join(staged, 'reviews', 'fra-canary.md'), 'utf8');
-    expect(canary).toContain('Rollout stage 0 of the fleet: the ApplicationSet `netscale-cilium-stages` generates its Cilium Application `fra-canary-cilium`.');
+    expect(canary).toContain(
+      'Rollout stage 0 of the fleet: the ApplicationSet `netscale-cilium-stages` generates its Cilium Application `fra-canary-cilium`.',
+    );
     expect(canary).toContain('- before: stage 0 goes first; nothing has to be Healthy before it.');
     expect(fs.readFileSync(path.join(staged, 'reviews', 'sh-legacy.md'), 'utf8')).not.toContain('Rollout stage');
   });
@@ -250,7 +296,9 @@ describe('a held-back fleet', () => {
     const clustersDir = path.join(root, 'staged', 'clusters');
     const out = path.join(temp.path, 'one');
     synthesizeCluster({ clustersDir, outdir: out, cluster: 'sh-late' });
-    expect(fs.readFileSync(path.join(out, 'reviews', 'sh-late.md'), 'utf8')).toBe(fs.readFileSync(path.join(staged, 'reviews', 'sh-late.md'), 'utf8'));
+    expect(fs.readFileSync(path.join(out, 'reviews', 'sh-late.md'), 'utf8')).toBe(
+      fs.readFileSync(path.join(staged, 'reviews', 'sh-late.md'), 'utf8'),
+    );
   });
 });
 
@@ -259,7 +307,13 @@ describe('secrets in a staged cluster', () => {
     const values = { hubble: { relay: { extraEnv: [{ name: 'DB_PASSWORD', value: 'hunter2' }] } } };
     let thrown: unknown;
     try {
-      synth({ leaky: { ...cilium('1.18.12', '10.0.0.1', { values }), argocd: { ...ARGOCD, stage: 0 } }, clean: { ...cilium('1.18.12', '10.0.0.2'), argocd: { ...ARGOCD, stage: 0 } } }, 'leak');
+      synth(
+        {
+          leaky: { ...cilium('1.18.12', '10.0.0.1', { values }), argocd: { ...ARGOCD, stage: 0 } },
+          clean: { ...cilium('1.18.12', '10.0.0.2'), argocd: { ...ARGOCD, stage: 0 } },
+        },
+        'leak',
+      );
     } catch (e) {
       thrown = e;
     }
@@ -275,9 +329,14 @@ describe('a held stage', () => {
       canary: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, stage: 0 } },
       rest: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, stage: 1, maxUpdate: 0 } },
     });
-    expect(read(out, 'argocd/ApplicationSet.netscale-stages.k8s.yaml').spec.strategy.rollingSync.steps.map((s: any) => s.maxUpdate)).toEqual(['100%', 0]);
+    expect(read(out, 'argocd/ApplicationSet.netscale-stages.k8s.yaml').spec.strategy.rollingSync.steps.map((s: any) => s.maxUpdate)).toEqual([
+      '100%',
+      0,
+    ]);
     const review = fs.readFileSync(path.join(out, 'reviews', 'rest.md'), 'utf8');
-    expect(review).toContain('- stage 1: maxUpdate 0 holds it: Argo CD syncs none of its Applications by itself; sync each by hand (`argocd app sync <name>`)');
+    expect(review).toContain(
+      '- stage 1: maxUpdate 0 holds it: Argo CD syncs none of its Applications by itself; sync each by hand (`argocd app sync <name>`)',
+    );
     expect(fs.readFileSync(path.join(out, 'reviews', 'README.md'), 'utf8')).toContain('| 1 | 1 | 1,000 | held: by hand | [rest](rest.md) |');
   });
 });
@@ -307,7 +366,10 @@ describe('checks of spec.argocd.stage and maxUpdate', () => {
     ['fails on a fraction', 1.5],
   ])('%s', (_, maxUpdate) => {
     const spec = { ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, stage: 1, maxUpdate } };
-    expect(loadSpec(spec).errors).toEqual([`${at(spec, 'maxUpdate')} spec.argocd.maxUpdate: must be a number of clusters (0 or more) or a percentage from 0% to 100% such as 25% (got ${JSON.stringify(maxUpdate)})`]);
+    expect(loadSpec(spec).errors).toEqual([
+      `${at(spec, 'maxUpdate')} spec.argocd.maxUpdate: must be a number of clusters (0 or more) or a percentage from 0% to 100% such as 25% ` +
+        `(got ${JSON.stringify(maxUpdate)})`,
+    ]);
   });
 
   test.each([0, 3, '0%', '25%', '100%'])('takes maxUpdate %p', (maxUpdate) => {
@@ -316,22 +378,36 @@ describe('checks of spec.argocd.stage and maxUpdate', () => {
 
   test('fails on maxUpdate without a stage', () => {
     const spec = { ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, maxUpdate: '10%' } };
-    expect(loadSpec(spec).errors).toEqual([`${at(spec, 'maxUpdate')} spec.argocd.maxUpdate: paces a rollout stage: set spec.argocd.stage, or remove it`]);
+    expect(loadSpec(spec).errors).toEqual([
+      `${at(spec, 'maxUpdate')} spec.argocd.maxUpdate: paces a rollout stage: set spec.argocd.stage, or remove it`,
+    ]);
   });
 
   test('fails on a repository URL holding "{{" in a staged cluster, which Argo CD would read as a template action', () => {
     const spec = { ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, repoURL: 'https://git.example.com/{{x}}.git', stage: 1 } };
-    expect(loadSpec(spec).errors).toEqual([`${at(spec, 'repoURL')} spec.argocd.repoURL: must not contain "{{" in a staged cluster: the ApplicationSet template is a Go template, where "{{" starts an action`]);
+    expect(loadSpec(spec).errors).toEqual([
+      `${at(spec, 'repoURL')} spec.argocd.repoURL: must not contain "{{" in a staged cluster: the ApplicationSet template is a Go template, ` +
+        `where "{{" starts an action`,
+    ]);
     const { stage: _s, ...unstagedArgocd } = spec.argocd;
     expect(loadSpec({ ...spec, argocd: unstagedArgocd }).errors).toEqual([]);
   });
 
   test('fails on clusters of one stage that disagree on maxUpdate, at the field that differs', () => {
     const relay = (argocd: Spec): Spec => ({ ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, ...argocd } });
-    const errors = synthErrors({ a: relay({ stage: 1, maxUpdate: '10%' }), b: relay({ stage: 1, maxUpdate: 2 }), c: relay({ stage: 1 }), d: relay({ stage: 2 }) });
+    const errors = synthErrors({
+      a: relay({ stage: 1, maxUpdate: '10%' }),
+      b: relay({ stage: 1, maxUpdate: 2 }),
+      c: relay({ stage: 1 }),
+      d: relay({ stage: 2 }),
+    });
     expect(errors).toEqual([
-      expect.stringMatching(/^b\.yaml:\d+:\d+ spec\.argocd\.maxUpdate: is 2 but .*a\.yaml, also in stage 1, has "10%": the clusters of a stage are one RollingSync step, so they must give the same maxUpdate$/),
-      expect.stringMatching(/^c\.yaml:\d+:\d+ spec\.argocd\.stage: puts the cluster in stage 1 with maxUpdate "100%" \(the default\) but .*a\.yaml, also in stage 1, has "10%": /),
+      expect.stringMatching(
+        /^b\.yaml:\d+:\d+ spec\.argocd\.maxUpdate: is 2 but .*a\.yaml, also in stage 1, has "10%": the clusters of a stage are one RollingSync step, so they must give the same maxUpdate$/,
+      ),
+      expect.stringMatching(
+        /^c\.yaml:\d+:\d+ spec\.argocd\.stage: puts the cluster in stage 1 with maxUpdate "100%" \(the default\) but .*a\.yaml, also in stage 1, has "10%": /,
+      ),
     ]);
   });
 
@@ -361,7 +437,10 @@ describe('checks of spec.argocd.stage and maxUpdate', () => {
 describe('StagedApplicationSet', () => {
   const props = (over: Partial<StagedApplicationSetProps> = {}): StagedApplicationSetProps => ({
     name: 'rollout',
-    template: { metadata: { name: '{{.cluster}}' }, spec: { project: 'default', source: { repoURL: 'https://git.example.com/f.git', path: '{{.path}}' } } },
+    template: {
+      metadata: { name: '{{.cluster}}' },
+      spec: { project: 'default', source: { repoURL: 'https://git.example.com/f.git', path: '{{.path}}' } },
+    },
     objectParameters: { 'spec.destination': 'destination' },
     elements: [
       { cluster: 'a', stage: 0, path: 'dist/a', destination: { name: 'a' } },
@@ -386,9 +465,19 @@ describe('StagedApplicationSet', () => {
     ['fails on a step no element is in', { steps: [{ stage: 0 }, { stage: 1 }, { stage: 3 }] }, 'stage 1 has no element'],
     ['fails on an element no step selects', { steps: [{ stage: 0 }] }, 'no step for stage 3'],
     ['fails on steps out of order', { steps: [{ stage: 3 }, { stage: 0 }] }, 'steps must be in rising order of stage, each once (got 3, 0)'],
-    ['fails on a bad maxUpdate', { steps: [{ stage: 0, maxUpdate: '120%' }, { stage: 3 }] }, 'maxUpdate of stage 0 must be a count (0 or more) or a percentage from 0% to 100% (got "120%")'],
-    ['fails on an element without a parameter the template uses', { elements: [{ cluster: 'a', stage: 0, destination: { name: 'a' } }], steps: [{ stage: 0 }] }, 'element 0 lacks path'],
+    [
+      'fails on a bad maxUpdate',
+      { steps: [{ stage: 0, maxUpdate: '120%' }, { stage: 3 }] },
+      'maxUpdate of stage 0 must be a count (0 or more) or a percentage from 0% to 100% (got "120%")',
+    ],
+    [
+      'fails on an element without a parameter the template uses',
+      { elements: [{ cluster: 'a', stage: 0, destination: { name: 'a' } }], steps: [{ stage: 0 }] },
+      'element 0 lacks path',
+    ],
   ])('%s', (_, over, message) => {
-    expect(() => new StagedApplicationSet(Testing.chart(), 'R', props(over as Partial<StagedApplicationSetProps>))).toThrow(`StagedApplicationSet rollout: ${message}`);
+    expect(() => new StagedApplicationSet(Testing.chart(), 'R', props(over as Partial<StagedApplicationSetProps>))).toThrow(
+      `StagedApplicationSet rollout: ${message}`,
+    );
   });
 });

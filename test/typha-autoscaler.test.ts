@@ -83,24 +83,43 @@ describe('TyphaAutoscaler', () => {
   });
 
   test('the ConfigMap holds only the ladder, as the autoscaler reads it, counting cordoned nodes too', () => {
-    const cm = find(synth({ ladder: [{ nodes: 1, replicas: 1 }, { nodes: 4, replicas: 3 }] }), 'ConfigMap', 'calico-typha-autoscaler');
+    const cm = find(
+      synth({
+        ladder: [
+          { nodes: 1, replicas: 1 },
+          { nodes: 4, replicas: 3 },
+        ],
+      }),
+      'ConfigMap',
+      'calico-typha-autoscaler',
+    );
     expect(Object.keys(cm.data)).toEqual(['ladder']);
-    expect(JSON.parse(cm.data.ladder)).toEqual({ nodesToReplicas: [[1, 1], [4, 3]], includeUnschedulableNodes: true });
+    expect(JSON.parse(cm.data.ladder)).toEqual({
+      nodesToReplicas: [
+        [1, 1],
+        [4, 3],
+      ],
+      includeUnschedulableNodes: true,
+    });
   });
 
   test('may list and watch nodes, read its own ConfigMap and scale Typha, nothing else', () => {
     const objects = synth({ ladder: typhaLadder() });
-    expect(find(objects, 'ClusterRole', 'calico-typha-autoscaler').rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] }]);
+    expect(find(objects, 'ClusterRole', 'calico-typha-autoscaler').rules).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] },
+    ]);
     expect(find(objects, 'Role', 'calico-typha-autoscaler').rules).toEqual([
       { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['calico-typha'], verbs: ['get', 'update'] },
       { apiGroups: [''], resources: ['configmaps'], resourceNames: ['calico-typha-autoscaler'], verbs: ['get'] },
     ]);
     for (const binding of ['ClusterRoleBinding', 'RoleBinding']) {
-      expect(find(objects, binding, 'calico-typha-autoscaler').subjects).toEqual([{ kind: 'ServiceAccount', name: 'calico-typha-autoscaler', namespace: 'kube-system' }]);
+      expect(find(objects, binding, 'calico-typha-autoscaler').subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'calico-typha-autoscaler', namespace: 'kube-system' },
+      ]);
     }
   });
 
-  test('runs the pinned image in ladder mode against Typha\'s Deployment, without root', () => {
+  test("runs the pinned image in ladder mode against Typha's Deployment, without root", () => {
     const deployment = find(synth({ ladder: typhaLadder() }), 'Deployment', 'calico-typha-autoscaler');
     const pod = deployment.spec.template.spec;
     expect(pod.serviceAccountName).toBe('calico-typha-autoscaler');
@@ -115,7 +134,11 @@ describe('TyphaAutoscaler', () => {
       '--v=2',
     ]);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(pod.containers[0].securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(pod.containers[0].livenessProbe.httpGet).toEqual({ path: '/healthz', port: 8080 });
   });
 
@@ -128,10 +151,13 @@ describe('TyphaAutoscaler', () => {
           { nodes: 4, replicas: 0 },
         ],
       }),
-    ).toThrow('TyphaAutoscaler: ladder[1].replicas: must be a whole number of at least 1 (got 0): Felix waits for a Typha; ladder[1].nodes: must be above the step before (4): steps go up in node count');
+    ).toThrow(
+      'TyphaAutoscaler: ladder[1].replicas: must be a whole number of at least 1 (got 0): Felix waits for a Typha; ladder[1].nodes: must be ' +
+        'above the step before (4): steps go up in node count',
+    );
   });
 
-  test('TyphaRelay with autoscale renders it, and marks its Deployment\'s replicas as the autoscaler\'s', () => {
+  test("TyphaRelay with autoscale renders it, and marks its Deployment's replicas as the autoscaler's", () => {
     const chart = Testing.chart();
     const relay = new TyphaRelay(chart, 'Typha', { replicas: 5, autoscale: { ladder: typhaLadder() } });
     expect(relay.autoscaler).toBeDefined();
@@ -153,59 +179,92 @@ describe('spec.typha.autoscale', () => {
     for (const o of objects) expect(validateObject(o)).toEqual([]);
   });
 
-  test('the ladder follows the profile\'s nodesPerReplica, minReplicas and maxReplicas', () => {
+  test("the ladder follows the profile's nodesPerReplica, minReplicas and maxReplicas", () => {
     const out = synthFleet({ scaled: { ...AUTOSCALED, typha: { autoscale: true, nodesPerReplica: 100, minReplicas: 4, maxReplicas: 12 } } });
     const ladder = JSON.parse(find(objectsIn(path.join(out, 'scaled')), 'ConfigMap', 'calico-typha-autoscaler').data.ladder);
     expect(ladder.nodesToReplicas).toEqual(typhaLadder({ nodesPerReplica: 100, minReplicas: 4, maxReplicas: 12 }).map((s) => [s.nodes, s.replicas]));
     expect(ladder.nodesToReplicas[ladder.nodesToReplicas.length - 1]).toEqual([1101, 12]);
   });
 
-  test('under Argo CD, the cluster\'s Application ignores Typha\'s replicas and respects that on sync', () => {
-    const out = synthFleet({ scaled: { ...AUTOSCALED, argocd: ARGOCD }, fixed: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: CALICO_INSTALL, argocd: ARGOCD } });
+  test("under Argo CD, the cluster's Application ignores Typha's replicas and respects that on sync", () => {
+    const out = synthFleet({
+      scaled: { ...AUTOSCALED, argocd: ARGOCD },
+      fixed: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: CALICO_INSTALL, argocd: ARGOCD },
+    });
     const apps = objectsIn(path.join(out, 'argocd'));
     const scaled = find(apps, 'Application', 'scaled');
-    expect(scaled.spec.ignoreDifferences).toEqual([{ group: 'apps', kind: 'Deployment', name: 'calico-typha', namespace: 'kube-system', jsonPointers: ['/spec/replicas'] }]);
+    expect(scaled.spec.ignoreDifferences).toEqual([
+      { group: 'apps', kind: 'Deployment', name: 'calico-typha', namespace: 'kube-system', jsonPointers: ['/spec/replicas'] },
+    ]);
     expect(scaled.spec.syncPolicy.syncOptions).toEqual(['PruneLast=true', 'RespectIgnoreDifferences=true']);
     const fixed = find(apps, 'Application', 'fixed');
     expect(fixed.spec.ignoreDifferences).toBeUndefined();
     expect(fixed.spec.syncPolicy.syncOptions).toEqual(['PruneLast=true']);
     for (const o of apps) expect(validateObject(o)).toEqual([]);
     // The autoscaler comes up with Typha, after its RBAC.
-    const waves = Object.fromEntries(objectsIn(path.join(out, 'scaled')).map((o) => [`${o.kind}/${o.metadata?.name}`, (o.metadata as any).annotations['argocd.argoproj.io/sync-wave']]));
-    expect(waves).toMatchObject({ 'Role/calico-typha-autoscaler': '1', 'ConfigMap/calico-typha-autoscaler': '2', 'Deployment/calico-typha-autoscaler': '2', 'Deployment/calico-typha': '2' });
+    const waves = Object.fromEntries(
+      objectsIn(path.join(out, 'scaled')).map((o) => [
+        `${o.kind}/${o.metadata?.name}`,
+        (o.metadata as any).annotations['argocd.argoproj.io/sync-wave'],
+      ]),
+    );
+    expect(waves).toMatchObject({
+      'Role/calico-typha-autoscaler': '1',
+      'ConfigMap/calico-typha-autoscaler': '2',
+      'Deployment/calico-typha-autoscaler': '2',
+      'Deployment/calico-typha': '2',
+    });
   });
 
   test('the review shows the ladder as a table and the node counts where it changes', () => {
     const out = synthFleet({ scaled: AUTOSCALED });
     const review = fs.readFileSync(path.join(out, 'reviews', 'scaled.md'), 'utf8');
     const section = review.slice(review.indexOf('## Typha autoscaling'), review.indexOf('## Warnings'));
-    expect(section).toContain('The count changes at 3, 4, 601, 801, 1,001, 1,201, 1,401, 1,601, 1,801, 2,001, 2,201, 2,401, 2,601, 2,801, 3,001, 3,201, 3,401, 3,601, 3,801 nodes.');
-    expect(section).toContain('| nodes | Typha replicas |\n| --- | ---: |\n| 1-2 | 1 |\n| 3 | 2 |\n| 4-600 | 3 |\n| 601-800 | 4 |\n| 801-1,000 (spec.nodes: 1,000) | 5 |\n| 1,001-1,200 | 6 |');
+    expect(section).toContain(
+      'The count changes at 3, 4, 601, 801, 1,001, 1,201, 1,401, 1,601, 1,801, 2,001, 2,201, 2,401, 2,601, 2,801, 3,001, 3,201, 3,401, 3,601, ' +
+        '3,801 nodes.',
+    );
+    expect(section).toContain(
+      '| nodes | Typha replicas |\n| --- | ---: |\n| 1-2 | 1 |\n| 3 | 2 |\n| 4-600 | 3 |\n| 601-800 | 4 |\n| 801-1,000 (spec.nodes: 1,000) | ' +
+        '5 |\n| 1,001-1,200 | 6 |',
+    );
     expect(section).toContain('| 3,801 and more | 20 |');
   });
 
   test('without Argo CD the rollout says a later apply puts the static count back until the next poll', () => {
     const out = synthFleet({ scaled: AUTOSCALED });
     const review = fs.readFileSync(path.join(out, 'reviews', 'scaled.md'), 'utf8');
-    expect(review).toContain("From here on Typha's replica count is the autoscaler's, set from the live node count every 10 s. A later apply of `Deployment.calico-typha.k8s.yaml` puts 5 back");
+    expect(review).toContain(
+      "From here on Typha's replica count is the autoscaler's, set from the live node count every 10 s. A later apply of " +
+        '`Deployment.calico-typha.k8s.yaml` puts 5 back',
+    );
   });
 
   test('fails with an explicit replica count, and on autoscalerImage without autoscale', () => {
     expect(loadSpec({ ...AUTOSCALED, typha: { autoscale: true, replicas: 6 } }).errors).toEqual([
-      expect.stringContaining('spec.typha.autoscale: and replicas (6) exclude each other: the autoscaler sets the count from the live node count with nodesPerReplica, minReplicas and maxReplicas; remove replicas or autoscale'),
+      expect.stringContaining(
+        'spec.typha.autoscale: and replicas (6) exclude each other: the autoscaler sets the count from the live node count with ' +
+          'nodesPerReplica, minReplicas and maxReplicas; remove replicas or autoscale',
+      ),
     ]);
     expect(loadSpec({ ...AUTOSCALED, typha: { autoscalerImage: 'registry.example.com/cpa:v1.9.0' } }).errors).toEqual([
       expect.stringContaining('spec.typha.autoscalerImage: applies with autoscale: true only: set autoscale or remove autoscalerImage'),
     ]);
-    expect(loadSpec({ ...AUTOSCALED, typha: { autoscale: true, autoscalerImage: 'registry.k8s.io/cpa/cluster-proportional-autoscaler:latest' } }).errors).toEqual([
-      expect.stringContaining('spec.typha.autoscalerImage: must not use the tag "latest": pin a version'),
-    ]);
+    expect(
+      loadSpec({ ...AUTOSCALED, typha: { autoscale: true, autoscalerImage: 'registry.k8s.io/cpa/cluster-proportional-autoscaler:latest' } }).errors,
+    ).toEqual([expect.stringContaining('spec.typha.autoscalerImage: must not use the tag "latest": pin a version')]);
   });
 
   test('on ACK the image can be a mirror the VPC reaches; without one the review asks to check the pull', () => {
-    const mirrored = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', typha: { autoscale: true, autoscalerImage: 'registry-vpc.cn-shanghai.aliyuncs.com/mirror/cpa:v1.9.0' } });
+    const mirrored = loadSpec({
+      ...ACK_TERWAY,
+      networkPolicy: 'relay',
+      typha: { autoscale: true, autoscalerImage: 'registry-vpc.cn-shanghai.aliyuncs.com/mirror/cpa:v1.9.0' },
+    });
     expect(mirrored.loaded!.cluster.typha!.autoscale!.image).toBe('registry-vpc.cn-shanghai.aliyuncs.com/mirror/cpa:v1.9.0');
     const upstream = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', typha: { autoscale: true } });
-    expect(upstream.loaded!.cluster.steps).toEqual(expect.arrayContaining([expect.stringContaining('registry.k8s.io may be out of reach from an ACK VPC in mainland China')]));
+    expect(upstream.loaded!.cluster.steps).toEqual(
+      expect.arrayContaining([expect.stringContaining('registry.k8s.io may be out of reach from an ACK VPC in mainland China')]),
+    );
   });
 });

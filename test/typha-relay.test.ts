@@ -41,13 +41,19 @@ describe('Typha sizing', () => {
   test('fails on 2 nodes: 3 replicas are not fewer than the nodes', () => {
     const s = typhaReplicas({ nodes: 2 });
     expect(s.replicas).toBe(3);
-    expect(s.errors).toEqual([expect.stringContaining("3 Typha replicas on 2 nodes: replicas must be fewer than nodes, or a drained node's replica has no free node to move to")]);
+    expect(s.errors).toEqual([
+      expect.stringContaining(
+        "3 Typha replicas on 2 nodes: replicas must be fewer than nodes, or a drained node's replica has no free node to move to",
+      ),
+    ]);
     expect(typhaReplicas({ nodes: 1 }).errors).toEqual([expect.stringMatching(/on 1 node: .*; use networkPolicy: direct/)]);
   });
 
   test('an explicit count overrides the rule and passes the same checks', () => {
     expect(typhaReplicas({ nodes: 1000, replicas: 8 }).replicas).toBe(8);
-    expect(typhaReplicas({ nodes: 1000, replicas: 25 }).errors).toEqual(['replicas (25) exceeds maxReplicas (20): raise maxReplicas as well if you mean it']);
+    expect(typhaReplicas({ nodes: 1000, replicas: 25 }).errors).toEqual([
+      'replicas (25) exceeds maxReplicas (20): raise maxReplicas as well if you mean it',
+    ]);
     expect(typhaReplicas({ nodes: 5, replicas: 5 }).errors).toEqual([expect.stringContaining('5 Typha replicas on 5 nodes')]);
   });
 
@@ -57,7 +63,9 @@ describe('Typha sizing', () => {
 
   test('the profile warns when the count is capped, and fails on 2 nodes', () => {
     const capped = loadSpec({ ...ACK_TERWAY, nodes: 5000, networkPolicy: 'relay' });
-    expect(capped.warnings).toEqual([expect.stringContaining('spec.nodes: 5000 nodes ask for 25 Typha replicas; capped at maxReplicas 20 (250 nodes per replica)')]);
+    expect(capped.warnings).toEqual([
+      expect.stringContaining('spec.nodes: 5000 nodes ask for 25 Typha replicas; capped at maxReplicas 20 (250 nodes per replica)'),
+    ]);
     const tiny = loadSpec({ ...ACK_TERWAY, nodes: 2, networkPolicy: 'relay' });
     expect(tiny.errors).toEqual([expect.stringContaining('spec.typha: 3 Typha replicas on 2 nodes')]);
     const explicit = loadSpec({ ...ACK_TERWAY, nodes: 2, networkPolicy: 'relay', typha: { replicas: 2 } });
@@ -82,7 +90,10 @@ describe('TyphaRelay', () => {
 
   test('the Service listens on 5473 with the named port Felix expects', () => {
     const svc = find(synth(), 'Service');
-    expect(svc.spec).toEqual({ selector: { 'k8s-app': 'calico-typha' }, ports: [{ name: 'calico-typha', port: 5473, protocol: 'TCP', targetPort: 'calico-typha' }] });
+    expect(svc.spec).toEqual({
+      selector: { 'k8s-app': 'calico-typha' },
+      ports: [{ name: 'calico-typha', port: 5473, protocol: 'TCP', targetPort: 'calico-typha' }],
+    });
   });
 
   test('the Deployment runs Typha as the seeds and Calico require', () => {
@@ -101,11 +112,19 @@ describe('TyphaRelay', () => {
     expect(pod.tolerations).toContainEqual({ key: 'CriticalAddonsOnly', operator: 'Exists' });
     expect(pod.automountServiceAccountToken).toBe(true);
     expect(pod.serviceAccountName).toBe('calico-typha');
-    expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([{ labelSelector: { matchLabels: { 'k8s-app': 'calico-typha' } }, topologyKey: 'kubernetes.io/hostname' }]);
+    expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { labelSelector: { matchLabels: { 'k8s-app': 'calico-typha' } }, topologyKey: 'kubernetes.io/hostname' },
+    ]);
     expect(pod.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' });
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(c.image).toBe(UPSTREAM_TYPHA_IMAGE);
-    expect(c.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.securityContext).toEqual({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(c.resources.requests).toEqual({ cpu: '250m', memory: '256Mi' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/liveness', port: 9098, host: 'localhost' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readiness', port: 9098, host: 'localhost' });
@@ -150,15 +169,20 @@ describe('TyphaRelay', () => {
     ['stagedglobalnetworkpolicies', '3.30.0'],
     ['stagedkubernetesnetworkpolicies', '3.30.0'],
   ];
-  const canList = (rules: Array<{ resources?: string[]; verbs: string[] }>, resource: string) => rules.some((r) => r.resources?.includes(resource) && r.verbs.includes('list') && r.verbs.includes('watch'));
+  const canList = (rules: Array<{ resources?: string[]; verbs: string[] }>, resource: string) =>
+    rules.some((r) => r.resources?.includes(resource) && r.verbs.includes('list') && r.verbs.includes('watch'));
 
-  test.each(['3.28.5', '3.29.7', '3.30.5', '3.31.7', '3.32.1'])('the ClusterRole of Typha %s lets it list exactly what its release syncs', (release) => {
-    const rules = find(synth({ image: `quay.io/calico/typha:v${release}` }), 'ClusterRole').rules;
-    const [, minor] = release.split('.').map(Number);
-    for (const [resource, from] of LISTED_FROM) expect([resource, canList(rules, resource)]).toEqual([resource, minor >= Number(from.split('.')[1])]);
-    // 3.29 creates the default tiers at start.
-    expect(rules.some((r: any) => r.resources?.includes('tiers') && r.verbs.includes('create'))).toBe(minor >= 29);
-  });
+  test.each(['3.28.5', '3.29.7', '3.30.5', '3.31.7', '3.32.1'])(
+    'the ClusterRole of Typha %s lets it list exactly what its release syncs',
+    (release) => {
+      const rules = find(synth({ image: `quay.io/calico/typha:v${release}` }), 'ClusterRole').rules;
+      const [, minor] = release.split('.').map(Number);
+      for (const [resource, from] of LISTED_FROM)
+        expect([resource, canList(rules, resource)]).toEqual([resource, minor >= Number(from.split('.')[1])]);
+      // 3.29 creates the default tiers at start.
+      expect(rules.some((r: any) => r.resources?.includes('tiers') && r.verbs.includes('create'))).toBe(minor >= 29);
+    },
+  );
 
   test('a 3.28 ClusterRole would leave a 3.30 Typha unable to list what it syncs: the release sets the rules, not the default image', () => {
     const old = typhaClusterRoleRules({ major: 3, minor: 28, patch: 5, text: '3.28.5' });
@@ -192,26 +216,30 @@ describe('TyphaRelay', () => {
     for (const o of objects) expect(validateObject(o)).toEqual([]);
   });
 
-  test('on ACK it keeps replicas off virtual-kubelet nodes, as Terway\'s DaemonSet does', () => {
+  test("on ACK it keeps replicas off virtual-kubelet nodes, as Terway's DaemonSet does", () => {
     const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay' });
     const pod = find(synth(loaded!.cluster.typha), 'Deployment').spec.template.spec;
-    expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([{ matchExpressions: [{ key: 'type', operator: 'NotIn', values: ['virtual-kubelet'] }] }]);
+    expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: 'type', operator: 'NotIn', values: ['virtual-kubelet'] }] },
+    ]);
   });
 
-  test('ACK\'s Typha v3.5.8 gets no TYPHA_SHUTDOWNTIMEOUTSECS, which it does not read, and the review says so', () => {
+  test("ACK's Typha v3.5.8 gets no TYPHA_SHUTDOWNTIMEOUTSECS, which it does not read, and the review says so", () => {
     // projectcalico/typha@v3.5.8 pkg/config/config_params.go has no ShutdownTimeoutSecs (added in 3.25).
     const { loaded, warnings } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', typha: { shutdownTimeoutSeconds: 120 } });
     const pod = find(synth(loaded!.cluster.typha), 'Deployment').spec.template.spec;
     expect(pod.containers[0].env.map((e: any) => e.name)).not.toContain('TYPHA_SHUTDOWNTIMEOUTSECS');
     expect(pod.terminationGracePeriodSeconds).toBe(120);
     expect(loaded!.cluster.decisions.find((d) => d.name === 'TYPHA_SHUTDOWNTIMEOUTSECS')).toMatchObject({ value: 'not rendered' });
-    expect(warnings).toContainEqual(expect.stringContaining('spec.typha.shutdownTimeoutSeconds: is ignored by Typha 3.5.8, which has no graceful shutdown'));
+    expect(warnings).toContainEqual(
+      expect.stringContaining('spec.typha.shutdownTimeoutSeconds: is ignored by Typha 3.5.8, which has no graceful shutdown'),
+    );
     // A release that reads it keeps it.
     const upstream = find(synth({ image: 'quay.io/calico/typha:v3.31.7', shutdownTimeoutSeconds: 120 }), 'Deployment').spec.template.spec;
     expect(upstream.containers[0].env).toContainEqual({ name: 'TYPHA_SHUTDOWNTIMEOUTSECS', value: '120' });
   });
 
-  test('on a manifest install Typha runs as calico-node\'s ServiceAccount, as Calico\'s manifests run it: no RBAC of its own', () => {
+  test("on a manifest install Typha runs as calico-node's ServiceAccount, as Calico's manifests run it: no RBAC of its own", () => {
     for (const install of ['manifest', 'manifest-typha']) {
       const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install, version: '3.30.5' } });
       expect(loaded!.cluster.typha).toMatchObject({ serviceAccountName: 'calico-node', createRbac: false, bgpPeerCrd: false, replicas: 3 });
@@ -222,7 +250,12 @@ describe('TyphaRelay', () => {
   });
 
   test('an account named in the profile gets the ClusterRole of the Typha release', () => {
-    const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' }, typha: { serviceAccountName: 'typha-relay', image: 'quay.io/calico/typha:v3.30.5' } });
+    const { loaded } = loadSpec({
+      ...KUBEADM_CALICO,
+      networkPolicy: 'relay',
+      calico: { install: 'manifest', version: '3.30.5' },
+      typha: { serviceAccountName: 'typha-relay', image: 'quay.io/calico/typha:v3.30.5' },
+    });
     expect(loaded!.cluster.typha).toMatchObject({ serviceAccountName: 'typha-relay', createRbac: true });
     const objects = synth(loaded!.cluster.typha);
     expect(find(objects, 'ClusterRoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'typha-relay', namespace: 'kube-system' }]);
@@ -234,7 +267,14 @@ describe('TyphaRelay', () => {
       const { loaded } = loadSpec(spec);
       const chart = Testing.chart();
       typhaComponent.render(chart, loaded!.cluster.typha!, loaded!.cluster.context);
-      return [...new Set(chart.node.findAll().filter((o): o is ApiObject => o instanceof ApiObject).map((o) => ownershipOf(o)))].sort();
+      return [
+        ...new Set(
+          chart.node
+            .findAll()
+            .filter((o): o is ApiObject => o instanceof ApiObject)
+            .map((o) => ownershipOf(o)),
+        ),
+      ].sort();
     };
     // calico.yaml: calico-node keeps pointing at Typha after the relay leaves git, so no sync may prune it.
     expect(owners({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' } })).toEqual(['kept']);
@@ -246,9 +286,16 @@ describe('TyphaRelay', () => {
   test('on an operator install netscale renders no Typha: the operator runs nodes / 200 + 2', () => {
     const { loaded } = loadSpec({ ...KUBEADM_CALICO, nodes: 1000, networkPolicy: 'relay', calico: { install: 'operator' } });
     expect(loaded!.cluster.typha).toBeUndefined();
-    expect(loaded!.cluster.decisions.find((d) => d.name === 'Typha replicas (run by the operator)')).toMatchObject({ value: 7, rule: 'max(3, floor(1000 / 200) + 2) = 7' });
+    expect(loaded!.cluster.decisions.find((d) => d.name === 'Typha replicas (run by the operator)')).toMatchObject({
+      value: 7,
+      rule: 'max(3, floor(1000 / 200) + 2) = 7',
+    });
     const { errors } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'operator' }, typha: { replicas: 4 } });
-    expect(errors).toEqual([expect.stringContaining('spec.typha: configures Typha, but on an operator install the Tigera operator runs and scales Typha itself (nodes / 200 + 2)')]);
+    expect(errors).toEqual([
+      expect.stringContaining(
+        'spec.typha: configures Typha, but on an operator install the Tigera operator runs and scales Typha itself (nodes / 200 + 2)',
+      ),
+    ]);
   });
 
   test.each([
@@ -269,7 +316,12 @@ describe('TyphaRelay', () => {
     const dep = find(synth({ tls: { secretName: 'typha-server', caConfigMapName: 'typha-ca', clientCommonName: 'typha-client' } }), 'Deployment');
     const pod = dep.spec.template.spec;
     const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value]));
-    expect(env).toMatchObject({ TYPHA_CAFILE: '/typha-ca/ca.crt', TYPHA_SERVERCERTFILE: '/typha-certs/tls.crt', TYPHA_SERVERKEYFILE: '/typha-certs/tls.key', TYPHA_CLIENTCN: 'typha-client' });
+    expect(env).toMatchObject({
+      TYPHA_CAFILE: '/typha-ca/ca.crt',
+      TYPHA_SERVERCERTFILE: '/typha-certs/tls.crt',
+      TYPHA_SERVERKEYFILE: '/typha-certs/tls.key',
+      TYPHA_CLIENTCN: 'typha-client',
+    });
     expect(env.TYPHA_CLIENTURISAN).toBeUndefined();
     expect(pod.volumes).toEqual([
       { name: 'typha-certs', secret: { secretName: 'typha-server' } },
@@ -279,19 +331,36 @@ describe('TyphaRelay', () => {
 
   test('fails on TLS without a client identity, from TypeScript and from a profile', () => {
     expect(() => synth({ tls: { secretName: 's', caConfigMapName: 'c' } })).toThrow('TyphaRelay: tls: needs clientCommonName or clientUriSan');
-    const { errors } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' }, typha: { tls: { secretName: 's', caConfigMapName: 'c' } } });
+    const { errors } = loadSpec({
+      ...KUBEADM_CALICO,
+      networkPolicy: 'relay',
+      calico: { install: 'manifest', version: '3.30.5' },
+      typha: { tls: { secretName: 's', caConfigMapName: 'c' } },
+    });
     expect(errors).toEqual([expect.stringContaining('spec.typha.tls: needs clientCommonName or clientUriSan')]);
   });
 
   test('with TLS on Calico, the review says how calico-node gets its client certificate', () => {
-    const { loaded } = loadSpec({ ...KUBEADM_CALICO, networkPolicy: 'relay', calico: { install: 'manifest', version: '3.30.5' }, typha: { tls: { secretName: 'typha-server', caConfigMapName: 'typha-ca', clientCommonName: 'typha-client' } } });
+    const { loaded } = loadSpec({
+      ...KUBEADM_CALICO,
+      networkPolicy: 'relay',
+      calico: { install: 'manifest', version: '3.30.5' },
+      typha: { tls: { secretName: 'typha-server', caConfigMapName: 'typha-ca', clientCommonName: 'typha-client' } },
+    });
     expect(loaded!.cluster.steps).toContainEqual(
-      expect.stringContaining('a certificate for common name typha-client, signed by the CA in typha-ca, and set FELIX_TYPHACAFILE, FELIX_TYPHACERTFILE and FELIX_TYPHAKEYFILE on the calico-node DaemonSet'),
+      expect.stringContaining(
+        'a certificate for common name typha-client, signed by the CA in typha-ca, and set FELIX_TYPHACAFILE, FELIX_TYPHACERTFILE and ' +
+          'FELIX_TYPHAKEYFILE on the calico-node DaemonSet',
+      ),
     );
   });
 
   test('fails on TLS on Terway, whose Felix cannot present a client certificate', () => {
-    const { errors } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', typha: { tls: { secretName: 's', caConfigMapName: 'c', clientCommonName: 'felix' } } });
+    const { errors } = loadSpec({
+      ...ACK_TERWAY,
+      networkPolicy: 'relay',
+      typha: { tls: { secretName: 's', caConfigMapName: 'c', clientCommonName: 'felix' } },
+    });
     expect(errors).toEqual([expect.stringContaining("spec.typha.tls: Terway's eni-config has no setting for Felix's client certificate")]);
   });
 

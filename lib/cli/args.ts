@@ -39,7 +39,11 @@ interface CommandSpec {
   readonly notes?: readonly string[];
 }
 
-const CLUSTER_OPTION: OptionSpec = { name: '--cluster', value: 'NAME', help: 'only this cluster (also CLUSTER=NAME); the fleet-wide files are left to a full run' };
+const CLUSTER_OPTION: OptionSpec = {
+  name: '--cluster',
+  value: 'NAME',
+  help: 'only this cluster (also CLUSTER=NAME); the fleet-wide files are left to a full run',
+};
 const FULL_OPTION: OptionSpec = { name: '--full', help: 'render every profile, reusing nothing from earlier runs' };
 const VERBOSE_OPTION: OptionSpec = { name: '--verbose', help: 'print every warning instead of one line per rule' };
 
@@ -88,15 +92,15 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Credentials found in the dumps are never copied.',
     ],
   },
-  { name: 'help', args: '[COMMAND]', summary: 'this help, or one command\'s', options: [] },
-  { name: 'version', args: '', summary: 'netscale\'s version (also --version)', options: [] },
+  { name: 'help', args: '[COMMAND]', summary: "this help, or one command's", options: [] },
+  { name: 'version', args: '', summary: "netscale's version (also --version)", options: [] },
 ];
 
 export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['CLUSTERS_DIR', 'folder of ClusterProfile files (default clusters)'],
   ['CDK8S_OUTDIR', 'output folder (default dist)'],
   ['CLUSTER', 'same as --cluster NAME'],
-  ['NETSCALE_CACHE_DIR', 'netscale\'s cache folder: the bundle bin/netscale.js runs, and render/ (default node_modules/.cache/netscale)'],
+  ['NETSCALE_CACHE_DIR', "netscale's cache folder: the bundle bin/netscale.js runs, and render/ (default node_modules/.cache/netscale)"],
   ['NETSCALE_RENDER_CACHE', 'where synth keeps rendered clusters for reuse (default render/ in the cache folder); off to disable'],
   ['NETSCALE_WORKERS', 'threads that render a large fleet (default one per core, at most 4; 1 renders in this thread only)'],
   ['NETSCALE_DEBUG', 'set to 1 to print the stack of an unexpected failure'],
@@ -106,7 +110,13 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
 export function helpText(topic?: string): string {
   if (topic !== undefined) {
     const spec = COMMANDS.find((c) => c.name === topic);
-    if (!spec) throw new UsageError(`help: no command ${JSON.stringify(topic)}${hint(topic, COMMANDS.map((c) => c.name))}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    if (!spec)
+      throw new UsageError(
+        `help: no command ${JSON.stringify(topic)}${hint(
+          topic,
+          COMMANDS.map((c) => c.name),
+        )}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
+      );
     const lines = [`usage: ${PROGRAM} ${spec.name}${spec.args ? ` ${spec.args}` : ''}`, '', `${spec.summary}.`];
     if (spec.options.length > 0) lines.push('', 'options:', ...optionLines(spec.options));
     if (spec.notes) lines.push('', ...spec.notes);
@@ -137,7 +147,9 @@ function optionLines(options: readonly OptionSpec[]): string[] {
 
 function hint(word: string, candidates: readonly string[]): string {
   const bare = word.replace(/^-+/, '');
-  const c = closest(word, candidates) ?? candidates.find((name) => bare.length >= 3 && (bare.startsWith(name.replace(/^-+/, '')) || name.replace(/^-+/, '').startsWith(bare)));
+  const c =
+    closest(word, candidates) ??
+    candidates.find((name) => bare.length >= 3 && (bare.startsWith(name.replace(/^-+/, '')) || name.replace(/^-+/, '').startsWith(bare)));
   return c ? ` (did you mean ${JSON.stringify(c)}?)` : '';
 }
 
@@ -163,12 +175,21 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     case 'version':
       return { kind: 'version' };
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(first)}${hint(first, COMMANDS.map((c) => c.name))}; run ${PROGRAM} --help for the commands`);
+      throw new UsageError(
+        `unknown command ${JSON.stringify(first)}${hint(
+          first,
+          COMMANDS.map((c) => c.name),
+        )}; run ${PROGRAM} --help for the commands`,
+      );
   }
 }
 
 /** Options of one command: `--name value`, `--name=value` and flags; the rest are positional. */
-function readOptions(command: string, argv: readonly string[], known: readonly OptionSpec[]): { values: Map<string, string>; flags: Set<string>; positional: string[] } {
+function readOptions(
+  command: string,
+  argv: readonly string[],
+  known: readonly OptionSpec[],
+): { values: Map<string, string>; flags: Set<string>; positional: string[] } {
   const values = new Map<string, string>();
   const flags = new Set<string>();
   const positional: string[] = [];
@@ -183,7 +204,12 @@ function readOptions(command: string, argv: readonly string[], known: readonly O
     const name = eq >= 0 ? arg.slice(0, eq) : arg;
     const spec = known.find((o) => o.name === name);
     if (!spec) {
-      throw new UsageError(`unknown option ${JSON.stringify(name)} for ${command}${hint(name, known.map((o) => o.name))}; run ${PROGRAM} help ${command}`);
+      throw new UsageError(
+        `unknown option ${JSON.stringify(name)} for ${command}${hint(
+          name,
+          known.map((o) => o.name),
+        )}; run ${PROGRAM} help ${command}`,
+      );
     }
     if (spec.value === undefined) {
       if (eq >= 0) throw new UsageError(`${name} takes no value`);
@@ -191,7 +217,8 @@ function readOptions(command: string, argv: readonly string[], known: readonly O
       continue;
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) throw new UsageError(`${name} needs a value: ${name} ${spec.value}`);
+    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--')))
+      throw new UsageError(`${name} needs a value: ${name} ${spec.value}`);
     values.set(name, value);
   }
   return { values, flags, positional };
@@ -224,6 +251,15 @@ function importCommand(argv: readonly string[]): Command {
   const name = values.get('--name');
   if (name === undefined) throw new UsageError(`import needs --name NAME, the cluster's name in the profile; run ${PROGRAM} help import`);
   const platform = values.get('--platform');
-  if (platform !== undefined && !['ack', 'kubeadm', 'k3s'].includes(platform)) throw new UsageError(`--platform takes ack, kubeadm or k3s (got ${JSON.stringify(platform)})`);
-  return { kind: 'import', files: positional, name, platform, ciliumValues: values.get('--cilium-values'), ciliumVersion: values.get('--cilium-version'), out: values.get('--out') };
+  if (platform !== undefined && !['ack', 'kubeadm', 'k3s'].includes(platform))
+    throw new UsageError(`--platform takes ack, kubeadm or k3s (got ${JSON.stringify(platform)})`);
+  return {
+    kind: 'import',
+    files: positional,
+    name,
+    platform,
+    ciliumValues: values.get('--cilium-values'),
+    ciliumVersion: values.get('--cilium-version'),
+    out: values.get('--out'),
+  };
 }

@@ -23,13 +23,27 @@ export function runImport(command: Extract<Command, { kind: 'import' }>, cli: Cl
   const dumps = (command.files.length > 0 ? command.files : ['-']).map(read).filter((d): d is Dump => d !== undefined);
   const ciliumValues = command.ciliumValues !== undefined ? read(command.ciliumValues) : undefined;
   if (command.out !== undefined && fs.existsSync(command.out)) {
-    problems.push({ severity: 'error', file: displayPath(command.out), line: 1, col: 1, path: '', message: 'exists: import never writes over a file; choose another --out or remove it' });
+    problems.push({
+      severity: 'error',
+      file: displayPath(command.out),
+      line: 1,
+      col: 1,
+      path: '',
+      message: 'exists: import never writes over a file; choose another --out or remove it',
+    });
   }
   if (problems.length > 0) return fail(cli, problems);
 
   let result;
   try {
-    result = importProfile({ name: command.name, dumps, platform: command.platform as Platform | undefined, ciliumValues, ciliumVersion: command.ciliumVersion, file: command.out ? displayPath(command.out) : undefined });
+    result = importProfile({
+      name: command.name,
+      dumps,
+      platform: command.platform as Platform | undefined,
+      ciliumValues,
+      ciliumVersion: command.ciliumVersion,
+      file: command.out ? displayPath(command.out) : undefined,
+    });
   } catch (e) {
     if (e instanceof ImportError) return fail(cli, e.diagnostics);
     throw e;
@@ -40,14 +54,22 @@ export function runImport(command: Extract<Command, { kind: 'import' }>, cli: Cl
   const spec = result.profile.spec as Record<string, unknown>;
   const where = command.out !== undefined ? `into ${displayPath(command.out)}` : 'to stdout';
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const what = `${command.name} (${String(spec.platform)}, ${String(spec.cni)}, ${String(spec.nodes)} nodes)`;
+  const toCheck = count(result.toCheck.length, 'thing');
+  const notMapped = count(result.notMapped.length, 'setting');
+  const withheld = count(result.withheld.length, 'credential');
   cli.stderr.write(
-    `netscale: imported ${command.name} (${String(spec.platform)}, ${String(spec.cni)}, ${String(spec.nodes)} nodes) ${where}; its top lists ${count(result.toCheck.length, 'thing')} to check before the first sync, ${count(result.notMapped.length, 'setting')} not mapped and ${count(result.withheld.length, 'credential')} not copied\n`,
+    `netscale: imported ${what} ${where}; its top lists ${toCheck} to check before the first sync, ` +
+      `${notMapped} not mapped and ${withheld} not copied\n`,
   );
   return 0;
 }
 
 function fail(cli: CliIo, problems: readonly Diagnostic[]): number {
   const errors = sortDiagnostics(problems.filter((d) => d.severity === 'error'));
-  cli.stderr.write(`error: ${errors.length} problem${errors.length === 1 ? '' : 's'} importing the cluster; nothing was written:\n${errors.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}\n`);
+  cli.stderr.write(
+    `error: ${errors.length} problem${errors.length === 1 ? '' : 's'} importing the cluster; nothing was ` +
+      `written:\n${errors.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}\n`,
+  );
   return 1;
 }

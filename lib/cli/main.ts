@@ -13,7 +13,19 @@ import * as path from 'path';
 import { redactCredentials } from '../core/credentials';
 import { formatCount } from '../core/format';
 import { OutputFolders, outputFolders, unchangedNote } from '../output/cdk8s-cli';
-import { explainProfile, fleetFilesOf, fleetParts, FleetOptions, FleetResult, newFleetPass, passResult, ProfileRenderer, stageCluster, stageFleet, StagedSynth } from '../output/fleet';
+import {
+  explainProfile,
+  fleetFilesOf,
+  fleetParts,
+  FleetOptions,
+  FleetResult,
+  newFleetPass,
+  passResult,
+  ProfileRenderer,
+  stageCluster,
+  stageFleet,
+  StagedSynth,
+} from '../output/fleet';
 import { DifferenceListener, FreshnessReport, OutputComparison, unifiedDiff } from '../output/freshness';
 import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT, OutputError } from '../output/output-folder';
 import { ApplyResult } from '../output/output-tree';
@@ -89,7 +101,9 @@ export async function main(argv: readonly string[], env: CliEnv = process.env, i
       return 2;
     }
     // Anything else is a netscale bug: say so in one line; NETSCALE_DEBUG=1 shows the stack.
-    cli.stderr.write(`error: netscale failed unexpectedly: ${redactCredentials(e instanceof Error ? e.message : String(e))}${spared ? `; ${spared}` : ''}\n`);
+    cli.stderr.write(
+      `error: netscale failed unexpectedly: ${redactCredentials(e instanceof Error ? e.message : String(e))}${spared ? `; ${spared}` : ''}\n`,
+    );
     if (env.NETSCALE_DEBUG) cli.stderr.write(`${redactCredentials(e instanceof Error ? (e.stack ?? '') : '')}\n`);
     return 2;
   }
@@ -135,7 +149,14 @@ function synth(command: FleetCommand, env: CliEnv, folders: OutputFolders, cli: 
   }
 }
 
-function synthWith(command: FleetCommand, env: CliEnv, folders: OutputFolders, cli: CliIo, renderer: ProfileRenderer | undefined, cache: RenderCache | undefined): number {
+function synthWith(
+  command: FleetCommand,
+  env: CliEnv,
+  folders: OutputFolders,
+  cli: CliIo,
+  renderer: ProfileRenderer | undefined,
+  cache: RenderCache | undefined,
+): number {
   const { outdir, mirror } = folders;
   const progress = progressReporter(cli.stderr, 'netscale: rendering');
   const options: FleetOptions = { clustersDir: clustersDir(env), outdir, mirror, full: command.full, onProgress: progress.update };
@@ -145,7 +166,8 @@ function synthWith(command: FleetCommand, env: CliEnv, folders: OutputFolders, c
   } finally {
     progress.clear();
   }
-  if (cache?.failure !== undefined && env.NETSCALE_DEBUG) cli.stderr.write(`netscale: the render cache cannot be written (${cache.failure}); running without it\n`);
+  if (cache?.failure !== undefined && env.NETSCALE_DEBUG)
+    cli.stderr.write(`netscale: the render cache cannot be written (${cache.failure}); running without it\n`);
   printWarnings(cli, pending.result.warnings, pending.result.clusterOfFile, command.verbose);
   let written: ApplyResult;
   try {
@@ -153,18 +175,27 @@ function synthWith(command: FleetCommand, env: CliEnv, folders: OutputFolders, c
     written = pending.commit();
   } catch (e) {
     if (e instanceof OutputError) throw e; // refused before anything was written
-    cli.stderr.write(`error: writing ${outdir}/ failed: ${redactCredentials(e instanceof Error ? e.message : String(e))}; some files may be written: fix the cause and run the synth again\n`);
+    cli.stderr.write(
+      `error: writing ${outdir}/ failed: ${redactCredentials(e instanceof Error ? e.message : String(e))}; some files may be written: fix ` +
+        `the cause and run the synth again\n`,
+    );
     return 2;
   }
-  if (written.recovered) cli.stderr.write(`netscale: an earlier synth (pid ${written.recovered.pid}, since ${written.recovered.since}) was stopped while writing ${outdir}/; this run completed the folder\n`);
+  if (written.recovered)
+    cli.stderr.write(
+      `netscale: an earlier synth ` +
+        `(pid ${written.recovered.pid}, since ${written.recovered.since}) was stopped while writing ${outdir}/; this run completed the folder\n`,
+    );
   const r = pending.result;
   const what = command.cluster
-    ? `cluster ${command.cluster} synthesized into ${outdir}/${command.cluster}/ (the fleet index and ${outdir}/argocd/ are refreshed by a full synth)`
+    ? `cluster ${command.cluster} synthesized into ${outdir}/${command.cluster}/ (the fleet index ` +
+      `and ${outdir}/argocd/ are refreshed by a full synth)`
     : `${formatCount(r.clusters.length)} cluster${r.clusters.length === 1 ? '' : 's'} synthesized into ${outdir}/`;
   const reuse = r.reused > 0 ? `, ${formatCount(r.reused)} reused unchanged` : '';
   const threads = renderer?.threads?.() ?? 0;
   const how = threads > 1 ? `, rendered by ${threads} threads` : '';
-  cli.stdout.write(`netscale: ${what} (${warningCount(r.warnings)}; ${formatCount(written.written)} files written, ${formatCount(written.removed)} removed${reuse}${how})\n`);
+  const files = `${formatCount(written.written)} files written, ${formatCount(written.removed)} removed`;
+  cli.stdout.write(`netscale: ${what} (${warningCount(r.warnings)}; ${files}${reuse}${how})\n`);
   return 0;
 }
 
@@ -218,10 +249,18 @@ function compare(command: FleetCommand, env: CliEnv, folders: OutputFolders, cli
       ...report.missing.map((f) => `  missing  ${outdir}/${f}`),
       ...report.extra.map((f) => `  extra    ${outdir}/${f}`),
     ];
-    cli.stderr.write(`error: ${scope} is not what the profiles render: ${formatCount(differences)} file${differences === 1 ? '' : 's'} differ\n${lines.join('\n')}\n`);
-    cli.stderr.write(`run npm run synth${command.cluster ? ` -- --cluster ${command.cluster}` : ''} and commit ${outdir}/ (npm run diff shows the changes)\n`);
+    cli.stderr.write(
+      `error: ${scope} is not what the profiles ` +
+        `render: ${formatCount(differences)} file${differences === 1 ? '' : 's'} differ\n${lines.join('\n')}\n`,
+    );
+    cli.stderr.write(
+      `run npm run synth${command.cluster ? ` -- --cluster ${command.cluster}` : ''} and commit ${outdir}/ (npm run diff shows the changes)\n`,
+    );
   } else {
-    cli.stderr.write(`netscale: ${formatCount(differences)} file${differences === 1 ? '' : 's'} of ${scope} differ from what synth would write (${report.stale.length} changed, ${report.missing.length} new, ${report.extra.length} to delete)\n`);
+    cli.stderr.write(
+      `netscale: ${formatCount(differences)} file${differences === 1 ? '' : 's'} of ${scope} differ from what synth would ` +
+        `write (${report.stale.length} changed, ${report.missing.length} new, ${report.extra.length} to delete)\n`,
+    );
   }
   return 1;
 }

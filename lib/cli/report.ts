@@ -35,10 +35,16 @@ export function warningLines(diagnostics: readonly Diagnostic[], clusterOfFile: 
     const first = redactDiagnostic(same[0]);
     const field = first.path === '' ? '' : `${first.path}: `;
     const source = citationSuffix(first);
-    const count = same.length === clusters.length ? `${formatCount(clusters.length)} clusters` : `${formatCount(same.length)} times in ${formatCount(clusters.length)} clusters`;
+    const count =
+      same.length === clusters.length
+        ? `${formatCount(clusters.length)} clusters`
+        : `${formatCount(same.length)} times in ${formatCount(clusters.length)} clusters`;
     lines.push(`warning: ${count} (${examples}): ${field}${first.message}${source}; first in ${first.file}:${first.line}:${first.col}`);
   }
-  lines.push(`netscale: ${formatCount(warnings.length)} warnings in ${formatCount(rules.size)} rules, one line each; --verbose prints every one, and each review lists its cluster's`);
+  lines.push(
+    `netscale: ${formatCount(warnings.length)} warnings in ${formatCount(rules.size)} rules, one line each; --verbose prints every one, and ` +
+      `each review lists its cluster's`,
+  );
   return lines;
 }
 
@@ -46,7 +52,10 @@ export function warningLines(diagnostics: readonly Diagnostic[], clusterOfFile: 
 export const PROGRESS_ABOVE = 200;
 
 /** A progress line on a terminal, redrawn in place, at most every percent; nothing elsewhere. */
-export function progressReporter(stream: { write(text: string): unknown; readonly isTTY?: boolean }, what: string): { update(done: number, total: number): void; clear(): void } {
+export function progressReporter(
+  stream: { write(text: string): unknown; readonly isTTY?: boolean },
+  what: string,
+): { update(done: number, total: number): void; clear(): void } {
   let shown = -1;
   let drawn = false;
   return {

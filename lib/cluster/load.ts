@@ -4,7 +4,17 @@
  */
 import * as fs from 'fs';
 import { Diagnostic } from '../profile/diagnostics';
-import { checkProfileText, displayPath, position, PreviousRenderLookup, PROFILE_EXTENSIONS, readProfileFile, repositoryPath, repositoryRoot, scanProfileFolder } from '../profile/load';
+import {
+  checkProfileText,
+  displayPath,
+  position,
+  PreviousRenderLookup,
+  PROFILE_EXTENSIONS,
+  readProfileFile,
+  repositoryPath,
+  repositoryRoot,
+  scanProfileFolder,
+} from '../profile/load';
 import { ClusterProfile } from '../profile/schema';
 import { Position, ProfileSource } from '../profile/source';
 import { ResolvedCluster, resolveProfile } from './resolve';
@@ -58,7 +68,9 @@ export function fleetMember(p: LoadedProfile): FleetMember {
     ...(a
       ? {
           argocd: {
-            ...(Object.fromEntries(ARGOCD_SOURCE_FIELDS.map((f) => [f, { value: a[f], position: at(f) }])) as { [F in ArgocdSourceField]: { value: string; position: Position } }),
+            ...(Object.fromEntries(ARGOCD_SOURCE_FIELDS.map((f) => [f, { value: a[f], position: at(f) }])) as {
+              [F in ArgocdSourceField]: { value: string; position: Position };
+            }),
             ...(a.stage !== undefined ? { stage: { value: a.stage, position: at('stage') } } : {}),
             ...(a.maxUpdate !== undefined ? { maxUpdate: { value: a.maxUpdate, ...(given ? { given: at('maxUpdate') } : {}) } } : {}),
           },
@@ -77,20 +89,47 @@ export interface LoadResult {
  * Parse, check and resolve one profile's text; `repoFile` is its path in the repository, `previous`
  * gives what dist/ holds for a cluster.
  */
-export function loadProfileText(file: string, text: string, repoFile?: string, previous?: PreviousRenderLookup): { profile?: LoadedProfile; diagnostics: Diagnostic[] } {
+export function loadProfileText(
+  file: string,
+  text: string,
+  repoFile?: string,
+  previous?: PreviousRenderLookup,
+): { profile?: LoadedProfile; diagnostics: Diagnostic[] } {
   const { checked, diagnostics } = checkProfileText(file, text, previous);
   if (!checked) return { diagnostics };
   // Sizing runs only on a consistent profile; its own findings (a capped count, a full zone) join the rest.
   const resolution = resolveProfile(checked.profile, checked.context);
   const positioned = [...diagnostics, ...resolution.findings.map((f) => position(checked.source, f))];
   if (positioned.some((d) => d.severity === 'error')) return { diagnostics: positioned };
-  return { profile: { file, ...(repoFile !== undefined ? { repoFile } : {}), profile: checked.profile, cluster: resolution.cluster, source: checked.source, warnings: positioned }, diagnostics: positioned };
+  return {
+    profile: {
+      file,
+      ...(repoFile !== undefined ? { repoFile } : {}),
+      profile: checked.profile,
+      cluster: resolution.cluster,
+      source: checked.source,
+      warnings: positioned,
+    },
+    diagnostics: positioned,
+  };
 }
 
 /** Load every profile of `dir`. Names must be unique across the fleet. */
 export function loadProfiles(dir: string, previous?: PreviousRenderLookup): LoadResult {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    return { profiles: [], diagnostics: [{ severity: 'error', file: displayPath(dir), line: 1, col: 1, path: '', message: 'is not a folder of ClusterProfile files (set CLUSTERS_DIR)' }] };
+    return {
+      profiles: [],
+      diagnostics: [
+        {
+          severity: 'error',
+          file: displayPath(dir),
+          line: 1,
+          col: 1,
+          path: '',
+          message: 'is not a folder of ClusterProfile files (set CLUSTERS_DIR)',
+        },
+      ],
+    };
   }
   const profiles: LoadedProfile[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -108,7 +147,14 @@ export function loadProfiles(dir: string, previous?: PreviousRenderLookup): Load
     if (result.profile) profiles.push(result.profile);
   }
   if (folder.others.length > 0) {
-    diagnostics.push({ severity: 'warning', file: displayPath(dir), line: 1, col: 1, path: '', message: `holds entries that are not read as profiles (profiles end in ${PROFILE_EXTENSIONS.join(' or ')}): ${folder.others.join(', ')}` });
+    diagnostics.push({
+      severity: 'warning',
+      file: displayPath(dir),
+      line: 1,
+      col: 1,
+      path: '',
+      message: `holds entries that are not read as profiles (profiles end in ${PROFILE_EXTENSIONS.join(' or ')}): ${folder.others.join(', ')}`,
+    });
   }
   diagnostics.push(...fleetChecks(profiles.map(fleetMember)));
   if (profiles.length === 0 && !diagnostics.some((d) => d.severity === 'error')) {
@@ -130,7 +176,13 @@ function duplicateNames(members: readonly FleetMember[]): Diagnostic[] {
     if (same.length < 2) continue;
     for (const p of same) {
       const others = same.filter((o) => o !== p).map((o) => o.file);
-      out.push({ severity: 'error', file: p.file, ...p.namePosition, path: 'metadata.name', message: `"${name}" is also the name in ${others.join(', ')}: each cluster needs its own name (it names dist/${name}/)` });
+      out.push({
+        severity: 'error',
+        file: p.file,
+        ...p.namePosition,
+        path: 'metadata.name',
+        message: `"${name}" is also the name in ${others.join(', ')}: each cluster needs its own name (it names dist/${name}/)`,
+      });
     }
   }
   return out;
@@ -150,7 +202,15 @@ function fleetArgocd(members: readonly FleetMember[]): Diagnostic[] {
       const mine = p.argocd![field];
       const theirs = first.argocd![field].value;
       if (mine.value === theirs) continue;
-      out.push({ severity: 'error', file: p.file, ...mine.position, path: `spec.argocd.${field}`, message: `is ${JSON.stringify(mine.value)} but ${first.file} has ${JSON.stringify(theirs)}: one root Application syncs dist/argocd/ for the whole fleet, so every profile must agree` });
+      out.push({
+        severity: 'error',
+        file: p.file,
+        ...mine.position,
+        path: `spec.argocd.${field}`,
+        message:
+          `is ${JSON.stringify(mine.value)} but ${first.file} has ${JSON.stringify(theirs)}: one root Application syncs dist/argocd/ ` +
+          `for the whole fleet, so every profile must agree`,
+      });
     }
   }
   out.push(...stageSteps(managed));
@@ -159,7 +219,13 @@ function fleetArgocd(members: readonly FleetMember[]): Diagnostic[] {
     const ciliumApp = `${p.name}-cilium`;
     const clash = names.get(ciliumApp);
     if (p.ciliumApplication && clash) {
-      out.push({ severity: 'error', file: clash.file, ...clash.namePosition, path: 'metadata.name', message: `"${ciliumApp}" is also the name of the Cilium Application of ${p.file}: rename this cluster` });
+      out.push({
+        severity: 'error',
+        file: clash.file,
+        ...clash.namePosition,
+        path: 'metadata.name',
+        message: `"${ciliumApp}" is also the name of the Cilium Application of ${p.file}: rename this cluster`,
+      });
     }
   }
   return out;
@@ -184,7 +250,8 @@ function stageSteps(managed: readonly FleetMember[]): Diagnostic[] {
     }
     const theirs = first.argocd!.maxUpdate?.value;
     if (a.maxUpdate?.value === theirs) continue;
-    const show = (q: FleetMember) => `${JSON.stringify(q.argocd!.maxUpdate?.value)}${q.argocd!.maxUpdate?.given === undefined ? ' (the default)' : ''}`;
+    const show = (q: FleetMember) =>
+      `${JSON.stringify(q.argocd!.maxUpdate?.value)}${q.argocd!.maxUpdate?.given === undefined ? ' (the default)' : ''}`;
     const step = 'the clusters of a stage are one RollingSync step, so they must give the same maxUpdate';
     const given = a.maxUpdate?.given;
     out.push({

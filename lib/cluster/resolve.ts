@@ -89,7 +89,11 @@ export function resolveProfile(profile: ClusterProfile, ctx: ClusterContext = cl
   const r = newResolveRecord();
   // Cilium enforces NetworkPolicy itself: no Felix, so no row about how Felix reaches the API server.
   if (ctx.cni !== 'cilium') {
-    r.decisions.push({ name: 'NetworkPolicy mode', value: ctx.networkPolicy, rule: ctx.networkPolicyGiven ? 'set in the profile' : 'default: direct (no change to how Felix reaches the API server)' });
+    r.decisions.push({
+      name: 'NetworkPolicy mode',
+      value: ctx.networkPolicy,
+      rule: ctx.networkPolicyGiven ? 'set in the profile' : 'default: direct (no change to how Felix reaches the API server)',
+    });
   }
 
   const sections = spec as ComponentSections;
@@ -100,7 +104,10 @@ export function resolveProfile(profile: ClusterProfile, ctx: ClusterContext = cl
   }
 
   const restarts = r.restarts.map((x) => ({ ...x, pace: daemonSetPace(x.maxUnavailable, ctx.nodes) }));
-  const waits = r.waits.map((w) => ({ ...w, pace: w.surgeReplicas !== undefined ? surgePace(w.surgeReplicas) : daemonSetPace(w.maxUnavailable, ctx.nodes) }));
+  const waits = r.waits.map((w) => ({
+    ...w,
+    pace: w.surgeReplicas !== undefined ? surgePace(w.surgeReplicas) : daemonSetPace(w.maxUnavailable, ctx.nodes),
+  }));
   return {
     cluster: {
       ...(resolved as ResolvedComponents),
@@ -128,27 +135,55 @@ export function resolveProfile(profile: ClusterProfile, ctx: ClusterContext = cl
 
 function resolveArgocd(a: ArgocdSpec, ctx: ClusterContext, r: ResolveRecord, restarts: readonly PacedRestart[]): ResolvedArgocd {
   // Each restart Job waits its own DaemonSet's bound, the one the kubectl path gives too; the slowest bounds them all.
-  const slowest = restarts.reduce<PacedRestart | undefined>((s, x) => (s === undefined || x.pace.boundSeconds > s.pace.boundSeconds ? x : s), undefined);
+  const slowest = restarts.reduce<PacedRestart | undefined>(
+    (s, x) => (s === undefined || x.pace.boundSeconds > s.pace.boundSeconds ? x : s),
+    undefined,
+  );
   const restartTimeout = a.restartTimeout ?? slowest?.pace.bound ?? daemonSetPace(undefined, ctx.nodes).bound;
   const minor = kubernetesMinor(ctx.kubernetesVersion);
   const kubectlImage = a.kubectlImage ?? defaultKubectlImage(minor);
   // The default bound, or the whole restart's when that is shorter.
-  const defaultProgress = durationSeconds(restartTimeout) < durationSeconds(ARGOCD_DEFAULTS.restartProgressTimeout) ? restartTimeout : ARGOCD_DEFAULTS.restartProgressTimeout;
+  const defaultProgress =
+    durationSeconds(restartTimeout) < durationSeconds(ARGOCD_DEFAULTS.restartProgressTimeout)
+      ? restartTimeout
+      : ARGOCD_DEFAULTS.restartProgressTimeout;
   let restartProgressTimeout: string | undefined = a.restartProgressTimeout ?? defaultProgress;
   if (slowest) {
-    if (a.restartTimeout) r.decisions.push({ name: 'restart wait', value: restartTimeout, rule: 'set in the profile: every restart Job waits this long, instead of its own bound (the Duration section)' });
+    if (a.restartTimeout)
+      r.decisions.push({
+        name: 'restart wait',
+        value: restartTimeout,
+        rule: 'set in the profile: every restart Job waits this long, instead of its own bound (the Duration section)',
+      });
     if (minor < POD_FAILURE_POLICY_FROM) {
       restartProgressTimeout = undefined;
-      const message = `Kubernetes ${ctx.kubernetesVersion} has no Job pod failure policies (on by default from 1.${POD_FAILURE_POLICY_FROM}), so a restart that stops progressing holds the sync for the whole restartTimeout (${restartTimeout}); \`argocd app terminate-op\` ends it sooner`;
-      if (a.restartProgressTimeout !== undefined) r.findings.push(error(['spec', 'argocd', 'restartProgressTimeout'], `needs Kubernetes 1.${POD_FAILURE_POLICY_FROM} or newer: ${message}; remove it`));
+      const message =
+        `Kubernetes ${ctx.kubernetesVersion} has no Job pod failure policies (on by default ` +
+        `from 1.${POD_FAILURE_POLICY_FROM}), so a restart that stops progressing holds the sync for the whole ` +
+        `restartTimeout (${restartTimeout}); \`argocd app terminate-op\` ends it sooner`;
+      if (a.restartProgressTimeout !== undefined)
+        r.findings.push(
+          error(['spec', 'argocd', 'restartProgressTimeout'], `needs Kubernetes 1.${POD_FAILURE_POLICY_FROM} or newer: ${message}; remove it`),
+        );
       else r.findings.push(warning(['spec', 'argocd'], message, [REFERENCES.jobPodFailurePolicy]));
     } else if (restartProgressTimeout !== undefined && durationSeconds(restartProgressTimeout) > durationSeconds(restartTimeout)) {
-      r.findings.push(error(['spec', 'argocd', 'restartProgressTimeout'], `${restartProgressTimeout} is longer than restartTimeout (${restartTimeout}), which bounds the whole restart: shorten it or raise restartTimeout`));
+      r.findings.push(
+        error(
+          ['spec', 'argocd', 'restartProgressTimeout'],
+          `${restartProgressTimeout} is longer than ` +
+            `restartTimeout (${restartTimeout}), which bounds the whole restart: shorten it or raise restartTimeout`,
+        ),
+      );
     } else {
+      const whence = a.restartProgressTimeout
+        ? 'set in the profile'
+        : `default: ${ARGOCD_DEFAULTS.restartProgressTimeout}, or the restart wait when shorter`;
       r.decisions.push({
         name: 'restart progress bound',
         value: restartProgressTimeout!,
-        rule: `${a.restartProgressTimeout ? 'set in the profile' : `default: ${ARGOCD_DEFAULTS.restartProgressTimeout}, or the restart wait when shorter`}; a restart Job fails when a pod of the new configuration is not Ready within it, so a stuck rollout ends the sync and a retry or a revert can run`,
+        rule:
+          `${whence}; a restart Job fails when a pod of the new configuration is not Ready within it, ` +
+          'so a stuck rollout ends the sync and a retry or a revert can run',
       });
     }
     r.findings.push(...checkKubectlImage(a, ctx, kubectlImage));
@@ -157,7 +192,9 @@ function resolveArgocd(a: ArgocdSpec, ctx: ClusterContext, r: ResolveRecord, res
     r.decisions.push({
       name: 'rollout stage',
       value: `${a.stage}, maxUpdate ${a.maxUpdate ?? DEFAULT_MAX_UPDATE}`,
-      rule: `set in the profile: syncs once every Application of the earlier stages is Healthy${a.maxUpdate === undefined ? '; maxUpdate: default, the whole stage at once' : ''}`,
+      rule:
+        `set in the profile: syncs once every Application of the earlier stages is ` +
+        `Healthy${a.maxUpdate === undefined ? '; maxUpdate: default, the whole stage at once' : ''}`,
       source: [REFERENCES.argocdProgressiveSyncs],
     });
   }
@@ -189,21 +226,41 @@ function checkKubectlImage(a: ArgocdSpec, ctx: ClusterContext, image: string | u
   const path: FieldPath = a.kubectlImage !== undefined ? ['spec', 'argocd', 'kubectlImage'] : ['spec', 'argocd'];
   const minor = kubernetesMinor(ctx.kubernetesVersion);
   if (image === undefined) {
-    return [error(path, `no registry.k8s.io/kubectl image is within one minor of Kubernetes ${ctx.kubernetesVersion} (the image starts at v1.28): set spec.argocd.kubectlImage to a pinned kubectl 1.${minor - 1} to 1.${minor + 1} image`)];
+    return [
+      error(
+        path,
+        `no registry.k8s.io/kubectl image is within one minor of ` +
+          `Kubernetes ${ctx.kubernetesVersion} (the image starts at v1.28): set spec.argocd.kubectlImage to a pinned ` +
+          `kubectl 1.${minor - 1} to 1.${minor + 1} image`,
+      ),
+    ];
   }
   const out: Finding[] = [];
   const kubectlMinor = kubectlImageMinor(image);
   if (kubectlMinor === undefined) {
-    out.push(warning(path, `${image} names no version netscale can read: make sure its kubectl is within one minor of Kubernetes ${ctx.kubernetesVersion}`, [REFERENCES.kubectlSkew]));
+    out.push(
+      warning(path, `${image} names no version netscale can read: make sure its kubectl is within one minor of Kubernetes ${ctx.kubernetesVersion}`, [
+        REFERENCES.kubectlSkew,
+      ]),
+    );
   } else if (Math.abs(kubectlMinor - minor) > 1) {
     const fitting = defaultKubectlImage(minor);
-    out.push(error(path, `${image} is kubectl 1.${kubectlMinor}, more than one minor away from Kubernetes ${ctx.kubernetesVersion}, which kubectl does not support: use kubectl 1.${minor - 1} to 1.${minor + 1}${fitting ? `, e.g. ${fitting}` : ''}`));
+    out.push(
+      error(
+        path,
+        `${image} is kubectl 1.${kubectlMinor}, more than one minor away from ` +
+          `Kubernetes ${ctx.kubernetesVersion}, which kubectl does not support: use ` +
+          `kubectl 1.${minor - 1} to 1.${minor + 1}${fitting ? `, e.g. ${fitting}` : ''}`,
+      ),
+    );
   }
   if (ctx.platform === 'ack' && mainlandChina(ctx.region) && image.startsWith('registry.k8s.io/')) {
     out.push(
       warning(
         path,
-        `${image} comes from registry.k8s.io, which nodes in ${ctx.region} often cannot reach: copy the image into your Container Registry and set spec.argocd.kubectlImage, e.g. registry-vpc.${ctx.region}.aliyuncs.com/<namespace>/${image.slice('registry.k8s.io/'.length)}`,
+        `${image} comes from registry.k8s.io, which ` +
+          `nodes in ${ctx.region} often cannot reach: copy the image into your Container Registry and set spec.argocd.kubectlImage, e.g. ` +
+          `registry-vpc.${ctx.region}.aliyuncs.com/<namespace>/${image.slice('registry.k8s.io/'.length)}`,
         [REFERENCES.ackImagePull],
       ),
     );

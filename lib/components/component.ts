@@ -63,6 +63,8 @@ export interface Component<Key extends string, Section, Resolved> {
 }
 
 /** Keeps the key a literal type, so the registry can type the resolved cluster by component. */
-export function defineComponent<Key extends string, Section, Resolved>(component: Component<Key, Section, Resolved>): Component<Key, Section, Resolved> {
+export function defineComponent<Key extends string, Section, Resolved>(
+  component: Component<Key, Section, Resolved>,
+): Component<Key, Section, Resolved> {
   return component;
 }

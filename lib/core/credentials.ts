@@ -8,11 +8,13 @@
 export const REDACTED = '…(redacted)';
 
 export const CREDENTIAL_MESSAGE =
-  'holds a cloud credential, which must never be committed: leave access_key/access_secret out and let Terway read its credentials from credential_path (default /var/addon/token-config), the RAM role ACK mounts on every node';
+  'holds a cloud credential, which must never be committed: leave access_key/access_secret out and let Terway read its credentials from ' +
+  'credential_path (default /var/addon/token-config), the RAM role ACK mounts on every node';
 
 /** A credential-named field outside Terway's section: nothing netscale renders takes one. */
 export const SECRET_FIELD_MESSAGE =
-  'names a credential, which must never be committed: dist/ is in git, so credentials stay in the cluster (a Secret created there), never in a profile';
+  'names a credential, which must never be committed: dist/ is in git, so credentials stay in the cluster (a Secret created there), never in ' +
+  'a profile';
 
 /** Marks a schema issue as a refused credential, so the report never echoes the value. */
 export const CREDENTIAL_ISSUE = { credential: true } as const;
@@ -46,11 +48,19 @@ interface Shape {
 // (https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/about-authentication-to-github#githubs-token-formats);
 // GitLab personal access tokens with glpat- (https://docs.gitlab.com/ee/security/tokens/).
 // A lookbehind instead of \b, so an ID right after "_" (key_LTAI...) is found too.
+/** A PEM armour line of a private key: `-----BEGIN RSA PRIVATE KEY-----`, `-----END OPENSSH PRIVATE KEY-----`, ... */
+const PRIVATE_KEY_LINE = (edge: 'BEGIN' | 'END') => `-----${edge} (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`;
+
 const SHAPES: readonly Shape[] = [
   { what: 'an Alibaba Cloud AccessKey ID', trigger: /LTAI/, pattern: /(?<![A-Za-z0-9])LTAI[A-Za-z0-9]{12,30}(?![A-Za-z0-9])/g, keep: 4 },
   { what: 'an Alibaba Cloud STS AccessKey ID', trigger: /STS\./, pattern: /(?<![A-Za-z0-9])STS\.[A-Za-z0-9]{16,}/g, keep: 4 },
   { what: 'an AWS access key ID', trigger: /AKIA|ASIA/, pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g, keep: 4 },
-  { what: 'a GitHub token', trigger: /gh[pousr]_|github_pat_/, pattern: /(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})/g, keep: 4 },
+  {
+    what: 'a GitHub token',
+    trigger: /gh[pousr]_|github_pat_/,
+    pattern: /(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})/g,
+    keep: 4,
+  },
   { what: 'a GitLab token', trigger: /glpat-/, pattern: /(?<![A-Za-z0-9])glpat-[A-Za-z0-9_-]{20,}/g, keep: 6 },
   { what: 'a Slack token', trigger: /xox[abposr]-/, pattern: /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}/g, keep: 5 },
   { what: 'a bearer token (JWT)', trigger: /eyJ/, pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, keep: 3 },
@@ -58,7 +68,7 @@ const SHAPES: readonly Shape[] = [
     what: 'a private key',
     trigger: /-----BEGIN /,
     // To its END line, or over the key's body when the block is cut.
-    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|(?:[A-Za-z0-9+/=:,\s-]|\\[nr])+)/g,
+    pattern: new RegExp(`${PRIVATE_KEY_LINE('BEGIN')}(?:[\\s\\S]*?${PRIVATE_KEY_LINE('END')}|(?:[A-Za-z0-9+/=:,\\s-]|\\\\[nr])+)`, 'g'),
     keep: (m) => m.slice(0, m.indexOf('-----', 5) + 5),
   },
 ];
@@ -66,11 +76,60 @@ const SHAPES: readonly Shape[] = [
 /** Query parameters that carry a credential even though their name says little. */
 const URL_SECRET_PARAMS = new Set(['key', 'sig', 'signature', 'x-amz-signature', 'x-amz-security-token', 'securitytoken', 'code']);
 
-const SECRET_LAST_WORDS = new Set(['password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'token', 'sk', 'ak', 'credential', 'credentials', 'apikey', 'accesskey', 'secretkey', 'privatekey', 'accesskeyid', 'accesskeysecret']);
+const SECRET_LAST_WORDS = new Set([
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'passphrase',
+  'secret',
+  'token',
+  'sk',
+  'ak',
+  'credential',
+  'credentials',
+  'apikey',
+  'accesskey',
+  'secretkey',
+  'privatekey',
+  'accesskeyid',
+  'accesskeysecret',
+]);
 /** "<word> key" is a credential for these words (api key, access key, ...). */
 const KEY_QUALIFIERS = new Set(['api', 'access', 'secret', 'private', 'signing', 'encryption', 'master', 'account', 'client', 'auth']);
 /** A name with one of these words refers to a credential kept elsewhere (secretName, tokenFile, existingSecret). */
-const REFERENCE_WORDS = new Set(['automount', 'name', 'names', 'ref', 'file', 'path', 'dir', 'mount', 'volume', 'type', 'mode', 'ttl', 'length', 'existing', 'use', 'enable', 'enabled', 'source', 'template', 'format', 'field', 'method', 'provider', 'namespace', 'url', 'endpoint', 'policy', 'hash', 'expiration', 'expiry']);
+const REFERENCE_WORDS = new Set([
+  'automount',
+  'name',
+  'names',
+  'ref',
+  'file',
+  'path',
+  'dir',
+  'mount',
+  'volume',
+  'type',
+  'mode',
+  'ttl',
+  'length',
+  'existing',
+  'use',
+  'enable',
+  'enabled',
+  'source',
+  'template',
+  'format',
+  'field',
+  'method',
+  'provider',
+  'namespace',
+  'url',
+  'endpoint',
+  'policy',
+  'hash',
+  'expiration',
+  'expiry',
+]);
 
 /**
  * The words of a key: `ALIYUN_SK` -> aliyun sk, `accessKeyID` -> access key id, `access__key` ->
@@ -246,14 +305,16 @@ function environmentPairs(text: string): CredentialMatch[] {
       if (value) out.push({ what: `a credential (${m[4]})`, index: value.index, length: value.length, shown: REDACTED, redact: true });
     }
   }
-  const json = /"name"\s*:\s*"([A-Za-z_][A-Za-z0-9_.-]*)"\s*,\s*"value"\s*:|"value"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*"name"\s*:\s*"([A-Za-z_][A-Za-z0-9_.-]*)"/g;
+  const json =
+    /"name"\s*:\s*"([A-Za-z_][A-Za-z0-9_.-]*)"\s*,\s*"value"\s*:|"value"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*"name"\s*:\s*"([A-Za-z_][A-Za-z0-9_.-]*)"/g;
   for (const m of text.matchAll(json)) {
     if (m[1] !== undefined && isSecretName(m[1])) {
       const value = valueAt(text, m.index! + m[0].length, false);
       if (value) out.push({ what: `a credential (${m[1]})`, index: value.index, length: value.length, shown: REDACTED, redact: true });
     } else if (m[3] !== undefined && isSecretName(m[3])) {
       const inner = m[2].slice(1, -1);
-      if (!isPlaceholder(inner)) out.push({ what: `a credential (${m[3]})`, index: m.index! + m[0].indexOf(m[2]) + 1, length: inner.length, shown: REDACTED, redact: true });
+      if (!isPlaceholder(inner))
+        out.push({ what: `a credential (${m[3]})`, index: m.index! + m[0].indexOf(m[2]) + 1, length: inner.length, shown: REDACTED, redact: true });
     }
   }
   return out;
@@ -261,7 +322,13 @@ function environmentPairs(text: string): CredentialMatch[] {
 
 function secretObjects(text: string): CredentialMatch[] {
   if (!text.includes('Secret')) return [];
-  return [...text.matchAll(/^kind:[ \t]*["']?Secret["']?[ \t]*$/gm)].map((m) => ({ what: 'a Secret object', index: m.index!, length: m[0].length, shown: m[0], redact: false }));
+  return [...text.matchAll(/^kind:[ \t]*["']?Secret["']?[ \t]*$/gm)].map((m) => ({
+    what: 'a Secret object',
+    index: m.index!,
+    length: m[0].length,
+    shown: m[0],
+    redact: false,
+  }));
 }
 
 /** Base64 and percent-encoded runs, decoded and scanned again. */
@@ -418,7 +485,11 @@ function nthLineForward(text: string, from: number, n: number): number {
  * variable whose name is a secret's, or any text the detector finds a credential in (a private key,
  * a cloud AccessKey ID, a JWT). A public certificate is none of these. Only non-empty strings count.
  */
-export function credentialKind(key: string, value: unknown, siblings: Readonly<Record<string, unknown>>): 'a private key' | 'a credential' | undefined {
+export function credentialKind(
+  key: string,
+  value: unknown,
+  siblings: Readonly<Record<string, unknown>>,
+): 'a private key' | 'a credential' | undefined {
   if (typeof value !== 'string' || value.trim() === '') return undefined;
   const found = findCredentials(value).filter((c) => c.redact);
   if (found.some((c) => c.what.includes('private key'))) return 'a private key';

@@ -9,7 +9,8 @@ export function isPlainObject(x: unknown): x is PlainMap {
 /** Helm's and kube-proxy's merge: maps merge key by key, anything else in `over` (lists too) replaces. */
 export function deepMerge<T extends PlainMap>(base: T, over: PlainMap): T {
   const out: PlainMap = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as PlainMap, v) : structuredClone(v);
+  for (const [k, v] of Object.entries(over))
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as PlainMap, v) : structuredClone(v);
   return out as T;
 }
 
@@ -26,7 +27,11 @@ export function sortKeys<T>(record: Readonly<Record<string, T>>): Record<string,
 export function sortKeysDeep(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(sortKeysDeep);
   if (!isPlainObject(x)) return x;
-  return Object.fromEntries(Object.entries(x).sort(byKey).map(([k, v]) => [k, sortKeysDeep(v)]));
+  return Object.fromEntries(
+    Object.entries(x)
+      .sort(byKey)
+      .map(([k, v]) => [k, sortKeysDeep(v)]),
+  );
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

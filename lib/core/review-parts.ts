@@ -73,7 +73,11 @@ export function flattenSettings(value: unknown, prefix = ''): Map<string, string
  * What differs between `current` and `next`, setting by setting, sorted by setting; `why` says
  * why each one is what it becomes. Also counts the settings of `current` that stay.
  */
-export function diffSettings(current: unknown, next: unknown, why: (setting: string, removed: boolean) => string): { changes: SettingChange[]; kept: number } {
+export function diffSettings(
+  current: unknown,
+  next: unknown,
+  why: (setting: string, removed: boolean) => string,
+): { changes: SettingChange[]; kept: number } {
   const before = flattenSettings(current);
   const after = flattenSettings(next);
   const settings = [...new Set([...before.keys(), ...after.keys()])].sort();
@@ -90,5 +94,7 @@ export function diffSettings(current: unknown, next: unknown, why: (setting: str
 
 /** Every setting of `next`, for a place whose current values are unknown. */
 export function listSettings(next: unknown, why: (setting: string) => string): SettingChange[] {
-  return [...flattenSettings(next)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([setting, value]) => ({ setting, next: value, why: why(setting) }));
+  return [...flattenSettings(next)]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([setting, value]) => ({ setting, next: value, why: why(setting) }));
 }

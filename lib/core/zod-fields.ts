@@ -12,7 +12,10 @@ export function doc<T extends z.ZodType>(schema: T, description: string, default
 
 export const dnsLabel = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit');
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    'must be a DNS label: lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit',
+  );
 
 // Kubernetes allows 253 characters; each object is also a file <Kind>.<name>.k8s.yaml, which
 // must fit the 255 bytes a file name may have.
@@ -30,7 +33,10 @@ export const quantity = z
 
 export const image = z
   .string()
-  .regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, 'must be a pinned image reference: registry/repository:tag or @sha256 digest')
+  .regex(
+    /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/,
+    'must be a pinned image reference: registry/repository:tag or @sha256 digest',
+  )
   .refine((ref) => !/:latest$/.test(ref), 'must not use the tag "latest": pin a version');
 
 export const goDuration = z.string().regex(GO_DURATION, 'must be a Go duration such as 30s, 1m30s or 250ms');

@@ -42,20 +42,28 @@ export function importCilium(dump: Dump, versionOption: string | undefined, c: C
   const versionText = versionOption ?? fromImage;
   const version = versionText !== undefined ? parseCiliumVersion(versionText) : undefined;
   if (!version || !supported(version)) {
-    c.error(dump.source, versionText === undefined ? 'do not pin the Cilium image (image.tag): give the chart version with --cilium-version, e.g. 1.16.5' : `name Cilium ${versionText}, not an exact chart version of 1.13.0 or newer: give --cilium-version`);
+    c.error(
+      dump.source,
+      versionText === undefined
+        ? 'do not pin the Cilium image (image.tag): give the chart version with --cilium-version, e.g. 1.16.5'
+        : `name Cilium ${versionText}, not an exact chart version of 1.13.0 or newer: give --cilium-version`,
+    );
     return undefined;
   }
 
   const kpr = take('kubeProxyReplacement');
   const replaces = kpr === true || kpr === 'true' || kpr === 'strict';
   if (!replaces) {
-    c.note(`${dump.source}: kubeProxyReplacement is ${kpr === undefined ? 'not set' : JSON.stringify(kpr)}, so Cilium runs beside kube-proxy; a netscale cilium section makes it replace kube-proxy: left out`);
+    c.note(
+      `${dump.source}: kubeProxyReplacement is ${kpr === undefined ? 'not set' : JSON.stringify(kpr)}, so Cilium runs beside kube-proxy; a ` +
+        `netscale cilium section makes it replace kube-proxy: left out`,
+    );
     return undefined;
   }
   const host = take('k8sServiceHost');
   const port = take('k8sServicePort');
   if (typeof host !== 'string' || host === '' || (typeof port !== 'number' && !(typeof port === 'string' && /^\d+$/.test(port)))) {
-    c.error(dump.source, 'replace kube-proxy but give no k8sServiceHost and k8sServicePort: the agents need the API server\'s own address');
+    c.error(dump.source, "replace kube-proxy but give no k8sServiceHost and k8sServicePort: the agents need the API server's own address");
     return undefined;
   }
   const cilium: PlainMap = { version: version.text, k8sServiceHost: host, k8sServicePort: Number(port) };
@@ -68,13 +76,23 @@ export function importCilium(dump: Dump, versionOption: string | undefined, c: C
     else if (tunnel === 'disabled') cilium.routingMode = 'native';
     if (tunnelProtocol === 'vxlan' || tunnelProtocol === 'geneve') cilium.tunnelProtocol = tunnelProtocol;
     else if ((tunnel === 'vxlan' || tunnel === 'geneve') && cilium.routingMode !== 'native') cilium.tunnelProtocol = tunnel;
-    if (tunnel !== undefined) c.note(`${dump.source} tunnel: ${JSON.stringify(tunnel)} is the pre-1.14 key; the profile says it as routingMode${cilium.tunnelProtocol ? ' and tunnelProtocol' : ''}`);
+    if (tunnel !== undefined)
+      c.note(
+        `${dump.source} tunnel: ${JSON.stringify(tunnel)} is the pre-1.14 key; the profile says it as ` +
+          `routingMode${cilium.tunnelProtocol ? ' and tunnelProtocol' : ''}`,
+      );
   } else {
     if (tunnel === 'disabled') cilium.routingMode = 'native';
     else if (tunnel === 'vxlan' || tunnel === 'geneve') cilium.tunnelProtocol = tunnel;
-    if (routingMode !== undefined || tunnelProtocol !== undefined) c.note(`${dump.source} routingMode/tunnelProtocol: ignored by ${version.text}, which reads tunnel only`);
+    if (routingMode !== undefined || tunnelProtocol !== undefined)
+      c.note(`${dump.source} routingMode/tunnelProtocol: ignored by ${version.text}, which reads tunnel only`);
   }
-  if (cilium.routingMode === 'native' && cilium.tunnelProtocol !== undefined && (isPlainObject(v.loadBalancer) ? v.loadBalancer.dsrDispatch : undefined) !== 'geneve') delete cilium.tunnelProtocol;
+  if (
+    cilium.routingMode === 'native' &&
+    cilium.tunnelProtocol !== undefined &&
+    (isPlainObject(v.loadBalancer) ? v.loadBalancer.dsrDispatch : undefined) !== 'geneve'
+  )
+    delete cilium.tunnelProtocol;
 
   const cidr = take('ipv4NativeRoutingCIDR');
   if (typeof cidr === 'string') cilium.ipv4NativeRoutingCidr = cidr;
@@ -100,7 +118,11 @@ export function importCilium(dump: Dump, versionOption: string | undefined, c: C
   for (const removed of REMOVED_VALUES) {
     if (version.major !== 1 || version.minor < removed.removedIn) continue;
     const value = take(...removed.path);
-    if (value !== undefined) c.note(`${dump.source} ${removed.path.join('.')}: removed from the chart in 1.${removed.removedIn}${removed.instead ? ` (use ${removed.instead})` : ''}; left out`);
+    if (value !== undefined)
+      c.note(
+        `${dump.source} ${removed.path.join('.')}: removed from the chart ` +
+          `in 1.${removed.removedIn}${removed.instead ? ` (use ${removed.instead})` : ''}; left out`,
+      );
   }
   const withheld = dropCredentials(v, []);
   for (const path of withheld) c.withheld.push(`${dump.source} ${path}: not copied; keep it in a Secret in the cluster and point the chart at it`);

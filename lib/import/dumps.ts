@@ -35,7 +35,13 @@ export function readDumps(dumps: readonly Dump[]): { objects: KubeObject[]; diag
     const list = Array.isArray(docs) ? docs : [];
     for (const doc of list) {
       for (const e of doc.errors) {
-        diagnostics.push({ severity: 'error', file: dump.source, ...lineCounter.linePos(e.pos[0]), path: '', message: `is not valid YAML: ${e.message.split('\n')[0]}` });
+        diagnostics.push({
+          severity: 'error',
+          file: dump.source,
+          ...lineCounter.linePos(e.pos[0]),
+          path: '',
+          message: `is not valid YAML: ${e.message.split('\n')[0]}`,
+        });
       }
       if (doc.errors.length > 0 || doc.contents === null) continue;
       const value: unknown = doc.toJS({ maxAliasCount: 100 });
@@ -44,7 +50,14 @@ export function readDumps(dumps: readonly Dump[]): { objects: KubeObject[]; diag
       items.forEach((item, i) => {
         const o = asObject(dump.source, item);
         if (o) objects.push(o);
-        else diagnostics.push({ severity: 'error', file: dump.source, ...at, path: items.length > 1 ? `items[${i}]` : '', message: 'is not a Kubernetes object (apiVersion, kind, metadata.name): give the output of kubectl get ... -o yaml' });
+        else
+          diagnostics.push({
+            severity: 'error',
+            file: dump.source,
+            ...at,
+            path: items.length > 1 ? `items[${i}]` : '',
+            message: 'is not a Kubernetes object (apiVersion, kind, metadata.name): give the output of kubectl get ... -o yaml',
+          });
       });
     }
   }

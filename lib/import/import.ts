@@ -14,7 +14,14 @@ import { Platform, PLATFORM_NAMES, PLATFORMS } from '../core/cluster';
 import { findCredentials, isCredentialKey } from '../core/credentials';
 import { isPlainObject, PlainMap } from '../core/objects';
 import { LoadedProfile, loadProfileText } from '../cluster/load';
-import { CALICO_IP_POOL_DEFAULTS, CALICO_NODE_CONTAINER, CALICO_NODE_DAEMONSET, FELIX_TYPHA_SERVICE_ENV, PEER_WITH_ROUTE_REFLECTORS, ROUTE_REFLECTOR_MESH } from '../components/calico/facts';
+import {
+  CALICO_IP_POOL_DEFAULTS,
+  CALICO_NODE_CONTAINER,
+  CALICO_NODE_DAEMONSET,
+  FELIX_TYPHA_SERVICE_ENV,
+  PEER_WITH_ROUTE_REFLECTORS,
+  ROUTE_REFLECTOR_MESH,
+} from '../components/calico/facts';
 import { TUNNEL_OVERHEAD } from '../components/calico/mtu';
 import { parseBaseConfig } from '../components/kube-proxy/configuration';
 import { KUBE_PROXY_MODES, KUBE_PROXY_PRESETS } from '../components/kube-proxy/facts';
@@ -118,13 +125,16 @@ export function importProfile(input: ImportInput): ImportResult {
     else if (CALICO_KINDS.includes(o.kind) && CALICO_GROUPS.includes(o.apiVersion)) calico.push(o);
     else c.note(`${objectName(o)} (${o.source}): not a kind netscale imports`);
   }
-  if (nodes.length === 0) c.error(sources, 'has no Node list: nodes, cores, zones and the Kubernetes version come from it (kubectl get nodes -o yaml)');
+  if (nodes.length === 0)
+    c.error(sources, 'has no Node list: nodes, cores, zones and the Kubernetes version come from it (kubectl get nodes -o yaml)');
   const facts = nodeFacts(nodes);
 
   const platform = choosePlatform(input, facts, kubeProxy, eniConfig, c);
   const cni = eniConfig ? 'terway' : input.ciliumValues ? 'cilium' : calicoConfig || calico.length > 0 ? 'calico' : undefined;
-  if (!cni) c.error(sources, 'shows no CNI netscale configures: give the eni-config (Terway) or calico-config and Calico resources, or --cilium-values');
-  if (cni === 'terway' && platform !== undefined && platform !== 'ack') c.error(eniConfig!.source, `has Terway's eni-config, which runs only on ACK, but the platform is ${platform}`);
+  if (!cni)
+    c.error(sources, 'shows no CNI netscale configures: give the eni-config (Terway) or calico-config and Calico resources, or --cilium-values');
+  if (cni === 'terway' && platform !== undefined && platform !== 'ack')
+    c.error(eniConfig!.source, `has Terway's eni-config, which runs only on ACK, but the platform is ${platform}`);
   if (c.errors.length > 0 || !platform || !cni) throw new ImportError(c.errors);
 
   const spec: PlainMap = { platform, cni };
@@ -146,11 +156,17 @@ export function importProfile(input: ImportInput): ImportResult {
   return { profile, text, notMapped: c.notMapped, toCheck: c.toCheck, withheld: c.withheld, warnings: loaded.warnings };
 }
 
-function choosePlatform(input: ImportInput, facts: NodeFacts, kubeProxy: readonly KubeObject[], eniConfig: KubeObject | undefined, c: Collector): Platform | undefined {
+function choosePlatform(
+  input: ImportInput,
+  facts: NodeFacts,
+  kubeProxy: readonly KubeObject[],
+  eniConfig: KubeObject | undefined,
+  c: Collector,
+): Platform | undefined {
   const evidence: Partial<Record<Platform, string>> = { ...facts.evidence };
   const worker = kubeProxy.find((o) => o.name === KUBE_PROXY_PRESETS.ack.configMapName);
   if (worker) evidence.ack ??= `the ConfigMap ${worker.name} is ACK's kube-proxy configuration`;
-  if (eniConfig) evidence.ack ??= 'eni-config is Terway\'s, which runs on ACK';
+  if (eniConfig) evidence.ack ??= "eni-config is Terway's, which runs on ACK";
   // kubeadm's kube-proxy ConfigMap also holds the kubeconfig kube-proxy uses.
   const kubeadm = kubeProxy.find((o) => o.name === KUBE_PROXY_PRESETS.kubeadm.configMapName && configMapData(o)['kubeconfig.conf'] !== undefined);
   if (kubeadm) evidence.kubeadm ??= 'the kube-proxy ConfigMap holds kubeconfig.conf, as kubeadm writes it';
@@ -158,36 +174,63 @@ function choosePlatform(input: ImportInput, facts: NodeFacts, kubeProxy: readonl
   const where = input.dumps.map((d) => d.source).join(', ');
   if (input.platform) {
     const other = told.find((p) => p !== input.platform);
-    if (other) c.error(where, `show ${other === 'ack' ? 'an' : 'a'} ${PLATFORM_NAMES[other]} cluster (${evidence[other]}), but --platform says ${input.platform}: leave --platform out`);
+    if (other)
+      c.error(
+        where,
+        `show ${other === 'ack' ? 'an' : 'a'} ${PLATFORM_NAMES[other]} cluster (${evidence[other]}), but --platform ` +
+          `says ${input.platform}: leave --platform out`,
+      );
     return input.platform;
   }
   if (told.length === 1) return told[0];
-  if (told.length > 1) c.error(where, `show more than one platform (${told.map((p) => `${PLATFORM_NAMES[p]}: ${evidence[p]}`).join('; ')}): import one cluster at a time, or give --platform`);
-  else c.error(where, 'cannot tell the platform (no ACK node labels or provider IDs, no k3s or kubeadm annotations): give --platform ack, kubeadm or k3s');
+  if (told.length > 1)
+    c.error(
+      where,
+      `show more than one ` +
+        `platform (${told.map((p) => `${PLATFORM_NAMES[p]}: ${evidence[p]}`).join('; ')}): import one cluster at a time, or give --platform`,
+    );
+  else
+    c.error(
+      where,
+      'cannot tell the platform (no ACK node labels or provider IDs, no k3s or kubeadm annotations): give --platform ack, kubeadm or k3s',
+    );
   return undefined;
 }
 
 function clusterFields(spec: PlainMap, facts: NodeFacts, platform: Platform, nodeList: string, c: Collector): void {
   const version = mostCommon(facts.versions);
   if (version) spec.kubernetesVersion = version.value;
-  if (version && !version.unanimous) c.note(`Node list: kubelets run ${describeCounts(facts.versions)}; kubernetesVersion is the most common, ${version.value}`);
+  if (version && !version.unanimous)
+    c.note(`Node list: kubelets run ${describeCounts(facts.versions)}; kubernetesVersion is the most common, ${version.value}`);
   if (!version && facts.count > 0) c.error(nodeList, 'gives no kubelet version (status.nodeInfo.kubeletVersion)', 'spec.kubernetesVersion');
   spec.nodes = facts.count;
   const cores = mostCommon(facts.cores);
   if (cores) spec.cpuPerNode = cores.value;
-  if (cores && !cores.unanimous) c.note(`Node list: nodes have ${describeCounts(facts.cores)} cores; cpuPerNode is the most common, ${cores.value}, which sizes conntrack per core`);
+  if (cores && !cores.unanimous)
+    c.note(
+      `Node list: nodes have ${describeCounts(facts.cores)} cores; cpuPerNode is the most common, ${cores.value}, which sizes conntrack per core`,
+    );
   if (facts.maxPods !== undefined) spec.maxPodsPerNode = facts.maxPods;
   if (platform === 'ack') {
     if (facts.regions.size === 1) spec.region = [...facts.regions][0];
-    else if (facts.regions.size === 0) c.error(nodeList, 'tells no region (no topology.kubernetes.io/region label, no <region>.<instance-id> provider ID): ACK profiles need spec.region', 'spec.region');
+    else if (facts.regions.size === 0)
+      c.error(
+        nodeList,
+        'tells no region (no topology.kubernetes.io/region label, no <region>.<instance-id> provider ID): ACK profiles need spec.region',
+        'spec.region',
+      );
     else c.error(nodeList, `spans regions ${[...facts.regions].sort().join(', ')}: a profile is one cluster in one region`, 'spec.region');
   }
   // Terway profiles take zones (terway.nodesPerZone); elsewhere they are only worth knowing.
-  if (facts.zones.size > 0 && platform !== 'ack') c.note(`Node list: nodes per zone ${describeCounts(facts.zones)} (only Terway profiles take zones)`);
+  if (facts.zones.size > 0 && platform !== 'ack')
+    c.note(`Node list: nodes per zone ${describeCounts(facts.zones)} (only Terway profiles take zones)`);
 }
 
 function describeCounts<K extends string | number>(counts: ReadonlyMap<K, number>): string {
-  return [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, n]) => `${k} (${n})`).join(', ');
+  return [...counts]
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    .map(([k, n]) => `${k} (${n})`)
+    .join(', ');
 }
 
 function importTerway(spec: PlainMap, eni: KubeObject, facts: NodeFacts, c: Collector): void {
@@ -198,8 +241,17 @@ function importTerway(spec: PlainMap, eni: KubeObject, facts: NodeFacts, c: Coll
   const relay = data.felix_relay_service ?? '';
   spec.networkPolicy = disabled ? 'disabled' : relay !== '' ? 'relay' : 'direct';
   if (relay !== '' && !disabled) {
-    if (relay !== TYPHA_NAME) c.check(`eni-config felix_relay_service: "${relay}"; netscale's relay is the Service ${TYPHA_NAME}, so the first sync points Felix at it: rename yours or check both`);
-    c.check(`eni-config: Felix reaches the API server through Typha; netscale renders the ${TYPHA_NAME} Service, Deployment and PodDisruptionBudget itself: compare with kubectl -n kube-system get deploy,svc,pdb ${TYPHA_NAME} -o yaml before the first sync`);
+    if (relay !== TYPHA_NAME)
+      c.check(
+        `eni-config ` +
+          `felix_relay_service: "${relay}"; netscale's relay is the ` +
+          `Service ${TYPHA_NAME}, so the first sync points Felix at it: rename yours or check both`,
+      );
+    c.check(
+      `eni-config: Felix reaches the API server through Typha; netscale renders ` +
+        `the ${TYPHA_NAME} Service, Deployment and PodDisruptionBudget itself: compare with kubectl -n kube-system get ` +
+        `deploy,svc,pdb ${TYPHA_NAME} -o yaml before the first sync`,
+    );
   }
 
   const rawEniConf = data.eni_conf;
@@ -220,28 +272,54 @@ function importTerway(spec: PlainMap, eni: KubeObject, facts: NodeFacts, c: Coll
     if (credentials.length > 0) {
       const path = typeof conf.credential_path === 'string' ? conf.credential_path : DEFAULT_CREDENTIAL_PATH;
       // The note names no key: the guard on the profile flags their names too.
-      c.withheld.push(`eni-config eni_conf: its cloud credentials (${credentials.length} key${credentials.length === 1 ? '' : 's'}) are not copied; Terway reads its RAM credentials from credential_path (${path}), which ACK mounts on every node; the first sync removes them from the cluster's eni_conf`);
+      c.withheld.push(
+        `eni-config eni_conf: its cloud ` +
+          `credentials (${credentials.length} key${credentials.length === 1 ? '' : 's'}) are not copied; Terway reads its RAM credentials from ` +
+          `credential_path (${path}), which ACK mounts on every node; the first sync removes them from the cluster's eni_conf`,
+      );
     }
     terway.baseEniConf = JSON.stringify(conf, null, 2);
     // netscale writes these keys (renderEniConf) with its own defaults; where the cluster's eni_conf
     // lacks one, the profile keeps what Terway does today instead.
     if (conf.vswitch_selection_policy === undefined) {
       terway.vswitchSelectionPolicy = TERWAY_ABSENT_DEFAULTS.vswitch_selection_policy;
-      c.check(`eni-config eni_conf has no vswitch_selection_policy: Terway picks at random then (netscale's default is ${DEFAULT_VSWITCH_SELECTION_POLICY}), so the profile says random`);
+      c.check(
+        `eni-config eni_conf has no vswitch_selection_policy: Terway picks at random then (netscale's ` +
+          `default is ${DEFAULT_VSWITCH_SELECTION_POLICY}), so the profile says random`,
+      );
     }
     if (conf.max_pool_size === undefined) {
       terway.pool = { max: TERWAY_ABSENT_DEFAULTS.max_pool_size };
-      c.check(`eni-config eni_conf has no max_pool_size: Terway keeps no idle IPs then (netscale's default is ${DEFAULT_MAX_POOL_SIZE}), so the profile says pool.max: 0`);
+      c.check(
+        `eni-config eni_conf has no max_pool_size: Terway keeps no idle IPs then (netscale's ` +
+          `default is ${DEFAULT_MAX_POOL_SIZE}), so the profile says pool.max: 0`,
+      );
     }
-    if (conf.credential_path === undefined && credentials.length === 0) c.check(`eni-config eni_conf has no credential_path: netscale writes ${DEFAULT_CREDENTIAL_PATH}, the RAM role ACK mounts`);
+    if (conf.credential_path === undefined && credentials.length === 0)
+      c.check(`eni-config eni_conf has no credential_path: netscale writes ${DEFAULT_CREDENTIAL_PATH}, the RAM role ACK mounts`);
     if (typeof conf.service_cidr === 'string') spec.serviceCidr = conf.service_cidr;
     const vswitches = conf.vswitches;
-    if (isPlainObject(vswitches) && Object.entries(vswitches).every(([zone, ids]) => /^[a-z]{2}-[a-z0-9-]+$/.test(zone) && Array.isArray(ids) && ids.length > 0 && ids.every((id) => typeof id === 'string' && /^vsw-[a-z0-9]+$/.test(id)))) {
+    if (
+      isPlainObject(vswitches) &&
+      Object.entries(vswitches).every(
+        ([zone, ids]) =>
+          /^[a-z]{2}-[a-z0-9-]+$/.test(zone) &&
+          Array.isArray(ids) &&
+          ids.length > 0 &&
+          ids.every((id) => typeof id === 'string' && /^vsw-[a-z0-9]+$/.test(id)),
+      )
+    ) {
       terway.vswitches = vswitches;
       const zones = [...facts.zones.keys()];
-      const covered = zones.length > 0 && zones.every((z) => vswitches[z] !== undefined) && [...facts.zones.values()].reduce((a, b) => a + b, 0) === facts.count;
+      const covered =
+        zones.length > 0 && zones.every((z) => vswitches[z] !== undefined) && [...facts.zones.values()].reduce((a, b) => a + b, 0) === facts.count;
       if (covered) terway.nodesPerZone = Object.fromEntries([...facts.zones].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
-      else if (zones.length > 0) c.note(`Node list: nodes per zone ${describeCounts(facts.zones)}; nodes run in zones ${zones.sort().join(', ')}, not all of which have pod vSwitches in eni_conf: terway.nodesPerZone left out`);
+      else if (zones.length > 0)
+        c.note(
+          `Node list: nodes per ` +
+            `zone ${describeCounts(facts.zones)}; nodes run in ` +
+            `zones ${zones.sort().join(', ')}, not all of which have pod vSwitches in eni_conf: terway.nodesPerZone left out`,
+        );
     }
   } else {
     c.note('eni-config has no eni_conf: the profile owns only felix_relay_service and disable_network_policy (patch mode)');
@@ -257,15 +335,20 @@ function importTerway(spec: PlainMap, eni: KubeObject, facts: NodeFacts, c: Coll
       c.note('eni-config 10-terway.conf is not JSON: not imported');
     }
   }
-  if (data.in_cluster_loadbalance === 'true' || data.in_cluster_loadbalance === 'false') terway.inClusterLoadBalance = data.in_cluster_loadbalance === 'true';
+  if (data.in_cluster_loadbalance === 'true' || data.in_cluster_loadbalance === 'false')
+    terway.inClusterLoadBalance = data.in_cluster_loadbalance === 'true';
   const owned = ['eni_conf', '10-terway.conf', 'disable_network_policy', 'felix_relay_service', 'in_cluster_loadbalance'];
-  for (const key of Object.keys(data).filter((k) => !owned.includes(k)).sort()) c.note(`eni-config ${key}: not a key netscale renders; it stays as the cluster has it`);
+  for (const key of Object.keys(data)
+    .filter((k) => !owned.includes(k))
+    .sort())
+    c.note(`eni-config ${key}: not a key netscale renders; it stays as the cluster has it`);
   if (Object.keys(terway).length > 0) spec.terway = terway;
 }
 
 function importKubeProxy(spec: PlainMap, configMaps: readonly KubeObject[], platform: Platform, cni: string, c: Collector): void {
   if (configMaps.length === 0) return;
-  if (configMaps.length > 1) c.note(`${configMaps.map(objectName).join(' and ')}: more than one kube-proxy ConfigMap; ${objectName(configMaps[0])} is imported`);
+  if (configMaps.length > 1)
+    c.note(`${configMaps.map(objectName).join(' and ')}: more than one kube-proxy ConfigMap; ${objectName(configMaps[0])} is imported`);
   const cm = configMaps[0];
   const data = configMapData(cm);
   if (platform === 'k3s') {
@@ -290,17 +373,31 @@ function importKubeProxy(spec: PlainMap, configMaps: readonly KubeObject[], plat
   const mode = parsed.config.mode;
   if (typeof mode !== 'string' || !(KUBE_PROXY_MODES as readonly string[]).includes(mode)) {
     const shown = typeof mode === 'string' && mode !== '' ? mode : 'iptables, the default';
-    c.note(`${objectName(cm)}: kube-proxy runs in ${shown} mode; netscale tunes ${KUBE_PROXY_MODES.join(' or ')}: add a kubeProxy section (mode, and this ConfigMap's ${key} as baseConfig) when you switch`);
+    c.note(
+      `${objectName(cm)}: kube-proxy ` +
+        `runs in ${shown} mode; netscale ` +
+        `tunes ${KUBE_PROXY_MODES.join(' or ')}: add a kubeProxy section (mode, and this ConfigMap's ${key} as baseConfig) when you switch`,
+    );
     return;
   }
   const section: PlainMap = { mode, baseConfig: data[key] };
   if (cm.name !== preset.configMapName) section.configMapName = cm.name;
   if (key !== preset.configMapKey) section.configMapKey = key;
-  for (const other of Object.keys(data).filter((k) => k !== key).sort()) c.note(`${objectName(cm)} ${other}: not copied; netscale owns only ${key} and the rest stays as the cluster has it`);
+  for (const other of Object.keys(data)
+    .filter((k) => k !== key)
+    .sort())
+    c.note(`${objectName(cm)} ${other}: not copied; netscale owns only ${key} and the rest stays as the cluster has it`);
   spec.kubeProxy = section;
 }
 
-function importCalico(spec: PlainMap, config: KubeObject | undefined, node: KubeObject | undefined, objects: readonly KubeObject[], facts: NodeFacts, c: Collector): void {
+function importCalico(
+  spec: PlainMap,
+  config: KubeObject | undefined,
+  node: KubeObject | undefined,
+  objects: readonly KubeObject[],
+  facts: NodeFacts,
+  c: Collector,
+): void {
   const section: PlainMap = {};
   const release = node ? calicoNodeRelease(node) : undefined;
   if (node && !release) c.note(`${objectName(node)}: no calico/node:vX.Y.Z image, so calico.version is left out`);
@@ -317,14 +414,27 @@ function importCalico(spec: PlainMap, config: KubeObject | undefined, node: Kube
     if (spec.networkPolicy === 'relay' && !release) {
       c.error(
         node?.source ?? config.source,
-        `calico-config points calico-node at Typha (typha_service_name: ${typha}), and netscale renders that Typha with the installed release's image and RBAC: give the calico-node DaemonSet too (kubectl -n kube-system get ds calico-node -o yaml), whose image names the release`,
+        `calico-config points calico-node at Typha ` +
+          `(typha_service_name: ${typha}), and netscale renders that Typha with the installed release's image and RBAC: give the calico-node ` +
+          `DaemonSet ` +
+          `too (kubectl -n kube-system get ds calico-node -o yaml), whose image names the release`,
       );
     }
     if (spec.networkPolicy === 'relay') {
-      if (typha !== TYPHA_NAME) c.check(`calico-config typha_service_name: "${typha}"; netscale's relay is the Service ${TYPHA_NAME}, so the first sync points calico-node at it`);
-      c.check(`calico-config: calico-node reaches the API server through Typha; netscale renders the ${TYPHA_NAME} Service, Deployment and PodDisruptionBudget itself: compare with kubectl -n kube-system get deploy,svc,pdb ${TYPHA_NAME} -o yaml before the first sync`);
+      if (typha !== TYPHA_NAME)
+        c.check(
+          `calico-config typha_service_name: "${typha}"; netscale's relay is the Service ${TYPHA_NAME}, so the first sync points calico-node at it`,
+        );
+      c.check(
+        `calico-config: calico-node reaches the API server through Typha; netscale renders ` +
+          `the ${TYPHA_NAME} Service, Deployment and PodDisruptionBudget itself: compare with kubectl -n kube-system get ` +
+          `deploy,svc,pdb ${TYPHA_NAME} -o yaml before the first sync`,
+      );
     }
-    for (const key of Object.keys(data).filter((k) => k !== 'typha_service_name').sort()) c.note(`calico-config ${key}: not a key netscale renders; it stays as the cluster has it`);
+    for (const key of Object.keys(data)
+      .filter((k) => k !== 'typha_service_name')
+      .sort())
+      c.note(`calico-config ${key}: not a key netscale renders; it stays as the cluster has it`);
   }
 
   if (release && !config) section.version = release;
@@ -332,7 +442,8 @@ function importCalico(spec: PlainMap, config: KubeObject | undefined, node: Kube
   if (pools.length > 0) section.ipPools = pools.map((p) => importPool(p, c));
 
   const felix = objects.find((o) => o.kind === 'FelixConfiguration' && o.name === 'default');
-  for (const o of objects.filter((x) => x.kind === 'FelixConfiguration' && x.name !== 'default')) c.note(`${objectName(o)}: per-node Felix settings are not modelled; they stay as the cluster has them`);
+  for (const o of objects.filter((x) => x.kind === 'FelixConfiguration' && x.name !== 'default'))
+    c.note(`${objectName(o)}: per-node Felix settings are not modelled; they stay as the cluster has them`);
   // Without one, calico.mtu stays out and netscale writes no MTU: Felix keeps deriving it from the host.
   if (felix) importFelix(section, felix, c);
 
@@ -372,8 +483,11 @@ function importPool(o: KubeObject, c: Collector): PlainMap {
     pool.natOutgoing = false;
     c.note(`${objectName(o)} has no natOutgoing: Calico does not masquerade then, so the profile says natOutgoing: false`);
   }
-  const other = Object.keys(s).filter((k) => !(POOL_FIELDS as readonly string[]).includes(k)).sort();
-  if (other.length > 0) c.note(`${objectName(o)} ${other.join(', ')}: not modelled; kept as the cluster has them (netscale applies only the fields it renders)`);
+  const other = Object.keys(s)
+    .filter((k) => !(POOL_FIELDS as readonly string[]).includes(k))
+    .sort();
+  if (other.length > 0)
+    c.note(`${objectName(o)} ${other.join(', ')}: not modelled; kept as the cluster has them (netscale applies only the fields it renders)`);
   return pool;
 }
 
@@ -386,32 +500,49 @@ function importFelix(section: PlainMap, felix: KubeObject, c: Collector): void {
     ['vxlanMTU', TUNNEL_OVERHEAD.vxlan[4]],
     ['wireguardMTU', TUNNEL_OVERHEAD.wireguard[4]],
   ];
-  for (const [field, overhead] of mtuFields) if (typeof s[field] === 'number' && (s[field] as number) > 0) underlay.add((s[field] as number) + overhead);
+  for (const [field, overhead] of mtuFields)
+    if (typeof s[field] === 'number' && (s[field] as number) > 0) underlay.add((s[field] as number) + overhead);
   if (underlay.size === 1) section.mtu = [...underlay][0];
-  else if (underlay.size > 1) c.note(`${objectName(felix)} tunnel MTUs (${mtuFields.filter(([f]) => s[f] !== undefined).map(([f]) => `${f} ${String(s[f])}`).join(', ')}) imply different node MTUs: calico.mtu left out`);
+  else if (underlay.size > 1)
+    c.note(
+      `${objectName(felix)} tunnel MTUs (${mtuFields
+        .filter(([f]) => s[f] !== undefined)
+        .map(([f]) => `${f} ${String(s[f])}`)
+        .join(', ')}) imply different node MTUs: calico.mtu left out`,
+    );
   if (s.wireguardEnabled === true) section.wireguard = true;
   const known = ['ipipMTU', 'vxlanMTU', 'wireguardMTU', 'wireguardEnabled'];
-  const other = Object.keys(s).filter((k) => !known.includes(k)).sort();
-  if (other.length > 0) c.note(`${objectName(felix)} ${other.join(', ')}: not modelled; kept as the cluster has them (netscale applies only the fields it renders)`);
+  const other = Object.keys(s)
+    .filter((k) => !known.includes(k))
+    .sort();
+  if (other.length > 0)
+    c.note(`${objectName(felix)} ${other.join(', ')}: not modelled; kept as the cluster has them (netscale applies only the fields it renders)`);
 }
 
 function importBgp(objects: readonly KubeObject[], facts: NodeFacts, c: Collector): PlainMap | undefined {
   const config = objects.find((o) => o.kind === 'BGPConfiguration' && o.name === 'default');
   const peers = objects.filter((o) => o.kind === 'BGPPeer');
-  for (const o of objects.filter((x) => x.kind === 'BGPConfiguration' && x.name !== 'default')) c.note(`${objectName(o)}: per-node BGP settings are not modelled; they stay as the cluster has them`);
+  for (const o of objects.filter((x) => x.kind === 'BGPConfiguration' && x.name !== 'default'))
+    c.note(`${objectName(o)}: per-node BGP settings are not modelled; they stay as the cluster has them`);
   const nodePeers = peers.filter((p) => typeof specOf(p).peerSelector === 'string' && specOf(p).peerIP === undefined);
   for (const p of peers.filter((x) => !nodePeers.includes(x))) {
     const s = specOf(p);
-    c.note(`${objectName(p)} (peerIP ${String(s.peerIP ?? '?')}, asNumber ${String(s.asNumber ?? '?')}): peerings outside the cluster are not modelled; it stays as the cluster has it`);
+    c.note(
+      `${objectName(p)} (peerIP ${String(s.peerIP ?? '?')}, asNumber ${String(s.asNumber ?? '?')}): peerings outside the cluster are not ` +
+        `modelled; it stays as the cluster has it`,
+    );
   }
   if (!config) {
-    for (const p of nodePeers) c.note(`${objectName(p)}: no BGPConfiguration default (the node mesh is on), so this peer is not modelled; it stays as the cluster has it`);
+    for (const p of nodePeers)
+      c.note(`${objectName(p)}: no BGPConfiguration default (the node mesh is on), so this peer is not modelled; it stays as the cluster has it`);
     return undefined;
   }
   const s = specOf(config);
   const bgp: PlainMap = {};
   if (typeof s.asNumber === 'number') bgp.asNumber = s.asNumber;
-  const other = Object.keys(s).filter((k) => k !== 'asNumber' && k !== 'nodeToNodeMeshEnabled').sort();
+  const other = Object.keys(s)
+    .filter((k) => k !== 'asNumber' && k !== 'nodeToNodeMeshEnabled')
+    .sort();
   if (other.length > 0) c.note(`${objectName(config)} ${other.join(', ')}: not modelled; kept as the cluster has them`);
   if (s.nodeToNodeMeshEnabled !== false) {
     for (const p of nodePeers) c.note(`${objectName(p)}: the node mesh is on, so this peer is not modelled; it stays as the cluster has it`);
@@ -420,13 +551,20 @@ function importBgp(objects: readonly KubeObject[], facts: NodeFacts, c: Collecto
   // Mesh off: route reflectors, selected by the peers' peerSelector.
   const selectors = [...new Set(nodePeers.map((p) => String(specOf(p).peerSelector).trim()))];
   if (selectors.length !== 1) {
-    c.note(`${objectName(config)}: the node mesh is off and the BGPPeers select ${selectors.length === 0 ? 'no' : 'several different'} route reflectors; netscale models one set of reflectors: spec.calico.bgp left out, BGP stays as the cluster has it`);
+    c.note(
+      `${objectName(config)}: the node mesh is off and the BGPPeers ` +
+        `select ${selectors.length === 0 ? 'no' : 'several different'} route reflectors; netscale models one set of reflectors: ` +
+        `spec.calico.bgp left ` +
+        `out, BGP stays as the cluster has it`,
+    );
     return undefined;
   }
   const selector = selectors[0];
   const reflectors = nodesMatching(selector, facts.labels);
   if (!reflectors || reflectors.length < 2) {
-    const why = reflectors ? `${reflectors.length} node${reflectors.length === 1 ? '' : 's'} of the Node list match${reflectors.length === 1 ? 'es' : ''} it` : 'import cannot evaluate that selector';
+    const why = reflectors
+      ? `${reflectors.length} node${reflectors.length === 1 ? '' : 's'} of the Node list match${reflectors.length === 1 ? 'es' : ''} it`
+      : 'import cannot evaluate that selector';
     c.note(`route reflectors "${selector}": ${why}, and a profile names at least two: spec.calico.bgp left out, BGP stays as the cluster has it`);
     return undefined;
   }
@@ -444,7 +582,11 @@ function importBgp(objects: readonly KubeObject[], facts: NodeFacts, c: Collecto
     const want = expected[p.name];
     const ps = specOf(p);
     if (want && ps.nodeSelector === want.nodeSelector && ps.peerSelector === want.peerSelector) continue;
-    c.check(`${objectName(p)} (nodeSelector ${JSON.stringify(ps.nodeSelector ?? 'all()')}, peerSelector ${JSON.stringify(ps.peerSelector)}): netscale renders its own peers ${PEER_WITH_ROUTE_REFLECTORS} and ${ROUTE_REFLECTOR_MESH} for these reflectors; compare, and remove this one once they are established`);
+    c.check(
+      `${objectName(p)} (nodeSelector ${JSON.stringify(ps.nodeSelector ?? 'all()')}, peerSelector ${JSON.stringify(ps.peerSelector)}): ` +
+        `netscale renders its own peers ${PEER_WITH_ROUTE_REFLECTORS} and ${ROUTE_REFLECTOR_MESH} for these reflectors; ` +
+        'compare, and remove this one once they are established',
+    );
   }
   return bgp;
 }

@@ -85,7 +85,8 @@ export function nodeFacts(nodes: readonly KubeObject[]): NodeFacts {
     if (ackLabel) evidence.ack ??= `node ${node.name} has the label ${ackLabel}`;
     if (NODE_FACTS.k3sVersion.test(kubelet)) evidence.k3s ??= `node ${node.name} runs kubelet ${kubelet}`;
     if (node.annotations[NODE_FACTS.k3sAnnotation] !== undefined) evidence.k3s ??= `node ${node.name} has the annotation ${NODE_FACTS.k3sAnnotation}`;
-    if (node.annotations[NODE_FACTS.kubeadmAnnotation] !== undefined) evidence.kubeadm ??= `node ${node.name} has the annotation ${NODE_FACTS.kubeadmAnnotation}`;
+    if (node.annotations[NODE_FACTS.kubeadmAnnotation] !== undefined)
+      evidence.kubeadm ??= `node ${node.name} has the annotation ${NODE_FACTS.kubeadmAnnotation}`;
 
     const rrId = node.annotations[NODE_FACTS.routeReflectorClusterId];
     if (rrId) routeReflectorIds.set(node.name, rrId);

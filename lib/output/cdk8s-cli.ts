@@ -27,7 +27,8 @@ export interface OutputFolders {
 /** The folders of a run, from its environment. */
 export function outputFolders(env: Readonly<Record<string, string | undefined>>): OutputFolders {
   const given = env.CDK8S_OUTDIR;
-  if (given !== undefined && path.resolve(given) === path.resolve(CDK8S_STAGING_DIR)) return { outdir: DEFAULT_OUTDIR, mirror: given, emptiedByCli: false };
+  if (given !== undefined && path.resolve(given) === path.resolve(CDK8S_STAGING_DIR))
+    return { outdir: DEFAULT_OUTDIR, mirror: given, emptiedByCli: false };
   // The CLI sets CDK8S_RECORD_CONSTRUCT_METADATA for every app it runs (cdk8s-cli lib/util.js, synthApp).
   return { outdir: given ?? DEFAULT_OUTDIR, emptiedByCli: given !== undefined && env.CDK8S_RECORD_CONSTRUCT_METADATA !== undefined };
 }
@@ -36,6 +37,7 @@ export function outputFolders(env: Readonly<Record<string, string | undefined>>)
 export function unchangedNote(folders: OutputFolders): string {
   const dir = `${folders.outdir.replace(/\/+$/, '')}/`;
   return folders.emptiedByCli
-    ? `nothing was written, but the cdk8s CLI emptied ${dir} before netscale ran (it empties its output folder): run \`npm run synth\` to write it again`
+    ? `nothing was written, but the cdk8s CLI ` +
+        `emptied ${dir} before netscale ran (it empties its output folder): run \`npm run synth\` to write it again`
     : `${dir} was not changed`;
 }

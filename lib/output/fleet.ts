@@ -13,11 +13,28 @@ import * as path from 'path';
 import { stringify } from 'yaml';
 import { FleetMember, fleetChecks, fleetMember, LoadedProfile, loadProfileText } from '../cluster/load';
 import { Diagnostic, ProfileError } from '../profile/diagnostics';
-import { displayPath, listProfileFiles, PROFILE_EXTENSIONS, readProfileFile, repositoryPath, repositoryRoot, scanProfileFolder } from '../profile/load';
+import {
+  displayPath,
+  listProfileFiles,
+  PROFILE_EXTENSIONS,
+  readProfileFile,
+  repositoryPath,
+  repositoryRoot,
+  scanProfileFolder,
+} from '../profile/load';
 import { checkOutputFolder } from './output-folder';
 import { ApplyResult, applyTree, KnownContent, OutputContent, OutputSource, OutputTree } from './output-tree';
 import { previousFingerprintIn, previousFingerprintOf, previousRenderIn, watchPreviousRender } from './previous';
-import { ciliumValuesFile, ClusterFleetFacts, ClusterOutput, renderClusterFiles, renderFleetFiles, renderReviewOnly, renderTree, reviewFile } from './render';
+import {
+  ciliumValuesFile,
+  ClusterFleetFacts,
+  ClusterOutput,
+  renderClusterFiles,
+  renderFleetFiles,
+  renderReviewOnly,
+  renderTree,
+  reviewFile,
+} from './render';
 import { CachedCluster, PreviousFingerprints, RenderCache } from './render-cache';
 
 export interface FleetOptions {
@@ -172,7 +189,14 @@ interface Job {
 export function* fleetParts(options: FleetOptions, pass: FleetPass, renderer: ProfileRenderer = IN_THIS_THREAD): Generator<ClusterPart> {
   const dir = options.clustersDir;
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    pass.diagnostics.push({ severity: 'error', file: displayPath(dir), line: 1, col: 1, path: '', message: 'is not a folder of ClusterProfile files (set CLUSTERS_DIR)' });
+    pass.diagnostics.push({
+      severity: 'error',
+      file: displayPath(dir),
+      line: 1,
+      col: 1,
+      path: '',
+      message: 'is not a folder of ClusterProfile files (set CLUSTERS_DIR)',
+    });
     return;
   }
   const folder = scanProfileFolder(dir);
@@ -244,12 +268,26 @@ export function* fleetParts(options: FleetOptions, pass: FleetPass, renderer: Pr
     options.onProgress?.(++done, jobs.length);
   }
   if (folder.others.length > 0) {
-    pass.diagnostics.push({ severity: 'warning', file: displayPath(dir), line: 1, col: 1, path: '', message: `holds entries that are not read as profiles (profiles end in ${PROFILE_EXTENSIONS.join(' or ')}): ${folder.others.join(', ')}` });
+    pass.diagnostics.push({
+      severity: 'warning',
+      file: displayPath(dir),
+      line: 1,
+      col: 1,
+      path: '',
+      message: `holds entries that are not read as profiles (profiles end in ${PROFILE_EXTENSIONS.join(' or ')}): ${folder.others.join(', ')}`,
+    });
   }
   const across = fleetChecks(members.map((m) => JSON.parse(m) as FleetMember));
   pass.diagnostics.push(...across);
   if (members.length === 0 && !hasError(pass.diagnostics)) {
-    pass.diagnostics.push({ severity: 'error', file: displayPath(dir), line: 1, col: 1, path: '', message: 'holds no ClusterProfile (*.yaml, *.yml)' });
+    pass.diagnostics.push({
+      severity: 'error',
+      file: displayPath(dir),
+      line: 1,
+      col: 1,
+      path: '',
+      message: 'holds no ClusterProfile (*.yaml, *.yml)',
+    });
   }
   if (failed && !checkFailed && !hasError(across)) {
     // Every profile passed its checks but some files failed: the fleet-wide files' problems join theirs.
@@ -394,7 +432,17 @@ export function partsSource(parts: readonly ClusterPart[], fleetFiles: ReadonlyA
   const claim = (file: string, by: string) => {
     const first = owner.get(file);
     // The rules across the fleet keep clusters apart (unique names, reserved names): this is the last guard.
-    if (first !== undefined) throw new ProfileError([{ severity: 'error', file, line: 1, col: 1, path: '', message: `two objects would be written to dist/${file}: ${first} and ${by}; give one of them another name` }]);
+    if (first !== undefined)
+      throw new ProfileError([
+        {
+          severity: 'error',
+          file,
+          line: 1,
+          col: 1,
+          path: '',
+          message: `two objects would be written to dist/${file}: ${first} and ${by}; give one of them another name`,
+        },
+      ]);
     owner.set(file, by);
   };
   for (const p of parts) for (const [file] of p.files) claim(file, `a file of ${p.name}`);
@@ -447,11 +495,28 @@ export function stageCluster(options: FleetOptions & { readonly cluster: string 
   if (candidates.length === 0) {
     const names = clusterNames(files);
     const known = names.length > 0 ? `; it holds ${listNames(names, name)}` : '';
-    throw new ProfileError([{ severity: 'error', file: displayPath(options.clustersDir), line: 1, col: 1, path: '', message: `holds no ClusterProfile named "${name}"${known}` }]);
+    throw new ProfileError([
+      {
+        severity: 'error',
+        file: displayPath(options.clustersDir),
+        line: 1,
+        col: 1,
+        path: '',
+        message: `holds no ClusterProfile named "${name}"${known}`,
+      },
+    ]);
   }
   if (candidates.length > 1) {
     const shown = candidates.map((c) => c.file).join(' and ');
-    throw new ProfileError(candidates.map((c) => ({ severity: 'error' as const, file: c.file, ...c.source.locate(['metadata', 'name']), path: 'metadata.name', message: `"${name}" is the name in ${shown}: each cluster needs its own name` })));
+    throw new ProfileError(
+      candidates.map((c) => ({
+        severity: 'error' as const,
+        file: c.file,
+        ...c.source.locate(['metadata', 'name']),
+        path: 'metadata.name',
+        message: `"${name}" is the name in ${shown}: each cluster needs its own name`,
+      })),
+    );
   }
   const rendered = renderTree(candidates, { fleetIndex: false });
   // The cluster's Applications were rendered for its review; dist/argocd/ is the full synth's.
@@ -498,12 +563,24 @@ function listNames(names: readonly string[], wanted: string): string {
 export function explainProfile(file: string, outdir = 'dist'): { resolved: string; review: string; warnings: readonly Diagnostic[] } {
   const shown = displayPath(file);
   if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new ProfileError([{ severity: 'error', file: shown, line: 1, col: 1, path: '', message: 'is a folder: explain takes one profile file, e.g. clusters/prod.yaml' }]);
+    throw new ProfileError([
+      { severity: 'error', file: shown, line: 1, col: 1, path: '', message: 'is a folder: explain takes one profile file, e.g. clusters/prod.yaml' },
+    ]);
   }
   const read = readProfileFile(file);
   if ('problem' in read) throw new ProfileError([{ severity: 'error', file: shown, line: 1, col: 1, path: '', message: read.problem }]);
   const result = loadProfileText(shown, read.text, repositoryPath(file, repositoryRoot(path.dirname(file))), previousRenderIn(outdir));
   if (!result.profile) throw new ProfileError(result.diagnostics);
-  const { decisions: _d, notes: _n, steps: _s, rollout: _r, context: _c, verify: _v, rollback: _b, changes: _ch, ...resolved } = result.profile.cluster;
+  const {
+    decisions: _d,
+    notes: _n,
+    steps: _s,
+    rollout: _r,
+    context: _c,
+    verify: _v,
+    rollback: _b,
+    changes: _ch,
+    ...resolved
+  } = result.profile.cluster;
   return { resolved: stringify(resolved), review: renderReviewOnly(result.profile), warnings: result.profile.warnings };
 }

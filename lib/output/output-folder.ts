@@ -35,7 +35,8 @@ export interface OutputGuard {
  * `OutputError` saying why not. The folder need not exist yet.
  */
 export function checkOutputFolder(outdir: string, guard: OutputGuard = {}): string {
-  if (outdir.trim() === '') throw new OutputError('no output folder given (CDK8S_OUTDIR is empty): set it to a folder netscale may own, such as dist; nothing was written');
+  if (outdir.trim() === '')
+    throw new OutputError('no output folder given (CDK8S_OUTDIR is empty): set it to a folder netscale may own, such as dist; nothing was written');
   const shown = JSON.stringify(outdir);
   const refuse = (why: string) => new OutputError(`the output folder ${shown} ${why}; nothing was written`);
   const abs = path.resolve(outdir);
@@ -61,7 +62,8 @@ export function checkOutputFolder(outdir: string, guard: OutputGuard = {}): stri
   if (foreign.length === 0) return real;
   throw refuse(
     `holds files netscale did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}) and no ${OUTPUT_MARKER} marker: ` +
-      'netscale deletes whatever it did not render in its output folder, so it writes only into an empty folder or one it wrote before; empty it or choose another CDK8S_OUTDIR',
+      'netscale deletes whatever it did not render in its output folder, so it writes only into an empty folder or one it wrote before; empty ' +
+      'it or choose another CDK8S_OUTDIR',
   );
 }
 
@@ -89,7 +91,8 @@ export function makeFolder(dir: string): void {
 function notEarlierOutput(dir: string, entries: readonly fs.Dirent[]): string[] {
   const fits = (folder: fs.Dirent) => {
     if (!folder.isDirectory() || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(folder.name)) return false;
-    const fileName = folder.name === 'reviews' ? /\.md$/ : folder.name === 'values' ? /\.ya?ml$/ : /^[A-Za-z][A-Za-z0-9]*\.[A-Za-z0-9._-]+\.k8s\.yaml$/;
+    const fileName =
+      folder.name === 'reviews' ? /\.md$/ : folder.name === 'values' ? /\.ya?ml$/ : /^[A-Za-z][A-Za-z0-9]*\.[A-Za-z0-9._-]+\.k8s\.yaml$/;
     return fs.readdirSync(path.join(dir, folder.name), { withFileTypes: true }).every((f) => f.isFile() && fileName.test(f.name));
   };
   return entries

@@ -34,7 +34,8 @@ export function lockOutputFolder(dir: string): OutputLock {
       fs.writeFileSync(file, text, { flag: 'wx' });
       return held(file, text);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutputError(`cannot lock the output folder (${file}): ${(e as Error).message}; nothing was written`);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new OutputError(`cannot lock the output folder (${file}): ${(e as Error).message}; nothing was written`);
     }
     const current = readLock(file);
     if (current === undefined) continue; // released meanwhile

@@ -117,7 +117,9 @@ function planWrite(tree: OutputSource, root: string, scope: readonly string[], o
 
   const unsafe = (rel: string, stat: fs.Stats | fs.Dirent): boolean => {
     if (stat.isSymbolicLink()) {
-      problems.push(`${shown(rel)} is a symbolic link (to ${fs.readlinkSync(at(rel))}): netscale never writes through a link in its output folder; remove it`);
+      problems.push(
+        `${shown(rel)} is a symbolic link (to ${fs.readlinkSync(at(rel))}): netscale never writes through a link in its output folder; remove it`,
+      );
       return true;
     }
     if (!stat.isFile() && !stat.isDirectory()) {
@@ -181,7 +183,8 @@ function planWrite(tree: OutputSource, root: string, scope: readonly string[], o
         if (inScope(folder) && files.has(folder)) {
           inTheWay.add(folder);
           newFolders.add(folder);
-        } else if (!problems.some((p) => p.startsWith(shown(folder)))) problems.push(`${shown(folder)} is a file where netscale needs a folder: remove it`);
+        } else if (!problems.some((p) => p.startsWith(shown(folder))))
+          problems.push(`${shown(folder)} is a file where netscale needs a folder: remove it`);
       }
     }
     const kind = folders.has(rel) ? 'folder' : files.has(rel) ? 'file' : kindOf(rel);
@@ -192,7 +195,10 @@ function planWrite(tree: OutputSource, root: string, scope: readonly string[], o
     } else if (kind === 'file' && holdsContent(at(rel), content)) unchanged++;
     else writes.push([rel, content]);
   }
-  if (problems.length > 0) throw new OutputError(`cannot write the output folder ${JSON.stringify(outdir)} safely; nothing was written:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new OutputError(
+      `cannot write the output folder ${JSON.stringify(outdir)} safely; nothing was written:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
 
   const under = (rel: string, folder: string) => rel === folder || rel.startsWith(`${folder}/`);
   const gone = (rel: string) => [...inTheWay].some((w) => under(rel, w));

@@ -92,7 +92,6 @@ export interface CachedFiles {
   intact(): boolean;
 }
 
-
 export class RenderCache {
   /**
    * The cache in `dir` for this `version` of netscale. A writable cache removes what other
@@ -102,7 +101,8 @@ export class RenderCache {
     const root = path.join(dir, version);
     if (options.writable) {
       try {
-        for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) if (entry !== version) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+        for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : [])
+          if (entry !== version) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
       } catch {
         // left for a run that can remove it
       }
@@ -129,7 +129,12 @@ export class RenderCache {
    * review) and its bytes, under this version.
    */
   key(file: string, repoFile: string, text: string): string {
-    return crypto.createHash('sha256').update(`netscale-render ${FORMAT}\0${this.version}\0${file}\0${repoFile}\0`).update(text).digest('hex').slice(0, 40);
+    return crypto
+      .createHash('sha256')
+      .update(`netscale-render ${FORMAT}\0${this.version}\0${file}\0${repoFile}\0`)
+      .update(text)
+      .digest('hex')
+      .slice(0, 40);
   }
 
   lookup(key: string): CachedCluster | undefined {
@@ -220,7 +225,14 @@ export class RenderCache {
   store(key: string, output: Pick<ClusterOutput, 'files'>, facts: ClusterFactsText, previous?: PreviousFingerprints): CachedCluster {
     const bodies = output.files.map(([, text]) => Buffer.from(text, 'utf8'));
     const files = output.files.map(([file], i) => [file, bodies[i].length] as const);
-    const entry: CachedCluster = { name: facts.name, member: facts.member, warnings: facts.warnings, fleet: facts.fleet, files, ...(previous ? { previous } : {}) };
+    const entry: CachedCluster = {
+      name: facts.name,
+      member: facts.member,
+      warnings: facts.warnings,
+      fleet: facts.fleet,
+      files,
+      ...(previous ? { previous } : {}),
+    };
     if (!this.writable || this.broken) return entry;
     const body = Buffer.concat(bodies);
     const header = Buffer.from(`${JSON.stringify({ files, hash: bodyHash(body) })}\n`, 'utf8');
@@ -380,7 +392,13 @@ function writeIndex(file: string, version: string, entries: ReadonlyMap<string, 
   try {
     let chunk = `${JSON.stringify({ format: FORMAT, version })}\n`;
     for (const [key, e] of entries) {
-      const head: EntryHead = { name: e.name, files: e.files, ...(e.previous ? { previous: e.previous } : {}), ...(e.at ? { at: e.at } : {}), sum: factsSum(e) };
+      const head: EntryHead = {
+        name: e.name,
+        files: e.files,
+        ...(e.previous ? { previous: e.previous } : {}),
+        ...(e.at ? { at: e.at } : {}),
+        sum: factsSum(e),
+      };
       chunk += `${JSON.stringify(key)}\t${JSON.stringify(head)}\t${e.member}\t${e.warnings}\t${e.fleet}\n`;
       if (chunk.length >= 1 << 20) {
         fs.writeSync(fd, chunk);
@@ -394,7 +412,10 @@ function writeIndex(file: string, version: string, entries: ReadonlyMap<string, 
   fs.renameSync(partial, file);
 }
 
-/** The entries of an index for this version; none when there is no index or it is another's. A damaged line is left out (its cluster renders again). */
+/**
+ * The entries of an index for this version; none when there is no index or it is another's. A
+ * damaged line is left out (its cluster renders again).
+ */
 function readIndex(file: string, version: string): Map<string, CachedCluster> {
   const entries = new Map<string, CachedCluster>();
   let text: string;

@@ -85,7 +85,12 @@ class Pool {
   private nextToSend = 0;
   private nextToTake = 0;
 
-  constructor(workers: number, jobs: ReadonlyArray<{ readonly file: string; readonly text: string; readonly options: RenderJobOptions }>, bin: string, sources: string) {
+  constructor(
+    workers: number,
+    jobs: ReadonlyArray<{ readonly file: string; readonly text: string; readonly options: RenderJobOptions }>,
+    bin: string,
+    sources: string,
+  ) {
     this.jobs = jobs.map((j, id) => ({ id, file: j.file, text: j.text, options: j.options }));
     for (let i = 0; i < workers; i++) {
       const { port1, port2 } = new MessageChannel();
@@ -171,7 +176,7 @@ export function runRenderWorker(): void {
   parentPort!.on('message', (job: Job) => {
     let reply: Reply;
     try {
-      if (mine !== sources) throw new Error('netscale\'s sources changed while it ran: run it again');
+      if (mine !== sources) throw new Error("netscale's sources changed while it ran: run it again");
       reply = { id: job.id, outcome: renderProfileText(job.file, job.text, job.options) };
     } catch (e) {
       reply = { id: job.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };

@@ -166,8 +166,15 @@ export function renderClusterFiles(loaded: LoadedProfile): { readonly output: Cl
   // The review records where the profile lives in the repository, whatever the working directory.
   const profileFile = loaded.repoFile ?? loaded.file;
   const warnings = loaded.warnings.map((w) => (w.file === loaded.file ? { ...w, file: profileFile } : w));
-  claim(reviewFile(c.name), renderReview({ cluster: c, profileFile, warnings, objects: rendered.objects, applications: apps, valuesFiles }), { source: `the review of ${c.name}`, profile: loaded });
-  const output = { name: c.name, files: [...files], fleet: { index: { cluster: fleetIndexFacts(c), warnings: loaded.warnings.length }, ...(c.argocd ? { argocd: c.argocd } : {}), staged } };
+  claim(reviewFile(c.name), renderReview({ cluster: c, profileFile, warnings, objects: rendered.objects, applications: apps, valuesFiles }), {
+    source: `the review of ${c.name}`,
+    profile: loaded,
+  });
+  const output = {
+    name: c.name,
+    files: [...files],
+    fleet: { index: { cluster: fleetIndexFacts(c), warnings: loaded.warnings.length }, ...(c.argocd ? { argocd: c.argocd } : {}), staged },
+  };
   if (clashes.length > 0) return { output, problems: clashes };
   return { output, problems: secretProblems(files, (file) => claims.get(file)?.profile, [loaded]) };
 }
@@ -217,7 +224,10 @@ export function renderFleetFiles(clusters: Iterable<ClusterFleetFacts>, options:
   let remember = () => {};
   if (root) {
     // They are made of the root's source and the staged clusters' Applications, nothing else.
-    const key = crypto.createHash('sha256').update(JSON.stringify({ root: root.argocd, staged })).digest('hex');
+    const key = crypto
+      .createHash('sha256')
+      .update(JSON.stringify({ root: root.argocd, staged }))
+      .digest('hex');
     const kept = options.memo?.get(key);
     if (kept) keptFiles.push(...kept.map(([file, text]) => [file, text] as [string, string]));
     else {
@@ -330,7 +340,11 @@ function validateConstructs(app: App): void {
  * holds it, and showing the credential redacted only. `ownerOf` gives a file's own profile; a file
  * without one is traced to the first of `profiles` that holds the credential.
  */
-function secretProblems(files: ReadonlyMap<string, string>, ownerOf: (file: string) => LoadedProfile | undefined, profiles: Iterable<LoadedProfile>): Diagnostic[] {
+function secretProblems(
+  files: ReadonlyMap<string, string>,
+  ownerOf: (file: string) => LoadedProfile | undefined,
+  profiles: Iterable<LoadedProfile>,
+): Diagnostic[] {
   return findSecretsInTree(files).map((leak) => secretDiagnostic(leak, files.get(leak.file)!, ownerOf(leak.file), profiles));
 }
 
@@ -352,7 +366,9 @@ function secretDiagnostic(leak: SecretFinding, text: string, owner: LoadedProfil
     file: profile?.file ?? leak.file,
     ...(profile && field ? profile.source.locate(field) : { line: 1, col: 1 }),
     path: field ? formatPath(field) : '',
-    message: `would write ${leak.what} (${leak.shown}) into dist/${leak.file}:${leak.line}: dist/ is committed, so credentials stay in the cluster (a Secret made there, credential_path for Terway)`,
+    message:
+      `would write ${leak.what} (${leak.shown}) into dist/${leak.file}:${leak.line}: dist/ is committed, so credentials stay in the ` +
+      `cluster (a Secret made there, credential_path for Terway)`,
   };
 }
 
@@ -361,7 +377,11 @@ function secretDiagnostic(leak: SecretFinding, text: string, owner: LoadedProfil
  * source, the staged Applications, the index rows), so a credential is traced to the profile of a
  * cluster whose part holds a word of it; profiles are loaded for that only.
  */
-function refuseFleetSecrets(files: ReadonlyArray<readonly [string, string]>, partsOf: () => ReadonlyMap<string, readonly unknown[]>, profileOf?: (cluster: string) => LoadedProfile | undefined): void {
+function refuseFleetSecrets(
+  files: ReadonlyArray<readonly [string, string]>,
+  partsOf: () => ReadonlyMap<string, readonly unknown[]>,
+  profileOf?: (cluster: string) => LoadedProfile | undefined,
+): void {
   const tree = new Map(files);
   const leaks = findSecretsInTree(tree);
   if (leaks.length === 0) return;

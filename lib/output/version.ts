@@ -43,7 +43,12 @@ export function buildFingerprint(): string {
   if (from) {
     hash.update(`bundle ${from.sources}`);
   } else if (root) {
-    for (const file of sourceFiles(root)) hash.update(file).update('\0').update(fs.readFileSync(path.join(root, file))).update('\0');
+    for (const file of sourceFiles(root))
+      hash
+        .update(file)
+        .update('\0')
+        .update(fs.readFileSync(path.join(root, file)))
+        .update('\0');
   } else {
     hash.update(fs.readFileSync(__filename));
   }

@@ -29,21 +29,29 @@ export const argocdSchema = z
     namespace: doc(dnsLabel, 'Namespace Argo CD runs in (where Applications live).', ARGOCD_DEFAULTS.namespace).optional(),
     kubectlImage: doc(
       image,
-      'kubectl image of the PostSync restart Jobs, pinned, within one minor of kubernetesVersion. Default: registry.k8s.io/kubectl of the cluster\'s minor (1.28 to 1.35; 1.27 gets 1.28). On ACK in mainland China, a mirror the VPC reaches.',
+      'kubectl image of the PostSync restart Jobs, pinned, within one minor of kubernetesVersion. Default: registry.k8s.io/kubectl of the ' +
+        "cluster's minor (1.28 to 1.35; 1.27 gets 1.28). On ACK in mainland China, a mirror the VPC reaches.",
     ).optional(),
-    restartTimeout: doc(restartDuration, 'How long every restart Job waits for its DaemonSet\'s rollout. Default: each DaemonSet\'s own bound, twice its estimate at 20s per batch of maxUnavailable pods, at least 30m (the review\'s Duration section).').optional(),
+    restartTimeout: doc(
+      restartDuration,
+      "How long every restart Job waits for its DaemonSet's rollout. Default: each DaemonSet's own bound, twice its estimate at 20s per batch " +
+        "of maxUnavailable pods, at least 30m (the review's Duration section).",
+    ).optional(),
     restartProgressTimeout: doc(
       restartDuration,
-      'How long a restart may go without a pod of the new configuration becoming Ready before its Job fails, so the sync ends and a retry or a revert can run (Kubernetes 1.26 or newer).',
+      'How long a restart may go without a pod of the new configuration becoming Ready before its Job fails, so the sync ends and a retry or ' +
+        'a revert can run (Kubernetes 1.26 or newer).',
       ARGOCD_DEFAULTS.restartProgressTimeout,
     ).optional(),
     stage: doc(
       z.int().min(FIRST_STAGE, STAGE_RANGE).max(LAST_STAGE, STAGE_RANGE),
-      `Rollout stage (${FIRST_STAGE} to ${LAST_STAGE}, ${FIRST_STAGE} goes first): staged clusters are delivered by an ApplicationSet whose RollingSync syncs one stage after another, each healthy before the next. Unset: an automated Application of its own, synced at once.`,
+      `Rollout stage (${FIRST_STAGE} to ${LAST_STAGE}, ${FIRST_STAGE} goes first): staged clusters are delivered by an ApplicationSet whose ` +
+        `RollingSync syncs one stage after another, each healthy before the next. Unset: an automated Application of its own, synced at once.`,
     ).optional(),
     maxUpdate: doc(
       maxUpdate,
-      'How many clusters of this stage sync at once: a number or a percentage of the stage. 0 holds the stage for syncs by hand. Every cluster of a stage must give the same value.',
+      'How many clusters of this stage sync at once: a number or a percentage of the stage. 0 holds the stage for syncs by hand. Every ' +
+        'cluster of a stage must give the same value.',
       DEFAULT_MAX_UPDATE,
     ).optional(),
     destination: doc(

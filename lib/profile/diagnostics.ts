@@ -74,6 +74,9 @@ export class ProfileError extends Error {
   static render(diagnostics: readonly Diagnostic[], outcome = 'dist/ was not changed'): string {
     const errors = diagnostics.filter((d) => d.severity === 'error');
     const lines = sortDiagnostics(errors).map(formatDiagnostic);
-    return `${errors.length} problem${errors.length === 1 ? '' : 's'} in the cluster profiles${outcome === '' ? '' : `; ${outcome}`}:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+    return (
+      `${errors.length} problem${errors.length === 1 ? '' : 's'} in the cluster ` +
+      `profiles${outcome === '' ? '' : `; ${outcome}`}:\n${lines.map((l) => `  ${l}`).join('\n')}`
+    );
   }
 }

@@ -72,10 +72,12 @@ export function readProfileFile(file: string): { text: string } | { problem: str
     stat = fs.statSync(file);
   } catch (e) {
     const link = fs.lstatSync(file, { throwIfNoEntry: false });
-    if (link?.isSymbolicLink()) return { problem: `is a symbolic link to ${fs.readlinkSync(file)}, which cannot be read (${(e as NodeJS.ErrnoException).code})` };
+    if (link?.isSymbolicLink())
+      return { problem: `is a symbolic link to ${fs.readlinkSync(file)}, which cannot be read (${(e as NodeJS.ErrnoException).code})` };
     return { problem: `cannot be read: ${(e as Error).message}` };
   }
-  if (!stat.isFile()) return { problem: `is not a regular file (${stat.isDirectory() ? 'a folder' : 'a device, pipe or socket'}): a profile is a YAML file` };
+  if (!stat.isFile())
+    return { problem: `is not a regular file (${stat.isDirectory() ? 'a folder' : 'a device, pipe or socket'}): a profile is a YAML file` };
   if (stat.size > MAX_PROFILE_BYTES) return { problem: `is ${stat.size} bytes; a profile may hold at most ${MAX_PROFILE_BYTES} (1 MiB)` };
   try {
     return { text: fs.readFileSync(file, 'utf8') };
@@ -113,9 +115,19 @@ export type PreviousRenderLookup = (cluster: string) => PreviousRender | undefin
  * Parse and check one profile's text; `diagnostics` holds every problem, positioned. `previous`
  * gives what dist/ holds for the cluster, for rules that refuse changes made in place.
  */
-export function checkProfileText(file: string, text: string, previous?: PreviousRenderLookup): { checked?: CheckedProfile; diagnostics: Diagnostic[] } {
+export function checkProfileText(
+  file: string,
+  text: string,
+  previous?: PreviousRenderLookup,
+): { checked?: CheckedProfile; diagnostics: Diagnostic[] } {
   const source = ProfileSource.parse(file, text);
-  const diagnostics: Diagnostic[] = source.errors.map((e) => ({ severity: 'error', file, ...e.position, path: e.path ? formatPath(e.path) : '', message: e.message }));
+  const diagnostics: Diagnostic[] = source.errors.map((e) => ({
+    severity: 'error',
+    file,
+    ...e.position,
+    path: e.path ? formatPath(e.path) : '',
+    message: e.message,
+  }));
   if (diagnostics.length > 0) return { diagnostics };
 
   let input: unknown;
@@ -126,15 +138,24 @@ export function checkProfileText(file: string, text: string, previous?: Previous
     throw e;
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return { diagnostics: [{ severity: 'error', file, line: 1, col: 1, path: '', message: 'must be a ClusterProfile mapping (apiVersion, kind, metadata, spec)' }] };
+    return {
+      diagnostics: [
+        { severity: 'error', file, line: 1, col: 1, path: '', message: 'must be a ClusterProfile mapping (apiVersion, kind, metadata, spec)' },
+      ],
+    };
   }
 
   // A `__proto__` key is lost in every JavaScript object the schema builds: refuse it instead.
-  const protoKeys = keyPaths(input, '__proto__').map((p) => position(source, { severity: 'error', path: p, message: RESERVED_KEY_MESSAGE, atKey: true }));
+  const protoKeys = keyPaths(input, '__proto__').map((p) =>
+    position(source, { severity: 'error', path: p, message: RESERVED_KEY_MESSAGE, atKey: true }),
+  );
   if (protoKeys.length > 0) return { diagnostics: protoKeys };
 
   const parsed = clusterProfileSchema.safeParse(input, PARSE_OPTIONS);
-  if (!parsed.success) return { diagnostics: findingsFromIssues(clusterProfileSchema, input, parsed.error.issues, (p) => source.scalarText(p)).map((f) => position(source, f)) };
+  if (!parsed.success)
+    return {
+      diagnostics: findingsFromIssues(clusterProfileSchema, input, parsed.error.issues, (p) => source.scalarText(p)).map((f) => position(source, f)),
+    };
   const before = previous?.(parsed.data.metadata.name);
   const findings = checkProfile(parsed.data, before);
   const positioned = findings.map((f) => position(source, f));
@@ -153,5 +174,13 @@ function keyPaths(value: unknown, key: string, at: FieldPath = []): FieldPath[] 
 
 export function position(source: ProfileSource, f: Finding): Diagnostic {
   const pos = source.locate(f.path, f.atKey === true);
-  return redactDiagnostic({ severity: f.severity, file: source.file, line: pos.line, col: pos.col, path: formatPath(f.path), message: f.message, source: f.source });
+  return redactDiagnostic({
+    severity: f.severity,
+    file: source.file,
+    line: pos.line,
+    col: pos.col,
+    path: formatPath(f.path),
+    message: f.message,
+    source: f.source,
+  });
 }

@@ -32,11 +32,14 @@ export function profileJsonSchemaText(): string {
 export function profileReferenceMarkdown(): string {
   const rows: string[] = ['| field | type | default | meaning |', '| --- | --- | --- | --- |'];
   const walk = (schema: JsonSchema, prefix: string, required: boolean) => {
-    if (prefix !== '') rows.push(`| \`${prefix}\` | ${typeOf(schema)} | ${required ? 'required' : defaultOf(schema)} | ${cell(schema.description ?? '')} |`);
+    if (prefix !== '')
+      rows.push(`| \`${prefix}\` | ${typeOf(schema)} | ${required ? 'required' : defaultOf(schema)} | ${cell(schema.description ?? '')} |`);
     if (schema.properties) {
-      for (const [name, child] of Object.entries(schema.properties)) walk(child, prefix === '' ? name : `${prefix}.${name}`, (schema.required ?? []).includes(name));
+      for (const [name, child] of Object.entries(schema.properties))
+        walk(child, prefix === '' ? name : `${prefix}.${name}`, (schema.required ?? []).includes(name));
     } else if (schema.items?.properties) {
-      for (const [name, child] of Object.entries(schema.items.properties)) walk(child, `${prefix}[].${name}`, (schema.items.required ?? []).includes(name));
+      for (const [name, child] of Object.entries(schema.items.properties))
+        walk(child, `${prefix}[].${name}`, (schema.items.required ?? []).includes(name));
     }
   };
   walk(profileJsonSchema() as JsonSchema, '', true);
@@ -49,7 +52,8 @@ function typeOf(s: JsonSchema): string {
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (s.type === 'array') return `list of ${s.items ? typeOf(s.items) : 'any'}`;
   if (s.type === 'object' && !s.properties && typeof s.additionalProperties === 'object') return `map of ${typeOf(s.additionalProperties)}`;
-  if (s.type === 'integer') return s.minimum !== undefined && s.maximum !== undefined && s.maximum < 1e15 ? `integer ${s.minimum}..${s.maximum}` : 'integer';
+  if (s.type === 'integer')
+    return s.minimum !== undefined && s.maximum !== undefined && s.maximum < 1e15 ? `integer ${s.minimum}..${s.maximum}` : 'integer';
   return Array.isArray(s.type) ? s.type.join(' \\| ') : (s.type ?? 'any');
 }
 

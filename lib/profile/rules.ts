@@ -53,10 +53,17 @@ export function checkProfile(profile: ClusterProfile, previous?: PreviousRender)
   const out: Finding[] = [];
 
   if ((RESERVED_NAMES as readonly string[]).includes(profile.metadata.name)) {
-    out.push(error(['metadata', 'name'], `"${profile.metadata.name}" names a folder netscale keeps in dist/ (${RESERVED_NAMES.join(', ')}): choose another cluster name`));
+    out.push(
+      error(
+        ['metadata', 'name'],
+        `"${profile.metadata.name}" names a folder netscale keeps in dist/ (${RESERVED_NAMES.join(', ')}): choose another cluster name`,
+      ),
+    );
   }
   if (spec.platform === 'ack' && spec.region === undefined) {
-    out.push(error(at('region'), 'is required on ACK: it names the VPC registry of the Typha image (registry-vpc.<region>.aliyuncs.com), e.g. cn-shanghai'));
+    out.push(
+      error(at('region'), 'is required on ACK: it names the VPC registry of the Typha image (registry-vpc.<region>.aliyuncs.com), e.g. cn-shanghai'),
+    );
   }
   if (spec.platform !== 'ack' && spec.region !== undefined) {
     out.push(error(at('region'), `applies to ACK only (platform is ${spec.platform}): remove it`));
@@ -70,7 +77,13 @@ export function checkProfile(profile: ClusterProfile, previous?: PreviousRender)
   if (spec.argocd?.stage !== undefined) {
     // Both are written into the ApplicationSet's template, whose strings Argo CD runs as Go templates.
     for (const field of ['repoURL', 'targetRevision'] as const) {
-      if (spec.argocd[field]?.includes('{{')) out.push(error(at('argocd', field), 'must not contain "{{" in a staged cluster: the ApplicationSet template is a Go template, where "{{" starts an action'));
+      if (spec.argocd[field]?.includes('{{'))
+        out.push(
+          error(
+            at('argocd', field),
+            'must not contain "{{" in a staged cluster: the ApplicationSet template is a Go template, where "{{" starts an action',
+          ),
+        );
     }
   }
   for (const field of ['serviceCidr', 'nodeCidr'] as const) {

@@ -36,23 +36,33 @@ export const specSchema = z.strictObject({
   platform: doc(z.enum(PLATFORMS), 'Where the cluster runs: ack (Alibaba Cloud ACK), kubeadm or k3s.'),
   cni: doc(z.enum(CNIS), 'The CNI: terway (ack only), calico or cilium.'),
   kubernetesVersion: doc(
-    z.string().regex(/^1\.[0-9]{1,2}(\.[0-9]{1,3})?$/, 'must be a Kubernetes version such as "1.27" or "1.27.3" (quote it: 1.30 unquoted is the number 1.3)'),
+    z
+      .string()
+      .regex(/^1\.[0-9]{1,2}(\.[0-9]{1,3})?$/, 'must be a Kubernetes version such as "1.27" or "1.27.3" (quote it: 1.30 unquoted is the number 1.3)'),
     'Kubernetes minor version, quoted, e.g. "1.27".',
   ),
   nodes: doc(z.int().min(1).max(100000), 'Nodes now or planned: the sizing rules scale with it.'),
   cpuPerNode: doc(z.int().min(1).max(1024), 'CPU cores per node (conntrack sizing).').optional(),
   maxPodsPerNode: doc(z.int().min(1).max(1024), 'Most pods a node runs (IP capacity check).').optional(),
-  region: doc(z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/, 'must be an Alibaba Cloud region id such as cn-shanghai'), 'Alibaba Cloud region id; ack only (required there).').optional(),
+  region: doc(
+    z.string().regex(/^[a-z]{2}-[a-z0-9-]+$/, 'must be an Alibaba Cloud region id such as cn-shanghai'),
+    'Alibaba Cloud region id; ack only (required there).',
+  ).optional(),
   networkPolicy: doc(
     z.enum(NETWORK_POLICY_MODES),
     'relay: Felix talks to the API server through Typha. direct: every Felix watches the API server. disabled: NetworkPolicy off (Terway).',
     'direct',
   ).optional(),
-  serviceCidr: doc(cidr, 'Service CIDR of the cluster (overlap checks; Terway\'s eni_conf.service_cidr by default).').optional(),
-  nodeCidr: doc(cidr, 'The nodes\' own network (the range of their InternalIPs), e.g. 192.168.0.0/24: checked against ranges that would leave traffic to it unmasqueraded.').optional(),
+  serviceCidr: doc(cidr, "Service CIDR of the cluster (overlap checks; Terway's eni_conf.service_cidr by default).").optional(),
+  nodeCidr: doc(
+    cidr,
+    "The nodes' own network (the range of their InternalIPs), e.g. 192.168.0.0/24: checked against ranges that would leave traffic to it " +
+      'unmasqueraded.',
+  ).optional(),
   nodeKernel: doc(
     z.string().regex(/^\d+\.\d+(\.\d+)?([-+.~][0-9A-Za-z._+~-]*)?$/, 'must be a Linux kernel version such as 5.15 or 5.15.0-105-generic'),
-    'Oldest Linux kernel on the nodes (`kubectl get nodes -o custom-columns=NAME:.metadata.name,KERNEL:.status.nodeInfo.kernelVersion`): kube-proxy\'s nftables mode needs 5.13. Default: not known, and the review asks to check it.',
+    'Oldest Linux kernel on the nodes (`kubectl get nodes -o custom-columns=NAME:.metadata.name,KERNEL:.status.nodeInfo.kernelVersion`): ' +
+      "kube-proxy's nftables mode needs 5.13. Default: not known, and the review asks to check it.",
   ).optional(),
   ...SECTIONS,
   argocd: argocdSchema.optional(),
@@ -68,7 +78,7 @@ export const clusterProfileSchema = z
     }),
     spec: specSchema,
   })
-  .meta({ title: 'netscale ClusterProfile', description: 'One cluster\'s network tuning, rendered by netscale into dist/<name>/.' });
+  .meta({ title: 'netscale ClusterProfile', description: "One cluster's network tuning, rendered by netscale into dist/<name>/." });
 
 export type ClusterProfile = z.infer<typeof clusterProfileSchema>;
 export type ClusterSpec = ClusterProfile['spec'];

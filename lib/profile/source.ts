@@ -27,7 +27,9 @@ export class ProfileSource {
     const lineCounter = new LineCounter();
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > MAX_PROFILE_BYTES) {
-      return new ProfileSource(file, text, undefined, lineCounter, [{ position: { line: 1, col: 1 }, message: `is ${bytes} bytes; a profile may hold at most ${MAX_PROFILE_BYTES} (1 MiB)` }]);
+      return new ProfileSource(file, text, undefined, lineCounter, [
+        { position: { line: 1, col: 1 }, message: `is ${bytes} bytes; a profile may hold at most ${MAX_PROFILE_BYTES} (1 MiB)` },
+      ]);
     }
     // Duplicate keys are checked below in one pass: the yaml library's own check compares every key
     // with every other one, which takes minutes on a map of 100,000 keys.
@@ -37,15 +39,23 @@ export class ProfileSource {
 
     if (!Array.isArray(docs)) {
       // An empty stream parses to an empty list; anything else is a document array.
-      return new ProfileSource(file, text, undefined, lineCounter, [{ position: { line: 1, col: 1 }, message: 'is empty: expected one ClusterProfile document' }]);
+      return new ProfileSource(file, text, undefined, lineCounter, [
+        { position: { line: 1, col: 1 }, message: 'is empty: expected one ClusterProfile document' },
+      ]);
     }
     const real = docs.filter((d) => d.contents !== null || d.errors.length > 0);
     const tabs = docs.flatMap((d) => d.errors.filter((e) => e.code === 'TAB_AS_INDENT'));
     if (tabs.length > 0) {
       // A file indented with tabs fails on every line; the rest of its errors follow from that.
       const lines = [...new Set(tabs.map((e) => position(e.pos[0]).line))];
-      const where = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ` and ${lines.length - 5} more` : ''}`;
-      return new ProfileSource(file, text, real[0], lineCounter, [{ position: position(tabs[0].pos[0]), message: `is indented with tabs (${where}): YAML needs spaces for indentation; replace each tab with spaces` }]);
+      const where =
+        lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ` and ${lines.length - 5} more` : ''}`;
+      return new ProfileSource(file, text, real[0], lineCounter, [
+        {
+          position: position(tabs[0].pos[0]),
+          message: `is indented with tabs (${where}): YAML needs spaces for indentation; replace each tab with spaces`,
+        },
+      ]);
     }
     for (const d of docs) {
       for (const e of d.errors) {
@@ -97,10 +107,15 @@ export class ProfileSource {
       // Every alias resolves (checked above), so the yaml library stopped at the expansion limit.
       throw new AliasExpansionError('expands YAML aliases too many times: write the values out');
     }
-    if (isCyclic(value)) throw new AliasExpansionError('has an alias inside its own anchor, which makes a value that contains itself: write the values out');
+    if (isCyclic(value))
+      throw new AliasExpansionError('has an alias inside its own anchor, which makes a value that contains itself: write the values out');
     // Aliases can stack anchors on anchors: the expanded value must keep to the limit too.
     const deep = tooDeepAt(value);
-    if (deep) throw new AliasExpansionError(`nests deeper than ${MAX_NESTING_DEPTH} levels once its aliases are expanded (at ${formatPath(deep)}): write it flatter`, this.locate(deep.slice(0, -1)));
+    if (deep)
+      throw new AliasExpansionError(
+        `nests deeper than ${MAX_NESTING_DEPTH} levels once its aliases are expanded (at ${formatPath(deep)}): write it flatter`,
+        this.locate(deep.slice(0, -1)),
+      );
     return value;
   }
 
@@ -129,7 +144,7 @@ export class ProfileSource {
       lastKey = key ?? (next as Node);
       node = next;
     }
-    return this.at(atKey ? lastKey : (this.deref(node) as Node | undefined) ?? lastKey);
+    return this.at(atKey ? lastKey : ((this.deref(node) as Node | undefined) ?? lastKey));
   }
 
   /** The text of the scalar at `path` as written in the file (`1.30` where YAML read the number 1.3). */
@@ -211,7 +226,12 @@ function structureErrors(root: Node, position: (offset: number) => Position): So
       const name = isScalar(key) ? String(key.value) : undefined;
       if (name !== undefined) {
         const first = seen.get(name);
-        if (first) errors.push({ position: at(key), message: `has a duplicate key ${JSON.stringify(name)} (first on line ${at(first).line}): each field may appear once`, path: [...path, name] });
+        if (first)
+          errors.push({
+            position: at(key),
+            message: `has a duplicate key ${JSON.stringify(name)} (first on line ${at(first).line}): each field may appear once`,
+            path: [...path, name],
+          });
         else seen.set(name, key!);
       }
       stack.push({ node: pair.value, depth: depth + 1, path: name !== undefined ? [...path, name] : path });

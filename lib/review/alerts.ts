@@ -8,7 +8,8 @@ export function alertsSection(c: ResolvedCluster): string[] {
   const lines = [
     '## Alerts',
     '',
-    `PrometheusRule \`${m.namespace}/netscale-alerts\`: every alert carries \`cluster: ${m.cluster}\` and its severity, and its \`review\` annotation points here.`,
+    `PrometheusRule \`${m.namespace}/netscale-alerts\`: every alert carries ` +
+      `\`cluster: ${m.cluster}\` and its severity, and its \`review\` annotation points here.`,
     '',
     '| alert | fires when | threshold | source of the threshold | severity |',
     '| --- | --- | --- | --- | --- |',

@@ -43,7 +43,9 @@ export function fleetIndexFacts(c: ResolvedCluster): FleetIndexCluster {
       kubeProxy: c.kubeProxy && { mode: c.kubeProxy.mode, scheduler: c.kubeProxy.scheduler },
       cilium: c.cilium && { version: c.cilium.version },
       argocd: c.argocd && { stage: c.argocd.stage, maxUpdate: c.argocd.maxUpdate },
-      decisions: c.decisions.filter((d) => d.capacity && d.headroom !== undefined).map((d) => ({ name: d.name, capacity: true, headroom: d.headroom })),
+      decisions: c.decisions
+        .filter((d) => d.capacity && d.headroom !== undefined)
+        .map((d) => ({ name: d.name, capacity: true, headroom: d.headroom })),
     }),
   ) as FleetIndexCluster;
 }
@@ -56,7 +58,8 @@ export function attentionOf(row: FleetIndexRow): string[] {
   const c = row.cluster;
   const out: string[] = [];
   const minor = kubernetesMinor(c.kubernetesVersion);
-  if (c.kubeProxy && (c.kubeProxy.mode ?? KUBE_PROXY_DEFAULTS.mode) === 'ipvs' && minor >= IPVS_DEPRECATION.deprecated) out.push(`IPVS on ${c.kubernetesVersion}, deprecated`);
+  if (c.kubeProxy && (c.kubeProxy.mode ?? KUBE_PROXY_DEFAULTS.mode) === 'ipvs' && minor >= IPVS_DEPRECATION.deprecated)
+    out.push(`IPVS on ${c.kubernetesVersion}, deprecated`);
   const low = lowestHeadroom(c);
   if (low && low.fraction < HEADROOM_ATTENTION) out.push(`${low.name}: ${low.text} headroom`);
   if (row.warnings > 0) out.push(`${row.warnings} warning${row.warnings === 1 ? '' : 's'}`);
@@ -85,20 +88,36 @@ export function renderFleetIndex(rows: readonly FleetIndexRow[]): string {
   // Flagged clusters first, the most flagged and the least headroom leading; then the rest by name.
   const flaggedFirst = (a: (typeof ranked)[number], b: (typeof ranked)[number]) =>
     a.attention.length === 0 || b.attention.length === 0 ? 0 : b.attention.length - a.attention.length || a.low - b.low || b.warnings - a.warnings;
-  const sorted = [...ranked].sort((a, b) => Number(b.attention.length > 0) - Number(a.attention.length > 0) || flaggedFirst(a, b) || byName(a.cluster.name, b.cluster.name));
+  const sorted = [...ranked].sort(
+    (a, b) => Number(b.attention.length > 0) - Number(a.attention.length > 0) || flaggedFirst(a, b) || byName(a.cluster.name, b.cluster.name),
+  );
   const flagged = sorted.filter((r) => r.attention.length > 0).length;
   const lines = [
     '# Fleet',
     '',
-    `${sorted.length} cluster${sorted.length === 1 ? '' : 's'}, ${formatCount(sorted.reduce((n, r) => n + r.cluster.nodes, 0))} nodes. Each review gives the numbers, their rules and the rollout. What needs attention comes first: IPVS on a Kubernetes release that deprecates it, capacity headroom below ${HEADROOM_ATTENTION * 100}%, warnings.`,
+    `${sorted.length} cluster${sorted.length === 1 ? '' : 's'}, ${formatCount(sorted.reduce((n, r) => n + r.cluster.nodes, 0))} nodes. ` +
+      'Each review gives the numbers, their rules and the rollout. What needs attention comes first: ' +
+      `IPVS on a Kubernetes release that deprecates it, capacity headroom below ${HEADROOM_ATTENTION * 100}%, warnings.`,
     '',
   ];
   if (flagged > 0 && flagged < sorted.length) {
-    lines.push('```mermaid', 'pie title Clusters by status', `  "needs attention" : ${flagged}`, `  "nothing flagged" : ${sorted.length - flagged}`, '```', '');
+    lines.push(
+      '```mermaid',
+      'pie title Clusters by status',
+      `  "needs attention" : ${flagged}`,
+      `  "nothing flagged" : ${sorted.length - flagged}`,
+      '```',
+      '',
+    );
   }
-  lines.push('| cluster | needs attention | platform | nodes | CNI | NetworkPolicy | Typha replicas | proxy | warnings |', '| --- | --- | --- | ---: | --- | --- | ---: | --- | ---: |');
+  lines.push(
+    '| cluster | needs attention | platform | nodes | CNI | NetworkPolicy | Typha replicas | proxy | warnings |',
+    '| --- | --- | --- | ---: | --- | --- | ---: | --- | ---: |',
+  );
   for (const { cluster: c, warnings, attention } of sorted) {
-    lines.push(`| [${c.name}](${c.name}.md) | ${attention.join('; ')} | ${PLATFORM_NAMES[c.platform]} | ${formatCount(c.nodes)} | ${c.cni} | ${c.networkPolicy} | ${c.typha?.replicas ?? ''} | ${proxyMode(c)} | ${warnings} |`);
+    const cells = [`[${c.name}](${c.name}.md)`, attention.join('; '), PLATFORM_NAMES[c.platform], formatCount(c.nodes), c.cni, c.networkPolicy];
+    cells.push(`${c.typha?.replicas ?? ''}`, proxyMode(c), `${warnings}`);
+    lines.push(`| ${cells.join(' | ')} |`);
   }
   lines.push('');
   const byNameClusters = [...rows].map((r) => r.cluster).sort((a, b) => byName(a.name, b.name));
@@ -115,23 +134,41 @@ function rolloutStagesTable(clusters: readonly FleetIndexCluster[]): string[] {
   const lines = [
     '## Rollout stages',
     '',
-    `Argo CD's ApplicationSets (\`${CLUSTER_STAGES}\` for the cluster folders, \`${CILIUM_STAGES}\` for the Cilium charts) sync a merged change into one stage after another, each stage Healthy before the next (Progressive Syncs, RollingSync).`,
+    `Argo CD's ApplicationSets (\`${CLUSTER_STAGES}\` for the cluster ` +
+      `folders, \`${CILIUM_STAGES}\` for the Cilium charts) sync a merged change into one stage after another, each stage Healthy before the next ` +
+      `(Progressive Syncs, RollingSync).`,
     '',
     '| stage | clusters | nodes | sync | members |',
     '| --- | ---: | ---: | --- | --- |',
   ];
-  for (const s of stages) lines.push(`| ${s.stage} | ${s.clusters.length} | ${formatCount(s.nodes)} | ${maxUpdateText(s.maxUpdate)} | ${s.clusters.map(link).join(', ')} |`);
+  for (const s of stages)
+    lines.push(
+      `| ${s.stage} | ${s.clusters.length} | ${formatCount(s.nodes)} | ${maxUpdateText(s.maxUpdate)} | ${s.clusters.map(link).join(', ')} |`,
+    );
   const unstaged = clusters.filter((c) => c.argocd && c.argocd.stage === undefined);
   if (unstaged.length > 0) {
-    lines.push(`| not staged | ${unstaged.length} | ${formatCount(unstaged.reduce((n, c) => n + c.nodes, 0))} | at once, by their own Applications, outside the stages | ${unstaged.map((c) => link(c.name)).join(', ')} |`);
+    lines.push(
+      `| not staged | ${unstaged.length} | ${formatCount(unstaged.reduce((n, c) => n + c.nodes, 0))} | at once, by their own Applications, ` +
+        `outside the stages | ${unstaged.map((c) => link(c.name)).join(', ')} |`,
+    );
   }
-  lines.push('', ...stagesFlowchart(stages, unstaged.map((c) => c.name)), '');
+  lines.push(
+    '',
+    ...stagesFlowchart(
+      stages,
+      unstaged.map((c) => c.name),
+    ),
+    '',
+  );
   return lines;
 }
 
 /** The stages as a Mermaid flowchart: each stage Healthy before the next; clusters outside the stages beside them. */
 function stagesFlowchart(stages: ReturnType<typeof rolloutStages>, unstaged: readonly string[]): string[] {
-  const nodes = stages.map((s) => `  stage${s.stage}["${mermaidText(`stage ${s.stage}: ${s.clusters.join(', ')}`)}<br/>${mermaidText(`${formatCount(s.nodes)} nodes, ${maxUpdateText(s.maxUpdate)}`)}"]`);
+  const nodes = stages.map((s) => {
+    const size = mermaidText(`${formatCount(s.nodes)} nodes, ${maxUpdateText(s.maxUpdate)}`);
+    return `  stage${s.stage}["${mermaidText(`stage ${s.stage}: ${s.clusters.join(', ')}`)}<br/>${size}"]`;
+  });
   const edges = stages.slice(1).map((s, i) => `  stage${stages[i].stage} -->|Healthy| stage${s.stage}`);
   const outside = unstaged.length > 0 ? [`  unstaged["${mermaidText(`not staged: ${unstaged.join(', ')}`)}<br/>at once"]`] : [];
   return ['```mermaid', 'flowchart LR', ...nodes, ...outside, ...edges, '```'];
@@ -147,7 +184,10 @@ function ipvsTable(clusters: readonly FleetIndexCluster[]): string[] {
   const out = [
     '## IPVS to nftables',
     '',
-    `kube-proxy's IPVS mode is deprecated from Kubernetes 1.${d.deprecated}; it is planned to be off by default in 1.${d.defaultOff} (the ${d.gateName} feature gate keeps it a while longer) and removed in 1.${d.removed} (${markdownCitation([REFERENCES.kep5495])}). Clusters whose profile runs kube-proxy in IPVS mode:`,
+    `kube-proxy's IPVS mode is deprecated from ` +
+      `Kubernetes 1.${d.deprecated}; it is planned to be off by default ` +
+      `in 1.${d.defaultOff} (the ${d.gateName} feature gate keeps it a while longer) and removed ` +
+      `in 1.${d.removed} (${markdownCitation([REFERENCES.kep5495])}). Clusters whose profile runs kube-proxy in IPVS mode:`,
     '',
   ];
   if (onIpvs.length === 0) return [...out, 'None.', ''];

@@ -28,9 +28,16 @@ export function changesSection(c: ResolvedCluster, objects: readonly RenderedObj
   for (const a of known) lines.push(...knownArea(a));
   if (unknown.length > 0) {
     const apps = applicationsOf(c, objects);
-    const live = apps.length > 0 ? `\`argocd app diff ${apps[0]} --revision <this branch>\`` : `\`kubectl diff --server-side --field-manager=netscale --force-conflicts -f dist/${c.name}/\``;
+    const live =
+      apps.length > 0
+        ? `\`argocd app diff ${apps[0]} --revision <this branch>\``
+        : `\`kubectl diff --server-side --field-manager=netscale --force-conflicts -f dist/${c.name}/\``;
     lines.push(
-      `Current value unknown for the settings below. netscale knows a cluster's current values only from the base fields of its profile (\`kubeProxy.baseConfig\`, \`terway.baseEniConf\`, \`terway.baseCniConf\`): it renders dist/ from the profiles alone, so the same profiles always give the same dist/, and it does not compare with what dist/ held before (the pull request's diff of dist/ shows that). ${live} shows what the cluster runs now against this change.`,
+      `Current value unknown for the settings below. netscale knows a cluster's current values only from the base fields of its profile ` +
+        `(\`kubeProxy.baseConfig\`, \`terway.baseEniConf\`, \`terway.baseCniConf\`): it renders dist/ from the profiles alone, so the same ` +
+        `profiles ` +
+        `always give the same dist/, and it does not compare with what dist/ held before (the pull request's diff of dist/ shows ` +
+        `that). ${live} shows what the cluster runs now against this change.`,
       '',
     );
     for (const a of unknown) {
@@ -50,7 +57,9 @@ function knownArea(a: ChangeArea): string[] {
     '',
     '| setting | current value | new value | why |',
     '| --- | --- | --- | --- |',
-    ...a.changes.map((ch) => `| \`${cell(ch.setting)}\` | ${valueCell(ch.current, 'not set')} | ${valueCell(ch.next, 'removed')} | ${cell(ch.why)} |`),
+    ...a.changes.map(
+      (ch) => `| \`${cell(ch.setting)}\` | ${valueCell(ch.current, 'not set')} | ${valueCell(ch.next, 'removed')} | ${cell(ch.why)} |`,
+    ),
     '',
   ];
 }
@@ -72,19 +81,25 @@ export function verifySection(c: ResolvedCluster): string[] {
 export function rollbackSection(c: ResolvedCluster, objects: readonly RenderedObject[]): string[] {
   const lines = ['## Rollback', ''];
   const apps = applicationsOf(c, objects);
-  if (objects.length === 0 && apps.length === 0 && c.rollback.length === 0) return [...lines, 'Nothing to undo: this profile renders nothing into the cluster.', ''];
+  if (objects.length === 0 && apps.length === 0 && c.rollback.length === 0)
+    return [...lines, 'Nothing to undo: this profile renders nothing into the cluster.', ''];
   if (c.argocd) {
     lines.push(
-      `Revert the commit (\`git revert <commit>\`) and merge it: Argo CD syncs the previous objects${c.argocd.stage !== undefined ? ', stage by stage as a change does' : ''}, and the configuration hashes change back, so the restarts below run once more.`,
+      `Revert the commit (\`git revert <commit>\`) and merge it: Argo CD syncs the previous ` +
+        `objects${c.argocd.stage !== undefined ? ', stage by stage as a change does' : ''}, and the configuration hashes change back, so the ` +
+        `restarts below run once more.`,
     );
   } else {
     lines.push(
-      `Revert the commit (\`git revert <commit>\`), then apply the previous files in the Rollout section's order and run the same restarts. kubectl deletes nothing: delete what this change added (\`kubectl delete -f dist/${c.name}/<file>\`) before the revert removes the file.`,
+      `Revert the commit (\`git revert <commit>\`), then apply the previous files in the Rollout section's order and run the same restarts. ` +
+        `kubectl deletes nothing: delete what this change added (\`kubectl delete -f dist/${c.name}/<file>\`) before the revert removes the file.`,
     );
   }
   lines.push(
     '',
-    'Objects shared with the platform (eni-config, the kube-proxy ConfigMap, calico-config, Calico pools and BGP objects, the calico-node entry) are never deleted by a revert: one that a revert removes from dist/ stays in the cluster as last applied, so put its keys back by hand.',
+    'Objects shared with the platform (eni-config, the kube-proxy ConfigMap, calico-config, Calico pools and BGP objects, the calico-node ' +
+      'entry) are never deleted by a revert: one that a revert removes from dist/ stays in the cluster as last applied, so put its keys back ' +
+      'by hand.',
     '',
   );
   if (c.restarts.length > 0 || c.waits.length > 0) {
@@ -94,7 +109,7 @@ export function rollbackSection(c: ResolvedCluster, objects: readonly RenderedOb
       ...c.restarts.map((r) => ({ what: `ds/${r.daemonSet}`, pace: r.pace })),
       ...c.waits.filter((w) => w.after === 'chart').map((w) => ({ what: `ds/${w.name} (the Cilium agents)`, pace: w.pace })),
     ];
-    if (rolls.length === 0) lines.push('- nothing restarts: only Typha\'s Deployment changes back.');
+    if (rolls.length === 0) lines.push("- nothing restarts: only Typha's Deployment changes back.");
     rolls.forEach((r, i) => lines.push(`${i + 1}. ${r.what}: ${r.pace.rule}, about ${formatSeconds(r.pace.estimateSeconds)}, bound ${r.pace.bound}`));
     lines.push('');
   }
@@ -108,12 +123,19 @@ export function rollbackSection(c: ResolvedCluster, objects: readonly RenderedOb
     const terminate = apps.map((app) => `\`argocd app terminate-op ${app}\``).join(' or ');
     lines.push(
       c.restarts.length > 0
-        ? `To stop a sync at once (a restart that will not finish, a change to undo now): ${terminate} ends the running operation and deletes its running restart Job. Pods already replaced stay so, and the DaemonSet keeps rolling the rest, so revert the commit right after: its sync puts the previous configuration and hash back.`
+        ? `To stop a sync at once (a restart that will not finish, a change to undo ` +
+            `now): ${terminate} ends the running operation and deletes its running restart Job. Pods already replaced stay so, and the ` +
+            `DaemonSet keeps ` +
+            `rolling the rest, so revert the commit right after: its sync puts the previous configuration and hash back.`
         : `To stop a sync at once: ${terminate} ends the running operation; revert the commit right after.`,
       '',
     );
   } else if (c.restarts.length > 0) {
-    lines.push('To stop a restart midway: interrupt the `rollout status` wait (the DaemonSet keeps rolling the rest at its pace), apply the previous files, and restart again: each pod then starts with the previous configuration.', '');
+    lines.push(
+      'To stop a restart midway: interrupt the `rollout status` wait (the DaemonSet keeps rolling the rest at its pace), apply the previous ' +
+        'files, and restart again: each pod then starts with the previous configuration.',
+      '',
+    );
   }
   return lines;
 }

@@ -33,18 +33,21 @@ export function renderReview(input: ReviewInput): string {
   lines.push(`# ${c.name}`, '');
   // Cilium enforces NetworkPolicy itself: the relay/direct choice is Felix's.
   const policy = c.cni === 'cilium' ? '' : `, NetworkPolicy ${c.networkPolicy}`;
-  lines.push(`Profile \`${input.profileFile}\`: ${PLATFORM_NAMES[c.platform]}, ${c.cni}, Kubernetes ${c.kubernetesVersion}, ${formatCount(c.nodes)} nodes${policy}.`, '');
+  const cluster = `${PLATFORM_NAMES[c.platform]}, ${c.cni}, Kubernetes ${c.kubernetesVersion}, ${formatCount(c.nodes)} nodes${policy}`;
+  lines.push(`Profile \`${input.profileFile}\`: ${cluster}.`, '');
 
   lines.push(...changesSection(c, input.objects));
 
   lines.push('## Decisions', '', '| value | result | rule | source |', '| --- | --- | --- | --- |');
-  for (const d of c.decisions.filter((d) => !d.capacity)) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${markdownCitation(d.source)} |`);
+  for (const d of c.decisions.filter((d) => !d.capacity))
+    lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${markdownCitation(d.source)} |`);
   lines.push('');
 
   const capacity = c.decisions.filter((d) => d.capacity);
   if (capacity.length > 0) {
     lines.push('## Capacity', '', '| figure | value | rule and inputs | headroom | source |', '| --- | --- | --- | --- | --- |');
-    for (const d of capacity) lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.headroom ?? '')} | ${markdownCitation(d.source)} |`);
+    for (const d of capacity)
+      lines.push(`| ${cell(d.name)} | ${cell(valueText(d.value))} | ${cell(d.rule)} | ${cell(d.headroom ?? '')} | ${markdownCitation(d.source)} |`);
     lines.push('');
   }
 
@@ -64,7 +67,8 @@ export function renderReview(input: ReviewInput): string {
     ...(input.applications ?? []).map((a) => `| ${a.kind} | ${a.name} | ${a.namespace ?? ''} | \`argocd/${a.file}\` |`),
     ...(input.valuesFiles ?? []).map((f) => `| Helm values | | | \`${f}\` |`),
   ];
-  if (elsewhere.length > 0) lines.push('Outside the cluster folder:', '', '| kind | name | namespace | file |', '| --- | --- | --- | --- |', ...elsewhere, '');
+  if (elsewhere.length > 0)
+    lines.push('Outside the cluster folder:', '', '| kind | name | namespace | file |', '| --- | --- | --- | --- |', ...elsewhere, '');
 
   if (c.steps.length > 0 || c.notes.length > 0) {
     lines.push('## By hand', '', 'Each step says when it runs relative to the sync.', '');

@@ -26,16 +26,42 @@ export interface TimelineStep {
 /** Every step of the cluster's rollout in order, with what each takes. */
 export function rolloutTimeline(c: ResolvedCluster, objects: readonly RenderedObject[]): TimelineStep[] {
   const steps: TimelineStep[] = [];
-  const wait = (w: PacedWait): TimelineStep => ({ kind: 'wait', label: `wait for ${w.kind} ${w.name}`, detail: w.why, estimateSeconds: w.pace.estimateSeconds, pace: w.pace });
+  const wait = (w: PacedWait): TimelineStep => ({
+    kind: 'wait',
+    label: `wait for ${w.kind} ${w.name}`,
+    detail: w.why,
+    estimateSeconds: w.pace.estimateSeconds,
+    pace: w.pace,
+  });
   for (const phase of ROLLOUT_PHASES) {
     const here = objects.filter((o) => !o.hook && o.phase === phase);
     const wave = SYNC_WAVES.find((w) => w.phase === phase)!;
-    if (here.length > 0) steps.push({ kind: 'apply', label: `apply wave ${wave.wave} (${wave.name})`, detail: here.map((o) => `${o.kind} ${o.name}`).join(', '), estimateSeconds: 0 });
+    if (here.length > 0)
+      steps.push({
+        kind: 'apply',
+        label: `apply wave ${wave.wave} (${wave.name})`,
+        detail: here.map((o) => `${o.kind} ${o.name}`).join(', '),
+        estimateSeconds: 0,
+      });
     if (here.length > 0) steps.push(...c.waits.filter((w) => w.after === phase).map(wait));
   }
-  steps.push(...c.restarts.map((r: PacedRestart) => ({ kind: 'restart' as const, label: `restart ds/${r.daemonSet}`, detail: r.why, estimateSeconds: r.pace.estimateSeconds, pace: r.pace })));
+  steps.push(
+    ...c.restarts.map((r: PacedRestart) => ({
+      kind: 'restart' as const,
+      label: `restart ds/${r.daemonSet}`,
+      detail: r.why,
+      estimateSeconds: r.pace.estimateSeconds,
+      pace: r.pace,
+    })),
+  );
   for (const w of c.waits.filter((x) => x.after === 'chart')) {
-    steps.push({ kind: 'chart', label: `Cilium chart ${c.cilium?.version ?? ''}, agents roll`.replace('  ', ' '), detail: `${chartDelivery(c)}; ${w.why}`, estimateSeconds: w.pace.estimateSeconds, pace: w.pace });
+    steps.push({
+      kind: 'chart',
+      label: `Cilium chart ${c.cilium?.version ?? ''}, agents roll`.replace('  ', ' '),
+      detail: `${chartDelivery(c)}; ${w.why}`,
+      estimateSeconds: w.pace.estimateSeconds,
+      pace: w.pace,
+    });
   }
   return steps;
 }
@@ -52,19 +78,37 @@ export function durationSection(c: ResolvedCluster, steps: readonly TimelineStep
   const lines = ['## Duration', ''];
   if (steps.length === 0) return [...lines, 'Nothing rolls: this profile renders nothing the cluster runs.', ''];
   lines.push(
-    `Each wait is estimated from the workload's own pace: a DaemonSet replaces maxUnavailable pods per batch, a Deployment with maxSurge 100% starts every new pod in one batch, and a batch takes ${SECONDS_PER_BATCH} s (a stated planning figure: the old pods stop, new ones start from an image already on the node and report Ready). Each wait is bounded at ${BOUND_FACTOR} x its estimate, at least ${MIN_BOUND_SECONDS / 60} min: the same bound in the kubectl commands (\`--timeout\`) and in the Argo CD restart Jobs.`,
+    `Each wait is estimated from the workload's own pace: a DaemonSet replaces maxUnavailable pods per batch, a Deployment with maxSurge ` +
+      `100% starts every new pod in one batch, and a batch ` +
+      `takes ${SECONDS_PER_BATCH} s (a stated planning figure: the old pods stop, new ones start from an image already on the node and report ` +
+      `Ready). Each wait is ` +
+      `bounded at ${BOUND_FACTOR} x its estimate, at ` +
+      `least ${MIN_BOUND_SECONDS / 60} min: the same bound in the kubectl commands (\`--timeout\`) and in the Argo CD restart Jobs.`,
     '',
     '| step | what | pace | estimate | bound |',
     '| --- | --- | --- | ---: | ---: |',
   );
-  steps.forEach((s, i) => lines.push(`| ${i + 1} | ${s.label}: ${s.detail} | ${s.pace?.rule ?? 'applied at once'} | ${formatSeconds(s.estimateSeconds)} | ${s.pace?.bound ?? ''} |`));
+  steps.forEach((s, i) =>
+    lines.push(
+      `| ${i + 1} | ${s.label}: ${s.detail} | ${s.pace?.rule ?? 'applied at once'} | ${formatSeconds(s.estimateSeconds)} | ${s.pace?.bound ?? ''} |`,
+    ),
+  );
   const total = steps.reduce((n, s) => n + s.estimateSeconds, 0);
   lines.push(`| | total | ${formatCount(c.nodes)} nodes | ${formatSeconds(total)} | |`, '');
-  if (c.argocd?.restartTimeoutSet && c.restarts.length > 0) lines.push(`spec.argocd.restartTimeout sets every restart Job's bound to ${c.argocd.restartTimeout} instead.`, '');
+  if (c.argocd?.restartTimeoutSet && c.restarts.length > 0)
+    lines.push(`spec.argocd.restartTimeout sets every restart Job's bound to ${c.argocd.restartTimeout} instead.`, '');
   if (c.argocd && steps.some((s) => s.kind === 'wait')) {
-    lines.push('Argo CD waits for a wave to be Healthy without a limit of its own: if a wait is still Progressing past its bound, stop the sync (the Rollback section says how) instead of letting it run on.', '');
+    lines.push(
+      'Argo CD waits for a wave to be Healthy without a limit of its own: if a wait is still Progressing past its bound, stop the sync (the ' +
+        'Rollback section says how) instead of letting it run on.',
+      '',
+    );
   }
-  if (c.argocd?.stage !== undefined) lines.push(`Stage ${c.argocd.stage}: the rollout starts only once every cluster of the earlier stages is Healthy, which the total does not count.`, '');
+  if (c.argocd?.stage !== undefined)
+    lines.push(
+      `Stage ${c.argocd.stage}: the rollout starts only once every cluster of the earlier stages is Healthy, which the total does not count.`,
+      '',
+    );
   return lines;
 }
 
@@ -76,16 +120,22 @@ export function rolloutFlowchart(c: ResolvedCluster, steps: readonly TimelineSte
   const total = steps.reduce((n, s) => n + s.estimateSeconds, 0);
   const nodes = steps.map((s, i) => `  s${i + 1}["${mermaidText(`${i + 1}. ${s.label}`)}<br/>${mermaidText(estimateLabel(s))}"]`);
   const edges = steps.slice(1).map((_, i) => `  s${i + 1} --> s${i + 2}`);
-  const end = `  done(["${mermaidText(steps.length === 0 ? 'nothing to roll out' : `done: about ${formatSeconds(total)} for ${formatCount(c.nodes)} nodes`)}"])`;
+  const done = steps.length === 0 ? 'nothing to roll out' : `done: about ${formatSeconds(total)} for ${formatCount(c.nodes)} nodes`;
+  const end = `  done(["${mermaidText(done)}"])`;
   return ['```mermaid', 'flowchart TD', ...nodes, end, ...edges, ...(steps.length > 0 ? [`  s${steps.length} --> done`] : []), '```'];
 }
 
 function estimateLabel(s: TimelineStep): string {
   if (s.pace === undefined) return 'seconds';
-  return `${s.pace.batches} batch${s.pace.batches === 1 ? '' : 'es'} of ${s.pace.podsPerBatch}: ${formatSeconds(s.estimateSeconds)}, bound ${s.pace.bound}`;
+  const batches = `${s.pace.batches} batch${s.pace.batches === 1 ? '' : 'es'} of ${s.pace.podsPerBatch}`;
+  return `${batches}: ${formatSeconds(s.estimateSeconds)}, bound ${s.pace.bound}`;
 }
 
 /** Text safe inside a quoted Mermaid label: no quotes, no brackets or braces Mermaid could read as shapes. */
 export function mermaidText(text: string): string {
-  return text.replace(/"/g, "'").replace(/[[\]{}<>|#;`]/g, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/"/g, "'")
+    .replace(/[[\]{}<>|#;`]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

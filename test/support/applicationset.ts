@@ -29,7 +29,8 @@ function fill(text: string, element: Json, what: string): string {
 function fillStrings(value: unknown, element: Json): unknown {
   if (typeof value === 'string') return fill(value, element, 'template');
   if (Array.isArray(value)) return value.map((v) => fillStrings(v, element));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [fill(k, element, 'template'), fillStrings(v, element)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [fill(k, element, 'template'), fillStrings(v, element)]));
   return value;
 }
 

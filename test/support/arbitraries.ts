@@ -48,14 +48,36 @@ function cidrIn(octet: number, prefix: number, bits: number): string {
 }
 
 export const ipv4CidrArb = (minPrefix = 8, maxPrefix = 30): fc.Arbitrary<string> =>
-  fc.tuple(fc.constantFrom(...OCTETS), fc.integer({ min: minPrefix, max: maxPrefix }), fc.integer({ min: 0, max: 2 ** 24 - 1 })).map(([o, p, b]) => cidrIn(o, p, b));
+  fc
+    .tuple(fc.constantFrom(...OCTETS), fc.integer({ min: minPrefix, max: maxPrefix }), fc.integer({ min: 0, max: 2 ** 24 - 1 }))
+    .map(([o, p, b]) => cidrIn(o, p, b));
 
 const ipv4AddressArb = fc.tuple(fc.constantFrom(...OCTETS), fc.integer({ min: 0, max: 2 ** 24 - 1 })).map(([o, b]) => ipv4(((o << 24) >>> 0) + b));
 
 /** Free-form text: plain words, YAML look-alikes (yes, 1.0, null, ~) and unicode. */
 const freeTextArb = fc.oneof(
   { weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._\/-]{0,30}$/) },
-  { weight: 1, arbitrary: fc.constantFrom('yes', 'no', 'on', 'off', '1.0', '0x10', 'null', '~', '- a', 'a: b', '#x', '"q"', "it's", 'ünïcödé ☸', '*star', '&amp') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'yes',
+      'no',
+      'on',
+      'off',
+      '1.0',
+      '0x10',
+      'null',
+      '~',
+      '- a',
+      'a: b',
+      '#x',
+      '"q"',
+      "it's",
+      'ünïcödé ☸',
+      '*star',
+      '&amp',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 20 }) },
 );
 
@@ -102,7 +124,15 @@ export const argocdBaseArb: fc.Arbitrary<ArgocdBase> = fc.record(
     targetRevision: fc.oneof(fc.constant('main'), freeTextArb),
     path: fc.oneof(fc.constant('dist'), fc.constantFrom('deploy/dist', 'out')),
     namespace: fc.constantFrom('argocd', 'gitops', 'argo-cd'),
-    maxUpdates: fc.array(opt(fc.oneof(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`))), { minLength: 10, maxLength: 10 }),
+    maxUpdates: fc.array(
+      opt(
+        fc.oneof(
+          fc.integer({ min: 0, max: 50 }),
+          fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`),
+        ),
+      ),
+      { minLength: 10, maxLength: 10 },
+    ),
   },
   { requiredKeys: ['repoURL'] },
 );
@@ -118,7 +148,11 @@ function stageArb(base: ArgocdBase): fc.Arbitrary<Spec> {
  * longer ones are the activeDeadlineSeconds bug, see hugeRestartTimeoutProfileArb.
  */
 const restartTimeoutArb = fc
-  .tuple(...(['h', 'm', 's'] as const).map((unit) => opt(fc.oneof(fc.integer({ min: 0, max: 90 }), fc.constantFrom('0', '00', '99')).map((n) => `${n}${unit}`))))
+  .tuple(
+    ...(['h', 'm', 's'] as const).map((unit) =>
+      opt(fc.oneof(fc.integer({ min: 0, max: 90 }), fc.constantFrom('0', '00', '99')).map((n) => `${n}${unit}`)),
+    ),
+  )
   .map((parts) => parts.filter((p) => p !== undefined).join(''))
   .filter((t) => /[1-9]/.test(t));
 
@@ -142,7 +176,12 @@ function argocdSpecArb(base: ArgocdBase, kubernetesMinor: number): fc.Arbitrary<
         ),
       ),
       restartTimeout: opt(restartTimeoutArb),
-      destination: opt(fc.oneof(fc.record({ server: fc.constantFrom('https://kubernetes.default.svc', 'https://10.0.0.1:6443', 'https://api.prod.example.com') }), fc.record({ name: freeTextArb }))),
+      destination: opt(
+        fc.oneof(
+          fc.record({ server: fc.constantFrom('https://kubernetes.default.svc', 'https://10.0.0.1:6443', 'https://api.prod.example.com') }),
+          fc.record({ name: freeTextArb }),
+        ),
+      ),
       stage: stageArb(base),
     })
     .map(({ stage, ...a }) => compact({ repoURL: base.repoURL, ...a, ...stage }));
@@ -161,12 +200,20 @@ const typhaArb: fc.Arbitrary<TyphaPlan> = fc
       nodesPerReplica: fc.integer({ min: 1, max: 500 }),
       minReplicas: fc.integer({ min: 1, max: 6 }),
       maxReplicas: fc.integer({ min: 1, max: 30 }),
-      image: fc.constantFrom('quay.io/calico/typha:v3.27.3', 'registry-vpc.cn-shanghai.aliyuncs.com/acs/typha:v3.5.8', `docker.io/calico/typha@sha256:${'a1'.repeat(32)}`, 'registry.example.com:5000/calico/typha:v3.28.0'),
+      image: fc.constantFrom(
+        'quay.io/calico/typha:v3.27.3',
+        'registry-vpc.cn-shanghai.aliyuncs.com/acs/typha:v3.5.8',
+        `docker.io/calico/typha@sha256:${'a1'.repeat(32)}`,
+        'registry.example.com:5000/calico/typha:v3.28.0',
+      ),
       serviceAccountName: fc.oneof(fc.constant('calico-typha'), dnsSubdomainArb),
       bgpPeerCrd: fc.boolean(),
       logSeverity: fc.constantFrom('debug', 'info', 'warning', 'error', 'fatal'),
       shutdownTimeoutSeconds: fc.integer({ min: 1, max: 3600 }),
-      resources: fc.record({ cpu: fc.constantFrom('250m', '1', '0.5', '2'), memory: fc.constantFrom('256Mi', '1Gi', '512M', '1.5Gi') }, { requiredKeys: [] }),
+      resources: fc.record(
+        { cpu: fc.constantFrom('250m', '1', '0.5', '2'), memory: fc.constantFrom('256Mi', '1Gi', '512M', '1.5Gi') },
+        { requiredKeys: [] },
+      ),
       tls: fc
         .record({
           secretName: dnsSubdomainArb,
@@ -176,7 +223,13 @@ const typhaArb: fc.Arbitrary<TyphaPlan> = fc
           clientCommonName: freeTextArb,
           clientUriSan: fc.constantFrom('spiffe://cluster.local/ns/kube-system/sa/calico-node', 'urn:felix'),
         })
-        .map(({ client, clientCommonName, clientUriSan, ...rest }) => compact({ ...rest, clientCommonName: client !== 'uri' ? clientCommonName : undefined, clientUriSan: client !== 'cn' ? clientUriSan : undefined })),
+        .map(({ client, clientCommonName, clientUriSan, ...rest }) =>
+          compact({
+            ...rest,
+            clientCommonName: client !== 'uri' ? clientCommonName : undefined,
+            clientUriSan: client !== 'cn' ? clientUriSan : undefined,
+          }),
+        ),
       autoscale: fc.boolean(),
     },
     { requiredKeys: [] },
@@ -225,7 +278,9 @@ interface TerwayPlan {
 }
 
 const zoneArb = fc.oneof(
-  fc.tuple(fc.constantFrom('cn-shanghai', 'cn-hangzhou', 'cn-beijing', 'ap-southeast-1'), fc.constantFrom(...'abcdefghijk')).map(([r, z]) => `${r}-${z}`),
+  fc
+    .tuple(fc.constantFrom('cn-shanghai', 'cn-hangzhou', 'cn-beijing', 'ap-southeast-1'), fc.constantFrom(...'abcdefghijk'))
+    .map(([r, z]) => `${r}-${z}`),
   fc.stringMatching(/^[a-z]{2}-[a-z0-9-]{1,12}$/),
 );
 
@@ -242,12 +297,24 @@ function terwayFullArb(nodes: number): fc.Arbitrary<TerwayPlan> {
       serviceCidrAt: fc.constantFrom('terway', 'spec', 'both'),
       pool: opt(fc.tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), fc.constantFrom('both', 'min', 'max', 'none'))),
       vswitchSelectionPolicy: opt(fc.constantFrom('ordered', 'random')),
-      eniTags: opt(fc.dictionary(fc.oneof(fc.constantFrom('ack.aliyun.com', 'team', 'cost-center'), fc.stringMatching(/^[a-z][a-z0-9._-]{0,15}$/)), freeTextArb, { maxKeys: 3 })),
+      eniTags: opt(
+        fc.dictionary(
+          fc.oneof(fc.constantFrom('ack.aliyun.com', 'team', 'cost-center'), fc.stringMatching(/^[a-z][a-z0-9._-]{0,15}$/)),
+          freeTextArb,
+          { maxKeys: 3 },
+        ),
+      ),
       credentialPath: opt(fc.constantFrom('/var/addon/token-config', '/etc/terway/credentials')),
       ipStack: opt(fc.constantFrom('ipv4', 'dual')),
       eniConf: opt(
         fc.record(
-          { enable_eni_trunking: fc.boolean(), max_eni: fc.integer({ min: 1, max: 20 }), ipam_type: fc.constantFrom('crd', 'default'), enable_erdma: fc.boolean(), kube_client_qps: fc.double({ min: 1, max: 100, noNaN: true }) },
+          {
+            enable_eni_trunking: fc.boolean(),
+            max_eni: fc.integer({ min: 1, max: 20 }),
+            ipam_type: fc.constantFrom('crd', 'default'),
+            enable_erdma: fc.boolean(),
+            kube_client_qps: fc.double({ min: 1, max: 100, noNaN: true }),
+          },
           { requiredKeys: [] },
         ),
       ),
@@ -310,13 +377,31 @@ function terwayFullArb(nodes: number): fc.Arbitrary<TerwayPlan> {
       // The capacity check refuses a zone whose vSwitches cannot hold its pods: then leave maxPodsPerNode out.
       // Each node holds its pods plus min_pool_size idle addresses.
       const idle = min ?? 0;
-      const maxPods = r.maxPodsPerNode !== undefined && fitsCapacity(vswitches, vswitchCidrs, nodesPerZone, r.nodesPerZone !== undefined && Object.keys(nodesPerZone).length > 0, nodes, r.maxPodsPerNode + idle) ? r.maxPodsPerNode : undefined;
+      const maxPods =
+        r.maxPodsPerNode !== undefined &&
+        fitsCapacity(
+          vswitches,
+          vswitchCidrs,
+          nodesPerZone,
+          r.nodesPerZone !== undefined && Object.keys(nodesPerZone).length > 0,
+          nodes,
+          r.maxPodsPerNode + idle,
+        )
+          ? r.maxPodsPerNode
+          : undefined;
       return { terway, serviceCidr: r.serviceCidrAt !== 'terway' ? r.serviceCidr : undefined, maxPodsPerNode: maxPods };
     });
 }
 
 /** resolve.ts checkCapacity, mirrored: every fully described zone has room for its pods. */
-function fitsCapacity(vswitches: Record<string, string[]>, cidrs: Record<string, string>, nodesPerZone: Record<string, number>, explicit: boolean, nodes: number, maxPods: number): boolean {
+function fitsCapacity(
+  vswitches: Record<string, string[]>,
+  cidrs: Record<string, string>,
+  nodesPerZone: Record<string, number>,
+  explicit: boolean,
+  nodes: number,
+  maxPods: number,
+): boolean {
   if (Object.keys(cidrs).length === 0) return true;
   const zones = Object.keys(vswitches).sort();
   const base = Math.floor(nodes / zones.length);
@@ -338,8 +423,10 @@ interface KubeProxyContext {
 
 const BASE_CONFIGS = [
   'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n',
-  'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nbindAddress: 0.0.0.0\nclientConnection:\n  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf\nclusterCIDR: 10.244.0.0/16\nmode: ipvs\nipvs:\n  scheduler: rr\n',
-  'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nfeatureGates:\n  SomeGate: true\nhostnameOverride: ""\nconntrack:\n  maxPerCore: 65536\nmetricsBindAddress: 0.0.0.0:10249\n',
+  'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nbindAddress: 0.0.0.0\nclientConnection:\n  kubeconfig: ' +
+    '/var/lib/kube-proxy/kubeconfig.conf\nclusterCIDR: 10.244.0.0/16\nmode: ipvs\nipvs:\n  scheduler: rr\n',
+  'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nfeatureGates:\n  SomeGate: true\nhostnameOverride: ' +
+    '""\nconntrack:\n  maxPerCore: 65536\nmetricsBindAddress: 0.0.0.0:10249\n',
   // An unknown field is a warning, kept as given.
   'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ""\nudpIdleTimeout: 250ms\nportRange: ""\n',
   '{"apiVersion": "kubeproxy.config.k8s.io/v1alpha1", "kind": "KubeProxyConfiguration", "mode": "ipvs", "ipvs": {"syncPeriod": "15s"}}\n',
@@ -357,7 +444,10 @@ function kubeProxyArb(ctx: KubeProxyContext): fc.Arbitrary<Spec> {
           // ceil(conntrackMax / cpus) x cpus may round up past int32 (an error): stay a core's worth below.
           fc.record({ conntrackMax: fc.integer({ min: 1, max: INT32_MAX - 1023 }) }),
           // maxPerCore x cpus stays within int32 on 1024-core nodes.
-          fc.record({ conntrackMaxPerCore: fc.integer({ min: 0, max: Math.floor(INT32_MAX / 1024) }), conntrackMin: fc.integer({ min: 0, max: INT32_MAX }) }, { requiredKeys: [] }),
+          fc.record(
+            { conntrackMaxPerCore: fc.integer({ min: 0, max: Math.floor(INT32_MAX / 1024) }), conntrackMin: fc.integer({ min: 0, max: INT32_MAX }) },
+            { requiredKeys: [] },
+          ),
         ),
         tcpEstablishedTimeout: durationArb,
         tcpCloseWaitTimeout: durationArb,
@@ -409,7 +499,7 @@ function calicoArb(ctx: CalicoContext): fc.Arbitrary<Spec> {
     encapsulationMode: fc.constantFrom('Always', 'CrossSubnet'),
     writeNever: fc.boolean(),
     natOutgoing: opt(fc.boolean()),
-    nodeSelector: opt(fc.oneof(fc.constantFrom('all()', "rack == 'a'", "!has(edge)"), freeTextArb)),
+    nodeSelector: opt(fc.oneof(fc.constantFrom('all()', "rack == 'a'", '!has(edge)'), freeTextArb)),
     disabled: opt(fc.boolean()),
   });
   return fc
@@ -426,7 +516,14 @@ function calicoArb(ctx: CalicoContext): fc.Arbitrary<Spec> {
             // Above int32 is a documented warning and the vendored BGPConfiguration CRD refuses it.
             asNumber: fc.integer({ min: 1, max: INT32_MAX }),
             routeReflectors: fc.record(
-              { nodeSelector: fc.oneof(fc.constantFrom("route-reflector == 'true'", 'has(route-reflector)'), freeTextArb.filter((s) => s.trim() !== '')), clusterId: fc.constantFrom('244.0.0.1', '10.0.0.1', '1.2.3.4'), nodes: fc.uniqueArray(dnsSubdomainArb, { minLength: 2, maxLength: 3 }) },
+              {
+                nodeSelector: fc.oneof(
+                  fc.constantFrom("route-reflector == 'true'", 'has(route-reflector)'),
+                  freeTextArb.filter((s) => s.trim() !== ''),
+                ),
+                clusterId: fc.constantFrom('244.0.0.1', '10.0.0.1', '1.2.3.4'),
+                nodes: fc.uniqueArray(dnsSubdomainArb, { minLength: 2, maxLength: 3 }),
+              },
               { requiredKeys: ['nodeSelector', 'nodes'] },
             ),
           },
@@ -492,11 +589,28 @@ function ciliumArb(ctx: CiliumContext): fc.Arbitrary<Spec> {
       tunnelProtocol: opt(fc.constantFrom('vxlan', 'geneve')),
       ipv4NativeRoutingCidr: opt(ipv4CidrArb(8, 28)),
       autoDirectNodeRoutes: opt(fc.boolean()),
-      loadBalancer: opt(fc.record({ mode: fc.constantFrom('snat', 'dsr', 'hybrid'), acceleration: fc.constantFrom('disabled', 'native', 'best-effort'), dsrDispatch: fc.constantFrom('opt', 'geneve') }, { requiredKeys: [] })),
+      loadBalancer: opt(
+        fc.record(
+          {
+            mode: fc.constantFrom('snat', 'dsr', 'hybrid'),
+            acceleration: fc.constantFrom('disabled', 'native', 'best-effort'),
+            dsrDispatch: fc.constantFrom('opt', 'geneve'),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
       bpfMasquerade: opt(fc.boolean()),
       hubble: opt(fc.record({ relay: fc.boolean(), ui: fc.boolean() }, { requiredKeys: [] })),
       operatorReplicas: opt(fc.integer({ min: 1, max: 5 })),
-      values: opt(fc.constantFrom<Spec>({}, { prometheus: { enabled: true } }, { debug: { enabled: false } }, { ipam: { mode: 'kubernetes' } }, { resources: { requests: { cpu: '100m' } }, envoy: { enabled: false } })),
+      values: opt(
+        fc.constantFrom<Spec>(
+          {},
+          { prometheus: { enabled: true } },
+          { debug: { enabled: false } },
+          { ipam: { mode: 'kubernetes' } },
+          { resources: { requests: { cpu: '100m' } }, envoy: { enabled: false } },
+        ),
+      ),
     })
     .map((r) => {
       const minor = minorOf(r.version);
@@ -541,9 +655,19 @@ function ciliumArb(ctx: CiliumContext): fc.Arbitrary<Spec> {
 // ---------------------------------------------------------------------------------------------
 // Profiles and fleets
 
-const kubernetesVersionArb = fc.tuple(fc.integer({ min: 24, max: 35 }), opt(fc.integer({ min: 0, max: 20 }))).map(([minor, patch]) => ({ minor, text: patch === undefined ? `1.${minor}` : `1.${minor}.${patch}` }));
-const nodesArb = fc.oneof(fc.constantFrom(1, 2, 100000), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 100000 }));
-const regionArb = fc.oneof(fc.constantFrom('cn-shanghai', 'cn-hangzhou', 'ap-southeast-1', 'us-west-1'), fc.stringMatching(/^[a-z]{2}-[a-z0-9-]{1,12}$/));
+const kubernetesVersionArb = fc
+  .tuple(fc.integer({ min: 24, max: 35 }), opt(fc.integer({ min: 0, max: 20 })))
+  .map(([minor, patch]) => ({ minor, text: patch === undefined ? `1.${minor}` : `1.${minor}.${patch}` }));
+const nodesArb = fc.oneof(
+  fc.constantFrom(1, 2, 100000),
+  fc.integer({ min: 1, max: 50 }),
+  fc.integer({ min: 1, max: 3000 }),
+  fc.integer({ min: 1, max: 100000 }),
+);
+const regionArb = fc.oneof(
+  fc.constantFrom('cn-shanghai', 'cn-hangzhou', 'ap-southeast-1', 'us-west-1'),
+  fc.stringMatching(/^[a-z]{2}-[a-z0-9-]{1,12}$/),
+);
 
 /**
  * A spec every rule accepts: Terway on ACK (patch or full eni-config, relay, direct or disabled),
@@ -574,66 +698,95 @@ export function validSpecArb(argocd?: ArgocdBase): fc.Arbitrary<Spec> {
       const nodes = relay ? Math.max(b.nodes, (b.typha?.maxReplicas ?? 20) + 1) : b.nodes;
       // Terway's Felix has no client certificate, so Typha TLS is refused there.
       const typha = relay && b.typha ? compact({ ...b.typha.typha, tls: undefined }) : undefined;
-      const spec: Spec = { platform: 'ack', cni: 'terway', kubernetesVersion: b.version.text, nodes, cpuPerNode: b.cpuPerNode, region: b.region, networkPolicy: policy, typha };
-      const terwayPlan: fc.Arbitrary<TerwayPlan> = fc.oneof(terwayPatchArb.map((t) => ({ terway: t })), terwayFullArb(nodes));
-      const extra = fc.tuple(terwayPlan, b.withKubeProxy ? kubeProxyArb({ platform: 'ack', minor: b.version.minor, cpuPerNode: b.cpuPerNode }) : fc.constant(undefined)).map(([t, kubeProxy]) => compact({ ...t, kubeProxy }));
+      const spec: Spec = {
+        platform: 'ack',
+        cni: 'terway',
+        kubernetesVersion: b.version.text,
+        nodes,
+        cpuPerNode: b.cpuPerNode,
+        region: b.region,
+        networkPolicy: policy,
+        typha,
+      };
+      const terwayPlan: fc.Arbitrary<TerwayPlan> = fc.oneof(
+        terwayPatchArb.map((t) => ({ terway: t })),
+        terwayFullArb(nodes),
+      );
+      const extra = fc
+        .tuple(
+          terwayPlan,
+          b.withKubeProxy ? kubeProxyArb({ platform: 'ack', minor: b.version.minor, cpuPerNode: b.cpuPerNode }) : fc.constant(undefined),
+        )
+        .map(([t, kubeProxy]) => compact({ ...t, kubeProxy }));
       return finish(b, spec, extra);
     }),
   );
 
   const calico = common.chain((b) =>
-    fc.tuple(fc.constantFrom('kubeadm', 'k3s', 'ack'), fc.constantFrom('relay', 'direct', undefined), fc.constantFrom('manifest', 'manifest-typha', 'operator', undefined)).chain(([platform, policy, given]) => {
-      const relay = policy === 'relay';
-      // The relay needs to know how Calico was installed; without it the install is optional.
-      const install = relay ? (given ?? 'manifest') : given;
-      const nodes = relay ? Math.max(b.nodes, (b.typha?.maxReplicas ?? 20) + 1) : b.nodes;
-      const spec: Spec = {
-        platform,
-        cni: 'calico',
-        kubernetesVersion: b.version.text,
-        nodes,
-        cpuPerNode: b.cpuPerNode,
-        region: platform === 'ack' ? b.region : undefined,
-        networkPolicy: policy,
-        // The Service CIDR gets its own /8, away from every pool.
-        serviceCidr: b.withServiceCidr ? cidrIn(b.octets[5], 12, 0) : undefined,
-        // The operator runs Typha itself: a typha section is refused there.
-        typha: relay && install !== 'operator' ? b.typha?.typha : undefined,
-      };
-      const extra = fc
-        .tuple(
-          opt(calicoArb({ octets: b.octets.slice(0, 3) }), 6),
-          b.withKubeProxy ? kubeProxyArb({ platform, minor: b.version.minor, cpuPerNode: b.cpuPerNode }) : fc.constant(undefined),
-          // Releases with Felix's nftables switch; 3.32 detects kube-proxy's mode.
-          fc.constantFrom('3.29.7', '3.30.5', '3.31.7', '3.32.1'),
-          fc.boolean(),
-        )
-        .map(([c, kubeProxy, release, writeVersion]) => {
-          // Typha runs the installed release, and Felix matches kube-proxy's nftables by it.
-          const needsVersion = install !== 'operator' && ((relay && b.typha?.typha?.image === undefined) || (kubeProxy as Spec | undefined)?.mode === 'nftables');
-          const version = needsVersion || writeVersion ? release : undefined;
-          const calico = c === undefined && install === undefined && version === undefined ? undefined : compact({ install, version, ...(c ?? {}) });
-          return compact({ calico, kubeProxy });
-        });
-      return finish(b, spec, extra);
-    }),
+    fc
+      .tuple(
+        fc.constantFrom('kubeadm', 'k3s', 'ack'),
+        fc.constantFrom('relay', 'direct', undefined),
+        fc.constantFrom('manifest', 'manifest-typha', 'operator', undefined),
+      )
+      .chain(([platform, policy, given]) => {
+        const relay = policy === 'relay';
+        // The relay needs to know how Calico was installed; without it the install is optional.
+        const install = relay ? (given ?? 'manifest') : given;
+        const nodes = relay ? Math.max(b.nodes, (b.typha?.maxReplicas ?? 20) + 1) : b.nodes;
+        const spec: Spec = {
+          platform,
+          cni: 'calico',
+          kubernetesVersion: b.version.text,
+          nodes,
+          cpuPerNode: b.cpuPerNode,
+          region: platform === 'ack' ? b.region : undefined,
+          networkPolicy: policy,
+          // The Service CIDR gets its own /8, away from every pool.
+          serviceCidr: b.withServiceCidr ? cidrIn(b.octets[5], 12, 0) : undefined,
+          // The operator runs Typha itself: a typha section is refused there.
+          typha: relay && install !== 'operator' ? b.typha?.typha : undefined,
+        };
+        const extra = fc
+          .tuple(
+            opt(calicoArb({ octets: b.octets.slice(0, 3) }), 6),
+            b.withKubeProxy ? kubeProxyArb({ platform, minor: b.version.minor, cpuPerNode: b.cpuPerNode }) : fc.constant(undefined),
+            // Releases with Felix's nftables switch; 3.32 detects kube-proxy's mode.
+            fc.constantFrom('3.29.7', '3.30.5', '3.31.7', '3.32.1'),
+            fc.boolean(),
+          )
+          .map(([c, kubeProxy, release, writeVersion]) => {
+            // Typha runs the installed release, and Felix matches kube-proxy's nftables by it.
+            const needsVersion =
+              install !== 'operator' && ((relay && b.typha?.typha?.image === undefined) || (kubeProxy as Spec | undefined)?.mode === 'nftables');
+            const version = needsVersion || writeVersion ? release : undefined;
+            const calico =
+              c === undefined && install === undefined && version === undefined ? undefined : compact({ install, version, ...(c ?? {}) });
+            return compact({ calico, kubeProxy });
+          });
+        return finish(b, spec, extra);
+      }),
   );
 
   const cilium = common.chain((b) =>
-    fc.tuple(fc.constantFrom('kubeadm', 'k3s', 'ack'), fc.constantFrom('direct', undefined), fc.boolean()).chain(([platform, policy, withSection]) => {
-      const spec: Spec = {
-        platform,
-        cni: 'cilium',
-        kubernetesVersion: b.version.text,
-        nodes: b.nodes,
-        cpuPerNode: b.cpuPerNode,
-        region: platform === 'ack' ? b.region : undefined,
-        networkPolicy: policy,
-        serviceCidr: b.withServiceCidr ? cidrIn(b.octets[5], 16, 0) : undefined,
-      };
-      const extra = withSection ? ciliumArb({ platform, nodes: b.nodes, hasArgocd: argocd !== undefined && b.withArgocd }).map((c) => ({ cilium: c })) : fc.constant({});
-      return finish(b, spec, extra);
-    }),
+    fc
+      .tuple(fc.constantFrom('kubeadm', 'k3s', 'ack'), fc.constantFrom('direct', undefined), fc.boolean())
+      .chain(([platform, policy, withSection]) => {
+        const spec: Spec = {
+          platform,
+          cni: 'cilium',
+          kubernetesVersion: b.version.text,
+          nodes: b.nodes,
+          cpuPerNode: b.cpuPerNode,
+          region: platform === 'ack' ? b.region : undefined,
+          networkPolicy: policy,
+          serviceCidr: b.withServiceCidr ? cidrIn(b.octets[5], 16, 0) : undefined,
+        };
+        const extra = withSection
+          ? ciliumArb({ platform, nodes: b.nodes, hasArgocd: argocd !== undefined && b.withArgocd }).map((c) => ({ cilium: c }))
+          : fc.constant({});
+        return finish(b, spec, extra);
+      }),
   );
 
   return fc.oneof(terway, calico, cilium);
@@ -642,15 +795,20 @@ export function validSpecArb(argocd?: ArgocdBase): fc.Arbitrary<Spec> {
 /** Cluster names end in "-<index>": unique in the fleet, never reserved, never "<other>-cilium". */
 function nameArb(index: number): fc.Arbitrary<string> {
   const suffix = `-${index}`;
-  return fc.oneof(
-    { weight: 4, arbitrary: fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/) },
-    // Up to the 63 characters of a DNS label.
-    { weight: 1, arbitrary: fc.stringMatching(new RegExp(`^[a-z][-a-z0-9]{${60 - suffix.length},${62 - suffix.length}}$`)) },
-  ).map((s) => `${s}${suffix}`);
+  return fc
+    .oneof(
+      { weight: 4, arbitrary: fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/) },
+      // Up to the 63 characters of a DNS label.
+      { weight: 1, arbitrary: fc.stringMatching(new RegExp(`^[a-z][-a-z0-9]{${60 - suffix.length},${62 - suffix.length}}$`)) },
+    )
+    .map((s) => `${s}${suffix}`);
 }
 
 // Any key but __proto__, which the loader refuses (JavaScript would drop it); the mutations try it.
-const labelKeyArb = fc.oneof(fc.constantFrom('team', 'env', 'app.kubernetes.io/part-of'), fc.string({ maxLength: 10 }).filter((k) => k !== '__proto__'));
+const labelKeyArb = fc.oneof(
+  fc.constantFrom('team', 'env', 'app.kubernetes.io/part-of'),
+  fc.string({ maxLength: 10 }).filter((k) => k !== '__proto__'),
+);
 const labelsArb = opt(fc.dictionary(labelKeyArb, freeTextArb, { maxKeys: 3 }), 2);
 
 export function profileDocArb(index = 0, argocd?: ArgocdBase): fc.Arbitrary<ProfileDoc> {
@@ -678,7 +836,13 @@ export const yamlStyleArb: fc.Arbitrary<YamlStyle> = fc.record({
 });
 
 export function profileText(doc: unknown, style: YamlStyle = { indent: 2, flow: false, quote: 'PLAIN', comment: false }): string {
-  const body = stringify(doc, { indent: style.indent, collectionStyle: style.flow ? 'flow' : 'block', defaultStringType: style.quote, defaultKeyType: 'PLAIN', aliasDuplicateObjects: true });
+  const body = stringify(doc, {
+    indent: style.indent,
+    collectionStyle: style.flow ? 'flow' : 'block',
+    defaultStringType: style.quote,
+    defaultKeyType: 'PLAIN',
+    aliasDuplicateObjects: true,
+  });
   return style.comment ? `# yaml-language-server: $schema=../schema/clusterprofile.schema.json\n${body}` : body;
 }
 
@@ -690,9 +854,13 @@ export interface FleetProfile {
 
 /** 1 to `max` valid profiles with unique names; those with spec.argocd agree on the shared fields. */
 export function validFleetArb(max = 3): fc.Arbitrary<FleetProfile[]> {
-  return fc.tuple(opt(argocdBaseArb, 2), fc.integer({ min: 1, max })).chain(([argocd, count]) =>
-    fc.tuple(...Array.from({ length: count }, (_, i) => fc.tuple(profileDocArb(i, argocd), yamlStyleArb, fc.constantFrom('.yaml', '.yml')))).map((ps) => ps.map(([doc, style, ext]) => ({ file: `${doc.metadata.name}${ext}`, doc, style }))),
-  );
+  return fc
+    .tuple(opt(argocdBaseArb, 2), fc.integer({ min: 1, max }))
+    .chain(([argocd, count]) =>
+      fc
+        .tuple(...Array.from({ length: count }, (_, i) => fc.tuple(profileDocArb(i, argocd), yamlStyleArb, fc.constantFrom('.yaml', '.yml'))))
+        .map((ps) => ps.map(([doc, style, ext]) => ({ file: `${doc.metadata.name}${ext}`, doc, style }))),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -729,10 +897,78 @@ function setAt(root: unknown, path: FieldPath, value: unknown, remove = false): 
 }
 
 const WRONG_TYPES: Json[] = ['oops', 42, -1, true, false, [], {}, [1, 2], { x: 1 }, 1.5, '1.27', '42', 'true'];
-const NUMBERS = [0, -1, -0, 1.5, 65536, 100001, 2 ** 31, 2 ** 32, 2 ** 53 + 1, 1e308, -1e308, Number.MAX_VALUE, Number.MIN_VALUE, Infinity, -Infinity, NaN];
-const BAD_CIDRS = ['10.0.0.1/8', '300.1.1.1/24', '10.0.0.0/33', '10.0.0.0/', '/24', '::/129', '1.2.3.4', 'fe80::/10', '169.254.0.0/16', '0.0.0.0/0', '10.0.0.0/0', '::1/128', 'ffff::ffff::/64', '01.2.3.0/24', '1.2.3.0/024', 'a.b.c.d/8', '10.0.0.0/8,10.1.0.0/16'];
-const UNKNOWN_KEYS = ['extra', 'netwrkPolicy', 'Nodes', 'access_key', 'accessKeySecret', 'secret-key', '', ' ', '0', '__proto__', 'constructor', 'toString', 'a.b', 'x'.repeat(200), 'ünï', 'null', 'true'];
-const ODD_STRINGS = ['', ' ', '\t', '\n', 'null', '~', 'auto', 'kubernetes.default.svc', 'latest', '../../etc', 'x'.repeat(300), '😀', '\u0000', '-1'];
+const NUMBERS = [
+  0,
+  -1,
+  -0,
+  1.5,
+  65536,
+  100001,
+  2 ** 31,
+  2 ** 32,
+  2 ** 53 + 1,
+  1e308,
+  -1e308,
+  Number.MAX_VALUE,
+  Number.MIN_VALUE,
+  Infinity,
+  -Infinity,
+  NaN,
+];
+const BAD_CIDRS = [
+  '10.0.0.1/8',
+  '300.1.1.1/24',
+  '10.0.0.0/33',
+  '10.0.0.0/',
+  '/24',
+  '::/129',
+  '1.2.3.4',
+  'fe80::/10',
+  '169.254.0.0/16',
+  '0.0.0.0/0',
+  '10.0.0.0/0',
+  '::1/128',
+  'ffff::ffff::/64',
+  '01.2.3.0/24',
+  '1.2.3.0/024',
+  'a.b.c.d/8',
+  '10.0.0.0/8,10.1.0.0/16',
+];
+const UNKNOWN_KEYS = [
+  'extra',
+  'netwrkPolicy',
+  'Nodes',
+  'access_key',
+  'accessKeySecret',
+  'secret-key',
+  '',
+  ' ',
+  '0',
+  '__proto__',
+  'constructor',
+  'toString',
+  'a.b',
+  'x'.repeat(200),
+  'ünï',
+  'null',
+  'true',
+];
+const ODD_STRINGS = [
+  '',
+  ' ',
+  '\t',
+  '\n',
+  'null',
+  '~',
+  'auto',
+  'kubernetes.default.svc',
+  'latest',
+  '../../etc',
+  'x'.repeat(300),
+  '😀',
+  '\u0000',
+  '-1',
+];
 
 export type ObjectMutation =
   | { kind: 'wrongType'; at: number; value: Json }
@@ -747,7 +983,12 @@ export type ObjectMutation =
 
 export const objectMutationArb: fc.Arbitrary<ObjectMutation> = fc.oneof(
   fc.record({ kind: fc.constant('wrongType' as const), at: fc.nat(), value: fc.constantFrom(...WRONG_TYPES) }),
-  fc.record({ kind: fc.constant('unknownKey' as const), at: fc.nat(), key: fc.oneof(fc.constantFrom(...UNKNOWN_KEYS), fc.string({ maxLength: 12 })), value: fc.constantFrom<Json>(1, 'x', null, { a: 1 }, []) }),
+  fc.record({
+    kind: fc.constant('unknownKey' as const),
+    at: fc.nat(),
+    key: fc.oneof(fc.constantFrom(...UNKNOWN_KEYS), fc.string({ maxLength: 12 })),
+    value: fc.constantFrom<Json>(1, 'x', null, { a: 1 }, []),
+  }),
   fc.record({ kind: fc.constant('number' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(...NUMBERS), fc.double(), fc.integer()) }),
   fc.record({ kind: fc.constant('cidr' as const), at: fc.nat(), value: fc.constantFrom(...BAD_CIDRS) }),
   fc.record({ kind: fc.constant('string' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(...ODD_STRINGS), fc.string({ maxLength: 30 })) }),
@@ -817,8 +1058,10 @@ export function applyObjectMutations(doc: unknown, mutations: readonly ObjectMut
       case 'unknownKey': {
         const target = getAt(root, at);
         // defineProperty, so "__proto__" becomes a plain key; values are cloned, never the shared constants.
-        if (target !== null && typeof target === 'object' && !Array.isArray(target)) Object.defineProperty(target, m.key, { value: clone(m.value), enumerable: true, writable: true, configurable: true });
-        else root = setAt(root, at, Object.defineProperty({}, m.key, { value: clone(m.value), enumerable: true, writable: true, configurable: true }));
+        if (target !== null && typeof target === 'object' && !Array.isArray(target))
+          Object.defineProperty(target, m.key, { value: clone(m.value), enumerable: true, writable: true, configurable: true });
+        else
+          root = setAt(root, at, Object.defineProperty({}, m.key, { value: clone(m.value), enumerable: true, writable: true, configurable: true }));
         break;
       }
       case 'null':
@@ -858,8 +1101,61 @@ export type TextMutation =
   | { kind: 'bom' }
   | { kind: 'secondDocument' };
 
-const INSERTS = [':', ': ', '- ', '"', "'", '{', '}', '[', ']', '\t', '  ', '&a ', '*a', '!!binary ', '!!str ', '!custom ', '%YAML 1.2\n', '---\n', '...\n', '# c\n', '\u0000', '\uFEFF', '? ', '|\n', '>-\n', ',', '\\', '@', '`', '<<: *a\n', '\n'];
-const NUMBER_TEXTS = ['1e308', '1e309', '-1e309', '9007199254740993', '18446744073709551616', '0x1F', '0o17', '0b101', '.inf', '-.inf', '.nan', '-0', '1_000', '1.', '.5', '+12', '1e-400', '0.0000001', '012', '1:30'];
+const INSERTS = [
+  ':',
+  ': ',
+  '- ',
+  '"',
+  "'",
+  '{',
+  '}',
+  '[',
+  ']',
+  '\t',
+  '  ',
+  '&a ',
+  '*a',
+  '!!binary ',
+  '!!str ',
+  '!custom ',
+  '%YAML 1.2\n',
+  '---\n',
+  '...\n',
+  '# c\n',
+  '\u0000',
+  '\uFEFF',
+  '? ',
+  '|\n',
+  '>-\n',
+  ',',
+  '\\',
+  '@',
+  '`',
+  '<<: *a\n',
+  '\n',
+];
+const NUMBER_TEXTS = [
+  '1e308',
+  '1e309',
+  '-1e309',
+  '9007199254740993',
+  '18446744073709551616',
+  '0x1F',
+  '0o17',
+  '0b101',
+  '.inf',
+  '-.inf',
+  '.nan',
+  '-0',
+  '1_000',
+  '1.',
+  '.5',
+  '+12',
+  '1e-400',
+  '0.0000001',
+  '012',
+  '1:30',
+];
 
 export const textMutationArb: fc.Arbitrary<TextMutation> = fc.oneof(
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
@@ -867,7 +1163,12 @@ export const textMutationArb: fc.Arbitrary<TextMutation> = fc.oneof(
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...INSERTS), fc.string({ maxLength: 4 })) }),
   fc.record({ kind: fc.constant('numberText' as const), at: fc.nat(), text: fc.constantFrom(...NUMBER_TEXTS) }),
   fc.record({ kind: fc.constant('anchorAlias' as const), at: fc.nat(), to: fc.nat() }),
-  fc.record({ kind: fc.constant('laughs' as const), depth: fc.integer({ min: 1, max: 9 }), width: fc.integer({ min: 2, max: 10 }), where: fc.constantFrom('root' as const, 'labels' as const, 'aliasInSpec' as const) }),
+  fc.record({
+    kind: fc.constant('laughs' as const),
+    depth: fc.integer({ min: 1, max: 9 }),
+    width: fc.integer({ min: 2, max: 10 }),
+    where: fc.constantFrom('root' as const, 'labels' as const, 'aliasInSpec' as const),
+  }),
   fc.record({ kind: fc.constant('undefinedAlias' as const), at: fc.nat() }),
   fc.constant({ kind: 'crlf' as const }),
   fc.constant({ kind: 'bom' as const }),
@@ -887,7 +1188,12 @@ function scalarLines(lines: readonly string[]): Array<[number, number]> {
 /** A billion-laughs chain: each level lists the one before `width` times. */
 function laughs(depth: number, width: number, indent: string): string {
   const rows = [`${indent}lol0: &lol0 [${Array(width).fill('"lol"').join(', ')}]`];
-  for (let d = 1; d <= depth; d++) rows.push(`${indent}lol${d}: &lol${d} [${Array(width).fill(`*lol${d - 1}`).join(', ')}]`);
+  for (let d = 1; d <= depth; d++)
+    rows.push(
+      `${indent}lol${d}: &lol${d} [${Array(width)
+        .fill(`*lol${d - 1}`)
+        .join(', ')}]`,
+    );
   return `${rows.join('\n')}\n`;
 }
 
@@ -932,7 +1238,8 @@ export function applyTextMutations(text: string, mutations: readonly TextMutatio
         if (m.where === 'root') t = `${t.endsWith('\n') || t === '' ? t : `${t}\n`}${laughs(m.depth, m.width, '')}`;
         else if (m.where === 'labels') t = t.replace(/^metadata:\n/m, `metadata:\n  labels:\n${laughs(m.depth, m.width, '    ')}`);
         // Anchors first, then one alias of the top level in a free-form map (cilium values or cniConf) or as a label.
-        else t = `${laughs(m.depth, m.width, '')}${t.replace(/^(\s*)(values|cniConf|labels|eniConf): .*$|^metadata:$/m, (_line, ind, key) => (key ? `${ind}${key}: {x: *lol${m.depth}}` : `metadata:\n  labels: *lol${m.depth}`))}`;
+        else
+          t = `${laughs(m.depth, m.width, '')}${t.replace(/^(\s*)(values|cniConf|labels|eniConf): .*$|^metadata:$/m, (_line, ind, key) => (key ? `${ind}${key}: {x: *lol${m.depth}}` : `metadata:\n  labels: *lol${m.depth}`))}`;
         break;
       }
       case 'undefinedAlias': {
@@ -1009,7 +1316,11 @@ export function recursiveAliasText(r: ValueOf<typeof recursiveAliasArb>): string
  * (`<Kind>.<name>.k8s.yaml`) exceeds 255 bytes: an IPPool, the kube-proxy ConfigMap or Typha's ServiceAccount.
  */
 export const longNameProfileArb: fc.Arbitrary<ProfileDoc> = fc
-  .record({ field: fc.constantFrom('ipPool', 'configMapName', 'typhaServiceAccount'), name: longSubdomainArb(240, 253), nodes: fc.integer({ min: 21, max: 5000 }) })
+  .record({
+    field: fc.constantFrom('ipPool', 'configMapName', 'typhaServiceAccount'),
+    name: longSubdomainArb(240, 253),
+    nodes: fc.integer({ min: 21, max: 5000 }),
+  })
   .map(({ field, name, nodes }) => ({
     apiVersion: 'netscale.dev/v1alpha1',
     kind: 'ClusterProfile',

@@ -20,10 +20,14 @@ export interface CliRunOptions {
 export async function runCli(argv: readonly string[], options: CliRunOptions = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const status = await main(argv, { NETSCALE_RENDER_CACHE: 'off', ...options.env }, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t), isTTY: options.tty ?? false },
-    readStdin: () => options.stdin ?? '',
-  });
+  const status = await main(
+    argv,
+    { NETSCALE_RENDER_CACHE: 'off', ...options.env },
+    {
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stderr += t), isTTY: options.tty ?? false },
+      readStdin: () => options.stdin ?? '',
+    },
+  );
   return { status, stdout, stderr };
 }

@@ -21,7 +21,8 @@ export function sharedPath(...rel: string[]): string {
 export function describeWithShared(rel: string): jest.Describe {
   const where = sharedPath(rel);
   if (fs.existsSync(where)) return describe;
-  if (process.env.CI === 'true') throw new Error(`${where} is missing: CI must run the tests that need ../shared (set NETSCALE_SHARED or place shared/ beside the clone)`);
+  if (process.env.CI === 'true')
+    throw new Error(`${where} is missing: CI must run the tests that need ../shared (set NETSCALE_SHARED or place shared/ beside the clone)`);
   process.stderr.write(`skipped: ${where} is missing (tests that need ../shared run in CI)\n`);
   return describe.skip;
 }

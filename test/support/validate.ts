@@ -19,9 +19,13 @@ const crdTexts = new Map<string, string>();
 function crdAjv(): Ajv {
   if (ajv) return ajv;
   // CRD patterns are Go regular expressions; `(?i)` (case-insensitive) becomes the JS `i` flag.
-  const goRegExp = Object.assign((pattern: string, flags: string) => (pattern.includes('(?i)') ? new RegExp(pattern.replace('(?i)', ''), `${flags}i`) : new RegExp(pattern, flags)), {
-    code: 'new RegExp',
-  });
+  const goRegExp = Object.assign(
+    (pattern: string, flags: string) =>
+      pattern.includes('(?i)') ? new RegExp(pattern.replace('(?i)', ''), `${flags}i`) : new RegExp(pattern, flags),
+    {
+      code: 'new RegExp',
+    },
+  );
   ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp } });
   ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
   ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
@@ -40,13 +44,19 @@ function crdSchema(apiVersion: string, kind: string): ValidateFunction | undefin
   const key = `${apiVersion}/${kind}`;
   if (crdValidators.has(key)) return crdValidators.get(key);
   let found: ValidateFunction | undefined;
-  for (const file of fs.readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of fs
+    .readdirSync(CRD_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     if (!crdTexts.has(file)) crdTexts.set(file, fs.readFileSync(path.join(CRD_DIR, file), 'utf8'));
     const text = crdTexts.get(file)!;
     // Parse only files that name the kind: parsing every CRD costs more than the check.
     if (!new RegExp(`^\\s*kind: ${kind}\\s*$`, 'm').test(text)) continue;
     for (const doc of parseAllDocuments(text)) {
-      const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: object } }> } };
+      const crd = doc.toJS() as {
+        kind?: string;
+        spec?: { group: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: object } }> };
+      };
       if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec || crd.spec.names.kind !== kind) continue;
       const version = crd.spec.versions.find((v) => `${crd.spec!.group}/${v.name}` === apiVersion);
       if (version) found = crdAjv().compile(stripKubernetesExtensions(version.schema.openAPIV3Schema) as object);
@@ -65,11 +75,15 @@ function stripKubernetesExtensions(schema: unknown): unknown {
   const input = schema as Record<string, unknown>;
   for (const [k, v] of Object.entries(input)) {
     if (k.startsWith('x-kubernetes-')) continue;
-    out[k] = k === 'properties' || k === 'patternProperties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, stripKubernetesExtensions(s)])) : stripKubernetesExtensions(v);
+    out[k] =
+      k === 'properties' || k === 'patternProperties'
+        ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, stripKubernetesExtensions(s)]))
+        : stripKubernetesExtensions(v);
   }
   // The API server prunes fields a structural schema does not name: a field netscale renders
   // there would silently never reach the cluster, so the validator refuses it.
-  if (input.properties !== undefined && input.additionalProperties === undefined && !input['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
+  if (input.properties !== undefined && input.additionalProperties === undefined && !input['x-kubernetes-preserve-unknown-fields'])
+    out.additionalProperties = false;
   if (input['x-kubernetes-int-or-string']) {
     delete out.type;
     out.anyOf = [{ type: 'integer' }, { type: 'string' }];
@@ -111,7 +125,8 @@ export function readManifests(dir: string): Array<{ file: string; object: K8sObj
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.yaml')) for (const doc of parseAllDocuments(fs.readFileSync(p, 'utf8'))) out.push({ file: p, object: doc.toJS() as K8sObject });
+      else if (e.name.endsWith('.yaml'))
+        for (const doc of parseAllDocuments(fs.readFileSync(p, 'utf8'))) out.push({ file: p, object: doc.toJS() as K8sObject });
     }
   };
   walk(dir);
@@ -125,7 +140,11 @@ export function readManifests(dir: string): Array<{ file: string; object: K8sObj
  * item by item; any other value replaces. https://kubernetes.io/docs/reference/using-api/server-side-apply/
  */
 export function serverSideMerge(live: unknown, applied: unknown): unknown {
-  if (Array.isArray(live) && Array.isArray(applied) && [...live, ...applied].every((i) => i !== null && typeof i === 'object' && typeof (i as { name?: unknown }).name === 'string')) {
+  if (
+    Array.isArray(live) &&
+    Array.isArray(applied) &&
+    [...live, ...applied].every((i) => i !== null && typeof i === 'object' && typeof (i as { name?: unknown }).name === 'string')
+  ) {
     const out = live.map((i) => ({ ...i }));
     for (const item of applied as Array<{ name: string }>) {
       const at = out.findIndex((i) => i.name === item.name);
@@ -134,7 +153,14 @@ export function serverSideMerge(live: unknown, applied: unknown): unknown {
     }
     return out;
   }
-  if (live !== null && typeof live === 'object' && !Array.isArray(live) && applied !== null && typeof applied === 'object' && !Array.isArray(applied)) {
+  if (
+    live !== null &&
+    typeof live === 'object' &&
+    !Array.isArray(live) &&
+    applied !== null &&
+    typeof applied === 'object' &&
+    !Array.isArray(applied)
+  ) {
     const out: Record<string, unknown> = { ...(live as Record<string, unknown>) };
     for (const [k, v] of Object.entries(applied)) out[k] = k in out ? serverSideMerge(out[k], v) : v;
     return out;

@@ -36,7 +36,8 @@ export class CalicoNodeTyphaEnv extends Construct {
   constructor(scope: Construct, id: string, props: CalicoNodeTyphaEnvProps = {}) {
     super(scope, id);
     const serviceName = props.serviceName ?? TYPHA_NAME;
-    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(serviceName)) throw new Error(`CalicoNodeTyphaEnv serviceName must be a Service name (DNS label), got ${JSON.stringify(serviceName)}`);
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(serviceName))
+      throw new Error(`CalicoNodeTyphaEnv serviceName must be a Service name (DNS label), got ${JSON.stringify(serviceName)}`);
     this.daemonSet = new ApiObject(this, 'Resource', {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',

@@ -28,7 +28,8 @@ export class CalicoTyphaConfig extends Construct {
   constructor(scope: Construct, id: string, props: CalicoTyphaConfigProps = {}) {
     super(scope, id);
     const serviceName = props.serviceName ?? TYPHA_NAME;
-    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(serviceName)) throw new Error(`CalicoTyphaConfig serviceName must be a Service name (DNS label), got ${JSON.stringify(serviceName)}`);
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(serviceName))
+      throw new Error(`CalicoTyphaConfig serviceName must be a Service name (DNS label), got ${JSON.stringify(serviceName)}`);
     this.configMap = new k8s.KubeConfigMap(this, 'Resource', {
       metadata: { name: CALICO_CONFIG_NAME, namespace: props.namespace ?? 'kube-system' },
       data: { typha_service_name: serviceName },

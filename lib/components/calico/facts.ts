@@ -50,8 +50,11 @@ export const FULL_MESH_NODE_LIMIT = 100;
 /** What each install method means for Felix and Typha, as the profile error and the review say it. */
 export const CALICO_INSTALL_MEANING: Readonly<Record<'manifest' | 'manifest-typha' | 'operator', string>> = {
   manifest:
-    'calico.yaml: calico-node has no FELIX_TYPHAK8SSERVICENAME, so netscale renders Typha (as calico-node\'s ServiceAccount) and adds that one env entry to calico-node, applied server-side; calico-node rolls once',
-  'manifest-typha': 'calico-typha.yaml: Typha exists with 1 replica and calico-node reads typha_service_name from calico-config; netscale sizes Typha and sets calico-config',
+    "calico.yaml: calico-node has no FELIX_TYPHAK8SSERVICENAME, so netscale renders Typha (as calico-node's ServiceAccount) and adds that one " +
+    'env entry to calico-node, applied server-side; calico-node rolls once',
+  'manifest-typha':
+    'calico-typha.yaml: Typha exists with 1 replica and calico-node reads typha_service_name from calico-config; netscale sizes Typha and ' +
+    'sets calico-config',
   operator: 'Tigera operator: it runs and scales Typha itself (nodes / 200 + 2) in calico-system; netscale renders no Typha and no calico-config',
 };
 

@@ -24,11 +24,15 @@ export interface TunnelMtu {
 
 /** The tunnel device MTU: the underlay MTU less the encapsulation's header (1500 -> 1480 for IP-in-IP). */
 export function tunnelMtu(underlayMtu: number, encapsulation: TunnelEncapsulation, ipFamily: 4 | 6 = 4): TunnelMtu {
-  if (!Number.isInteger(underlayMtu) || underlayMtu < 1) throw new Error(`tunnelMtu: underlayMtu must be a whole number of bytes (got ${underlayMtu})`);
+  if (!Number.isInteger(underlayMtu) || underlayMtu < 1)
+    throw new Error(`tunnelMtu: underlayMtu must be a whole number of bytes (got ${underlayMtu})`);
   const overhead = TUNNEL_OVERHEAD[encapsulation][ipFamily];
   if (overhead === undefined) throw new Error(`tunnelMtu: ${encapsulation} does not carry IPv${ipFamily} traffic in Calico; use vxlan or wireguard`);
   const value = underlayMtu - overhead;
-  const label = encapsulation === 'none' ? 'no encapsulation' : `${encapsulation === 'ipip' ? 'IP-in-IP' : encapsulation === 'vxlan' ? 'VXLAN' : 'WireGuard'} over IPv${ipFamily}`;
+  const label =
+    encapsulation === 'none'
+      ? 'no encapsulation'
+      : `${encapsulation === 'ipip' ? 'IP-in-IP' : encapsulation === 'vxlan' ? 'VXLAN' : 'WireGuard'} over IPv${ipFamily}`;
   return {
     value,
     decision: {
@@ -49,9 +53,17 @@ export function tunnelMtu(underlayMtu: number, encapsulation: TunnelEncapsulatio
  * felix/dataplane/linux/int_dataplane.go ConfigureDefaultMTUs), so the review says "auto". Pure:
  * the review and the construct share it.
  */
-export function calicoTunnelMtus(props: Pick<CalicoNetworkProps, 'ipPools' | 'mtu' | 'wireguard'>): { felix: Partial<Record<'ipipMtu' | 'vxlanMtu' | 'vxlanMtuv6' | 'wireguardMtu' | 'wireguardMtuv6', number>> & { wireguardEnabled?: boolean; wireguardEnabledV6?: boolean }; decisions: Decision[] } {
+export function calicoTunnelMtus(props: Pick<CalicoNetworkProps, 'ipPools' | 'mtu' | 'wireguard'>): {
+  felix: Partial<Record<'ipipMtu' | 'vxlanMtu' | 'vxlanMtuv6' | 'wireguardMtu' | 'wireguardMtuv6', number>> & {
+    wireguardEnabled?: boolean;
+    wireguardEnabledV6?: boolean;
+  };
+  decisions: Decision[];
+} {
   const mtu = props.mtu;
-  const pools = (props.ipPools ?? []).map((p) => ({ props: p, cidr: parseCidr(p.cidr) })).filter((p): p is { props: CalicoIpPoolProps; cidr: { ok: true; cidr: Cidr } } => p.cidr.ok);
+  const pools = (props.ipPools ?? [])
+    .map((p) => ({ props: p, cidr: parseCidr(p.cidr) }))
+    .filter((p): p is { props: CalicoIpPoolProps; cidr: { ok: true; cidr: Cidr } } => p.cidr.ok);
   const decisions: Decision[] = [];
   const felix: ReturnType<typeof calicoTunnelMtus>['felix'] = {};
   const derive = (encapsulation: TunnelEncapsulation, family: 4 | 6): number | undefined => {
@@ -64,7 +76,8 @@ export function calicoTunnelMtus(props: Pick<CalicoNetworkProps, 'ipPools' | 'mt
     return t.value;
   };
   // Disabled pools count: their pods keep their addresses and still use the tunnel.
-  const uses = (mode: 'ipipMode' | 'vxlanMode', family: 4 | 6) => pools.some((p) => p.cidr.cidr.family === family && (p.props[mode] ?? 'Never') !== 'Never');
+  const uses = (mode: 'ipipMode' | 'vxlanMode', family: 4 | 6) =>
+    pools.some((p) => p.cidr.cidr.family === family && (p.props[mode] ?? 'Never') !== 'Never');
   const set = (field: 'ipipMtu' | 'vxlanMtu' | 'vxlanMtuv6' | 'wireguardMtu' | 'wireguardMtuv6', value: number | undefined) => {
     if (value !== undefined) felix[field] = value;
   };

@@ -75,10 +75,13 @@ export class CiliumApplication extends Construct {
     checkChartVersion('CiliumApplication', props.version);
     checkChartValues('CiliumApplication', props.values);
     if (props.destinationServer !== undefined && props.destinationName !== undefined) {
-      throw new Error(`CiliumApplication takes destinationServer or destinationName, not both (got ${props.destinationServer} and ${props.destinationName})`);
+      throw new Error(
+        `CiliumApplication takes destinationServer or destinationName, not both (got ${props.destinationServer} and ${props.destinationName})`,
+      );
     }
     const ignoreDifferences = ciliumIgnoreDifferences(props.version, props.values);
-    const destination = props.destinationName !== undefined ? { name: props.destinationName } : { server: props.destinationServer ?? 'https://kubernetes.default.svc' };
+    const destination =
+      props.destinationName !== undefined ? { name: props.destinationName } : { server: props.destinationServer ?? 'https://kubernetes.default.svc' };
     this.application = new Application(this, 'Resource', {
       metadata: { name: props.name ?? CILIUM_CHART, namespace: props.namespace ?? 'argocd', labels: LABELS },
       spec: {

@@ -43,6 +43,7 @@ export class CiliumKubeProxyless extends Construct {
     this.delivery = props.delivery;
     this.valuesYaml = ciliumValuesYaml(props.values);
     if (props.delivery === 'k3s') this.helmChart = new CiliumHelmChart(this, 'HelmChart', { version: props.version, values: props.values });
-    if (props.delivery === 'argocd') this.application = new CiliumApplication(this, 'Application', { ...props.application, version: props.version, values: props.values });
+    if (props.delivery === 'argocd')
+      this.application = new CiliumApplication(this, 'Application', { ...props.application, version: props.version, values: props.values });
   }
 }

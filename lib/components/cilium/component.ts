@@ -27,13 +27,25 @@ export const ciliumComponent = defineComponent({
   check(section: CiliumSpec | undefined, ctx: ClusterContext): Finding[] {
     const out: Finding[] = [];
     if (ctx.cni === 'cilium' && ctx.networkPolicy !== 'direct') {
-      out.push(error(['spec', 'networkPolicy'], `${ctx.networkPolicy} does not apply to Cilium, which enforces NetworkPolicy itself without Felix or Typha: use direct (or leave it out)`));
+      out.push(
+        error(
+          ['spec', 'networkPolicy'],
+          `${ctx.networkPolicy} does not apply to Cilium, which enforces NetworkPolicy itself without Felix or Typha: use direct (or leave it out)`,
+        ),
+      );
     }
     if (section === undefined) return out;
-    if (ctx.cni !== 'cilium') out.push(error(['spec', 'cilium'], `configures Cilium, but the profile's cni is ${ctx.cni}: set cni: cilium or remove the section`));
-    else out.push(...checkCilium(section, { nodes: ctx.nodes, platform: ctx.platform, delivery: ciliumDelivery(section, ctx), nodeCidr: ctx.nodeCidr }));
+    if (ctx.cni !== 'cilium')
+      out.push(error(['spec', 'cilium'], `configures Cilium, but the profile's cni is ${ctx.cni}: set cni: cilium or remove the section`));
+    else
+      out.push(...checkCilium(section, { nodes: ctx.nodes, platform: ctx.platform, delivery: ciliumDelivery(section, ctx), nodeCidr: ctx.nodeCidr }));
     if (section.delivery === 'argocd' && !ctx.argocd) {
-      out.push(error(['spec', 'cilium', 'delivery'], 'argocd renders a Cilium Application into dist/argocd/, which needs spec.argocd (repoURL, destination): add it or use values'));
+      out.push(
+        error(
+          ['spec', 'cilium', 'delivery'],
+          'argocd renders a Cilium Application into dist/argocd/, which needs spec.argocd (repoURL, destination): add it or use values',
+        ),
+      );
     }
     const delivery = ciliumDelivery(section, ctx);
     if (ctx.cni === 'cilium' && ctx.argocdInCluster && (delivery === 'argocd' || delivery === 'k3s')) {
@@ -41,7 +53,11 @@ export const ciliumComponent = defineComponent({
       out.push(
         warning(
           ['spec', 'argocd'],
-          `Argo CD runs in this cluster (no destination elsewhere) and syncs ${what}, so it manages its own network: a values change that breaks the datapath also cuts Argo CD off, and it cannot sync the fix. The review gives the commands to recover by hand; or set spec.argocd.destination and manage this cluster from an Argo CD that runs elsewhere`,
+          `Argo CD runs in this cluster (no destination elsewhere) and ` +
+            `syncs ${what}, so it manages its own network: a values change that breaks the datapath also cuts Argo CD off, and it cannot ` +
+            `sync the fix. ` +
+            `The review gives the commands to recover by hand; or set spec.argocd.destination and manage this cluster from an Argo CD that ` +
+            `runs elsewhere`,
           [REFERENCES.ciliumArgocd],
         ),
       );
@@ -52,7 +68,13 @@ export const ciliumComponent = defineComponent({
     if (ctx.cni !== 'cilium' || section === undefined) return undefined;
     const delivery = ciliumDelivery(section, ctx);
     const { values, decisions } = ciliumValues(section);
-    const why = section.delivery ? 'set in the profile' : ctx.platform === 'k3s' ? 'k3s: the helm controller installs it at bootstrap' : ctx.argocd ? 'spec.argocd is set' : 'no delivery given: a values file for helm install';
+    const why = section.delivery
+      ? 'set in the profile'
+      : ctx.platform === 'k3s'
+        ? 'k3s: the helm controller installs it at bootstrap'
+        : ctx.argocd
+          ? 'spec.argocd is set'
+          : 'no delivery given: a values file for helm install';
     r.decisions.push({ name: 'Cilium delivery', value: delivery, rule: why });
     r.decisions.push(...decisions.map((d) => ({ ...d, name: `Cilium ${d.name}` })));
     const argocd = ctx.argocd ? { namespace: ctx.argocdNamespace ?? 'argocd', inCluster: ctx.argocdInCluster } : undefined;
@@ -61,12 +83,20 @@ export const ciliumComponent = defineComponent({
     r.verify.push(...ciliumVerify(section));
     r.rollback.push(ciliumRollback(section, delivery));
     // rollOutCiliumPods: a values change rolls the agents at the DaemonSet's own maxUnavailable.
-    r.waits.push({ kind: 'DaemonSet', name: CILIUM_AGENT_DAEMONSET, namespace: CILIUM_NAMESPACE, why: 'the cilium-config checksum on the pod template changes with the values (rollOutCiliumPods)', maxUnavailable: agentMaxUnavailable(values), after: 'chart' });
+    r.waits.push({
+      kind: 'DaemonSet',
+      name: CILIUM_AGENT_DAEMONSET,
+      namespace: CILIUM_NAMESPACE,
+      why: 'the cilium-config checksum on the pod template changes with the values (rollOutCiliumPods)',
+      maxUnavailable: agentMaxUnavailable(values),
+      after: 'chart',
+    });
     return { version: section.version, delivery, values };
   },
   render(scope, resolved: ResolvedCilium) {
     // In the cluster's own folder only the k3s HelmChart; an Argo CD Application lives with Argo CD.
-    if (resolved.delivery === 'k3s') new CiliumKubeProxyless(scope, 'Cilium', { version: resolved.version, values: resolved.values, delivery: 'k3s' });
+    if (resolved.delivery === 'k3s')
+      new CiliumKubeProxyless(scope, 'Cilium', { version: resolved.version, values: resolved.values, delivery: 'k3s' });
   },
 });
 

@@ -5,7 +5,10 @@ import { CiliumValues, parseCiliumVersion, supported } from './facts';
 export function checkChartVersion(construct: string, version: string): void {
   const v = parseCiliumVersion(version);
   if (!v || !supported(v)) {
-    throw new Error(`${construct} version must be an exact Cilium chart version of 1.13.0 or newer, such as 1.13.4 or 1.18.12 (got ${JSON.stringify(version)}): values differ between releases`);
+    throw new Error(
+      `${construct} version must be an exact Cilium chart version of 1.13.0 or newer, such as 1.13.4 or 1.18.12 ` +
+        `(got ${JSON.stringify(version)}): values differ between releases`,
+    );
   }
 }
 

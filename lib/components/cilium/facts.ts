@@ -11,7 +11,10 @@ export type CiliumValues = Record<string, unknown>;
 export const CILIUM_HELM_REPO = 'https://helm.cilium.io/';
 export const CILIUM_CHART = 'cilium';
 export const CILIUM_NAMESPACE = 'kube-system';
-/** The agent DaemonSet, and how many agents it replaces at once: updateStrategy.rollingUpdate.maxUnavailable in every chart's values.yaml, 1.13 to 1.20. */
+/**
+ * The agent DaemonSet, and how many agents it replaces at once: updateStrategy.rollingUpdate.maxUnavailable
+ * in every chart's values.yaml, 1.13 to 1.20.
+ */
 export const CILIUM_AGENT_DAEMONSET = 'cilium';
 export const CILIUM_AGENT_MAX_UNAVAILABLE = '2';
 
@@ -75,7 +78,13 @@ export const REMOVED_VALUES: ReadonlyArray<{ readonly path: readonly string[]; r
  * Chart keys the typed fields render, so a values override cannot slip past the checks. `fixed`
  * marks a key netscale always renders the same way, with the reason a profile may not change it.
  */
-export const TYPED_VALUES: ReadonlyArray<{ readonly path: readonly string[]; readonly field: string; readonly minorFrom?: number; readonly minorBefore?: number; readonly fixed?: string }> = [
+export const TYPED_VALUES: ReadonlyArray<{
+  readonly path: readonly string[];
+  readonly field: string;
+  readonly minorFrom?: number;
+  readonly minorBefore?: number;
+  readonly fixed?: string;
+}> = [
   { path: ['k8sServiceHost'], field: 'k8sServiceHost' },
   { path: ['k8sServicePort'], field: 'k8sServicePort' },
   { path: ['tunnel'], field: 'routingMode and tunnelProtocol', minorBefore: 14 },
@@ -166,7 +175,12 @@ export function chartGeneratedSecrets(v: CiliumVersion, values: CiliumValues): s
   };
   const on = (path: string, fallback: boolean) => Boolean(get(path, fallback));
   // Defaults of every chart read, 1.13 to 1.20: Hubble on, TLS on, certificates made by Helm.
-  const helmTls = on('agent', true) && on('hubble.enabled', true) && on('hubble.tls.enabled', true) && on('hubble.tls.auto.enabled', true) && get('hubble.tls.auto.method', 'helm') === 'helm';
+  const helmTls =
+    on('agent', true) &&
+    on('hubble.enabled', true) &&
+    on('hubble.tls.enabled', true) &&
+    on('hubble.tls.auto.enabled', true) &&
+    get('hubble.tls.auto.method', 'helm') === 'helm';
   if (!helmTls) return [];
   const relay = on('hubble.relay.enabled', false);
   const relayServer = relay && on('hubble.relay.tls.server.enabled', false);

@@ -5,7 +5,20 @@ import { credentialKind } from '../../core/credentials';
 import { error, FieldPath, Finding, show, warning } from '../../core/findings';
 import { deepEqual, deepMerge, isPlainObject } from '../../core/objects';
 import { chartKeysFor, unknownChartKeys } from './chart-values';
-import { atLeast, CILIUM_DEFAULTS, CILIUM_FACTS, CiliumDelivery, CiliumValues, CiliumVersion, DEFAULT_OPERATOR_REPLICAS, OLD_KPR_WORDS, parseCiliumVersion, REMOVED_VALUES, supported, TYPED_VALUES } from './facts';
+import {
+  atLeast,
+  CILIUM_DEFAULTS,
+  CILIUM_FACTS,
+  CiliumDelivery,
+  CiliumValues,
+  CiliumVersion,
+  DEFAULT_OPERATOR_REPLICAS,
+  OLD_KPR_WORDS,
+  parseCiliumVersion,
+  REMOVED_VALUES,
+  supported,
+  TYPED_VALUES,
+} from './facts';
 import type { CiliumSpec } from './schema';
 import { has, lookup, typedValues } from './values';
 import { REFERENCES, ciliumChartValues, ciliumIssue } from '../../core/references';
@@ -35,17 +48,43 @@ export function checkCilium(spec: CiliumSpec, ctx: CiliumCheckContext): Finding[
     return out;
   }
   if (!supported(v)) {
-    out.push(error(at('version'), `${v.text} is older than 1.13.0, the oldest chart netscale renders (its kube-proxy replacement values are not checked): use 1.13.0 or newer`));
+    out.push(
+      error(
+        at('version'),
+        `${v.text} is older than 1.13.0, the oldest chart netscale renders (its kube-proxy replacement values are not checked): use 1.13.0 or newer`,
+      ),
+    );
     return out;
   }
   const minorText = `${v.major}.${v.minor}`;
   if (v.major > 1 || v.minor > CILIUM_FACTS.newestChecked) {
-    out.push(warning(at('version'), `${v.text} is newer than the newest chart checked (1.${CILIUM_FACTS.newestChecked}): its values are rendered as for 1.${CILIUM_FACTS.newestChecked}; check its upgrade notes`, [ciliumChartValues('1.20.0')]));
+    out.push(
+      warning(
+        at('version'),
+        `${v.text} is newer than the newest chart ` +
+          `checked (1.${CILIUM_FACTS.newestChecked}): its values are rendered as for 1.${CILIUM_FACTS.newestChecked}; check its upgrade notes`,
+        [ciliumChartValues('1.20.0')],
+      ),
+    );
   } else if (v.minor < CILIUM_FACTS.oldestMaintained) {
-    out.push(warning(at('version'), `${minorText} no longer gets fixes (Cilium maintains the newest three minors, 1.${CILIUM_FACTS.oldestMaintained} to 1.${CILIUM_FACTS.newestChecked}): plan the upgrade`, [REFERENCES.ciliumReleases]));
+    out.push(
+      warning(
+        at('version'),
+        `${minorText} no longer gets fixes (Cilium maintains the newest three ` +
+          `minors, 1.${CILIUM_FACTS.oldestMaintained} to 1.${CILIUM_FACTS.newestChecked}): plan the upgrade`,
+        [REFERENCES.ciliumReleases],
+      ),
+    );
   }
   if (v.major === 1 && v.minor === 14 && v.patch < 3) {
-    out.push(warning(at('version'), `${v.text} renders routing-mode twice in cilium-config when routingMode is set without tunnel, which Argo CD and Flux refuse: use 1.14.3 or newer`, [ciliumIssue(27756), ciliumIssue(27841)]));
+    out.push(
+      warning(
+        at('version'),
+        `${v.text} renders routing-mode twice in cilium-config when routingMode is set without tunnel, which Argo CD and Flux refuse: use ` +
+          `1.14.3 or newer`,
+        [ciliumIssue(27756), ciliumIssue(27841)],
+      ),
+    );
   }
 
   const routingMode = spec.routingMode ?? CILIUM_DEFAULTS.routingMode;
@@ -55,21 +94,40 @@ export function checkCilium(spec: CiliumSpec, ctx: CiliumCheckContext): Finding[
   const dsr = lbMode === 'dsr' || lbMode === 'hybrid';
 
   if (spec.hubble?.ui && !spec.hubble.relay) {
-    out.push(error(at('hubble', 'ui'), 'Hubble UI reads flows through Hubble relay, and the chart refuses the UI without it: set hubble.relay: true'));
+    out.push(
+      error(at('hubble', 'ui'), 'Hubble UI reads flows through Hubble relay, and the chart refuses the UI without it: set hubble.relay: true'),
+    );
   }
   if (spec.autoDirectNodeRoutes && !native) {
-    out.push(error(at('autoDirectNodeRoutes'), `needs routingMode: native (routing is ${routingMode}); the agent exits with "auto-direct-node-routes cannot be used with tunneling"`));
+    out.push(
+      error(
+        at('autoDirectNodeRoutes'),
+        `needs routingMode: native (routing is ${routingMode}); the agent exits with "auto-direct-node-routes cannot be used with tunneling"`,
+      ),
+    );
   }
   if (native && spec.tunnelProtocol !== undefined) {
-    out.push(error(at('tunnelProtocol'), `${spec.tunnelProtocol} is given, but routingMode is native: native routing has no tunnel; remove tunnelProtocol or use routingMode: tunnel`));
+    out.push(
+      error(
+        at('tunnelProtocol'),
+        `${spec.tunnelProtocol} is given, but routingMode is native: native routing has no tunnel; remove tunnelProtocol or use routingMode: tunnel`,
+      ),
+    );
   }
   if (native && spec.ipv4NativeRoutingCidr === undefined) {
-    out.push(error(at('routingMode'), 'native needs ipv4NativeRoutingCidr, the range routed without masquerading (the pod CIDRs, e.g. 10.0.0.0/22): the agent refuses to start without it'));
+    out.push(
+      error(
+        at('routingMode'),
+        'native needs ipv4NativeRoutingCidr, the range routed without masquerading (the pod CIDRs, e.g. 10.0.0.0/22): the agent refuses to ' +
+          'start without it',
+      ),
+    );
   }
   if (spec.ipv4NativeRoutingCidr !== undefined) {
     const parsed = parseCidr(spec.ipv4NativeRoutingCidr);
     if (!parsed.ok) out.push(error(at('ipv4NativeRoutingCidr'), `${spec.ipv4NativeRoutingCidr} ${parsed.reason}`));
-    else if (parsed.cidr.family !== 4) out.push(error(at('ipv4NativeRoutingCidr'), `${spec.ipv4NativeRoutingCidr} is an IPv6 CIDR: give an IPv4 one such as 10.0.0.0/22`));
+    else if (parsed.cidr.family !== 4)
+      out.push(error(at('ipv4NativeRoutingCidr'), `${spec.ipv4NativeRoutingCidr} is an IPv6 CIDR: give an IPv4 one such as 10.0.0.0/22`));
     else out.push(...checkNodeNetwork(spec.ipv4NativeRoutingCidr, ctx.nodeCidr));
   }
 
@@ -78,14 +136,27 @@ export function checkCilium(spec: CiliumSpec, ctx: CiliumCheckContext): Finding[
     if (!atLeast(v, CILIUM_FACTS.geneveDispatchFrom) && !native) {
       out.push(error(at('loadBalancer', 'mode'), `${lbMode} needs routingMode: native in ${minorText} (DSR in a Geneve tunnel needs 1.14 or newer)`));
     } else if (!native && !(geneveTunnel && dispatch === 'geneve')) {
-      out.push(error(at('loadBalancer', 'mode'), `${lbMode} needs routingMode: native, or a Geneve tunnel (tunnelProtocol: geneve) with loadBalancer.dsrDispatch: geneve; VXLAN has no room for the service address`));
+      out.push(
+        error(
+          at('loadBalancer', 'mode'),
+          `${lbMode} needs routingMode: native, or a Geneve tunnel (tunnelProtocol: geneve) with loadBalancer.dsrDispatch: geneve; VXLAN has ` +
+            `no room for the service address`,
+        ),
+      );
     }
   }
   if (dispatch === 'geneve' && !atLeast(v, CILIUM_FACTS.geneveDispatchFrom)) {
-    out.push(error(at('loadBalancer', 'dsrDispatch'), `geneve needs Cilium 1.14 or newer (${v.text} dispatches with an IP option only): use opt or upgrade`));
+    out.push(
+      error(at('loadBalancer', 'dsrDispatch'), `geneve needs Cilium 1.14 or newer (${v.text} dispatches with an IP option only): use opt or upgrade`),
+    );
   }
   if (dispatch !== undefined && !dsr) {
-    out.push(warning(at('loadBalancer', 'dsrDispatch'), `${dispatch} has no effect with loadBalancer.mode ${lbMode ?? 'snat (the default)'}: it applies to dsr and hybrid only`));
+    out.push(
+      warning(
+        at('loadBalancer', 'dsrDispatch'),
+        `${dispatch} has no effect with loadBalancer.mode ${lbMode ?? 'snat (the default)'}: it applies to dsr and hybrid only`,
+      ),
+    );
   }
   if (spec.loadBalancer?.acceleration === 'best-effort' && !atLeast(v, CILIUM_FACTS.accelerationBestEffortFrom)) {
     out.push(error(at('loadBalancer', 'acceleration'), `best-effort needs Cilium 1.15 or newer (${minorText} takes native or disabled)`));
@@ -94,20 +165,47 @@ export function checkCilium(spec: CiliumSpec, ctx: CiliumCheckContext): Finding[
   const replicas = spec.operatorReplicas ?? DEFAULT_OPERATOR_REPLICAS;
   if (replicas > ctx.nodes) {
     const why = spec.operatorReplicas === undefined ? ` (the default ${DEFAULT_OPERATOR_REPLICAS})` : '';
-    out.push(error(at('operatorReplicas'), `${replicas} operator replicas${why} on ${ctx.nodes} node${ctx.nodes === 1 ? '' : 's'}: the chart keeps replicas on different nodes, so the rest stay Pending; set operatorReplicas to ${ctx.nodes} or fewer`));
+    out.push(
+      error(
+        at('operatorReplicas'),
+        `${replicas} operator replicas${why} on ${ctx.nodes} node${ctx.nodes === 1 ? '' : 's'}: the chart keeps replicas on different nodes, ` +
+          `so the rest stay Pending; set operatorReplicas to ${ctx.nodes} or fewer`,
+      ),
+    );
   }
 
   const host = spec.k8sServiceHost;
   if (host === 'auto') {
     if (!atLeast(v, CILIUM_FACTS.k8sServiceHostAutoFrom)) {
-      out.push(error(at('k8sServiceHost'), `"auto" needs Cilium 1.16 or newer (${minorText} would dial a host named auto): give the API server address, e.g. 192.168.2.43`));
+      out.push(
+        error(
+          at('k8sServiceHost'),
+          `"auto" needs Cilium 1.16 or newer (${minorText} would dial a host named auto): give the API server address, e.g. 192.168.2.43`,
+        ),
+      );
     } else if (ctx.delivery === 'argocd') {
-      out.push(error(at('k8sServiceHost'), '"auto" makes the chart look up the cluster-info ConfigMap at render time, which Argo CD cannot do: give the API server address'));
+      out.push(
+        error(
+          at('k8sServiceHost'),
+          '"auto" makes the chart look up the cluster-info ConfigMap at render time, which Argo CD cannot do: give the API server address',
+        ),
+      );
     } else if (ctx.platform !== 'kubeadm') {
-      out.push(warning(at('k8sServiceHost'), `"auto" reads the kube-public/cluster-info ConfigMap that kubeadm creates; ${ctx.platform} may not have it: prefer the API server address`, [ciliumChartValues('1.16.19')]));
+      out.push(
+        warning(
+          at('k8sServiceHost'),
+          `"auto" reads the kube-public/cluster-info ConfigMap that kubeadm creates; ${ctx.platform} may not have it: prefer the API server address`,
+          [ciliumChartValues('1.16.19')],
+        ),
+      );
     }
   } else if (/^kubernetes(\.default(\.svc(\.cluster\.local)?)?)?$/.test(host)) {
-    out.push(error(at('k8sServiceHost'), `${host} is the kubernetes Service, which only kube-proxy or Cilium itself can route: give the API server's own address`));
+    out.push(
+      error(
+        at('k8sServiceHost'),
+        `${host} is the kubernetes Service, which only kube-proxy or Cilium itself can route: give the API server's own address`,
+      ),
+    );
   }
 
   out.push(...checkValues(spec, v, ctx));
@@ -130,7 +228,8 @@ function checkNodeNetwork(routingCidr: string, nodeCidr: string | undefined): Fi
   return [
     warning(
       ['spec', 'cilium', 'ipv4NativeRoutingCidr'],
-      `${routingCidr} ${how} the node network ${nodeCidr} (spec.nodeCidr): Cilium does not masquerade traffic to this range, so pod traffic to other hosts on the node network leaves with pod source addresses those hosts cannot answer; narrow it to the pod CIDRs`,
+      `${routingCidr} ${how} the node network ${nodeCidr} (spec.nodeCidr): Cilium does not masquerade traffic to this range, so pod traffic ` +
+        `to other hosts on the node network leaves with pod source addresses those hosts cannot answer; narrow it to the pod CIDRs`,
       [{ title: 'Cilium: masquerading', url: 'https://docs.cilium.io/en/stable/network/concepts/masquerading/' }],
     ),
   ];
@@ -154,7 +253,13 @@ function checkValues(spec: CiliumSpec, v: CiliumVersion, ctx: CiliumCheckContext
   }
   for (const key of ['routingMode', 'tunnelProtocol']) {
     if (has(values, [key]) && !atLeast(v, CILIUM_FACTS.routingModeFrom)) {
-      out.push(error(at(key), `is ignored by ${minorText}, which has only tunnel (disabled|vxlan|geneve): set spec.cilium.routingMode and tunnelProtocol, which render tunnel for 1.13`));
+      out.push(
+        error(
+          at(key),
+          `is ignored by ${minorText}, which has only tunnel (disabled|vxlan|geneve): set spec.cilium.routingMode and tunnelProtocol, which ` +
+            `render tunnel for 1.13`,
+        ),
+      );
     }
   }
   if (has(values, ['kubeProxyReplacement'])) out.push(...checkKprOverride(values.kubeProxyReplacement, v, at('kubeProxyReplacement')));
@@ -170,7 +275,12 @@ function checkValues(spec: CiliumSpec, v: CiliumVersion, ctx: CiliumCheckContext
   }
   for (const removed of REMOVED_VALUES) {
     if (has(values, removed.path) && v.major === 1 && v.minor >= removed.removedIn) {
-      out.push(error(at(...removed.path), `was removed from the chart in 1.${removed.removedIn}; ${v.text} rejects or ignores it${removed.instead ? `: use ${removed.instead}` : ''}`));
+      out.push(
+        error(
+          at(...removed.path),
+          `was removed from the chart in 1.${removed.removedIn}; ${v.text} rejects or ignores it${removed.instead ? `: use ${removed.instead}` : ''}`,
+        ),
+      );
     }
   }
 
@@ -182,7 +292,14 @@ function checkValues(spec: CiliumSpec, v: CiliumVersion, ctx: CiliumCheckContext
     if (!found.present) continue;
     const key = found.at.join('.');
     if (found.at.length < t.path.length) {
-      if (!reported.has(key)) out.push(error(at(...found.at), `replaces the whole ${key} map the typed fields render (${show(found.value)}): give a map, and set spec.cilium.${t.field} for ${t.path.join('.')}`));
+      if (!reported.has(key))
+        out.push(
+          error(
+            at(...found.at),
+            `replaces the whole ${key} map the typed fields ` +
+              `render (${show(found.value)}): give a map, and set spec.cilium.${t.field} for ${t.path.join('.')}`,
+          ),
+        );
       reported.add(key);
       continue;
     }
@@ -196,7 +313,8 @@ function checkValues(spec: CiliumSpec, v: CiliumVersion, ctx: CiliumCheckContext
       error(
         at(...t.path),
         own.present
-          ? `overrides ${show(own.value)} from spec.cilium.${t.field} with ${show(found.value)}: set spec.cilium.${t.field} instead, so the checks see it`
+          ? `overrides ${show(own.value)} from spec.cilium.${t.field} with ${show(found.value)}: set spec.cilium.${t.field} instead, so the ` +
+              `checks see it`
           : `is rendered from spec.cilium.${t.field}: set it there, so the checks see it`,
       ),
     );
@@ -205,7 +323,12 @@ function checkValues(spec: CiliumSpec, v: CiliumVersion, ctx: CiliumCheckContext
   const merged = deepMerge(typed, values);
   const relayOrUi = (spec.hubble?.relay ?? false) || (spec.hubble?.ui ?? false);
   if (lookup(merged, ['hubble', 'enabled']).value === false && relayOrUi) {
-    out.push(error(at('hubble', 'enabled'), 'false turns Hubble off, but relay or UI is on and the chart refuses relay without Hubble: remove it or turn relay and UI off'));
+    out.push(
+      error(
+        at('hubble', 'enabled'),
+        'false turns Hubble off, but relay or UI is on and the chart refuses relay without Hubble: remove it or turn relay and UI off',
+      ),
+    );
   }
   out.push(...checkPodCidrFit(spec, merged, ctx.nodes));
   // Last, so a key another rule already explains (a removed key, a credential) is not reported twice.
@@ -219,12 +342,21 @@ function checkKprOverride(value: unknown, v: CiliumVersion, path: FieldPath): Fi
   const minorText = `${v.major}.${v.minor}`;
   if (!atLeast(v, CILIUM_FACTS.kprBooleanFrom)) {
     if (text === 'strict') return [];
-    if (OLD_KPR_WORDS.includes(text)) return [error(path, `${show(value)} keeps kube-proxy in charge of some services, which defeats this profile: remove it (netscale renders strict)`)];
+    if (OLD_KPR_WORDS.includes(text))
+      return [
+        error(path, `${show(value)} keeps kube-proxy in charge of some services, which defeats this profile: remove it (netscale renders strict)`),
+      ];
     return [error(path, `${show(value)} is not a ${minorText} value (it takes strict|partial|disabled): remove it (netscale renders strict)`)];
   }
   if (text === 'true') return [];
   if (text === 'false' || text === 'partial' || text === 'disabled' || text === 'probe') {
-    return [error(path, `${show(value)} hands services back to kube-proxy, which defeats this profile: remove it (netscale renders ${show(atLeast(v, CILIUM_FACTS.kprOldWordsRejectedFrom) ? true : 'true')})`)];
+    return [
+      error(
+        path,
+        `${show(value)} hands services back to kube-proxy, which defeats this profile: remove it (netscale ` +
+          `renders ${show(atLeast(v, CILIUM_FACTS.kprOldWordsRejectedFrom) ? true : 'true')})`,
+      ),
+    ];
   }
   if (text === 'strict') {
     return atLeast(v, CILIUM_FACTS.kprOldWordsRejectedFrom)
@@ -263,7 +395,9 @@ function checkPodCidrFit(spec: CiliumSpec, merged: CiliumValues, nodes: number):
     return [
       warning(
         path,
-        `${routed.text} does not contain the start of the pod pool ${poolText} (ipam.operator.clusterPoolIPv4PodCIDRList), where nodes get their pod blocks: pod traffic would leave unrouted or masqueraded; route the pool, or move the pool into this range in spec.cilium.values`,
+        `${routed.text} does not contain the start of the pod ` +
+          `pool ${poolText} (ipam.operator.clusterPoolIPv4PodCIDRList), where nodes get their pod blocks: pod traffic would leave unrouted or ` +
+          `masqueraded; route the pool, or move the pool into this range in spec.cilium.values`,
         source,
       ),
     ];
@@ -276,7 +410,8 @@ function checkPodCidrFit(spec: CiliumSpec, merged: CiliumValues, nodes: number):
   return [
     warning(
       path,
-      `${routed.text} holds ${blocks} per-node pod block${blocks === 1 ? '' : 's'} of /${mask}, fewer than the ${nodes} nodes: pods on the other nodes fall outside it; widen it to /${Math.max(0, mask - Math.ceil(Math.log2(nodes)))} or more`,
+      `${routed.text} holds ${blocks} per-node pod block${blocks === 1 ? '' : 's'} of /${mask}, fewer than the ${nodes} nodes: pods on the ` +
+        `other nodes fall outside it; widen it to /${Math.max(0, mask - Math.ceil(Math.log2(nodes)))} or more`,
       source,
     ),
   ];
@@ -302,8 +437,10 @@ function credentialPaths(values: CiliumValues): Array<{ path: Array<string | num
 function credentialMessage(kind: string): string {
   const instead =
     kind === 'a private key'
-      ? 'leave keys out and let the chart generate its CA and certificates (hubble.tls.auto), or issue them with cert-manager (hubble.tls.auto.method: certmanager); a public certificate alone may stay'
-      : 'create a Secret in the cluster and point the chart at it (the chart\'s existingSecret and secretName values), or let the component read it from the node';
+      ? 'leave keys out and let the chart generate its CA and certificates (hubble.tls.auto), or issue them with cert-manager ' +
+        '(hubble.tls.auto.method: certmanager); a public certificate alone may stay'
+      : "create a Secret in the cluster and point the chart at it (the chart's existingSecret and secretName values), or let the component " +
+        'read it from the node';
   return `holds ${kind}, which must never be committed (dist/ is in git): ${instead}`;
 }
 
@@ -324,10 +461,24 @@ function checkChartKeys(values: CiliumValues, v: CiliumVersion, skip: ReadonlySe
     const path: FieldPath = ['spec', 'cilium', 'values', ...unknown.path];
     if (skip.has(path.join('\u0000'))) continue;
     if (unknown.suggestion !== undefined) {
-      out.push({ ...error(path, `unknown key (did you mean "${unknown.suggestion}"?): the cilium ${chart.version} chart neither sets it in values.yaml nor reads it, so it would be ignored`), atKey: true });
+      out.push({
+        ...error(
+          path,
+          `unknown key (did you ` +
+            `mean "${unknown.suggestion}"?): the cilium ${chart.version} chart neither sets it in values.yaml nor reads it, so it would be ignored`,
+        ),
+        atKey: true,
+      });
     } else {
       out.push({
-        ...warning(path, `is not a key of the cilium ${chart.version} chart (not in its values.yaml, not read by its templates): the chart probably ignores it; check \`helm show values cilium/cilium --version ${v.text}\``, [ciliumChartValues(chart.version)]),
+        ...warning(
+          path,
+          `is not a key of the ` +
+            `cilium ${chart.version} chart (not in its values.yaml, not read by its templates): the chart probably ignores it; check \`helm ` +
+            `show values ` +
+            `cilium/cilium --version ${v.text}\``,
+          [ciliumChartValues(chart.version)],
+        ),
         atKey: true,
       });
     }

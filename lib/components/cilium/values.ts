@@ -5,14 +5,25 @@
 import { stringify } from 'yaml';
 import { Decision } from '../../core/decision';
 import { deepMerge, isPlainObject, sortKeysDeep } from '../../core/objects';
-import { atLeast, CILIUM_DEFAULTS, CILIUM_FACTS, CiliumValues, CiliumVersion, DEFAULT_OPERATOR_REPLICAS, parseCiliumVersion, supported } from './facts';
+import {
+  atLeast,
+  CILIUM_DEFAULTS,
+  CILIUM_FACTS,
+  CiliumValues,
+  CiliumVersion,
+  DEFAULT_OPERATOR_REPLICAS,
+  parseCiliumVersion,
+  supported,
+} from './facts';
 import type { CiliumSpec } from './schema';
 import { Citation, REFERENCES, ciliumChartValues, ciliumIssue } from '../../core/references';
 
 export function versionOf(spec: CiliumSpec): CiliumVersion {
   const v = parseCiliumVersion(spec.version);
   if (!v || !supported(v)) {
-    throw new Error(`Cilium chart version ${JSON.stringify(spec.version)} is not supported: give an exact version of 1.13.0 or newer, such as 1.13.4 or 1.18.12`);
+    throw new Error(
+      `Cilium chart version ${JSON.stringify(spec.version)} is not supported: give an exact version of 1.13.0 or newer, such as 1.13.4 or 1.18.12`,
+    );
   }
   return v;
 }
@@ -31,52 +42,116 @@ export interface CiliumValuesResult {
 export function ciliumValues(spec: CiliumSpec): CiliumValuesResult {
   const v = versionOf(spec);
   const decisions: Decision[] = [];
-  const decide = (name: string, value: unknown, rule: string, source?: Citation) => decisions.push({ name, value: valueText(value), rule, ...(source ? { source } : {}) });
+  const decide = (name: string, value: unknown, rule: string, source?: Citation) =>
+    decisions.push({ name, value: valueText(value), rule, ...(source ? { source } : {}) });
   const typed = typedValues(spec, v);
 
   if (!atLeast(v, CILIUM_FACTS.kprBooleanFrom)) {
-    decide('kubeProxyReplacement', typed.kubeProxyReplacement, `${v.major}.${v.minor} takes strict|partial|disabled; strict handles every Service type and refuses to start rather than fall back to kube-proxy`, [REFERENCES.ciliumKubeProxyFree, ciliumChartValues('1.13.4')]);
+    decide(
+      'kubeProxyReplacement',
+      typed.kubeProxyReplacement,
+      `${v.major}.${v.minor} takes strict|partial|disabled; strict handles every Service type and refuses to start rather than fall back to ` +
+        `kube-proxy`,
+      [REFERENCES.ciliumKubeProxyFree, ciliumChartValues('1.13.4')],
+    );
   } else if (!atLeast(v, CILIUM_FACTS.kprOldWordsRejectedFrom)) {
-    decide('kubeProxyReplacement', typed.kubeProxyReplacement, `${v.major}.${v.minor} takes true|false (strict|partial|disabled are deprecated): "true" is strict's successor`, [ciliumChartValues('1.14.5'), ciliumIssue(26036)]);
+    decide(
+      'kubeProxyReplacement',
+      typed.kubeProxyReplacement,
+      `${v.major}.${v.minor} takes true|false (strict|partial|disabled are deprecated): "true" is strict's successor`,
+      [ciliumChartValues('1.14.5'), ciliumIssue(26036)],
+    );
   } else {
-    decide('kubeProxyReplacement', typed.kubeProxyReplacement, `${v.major}.${v.minor} takes only true|false; strict|partial|disabled fail the chart render`, [ciliumIssue(31286)]);
+    decide(
+      'kubeProxyReplacement',
+      typed.kubeProxyReplacement,
+      `${v.major}.${v.minor} takes only true|false; strict|partial|disabled fail the chart render`,
+      [ciliumIssue(31286)],
+    );
   }
 
   const routingMode = spec.routingMode ?? CILIUM_DEFAULTS.routingMode;
   const routingReason = spec.routingMode ? 'set in the profile' : 'the default';
   if (typed.tunnel !== undefined) {
-    const how = routingMode === 'native' ? 'tunnel: disabled is native routing' : `tunnel names the protocol (${spec.tunnelProtocol ? 'set in the profile' : 'default vxlan'})`;
+    const how =
+      routingMode === 'native'
+        ? 'tunnel: disabled is native routing'
+        : `tunnel names the protocol (${spec.tunnelProtocol ? 'set in the profile' : 'default vxlan'})`;
     decide('tunnel', typed.tunnel, `routingMode ${routingMode} (${routingReason}); 1.13 has no routingMode, ${how}`, [ciliumChartValues('1.13.4')]);
   } else {
     decide('routingMode', typed.routingMode, `${routingReason}; 1.14 replaced tunnel with routingMode and tunnelProtocol`, [ciliumIssue(24561)]);
     if (typed.tunnelProtocol !== undefined) {
       const rule =
         routingMode === 'native'
-          ? `DSR with Geneve dispatch in native routing needs a Geneve device (from 1.${CILIUM_FACTS.geneveDispatchNeedsTunnelProtocolFrom} the agent refuses it otherwise)`
+          ? `DSR with Geneve dispatch in native routing needs a Geneve device ` +
+            `(from 1.${CILIUM_FACTS.geneveDispatchNeedsTunnelProtocolFrom} the agent refuses it otherwise)`
           : spec.tunnelProtocol
             ? 'set in the profile'
             : 'default: vxlan, written out so the rendered mode does not depend on the chart default';
       decide('tunnelProtocol', typed.tunnelProtocol, rule, routingMode === 'native' ? [ciliumIssue(29051), ciliumIssue(30845)] : undefined);
     }
   }
-  decide('k8sServiceHost', typed.k8sServiceHost, 'without kube-proxy the agents cannot reach the API server through the kubernetes Service, so they dial it directly', [REFERENCES.ciliumKubeProxyFree]);
+  decide(
+    'k8sServiceHost',
+    typed.k8sServiceHost,
+    'without kube-proxy the agents cannot reach the API server through the kubernetes Service, so they dial it directly',
+    [REFERENCES.ciliumKubeProxyFree],
+  );
   decide('k8sServicePort', typed.k8sServicePort, 'the API server port the agents dial', [REFERENCES.ciliumKubeProxyFree]);
-  if (typed.ipv4NativeRoutingCIDR !== undefined) decide('ipv4NativeRoutingCIDR', typed.ipv4NativeRoutingCIDR, 'traffic to this range is routed, not masqueraded; native routing needs it', [REFERENCES.ciliumKubeProxyFree]);
+  if (typed.ipv4NativeRoutingCIDR !== undefined)
+    decide('ipv4NativeRoutingCIDR', typed.ipv4NativeRoutingCIDR, 'traffic to this range is routed, not masqueraded; native routing needs it', [
+      REFERENCES.ciliumKubeProxyFree,
+    ]);
   if (typed.autoDirectNodeRoutes !== undefined) {
-    decide('autoDirectNodeRoutes', typed.autoDirectNodeRoutes, typed.autoDirectNodeRoutes ? 'each agent installs routes to the other nodes\' pod CIDRs (nodes share an L2 segment)' : 'set in the profile', [REFERENCES.ciliumKubeProxyFree]);
+    decide(
+      'autoDirectNodeRoutes',
+      typed.autoDirectNodeRoutes,
+      typed.autoDirectNodeRoutes ? "each agent installs routes to the other nodes' pod CIDRs (nodes share an L2 segment)" : 'set in the profile',
+      [REFERENCES.ciliumKubeProxyFree],
+    );
   }
   const lb = (typed.loadBalancer ?? {}) as Record<string, unknown>;
-  if (lb.mode !== undefined) decide('loadBalancer.mode', lb.mode, lb.mode === 'snat' ? 'set in the profile (the default)' : 'replies from the backend go straight to the client, skipping the load-balancing node');
-  if (lb.acceleration !== undefined) decide('loadBalancer.acceleration', lb.acceleration, 'XDP acceleration of NodePort and LoadBalancer services, set in the profile');
-  if (lb.dsrDispatch !== undefined) decide('loadBalancer.dsrDispatch', lb.dsrDispatch, lb.dsrDispatch === 'geneve' ? 'the service address travels in a Geneve header' : 'the service address travels in an IP option');
-  decide('bpf.masquerade', spec.bpfMasquerade ?? CILIUM_DEFAULTS.bpfMasquerade, spec.bpfMasquerade === undefined ? 'default: false (iptables masquerading, as the chart does)' : 'set in the profile');
-  decide('hubble.relay.enabled', spec.hubble?.relay ?? CILIUM_DEFAULTS.hubbleRelay, spec.hubble?.relay === undefined ? 'default: false' : 'set in the profile');
-  decide('hubble.ui.enabled', spec.hubble?.ui ?? CILIUM_DEFAULTS.hubbleUi, spec.hubble?.ui === undefined ? 'default: false' : 'set in the profile (needs relay)');
-  decide('operator.replicas', spec.operatorReplicas ?? DEFAULT_OPERATOR_REPLICAS, spec.operatorReplicas === undefined ? `default: ${DEFAULT_OPERATOR_REPLICAS}, the chart's (one leader, one standby)` : 'set in the profile');
+  if (lb.mode !== undefined)
+    decide(
+      'loadBalancer.mode',
+      lb.mode,
+      lb.mode === 'snat'
+        ? 'set in the profile (the default)'
+        : 'replies from the backend go straight to the client, skipping the load-balancing node',
+    );
+  if (lb.acceleration !== undefined)
+    decide('loadBalancer.acceleration', lb.acceleration, 'XDP acceleration of NodePort and LoadBalancer services, set in the profile');
+  if (lb.dsrDispatch !== undefined)
+    decide(
+      'loadBalancer.dsrDispatch',
+      lb.dsrDispatch,
+      lb.dsrDispatch === 'geneve' ? 'the service address travels in a Geneve header' : 'the service address travels in an IP option',
+    );
+  decide(
+    'bpf.masquerade',
+    spec.bpfMasquerade ?? CILIUM_DEFAULTS.bpfMasquerade,
+    spec.bpfMasquerade === undefined ? 'default: false (iptables masquerading, as the chart does)' : 'set in the profile',
+  );
+  decide(
+    'hubble.relay.enabled',
+    spec.hubble?.relay ?? CILIUM_DEFAULTS.hubbleRelay,
+    spec.hubble?.relay === undefined ? 'default: false' : 'set in the profile',
+  );
+  decide(
+    'hubble.ui.enabled',
+    spec.hubble?.ui ?? CILIUM_DEFAULTS.hubbleUi,
+    spec.hubble?.ui === undefined ? 'default: false' : 'set in the profile (needs relay)',
+  );
+  decide(
+    'operator.replicas',
+    spec.operatorReplicas ?? DEFAULT_OPERATOR_REPLICAS,
+    spec.operatorReplicas === undefined ? `default: ${DEFAULT_OPERATOR_REPLICAS}, the chart's (one leader, one standby)` : 'set in the profile',
+  );
   decide(
     'rollOutCiliumPods',
     true,
-    'the chart puts the cilium-config checksum on the agent pods only with this on, so a values change restarts the agents (at the DaemonSet\'s own maxUnavailable); the chart default false leaves them on the old configuration',
+    'the chart puts the cilium-config checksum on the agent pods only with this on, so a values change restarts the agents (at the ' +
+      "DaemonSet's own maxUnavailable); the chart default false leaves them on the old configuration",
     [ciliumChartValues('1.20.0')],
   );
   decide('operator.rollOutPods', true, 'the same checksum on the operator pods, which read cilium-config too', [ciliumChartValues('1.20.0')]);
@@ -108,10 +183,15 @@ export function typedValues(spec: CiliumSpec, v: CiliumVersion): CiliumValues {
   if (spec.ipv4NativeRoutingCidr !== undefined) out.ipv4NativeRoutingCIDR = spec.ipv4NativeRoutingCidr;
   if (spec.autoDirectNodeRoutes !== undefined) out.autoDirectNodeRoutes = spec.autoDirectNodeRoutes;
   const lb = spec.loadBalancer ?? {};
-  const loadBalancer = Object.fromEntries(Object.entries({ mode: lb.mode, acceleration: lb.acceleration, dsrDispatch: lb.dsrDispatch }).filter(([, x]) => x !== undefined));
+  const loadBalancer = Object.fromEntries(
+    Object.entries({ mode: lb.mode, acceleration: lb.acceleration, dsrDispatch: lb.dsrDispatch }).filter(([, x]) => x !== undefined),
+  );
   if (Object.keys(loadBalancer).length > 0) out.loadBalancer = loadBalancer;
   out.bpf = { masquerade: spec.bpfMasquerade ?? CILIUM_DEFAULTS.bpfMasquerade };
-  out.hubble = { relay: { enabled: spec.hubble?.relay ?? CILIUM_DEFAULTS.hubbleRelay }, ui: { enabled: spec.hubble?.ui ?? CILIUM_DEFAULTS.hubbleUi } };
+  out.hubble = {
+    relay: { enabled: spec.hubble?.relay ?? CILIUM_DEFAULTS.hubbleRelay },
+    ui: { enabled: spec.hubble?.ui ?? CILIUM_DEFAULTS.hubbleUi },
+  };
   out.operator = { replicas: spec.operatorReplicas ?? DEFAULT_OPERATOR_REPLICAS, rollOutPods: true };
   // A values change must reach running pods: the chart adds the config checksum only with these on.
   out.rollOutCiliumPods = true;

@@ -50,7 +50,9 @@ export function checkKubeProxy(spec: KubeProxySpec, ctx: ClusterContext): Findin
   const minor = kubernetesMinor(ctx.kubernetesVersion);
 
   if (ctx.kubeProxyReplaced) {
-    out.push(error(at(), 'configures kube-proxy, but Cilium replaces kube-proxy in this cluster (kubeProxyReplacement): remove the kubeProxy section'));
+    out.push(
+      error(at(), 'configures kube-proxy, but Cilium replaces kube-proxy in this cluster (kubeProxyReplacement): remove the kubeProxy section'),
+    );
   }
 
   const base = spec.baseConfig !== undefined ? parseBaseConfig(spec.baseConfig) : undefined;
@@ -58,7 +60,13 @@ export function checkKubeProxy(spec: KubeProxySpec, ctx: ClusterContext): Findin
   if (mode === 'nftables') out.push(...checkNftables(spec, ctx, baseConfig));
   else if (minor >= IPVS_DEPRECATION.deprecated) out.push(ipvsDeprecationWarning(modePath, ctx.kubernetesVersion, minor));
   if (spec.conntrackTcpBeLiberal !== undefined && minor < CONNTRACK_TCP_BE_LIBERAL_SINCE) {
-    out.push(error(at('conntrackTcpBeLiberal'), `conntrack.tcpBeLiberal exists in KubeProxyConfiguration from Kubernetes 1.${CONNTRACK_TCP_BE_LIBERAL_SINCE}; this cluster runs ${ctx.kubernetesVersion}: remove it`));
+    out.push(
+      error(
+        at('conntrackTcpBeLiberal'),
+        `conntrack.tcpBeLiberal exists in KubeProxyConfiguration from ` +
+          `Kubernetes 1.${CONNTRACK_TCP_BE_LIBERAL_SINCE}; this cluster runs ${ctx.kubernetesVersion}: remove it`,
+      ),
+    );
   }
   // The construct's own checks: IPVS-only fields in nftables mode, k3s flags, baseConfig.
   const { conntrackMax: _max, ...tuning } = spec;
@@ -68,7 +76,8 @@ export function checkKubeProxy(spec: KubeProxySpec, ctx: ClusterContext): Findin
     out.push(
       warning(
         at('minSyncPeriod'),
-        `${spec.minSyncPeriod} on ${ctx.nodes} nodes resyncs every node's rules on every endpoint change, which in a cluster this size is nearly constant: use 1s (upstream's advice) so changes are batched`,
+        `${spec.minSyncPeriod} on ${ctx.nodes} nodes resyncs every node's rules on every endpoint change, which in a cluster this size is ` +
+          `nearly constant: use 1s (upstream's advice) so changes are batched`,
         [REFERENCES.virtualIps],
       ),
     );
@@ -76,16 +85,32 @@ export function checkKubeProxy(spec: KubeProxySpec, ctx: ClusterContext): Findin
 
   if (spec.conntrackMax !== undefined && (spec.conntrackMaxPerCore !== undefined || spec.conntrackMin !== undefined)) {
     const others = (['conntrackMaxPerCore', 'conntrackMin'] as const).filter((f) => spec[f] !== undefined);
-    out.push(error(at('conntrackMax'), `sets maxPerCore and min itself (maxPerCore = ceil(conntrackMax / cpuPerNode), min = conntrackMax): remove ${others.join(' and ')}, or conntrackMax`));
+    out.push(
+      error(
+        at('conntrackMax'),
+        `sets maxPerCore and min itself (maxPerCore = ceil(conntrackMax / cpuPerNode), min = conntrackMax): ` +
+          `remove ${others.join(' and ')}, or conntrackMax`,
+      ),
+    );
   } else if (spec.conntrackMax !== undefined || spec.conntrackMaxPerCore !== undefined || spec.conntrackMin !== undefined) {
     if (ctx.cpuPerNode === undefined) {
       if (spec.conntrackMax !== undefined) {
         out.push(error(at('conntrackMax'), 'needs spec.cpuPerNode: maxPerCore = ceil(conntrackMax / cpuPerNode)'));
       } else {
-        out.push(warning(at(spec.conntrackMaxPerCore !== undefined ? 'conntrackMaxPerCore' : 'conntrackMin'), 'nf_conntrack_max is not checked: set spec.cpuPerNode to size the table and check it against the int32 limit and kube-proxy\'s default'));
+        out.push(
+          warning(
+            at(spec.conntrackMaxPerCore !== undefined ? 'conntrackMaxPerCore' : 'conntrackMin'),
+            "nf_conntrack_max is not checked: set spec.cpuPerNode to size the table and check it against the int32 limit and kube-proxy's default",
+          ),
+        );
       }
     } else {
-      for (const p of conntrackSizing({ cpuPerNode: ctx.cpuPerNode, conntrackMax: spec.conntrackMax, conntrackMaxPerCore: spec.conntrackMaxPerCore, conntrackMin: spec.conntrackMin }).problems) {
+      for (const p of conntrackSizing({
+        cpuPerNode: ctx.cpuPerNode,
+        conntrackMax: spec.conntrackMax,
+        conntrackMaxPerCore: spec.conntrackMaxPerCore,
+        conntrackMin: spec.conntrackMin,
+      }).problems) {
         out.push(p.severity === 'error' ? error(at(p.field), p.message) : warning(at(p.field), p.message, [REFERENCES.kubeProxyFlags]));
       }
     }
@@ -96,7 +121,9 @@ export function checkKubeProxy(spec: KubeProxySpec, ctx: ClusterContext): Findin
     out.push(
       warning(
         at(),
-        `has no baseConfig, so ${preset.configMapKey} is rendered whole from kube-proxy's defaults and replaces what the cluster has today (clusterCIDR, featureGates, hostnameOverride ...): paste the current one as baseConfig from \`kubectl -n kube-system get cm ${preset.configMapName} -o jsonpath='{.data.config\\.conf}'\``,
+        `has no baseConfig, so ${preset.configMapKey} is rendered whole from kube-proxy's defaults and replaces what the cluster has today ` +
+          `(clusterCIDR, featureGates, hostnameOverride ...): paste the current one as baseConfig from \`kubectl -n kube-system ` +
+          `get cm ${preset.configMapName} -o jsonpath='{.data.config\\.conf}'\``,
       ),
     );
   }
@@ -110,12 +137,22 @@ function checkNftables(spec: KubeProxySpec, ctx: ClusterContext, base: Readonly<
   const minor = kubernetesMinor(ctx.kubernetesVersion);
   const gate = NFTABLES_PROXY_MODE;
   if (minor < gate.alpha) {
-    out.push(error(at('mode'), `nftables mode exists from Kubernetes 1.${gate.alpha} (alpha, behind the ${gate.gate} feature gate); this cluster runs ${ctx.kubernetesVersion}: stay on ipvs until it is upgraded`));
+    out.push(
+      error(
+        at('mode'),
+        `nftables mode exists from ` +
+          `Kubernetes 1.${gate.alpha} (alpha, behind ` +
+          `the ${gate.gate} feature gate); this cluster runs ${ctx.kubernetesVersion}: stay on ipvs until it is upgraded`,
+      ),
+    );
   } else if (minor < gate.beta) {
     out.push(
       warning(
         at('mode'),
-        `nftables is alpha in Kubernetes ${ctx.kubernetesVersion}: kube-proxy refuses the mode without the ${gate.gate} feature gate, which netscale turns on in featureGates; alpha features may change, so prefer 1.${gate.beta} (beta) or 1.${gate.ga} (GA)`,
+        `nftables is alpha in ` +
+          `Kubernetes ${ctx.kubernetesVersion}: kube-proxy refuses the mode without ` +
+          `the ${gate.gate} feature gate, which netscale turns on in featureGates; alpha features may change, so ` +
+          `prefer 1.${gate.beta} (beta) or 1.${gate.ga} (GA)`,
         [REFERENCES.kep3866],
       ),
     );
@@ -124,21 +161,32 @@ function checkNftables(spec: KubeProxySpec, ctx: ClusterContext, base: Readonly<
   }
   const gates = isPlainObject(base?.featureGates) ? base.featureGates : {};
   if (minor >= gate.ga && gates[gate.gate] === false) {
-    out.push(error(at('baseConfig'), `sets featureGates.${gate.gate}: false, but the gate is GA and locked on from Kubernetes 1.${gate.ga}: kube-proxy refuses to start; remove it`));
+    out.push(
+      error(
+        at('baseConfig'),
+        `sets featureGates.${gate.gate}: false, but the gate is GA and locked on from ` +
+          `Kubernetes 1.${gate.ga}: kube-proxy refuses to start; remove it`,
+      ),
+    );
   }
   if (ctx.platform === 'ack') {
     if (minor < ACK_NFTABLES_SINCE) {
       out.push(
         error(
           at('mode'),
-          `ACK's managed kube-proxy offers nftables only on Kubernetes 1.${ACK_NFTABLES_SINCE} and newer (iptables and IPVS before); this cluster runs ${ctx.kubernetesVersion}: stay on ipvs, or upgrade the cluster first`,
+          `ACK's managed kube-proxy offers nftables only on ` +
+            `Kubernetes 1.${ACK_NFTABLES_SINCE} and newer (iptables and IPVS before); this cluster ` +
+            `runs ${ctx.kubernetesVersion}: stay on ipvs, or upgrade the cluster first`,
         ),
       );
     } else if (base !== undefined && base.mode !== 'nftables') {
       out.push(
         warning(
           at('mode'),
-          `ACK sets kube-proxy's mode when the cluster is created (proxy_mode is ForceNew), and this cluster runs ${JSON.stringify(base.mode ?? '')}: check with ACK that its kube-proxy add-on keeps a mode changed in kube-proxy-worker, or create the cluster (or a new one) with nftables`,
+          `ACK sets kube-proxy's mode when the cluster is created (proxy_mode is ForceNew), and this cluster ` +
+            `runs ${JSON.stringify(base.mode ?? '')}: check with ACK that its kube-proxy add-on keeps a mode changed in kube-proxy-worker, ` +
+            `or create the ` +
+            `cluster (or a new one) with nftables`,
           ACK_NFTABLES_SOURCE,
         ),
       );
@@ -147,7 +195,13 @@ function checkNftables(spec: KubeProxySpec, ctx: ClusterContext, base: Readonly<
   const kernel = ctx.nodeKernel !== undefined ? kernelMajorMinor(ctx.nodeKernel) : undefined;
   const [major, minorKernel] = NFTABLES_MIN_KERNEL;
   if (kernel && (kernel[0] < major || (kernel[0] === major && kernel[1] < minorKernel))) {
-    out.push(error(['spec', 'nodeKernel'], `${ctx.nodeKernel} is older than Linux ${major}.${minorKernel}, which kube-proxy's nftables mode needs: keep ipvs until the nodes run ${major}.${minorKernel} or newer`));
+    out.push(
+      error(
+        ['spec', 'nodeKernel'],
+        `${ctx.nodeKernel} is older than ` +
+          `Linux ${major}.${minorKernel}, which kube-proxy's nftables mode needs: keep ipvs until the nodes run ${major}.${minorKernel} or newer`,
+      ),
+    );
   }
   return out;
 }
@@ -159,8 +213,15 @@ function ipvsDeprecationWarning(path: FieldPath, version: string, minor: number)
       ? `the IPVS proxier is planned to be gone in 1.${d.removed}`
       : minor >= d.defaultOff
         ? `from 1.${d.defaultOff} kube-proxy is planned to refuse IPVS mode unless the ${d.gateName} feature gate is on`
-        : `kube-proxy warns at start; IPVS is planned to be off by default in 1.${d.defaultOff} (${d.defaultOff - minor} minor releases from here) and removed in 1.${d.removed}`;
-  return warning(path, `IPVS mode is deprecated from Kubernetes 1.${d.deprecated} and this cluster runs ${version}: ${when}. Move to mode: nftables (GA since 1.33); the review gives the order and the rollback`, [REFERENCES.kep5495]);
+        : `kube-proxy warns at start; IPVS is planned to be off by default ` +
+          `in 1.${d.defaultOff} (${d.defaultOff - minor} minor releases from here) and removed in 1.${d.removed}`;
+  return warning(
+    path,
+    `IPVS mode is deprecated from ` +
+      `Kubernetes 1.${d.deprecated} and this cluster ` +
+      `runs ${version}: ${when}. Move to mode: nftables (GA since 1.33); the review gives the order and the rollback`,
+    [REFERENCES.kep5495],
+  );
 }
 
 function resolveKubeProxy(k: KubeProxySpec, ctx: ClusterContext, r: ResolveRecord): KubeProxyIpvsTuningProps {
@@ -168,12 +229,25 @@ function resolveKubeProxy(k: KubeProxySpec, ctx: ClusterContext, r: ResolveRecor
   r.decisions.push({ name: 'kube-proxy mode', value: mode, rule: k.mode ? 'set in the profile' : 'default: ipvs' });
   if (mode === 'ipvs') {
     const scheduler = k.scheduler ?? KUBE_PROXY_DEFAULTS.scheduler;
-    r.decisions.push({ name: 'IPVS scheduler', value: scheduler, rule: k.scheduler ? 'set in the profile' : 'kube-proxy default: rr (lc, least connections, suits busy data planes)', source: [REFERENCES.virtualIps] });
+    r.decisions.push({
+      name: 'IPVS scheduler',
+      value: scheduler,
+      rule: k.scheduler ? 'set in the profile' : 'kube-proxy default: rr (lc, least connections, suits busy data planes)',
+      source: [REFERENCES.virtualIps],
+    });
   }
   // Without cpuPerNode nothing can be sized, but explicit values still render (the rules warn).
-  let conntrack: { conntrackMaxPerCore?: number; conntrackMin?: number } = { conntrackMaxPerCore: k.conntrackMaxPerCore, conntrackMin: k.conntrackMin };
+  let conntrack: { conntrackMaxPerCore?: number; conntrackMin?: number } = {
+    conntrackMaxPerCore: k.conntrackMaxPerCore,
+    conntrackMin: k.conntrackMin,
+  };
   if (ctx.cpuPerNode !== undefined && (k.conntrackMax !== undefined || k.conntrackMaxPerCore !== undefined || k.conntrackMin !== undefined)) {
-    const sizing = conntrackSizing({ cpuPerNode: ctx.cpuPerNode, conntrackMax: k.conntrackMax, conntrackMaxPerCore: k.conntrackMaxPerCore, conntrackMin: k.conntrackMin });
+    const sizing = conntrackSizing({
+      cpuPerNode: ctx.cpuPerNode,
+      conntrackMax: k.conntrackMax,
+      conntrackMaxPerCore: k.conntrackMaxPerCore,
+      conntrackMin: k.conntrackMin,
+    });
     r.decisions.push(...sizing.decisions);
     conntrack = { conntrackMaxPerCore: sizing.maxPerCore, conntrackMin: sizing.min };
   }
@@ -181,7 +255,13 @@ function resolveKubeProxy(k: KubeProxySpec, ctx: ClusterContext, r: ResolveRecor
   const minor = kubernetesMinor(ctx.kubernetesVersion);
   // 1.29-1.30: kube-proxy accepts mode nftables only with its alpha feature gate on.
   const featureGates = mode === 'nftables' && minor < NFTABLES_PROXY_MODE.beta ? { [NFTABLES_PROXY_MODE.gate]: true } : undefined;
-  if (featureGates) r.decisions.push({ name: `featureGates.${NFTABLES_PROXY_MODE.gate}`, value: 'true', rule: `Kubernetes ${ctx.kubernetesVersion}: nftables mode is alpha and its gate is off by default (on from 1.${NFTABLES_PROXY_MODE.beta})`, source: [REFERENCES.kep3866] });
+  if (featureGates)
+    r.decisions.push({
+      name: `featureGates.${NFTABLES_PROXY_MODE.gate}`,
+      value: 'true',
+      rule: `Kubernetes ${ctx.kubernetesVersion}: nftables mode is alpha and its gate is off by default (on from 1.${NFTABLES_PROXY_MODE.beta})`,
+      source: [REFERENCES.kep3866],
+    });
   const props: KubeProxyIpvsTuningProps = { ...tuning, ...conntrack, ...(featureGates ? { featureGates } : {}), platform: ctx.platform };
   if (mode === 'nftables') nftablesReview(k, ctx, props, r);
   r.changes.push(kubeProxyChanges(k, ctx, props, r.decisions));
@@ -192,7 +272,12 @@ function resolveKubeProxy(k: KubeProxySpec, ctx: ClusterContext, r: ResolveRecor
     r.steps.push(kubeProxyRestartStep('k3s', { k3sArgs: k3sKubeProxyArgs(props) }));
   } else {
     const preset = KUBE_PROXY_PRESETS[ctx.platform];
-    r.restarts.push({ daemonSet: preset.daemonSet, namespace: 'kube-system', configuration: kubeProxyConfigYaml(props)!, why: 'kube-proxy reads its ConfigMap only when it starts' });
+    r.restarts.push({
+      daemonSet: preset.daemonSet,
+      namespace: 'kube-system',
+      configuration: kubeProxyConfigYaml(props)!,
+      why: 'kube-proxy reads its ConfigMap only when it starts',
+    });
     if (mode === 'ipvs') r.steps.push(ipvsModuleStep(k.scheduler ?? KUBE_PROXY_DEFAULTS.scheduler));
   }
   return props;

@@ -8,7 +8,15 @@ import { formatPath } from '../../core/findings';
 import { MAX_NESTING_DEPTH, tooDeepAt } from '../../core/limits';
 import { deepMerge, isCyclic, isPlainObject } from '../../core/objects';
 import { KUBE_PROXY_CONNTRACK_DEFAULTS } from './conntrack';
-import { IpvsScheduler, KUBE_PROXY_API_VERSION, KUBE_PROXY_CONFIGURATION_FIELDS, KUBE_PROXY_DEFAULTS, KUBE_PROXY_KIND, KUBE_PROXY_PRESETS, KubeProxyMode } from './facts';
+import {
+  IpvsScheduler,
+  KUBE_PROXY_API_VERSION,
+  KUBE_PROXY_CONFIGURATION_FIELDS,
+  KUBE_PROXY_DEFAULTS,
+  KUBE_PROXY_KIND,
+  KUBE_PROXY_PRESETS,
+  KubeProxyMode,
+} from './facts';
 
 /** The fields netscale tunes; everything else comes from `baseConfig` or the defaults. */
 export interface KubeProxyTuning {
@@ -167,7 +175,10 @@ export type KubeProxyConfigSource = KubeProxyTuning & KubeProxyConfigurationOpti
 export function kubeProxyConfigYaml(source: KubeProxyConfigSource): string | undefined {
   const platform = source.platform ?? 'kubeadm';
   if (platform === 'k3s') return undefined;
-  const configuration = kubeProxyConfiguration(source, { baseConfig: source.baseConfig, kubeconfigPath: source.kubeconfigPath ?? KUBE_PROXY_PRESETS[platform].kubeconfig });
+  const configuration = kubeProxyConfiguration(source, {
+    baseConfig: source.baseConfig,
+    kubeconfigPath: source.kubeconfigPath ?? KUBE_PROXY_PRESETS[platform].kubeconfig,
+  });
   return renderKubeProxyConfiguration(configuration);
 }
 
@@ -209,10 +220,23 @@ export function tunedFields(t: KubeProxyTuning): Config {
     syncPeriod: t.syncPeriod,
     minSyncPeriod: t.minSyncPeriod,
     ...(mode === 'ipvs'
-      ? { scheduler: t.scheduler, strictARP: t.strictARP, excludeCIDRs: t.excludeCIDRs ? [...t.excludeCIDRs] : undefined, udpTimeout: t.udpTimeout, tcpTimeout: t.tcpTimeout, tcpFinTimeout: t.tcpFinTimeout }
+      ? {
+          scheduler: t.scheduler,
+          strictARP: t.strictARP,
+          excludeCIDRs: t.excludeCIDRs ? [...t.excludeCIDRs] : undefined,
+          udpTimeout: t.udpTimeout,
+          tcpTimeout: t.tcpTimeout,
+          tcpFinTimeout: t.tcpFinTimeout,
+        }
       : {}),
   });
-  const conntrack = set({ maxPerCore: t.conntrackMaxPerCore, min: t.conntrackMin, tcpEstablishedTimeout: t.tcpEstablishedTimeout, tcpCloseWaitTimeout: t.tcpCloseWaitTimeout, tcpBeLiberal: t.conntrackTcpBeLiberal });
+  const conntrack = set({
+    maxPerCore: t.conntrackMaxPerCore,
+    min: t.conntrackMin,
+    tcpEstablishedTimeout: t.tcpEstablishedTimeout,
+    tcpCloseWaitTimeout: t.tcpCloseWaitTimeout,
+    tcpBeLiberal: t.conntrackTcpBeLiberal,
+  });
   return set({
     featureGates: t.featureGates && Object.keys(t.featureGates).length > 0 ? { ...t.featureGates } : undefined,
     mode,
@@ -250,12 +274,18 @@ function readBaseConfig(text: string): { ok: true; config: Config } | { ok: fals
     return { ok: false, reason: `is not valid YAML: ${(e as Error).message.split('\n')[0]}` };
   }
   if (!isPlainObject(parsed)) return { ok: false, reason: 'must be a KubeProxyConfiguration mapping (apiVersion, kind, ...)' };
-  if (isCyclic(parsed)) return { ok: false, reason: 'has a YAML alias inside its own anchor, which makes a value that contains itself: write the values out' };
+  if (isCyclic(parsed))
+    return { ok: false, reason: 'has a YAML alias inside its own anchor, which makes a value that contains itself: write the values out' };
   const deep = tooDeepAt(parsed);
   if (deep) return { ok: false, reason: `nests deeper than ${MAX_NESTING_DEPTH} levels (at ${formatPath(deep)}): write it flatter` };
   if (parsed.kind !== KUBE_PROXY_KIND || parsed.apiVersion !== KUBE_PROXY_API_VERSION) {
     const got = `${JSON.stringify(parsed.apiVersion)}, ${JSON.stringify(parsed.kind)}`;
-    return { ok: false, reason: `must be apiVersion ${KUBE_PROXY_API_VERSION}, kind ${KUBE_PROXY_KIND} (got ${got}): paste the config.conf key of the kube-proxy ConfigMap` };
+    return {
+      ok: false,
+      reason:
+        `must be apiVersion ${KUBE_PROXY_API_VERSION}, kind ${KUBE_PROXY_KIND} (got ${got}): paste the config.conf key of the ` +
+        `kube-proxy ConfigMap`,
+    };
   }
   return { ok: true, config: parsed };
 }
@@ -284,7 +314,12 @@ function faithfulJson(value: unknown): string | undefined {
   let faithful = true;
   const json = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
     const original = this[key];
-    if (original instanceof Date || original === undefined || (typeof original === 'number' && (!Number.isFinite(original) || Object.is(original, -0)))) faithful = false;
+    if (
+      original instanceof Date ||
+      original === undefined ||
+      (typeof original === 'number' && (!Number.isFinite(original) || Object.is(original, -0)))
+    )
+      faithful = false;
     return v;
   });
   return faithful ? json : undefined;
@@ -316,7 +351,9 @@ export function unknownKubeProxyFields(config: Readonly<Config>): string[] {
 export function k3sKubeProxyArgs(t: KubeProxyTuning): string[] {
   const mode = t.mode ?? KUBE_PROXY_DEFAULTS.mode;
   if (mode === 'nftables' && (t.syncPeriod !== undefined || t.minSyncPeriod !== undefined)) {
-    throw new Error('k3s: the nftables sync periods have no kube-proxy flag in every supported release; leave syncPeriod and minSyncPeriod unset or use mode ipvs');
+    throw new Error(
+      'k3s: the nftables sync periods have no kube-proxy flag in every supported release; leave syncPeriod and minSyncPeriod unset or use mode ipvs',
+    );
   }
   const flags: Array<[string, string | number | boolean | undefined]> = [
     ['proxy-mode', mode],
@@ -333,10 +370,17 @@ export function k3sKubeProxyArgs(t: KubeProxyTuning): string[] {
     ['conntrack-tcp-timeout-established', t.tcpEstablishedTimeout],
     ['conntrack-tcp-timeout-close-wait', t.tcpCloseWaitTimeout],
     ['conntrack-tcp-be-liberal', t.conntrackTcpBeLiberal],
-    ['feature-gates', t.featureGates && Object.keys(t.featureGates).length > 0 ? Object.entries(t.featureGates).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',') : undefined],
+    [
+      'feature-gates',
+      t.featureGates && Object.keys(t.featureGates).length > 0
+        ? Object.entries(t.featureGates)
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')
+        : undefined,
+    ],
     ['cluster-cidr', t.clusterCIDR],
     ['metrics-bind-address', t.metricsBindAddress],
   ];
   return flags.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${v}`);
 }
-

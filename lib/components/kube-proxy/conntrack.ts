@@ -22,7 +22,6 @@ export const KUBE_PROXY_CONNTRACK_DEFAULTS = {
  */
 export const CONNTRACK_BYTES_PER_ENTRY = 320;
 
-
 export interface ConntrackSizingInput {
   readonly cpuPerNode: number;
   /** Target nf_conntrack_max: maxPerCore = ceil(conntrackMax / cpuPerNode), min = conntrackMax. */
@@ -79,7 +78,12 @@ export function conntrackSizing(input: ConntrackSizingInput): ConntrackSizing {
   if (input.conntrackMax !== undefined) {
     maxPerCore = Math.ceil(input.conntrackMax / cpu);
     min = input.conntrackMax;
-    decisions.push({ name: 'conntrack.maxPerCore', value: maxPerCore, rule: `maxPerCore = ceil(${input.conntrackMax} / ${cpu}) = ${maxPerCore}`, source });
+    decisions.push({
+      name: 'conntrack.maxPerCore',
+      value: maxPerCore,
+      rule: `maxPerCore = ceil(${input.conntrackMax} / ${cpu}) = ${maxPerCore}`,
+      source,
+    });
     decisions.push({ name: 'conntrack.min', value: min, rule: `min = conntrackMax = ${min}`, source });
   } else {
     maxPerCore = input.conntrackMaxPerCore ?? KUBE_PROXY_CONNTRACK_DEFAULTS.maxPerCore;
@@ -89,30 +93,48 @@ export function conntrackSizing(input: ConntrackSizingInput): ConntrackSizing {
       value: maxPerCore,
       rule: input.conntrackMaxPerCore !== undefined ? `set explicitly to ${maxPerCore}` : `kube-proxy default ${maxPerCore}`,
     });
-    decisions.push({ name: 'conntrack.min', value: min, rule: input.conntrackMin !== undefined ? `set explicitly to ${min}` : `kube-proxy default ${min}` });
+    decisions.push({
+      name: 'conntrack.min',
+      value: min,
+      rule: input.conntrackMin !== undefined ? `set explicitly to ${min}` : `kube-proxy default ${min}`,
+    });
   }
 
   const perCoreField: ConntrackField = fromMax ? 'conntrackMax' : 'conntrackMaxPerCore';
   const minField: ConntrackField = fromMax ? 'conntrackMax' : 'conntrackMin';
-  if (maxPerCore > INT32_MAX) problems.push({ severity: 'error', field: perCoreField, message: `conntrack.maxPerCore ${maxPerCore} exceeds the int32 limit ${INT32_MAX}` });
+  if (maxPerCore > INT32_MAX)
+    problems.push({ severity: 'error', field: perCoreField, message: `conntrack.maxPerCore ${maxPerCore} exceeds the int32 limit ${INT32_MAX}` });
   if (min > INT32_MAX) problems.push({ severity: 'error', field: minField, message: `conntrack.min ${min} exceeds the int32 limit ${INT32_MAX}` });
 
   if (maxPerCore === 0) {
-    decisions.push({ name: 'nf_conntrack_max', value: 0, rule: 'maxPerCore 0: kube-proxy leaves nf_conntrack_max and min alone (the kernel or sysctl value stays)', source });
+    decisions.push({
+      name: 'nf_conntrack_max',
+      value: 0,
+      rule: 'maxPerCore 0: kube-proxy leaves nf_conntrack_max and min alone (the kernel or sysctl value stays)',
+      source,
+    });
     return { maxPerCore, min, effectiveMax: undefined, memoryBytes: undefined, decisions, problems };
   }
 
   const scaled = maxPerCore * cpu;
   const effectiveMax = Math.max(scaled, min);
   if (scaled > INT32_MAX) {
-    problems.push({ severity: 'error', field: perCoreField, message: `maxPerCore ${maxPerCore} x ${cpu} CPUs = ${scaled} exceeds the int32 limit ${INT32_MAX}: the kernel refuses nf_conntrack_max above it` });
+    problems.push({
+      severity: 'error',
+      field: perCoreField,
+      message:
+        `maxPerCore ${maxPerCore} x ${cpu} CPUs = ${scaled} exceeds the int32 ` + `limit ${INT32_MAX}: the kernel refuses nf_conntrack_max above it`,
+    });
   }
   const defaultMax = Math.max(KUBE_PROXY_CONNTRACK_DEFAULTS.maxPerCore * cpu, KUBE_PROXY_CONNTRACK_DEFAULTS.min);
   if (effectiveMax < defaultMax) {
     problems.push({
       severity: 'warning',
       field: perCoreField,
-      message: `nf_conntrack_max would be ${effectiveMax} (max(${maxPerCore} x ${cpu}, ${min})), below kube-proxy's default ${defaultMax} (max(${KUBE_PROXY_CONNTRACK_DEFAULTS.maxPerCore} x ${cpu}, ${KUBE_PROXY_CONNTRACK_DEFAULTS.min})) on ${cpu}-CPU nodes: a full table drops new connections`,
+      message:
+        `nf_conntrack_max would be ${effectiveMax} (max(${maxPerCore} x ${cpu}, ${min})), below kube-proxy's default ${defaultMax} ` +
+        `(max(${KUBE_PROXY_CONNTRACK_DEFAULTS.maxPerCore} x ${cpu}, ${KUBE_PROXY_CONNTRACK_DEFAULTS.min})) on ${cpu}-CPU nodes: ` +
+        'a full table drops new connections',
     });
   }
   const memoryBytes = effectiveMax * CONNTRACK_BYTES_PER_ENTRY;
@@ -120,9 +142,10 @@ export function conntrackSizing(input: ConntrackSizingInput): ConntrackSizing {
   decisions.push({
     name: 'conntrack memory per node (estimate)',
     value: formatMebibytes(memoryBytes),
-    rule: `${effectiveMax} entries x ${CONNTRACK_BYTES_PER_ENTRY} bytes = ${formatMebibytes(memoryBytes)} when the table is full (planning figure; slabinfo shows ~300 bytes per entry)`,
+    rule:
+      `${effectiveMax} entries x ${CONNTRACK_BYTES_PER_ENTRY} bytes = ${formatMebibytes(memoryBytes)} when the table is full (planning ` +
+      `figure; slabinfo shows ~300 bytes per entry)`,
     capacity: true,
   });
   return { maxPerCore, min, effectiveMax, memoryBytes, decisions, problems };
 }
-

@@ -31,7 +31,12 @@ export interface KubeProxyPreset {
 /** kubeadm's ConfigMap also holds kubeconfig.conf; ACK's DaemonSet is kube-proxy-worker. */
 export const KUBE_PROXY_PRESETS: Readonly<Record<'kubeadm' | 'ack', KubeProxyPreset>> = {
   kubeadm: { configMapName: 'kube-proxy', configMapKey: 'config.conf', daemonSet: 'kube-proxy', kubeconfig: '/var/lib/kube-proxy/kubeconfig.conf' },
-  ack: { configMapName: 'kube-proxy-worker', configMapKey: 'config.conf', daemonSet: 'kube-proxy-worker', kubeconfig: '/var/lib/kube-proxy/kubeconfig.conf' },
+  ack: {
+    configMapName: 'kube-proxy-worker',
+    configMapKey: 'config.conf',
+    daemonSet: 'kube-proxy-worker',
+    kubeconfig: '/var/lib/kube-proxy/kubeconfig.conf',
+  },
 };
 
 /** k3s runs kube-proxy inside its own process, configured by `kube-proxy-arg` in this file. */
@@ -100,7 +105,7 @@ export const MIN_SYNC_PERIOD_ZERO_NODE_LIMIT = 500;
  */
 export const IPVS_FIELD_IN_NFTABLES: Readonly<Record<(typeof IPVS_ONLY_FIELDS)[number], string>> = {
   scheduler: 'none: nftables picks a Service endpoint at random, with no scheduler to choose',
-  strictARP: 'none: nftables puts no Service address on a node interface (IPVS\'s kube-ipvs0), so there are no ARP replies to restrict',
+  strictARP: "none: nftables puts no Service address on a node interface (IPVS's kube-ipvs0), so there are no ARP replies to restrict",
   excludeCIDRs: 'none: nftables flushes only its own kube-proxy table, never rules it did not write',
   udpTimeout: 'conntrack.udpTimeout (Kubernetes 1.29 and newer), set in baseConfig',
   tcpTimeout: 'conntrack.tcpEstablishedTimeout (the tcpEstablishedTimeout field)',
@@ -140,4 +145,9 @@ export const CONNTRACK_TCP_BE_LIBERAL_SINCE = 29;
  * (aliyun/terraform-provider-alicloud website/docs/r/cs_managed_kubernetes.html.markdown).
  */
 export const ACK_NFTABLES_SINCE = 35;
-export const ACK_NFTABLES_SOURCE: Citation = [{ title: 'Alibaba Cloud Terraform provider: alicloud_cs_managed_kubernetes, proxy_mode', url: 'https://registry.terraform.io/providers/aliyun/alicloud/latest/docs/resources/cs_managed_kubernetes#proxy_mode' }];
+export const ACK_NFTABLES_SOURCE: Citation = [
+  {
+    title: 'Alibaba Cloud Terraform provider: alicloud_cs_managed_kubernetes, proxy_mode',
+    url: 'https://registry.terraform.io/providers/aliyun/alicloud/latest/docs/resources/cs_managed_kubernetes#proxy_mode',
+  },
+];

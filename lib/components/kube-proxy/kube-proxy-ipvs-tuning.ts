@@ -13,7 +13,16 @@ import {
   renderKubeProxyConfiguration,
   unknownKubeProxyFields,
 } from './configuration';
-import { IPVS_FIELD_IN_NFTABLES, IPVS_ONLY_FIELDS, IPVS_SCHEDULERS, K3S_CONFIG_FILE, KUBE_PROXY_DEFAULTS, KUBE_PROXY_MODES, KUBE_PROXY_PRESETS, KubeProxyMode } from './facts';
+import {
+  IPVS_FIELD_IN_NFTABLES,
+  IPVS_ONLY_FIELDS,
+  IPVS_SCHEDULERS,
+  K3S_CONFIG_FILE,
+  KUBE_PROXY_DEFAULTS,
+  KUBE_PROXY_MODES,
+  KUBE_PROXY_PRESETS,
+  KubeProxyMode,
+} from './facts';
 import { kubeProxyRestartStep } from './steps';
 
 export interface KubeProxyIpvsTuningProps extends KubeProxyTuning, KubeProxyConfigurationOptions {
@@ -39,7 +48,6 @@ export interface KubeProxyIpvsTuningProps extends KubeProxyTuning, KubeProxyConf
    */
   readonly configMapKey?: string;
 }
-
 
 type Config = Record<string, unknown>;
 
@@ -94,7 +102,15 @@ export class KubeProxyIpvsTuning extends Construct {
   }
 }
 
-const DURATION_FIELDS = ['syncPeriod', 'minSyncPeriod', 'udpTimeout', 'tcpTimeout', 'tcpFinTimeout', 'tcpEstablishedTimeout', 'tcpCloseWaitTimeout'] as const;
+const DURATION_FIELDS = [
+  'syncPeriod',
+  'minSyncPeriod',
+  'udpTimeout',
+  'tcpTimeout',
+  'tcpFinTimeout',
+  'tcpEstablishedTimeout',
+  'tcpCloseWaitTimeout',
+] as const;
 
 /**
  * Every problem with these props, paths relative to them: the constructor throws on the errors,
@@ -112,7 +128,11 @@ export function kubeProxyTuningProblems(props: KubeProxyIpvsTuningProps): Proble
   if (mode === 'nftables') {
     for (const field of IPVS_ONLY_FIELDS) {
       if (props[field] === undefined) continue;
-      err(field, `is ipvs.${field}, which kube-proxy reads in IPVS mode only (mode is nftables); in nftables mode: ${IPVS_FIELD_IN_NFTABLES[field]}. Remove it, or use mode: ipvs`);
+      err(
+        field,
+        `is ipvs.${field}, which kube-proxy reads in IPVS mode only (mode is nftables); in nftables ` +
+          `mode: ${IPVS_FIELD_IN_NFTABLES[field]}. Remove it, or use mode: ipvs`,
+      );
     }
   }
   for (const field of DURATION_FIELDS) {
@@ -121,14 +141,20 @@ export function kubeProxyTuningProblems(props: KubeProxyIpvsTuningProps): Proble
   }
   for (const field of ['conntrackMaxPerCore', 'conntrackMin'] as const) {
     const value = props[field];
-    if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > INT32_MAX)) err(field, `must be a whole number from 0 to ${INT32_MAX} (got ${value})`);
+    if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > INT32_MAX))
+      err(field, `must be a whole number from 0 to ${INT32_MAX} (got ${value})`);
   }
   if (platform === 'k3s') {
     for (const field of ['baseConfig', 'configMapName', 'configMapKey'] as const) {
-      if (props[field] !== undefined) err(field, `does not apply on k3s: kube-proxy runs inside k3s and is configured by kube-proxy-arg in ${K3S_CONFIG_FILE}, not by a ConfigMap`);
+      if (props[field] !== undefined)
+        err(field, `does not apply on k3s: kube-proxy runs inside k3s and is configured by kube-proxy-arg in ${K3S_CONFIG_FILE}, not by a ConfigMap`);
     }
     if (mode === 'nftables' && (props.syncPeriod !== undefined || props.minSyncPeriod !== undefined)) {
-      err(props.syncPeriod !== undefined ? 'syncPeriod' : 'minSyncPeriod', 'k3s takes kube-proxy settings as flags, and the nftables sync periods have no flag in every supported release: leave them unset or use mode: ipvs');
+      err(
+        props.syncPeriod !== undefined ? 'syncPeriod' : 'minSyncPeriod',
+        'k3s takes kube-proxy settings as flags, and the nftables sync periods have no flag in every supported release: leave them unset or ' +
+          'use mode: ipvs',
+      );
     }
   } else if (props.baseConfig !== undefined) {
     const base = parseBaseConfig(props.baseConfig);
@@ -138,7 +164,9 @@ export function kubeProxyTuningProblems(props: KubeProxyIpvsTuningProps): Proble
       out.push({
         severity: 'warning',
         path: ['baseConfig'],
-        message: `has fields KubeProxyConfiguration v1alpha1 does not know: ${unknown.join(', ')}; they are kept as given, but check for typos or fields removed upstream`,
+        message:
+          `has fields KubeProxyConfiguration v1alpha1 does not ` +
+          `know: ${unknown.join(', ')}; they are kept as given, but check for typos or fields removed upstream`,
       });
     }
   }

@@ -21,17 +21,26 @@ export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: Kub
   const from = base === undefined ? undefined : typeof base.mode === 'string' && base.mode !== '' ? base.mode : 'iptables';
 
   if (ctx.platform !== 'k3s') {
-    const config = kubeProxyConfiguration(props, { baseConfig: k.baseConfig, kubeconfigPath: k.kubeconfigPath ?? KUBE_PROXY_PRESETS[ctx.platform].kubeconfig });
+    const config = kubeProxyConfiguration(props, {
+      baseConfig: k.baseConfig,
+      kubeconfigPath: k.kubeconfigPath ?? KUBE_PROXY_PRESETS[ctx.platform].kubeconfig,
+    });
     const n = config.nftables as Record<string, unknown>;
     r.decisions.push({
       name: 'nftables section',
       value: `syncPeriod ${n.syncPeriod}, minSyncPeriod ${n.minSyncPeriod}, masqueradeBit ${n.masqueradeBit}, masqueradeAll ${n.masqueradeAll}`,
-      rule: 'sync periods from the profile, else baseConfig\'s nftables section, else nftables\' defaults (30s, 1s; IPVS\'s are not carried: its minSyncPeriod defaults to 0s); masquerade settings from baseConfig\'s nftables, else its iptables section (the same meaning in both modes)',
+      rule:
+        "sync periods from the profile, else baseConfig's nftables section, else nftables' defaults (30s, 1s; IPVS's are not carried: its " +
+        "minSyncPeriod defaults to 0s); masquerade settings from baseConfig's nftables, else its iptables section (the same meaning in both modes)",
       source: [REFERENCES.kubeProxyConfig],
     });
   }
   if (base && isPlainObject(base.ipvs)) {
-    r.decisions.push({ name: 'IPVS settings', value: 'dropped', rule: `baseConfig's ipvs section (${Object.keys(base.ipvs).sort().join(', ')}) is left out: kube-proxy reads it in IPVS mode only` });
+    r.decisions.push({
+      name: 'IPVS settings',
+      value: 'dropped',
+      rule: `baseConfig's ipvs section (${Object.keys(base.ipvs).sort().join(', ')}) is left out: kube-proxy reads it in IPVS mode only`,
+    });
   }
   r.decisions.push({
     name: 'NodePorts on 127.0.0.1',
@@ -39,7 +48,8 @@ export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: Kub
     rule:
       from === 'ipvs'
         ? 'only iptables mode serves NodePorts on localhost; IPVS did not either, so nothing changes'
-        : 'only iptables mode serves NodePorts on localhost (IPv4, localhostNodePorts); nftables does not: check that kubeproxy_iptables_localhost_nodeports_accepted_packets_total stays 0 before the sync',
+        : 'only iptables mode serves NodePorts on localhost (IPv4, localhostNodePorts); nftables does not: check that ' +
+          'kubeproxy_iptables_localhost_nodeports_accepted_packets_total stays 0 before the sync',
     source: [REFERENCES.nftablesMigration],
   });
   const addresses = base?.nodePortAddresses;
@@ -49,12 +59,15 @@ export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: Kub
     rule:
       Array.isArray(addresses) && addresses.length > 0
         ? 'kept from baseConfig: NodePorts answer on these addresses as before'
-        : `${base ? 'baseConfig sets none' : 'no baseConfig'}: nftables answers NodePorts only on the node's primary addresses, where iptables and IPVS answered on every local address; set nodePortAddresses: ["0.0.0.0/0"] in baseConfig to keep every address`,
+        : `${base ? 'baseConfig sets none' : 'no baseConfig'}: nftables answers NodePorts only on the node's primary addresses, where ` +
+          `iptables and IPVS answered on every local address; set nodePortAddresses: ["0.0.0.0/0"] in baseConfig to keep every address`,
     source: [REFERENCES.nftablesMigration],
   });
   if (props.conntrackTcpBeLiberal === undefined && from !== 'ipvs') {
     r.notes.push(
-      'iptables mode drops conntrack-INVALID packets itself (a workaround for a kernel bug before 6.1 that can reset long-lived connections); nftables mode does not. If `kubeproxy_iptables_ct_state_invalid_dropped_packets_total` was not zero, set `kubeProxy.conntrackTcpBeLiberal: true`.',
+      'iptables mode drops conntrack-INVALID packets itself (a workaround for a kernel bug before 6.1 that can reset long-lived connections); ' +
+        'nftables mode does not. If `kubeproxy_iptables_ct_state_invalid_dropped_packets_total` was not zero, set ' +
+        '`kubeProxy.conntrackTcpBeLiberal: true`.',
     );
   }
 
@@ -66,21 +79,30 @@ export function nftablesReview(k: KubeProxySpec, ctx: ClusterContext, props: Kub
   r.rollback.push({
     component: 'kube-proxy',
     revert: lines.slice(back).join('\n'),
-    pointOfNoReturn: `each kube-proxy that restarts into nftables removes the rules of ${from ?? 'its previous mode'} on its node: going back programs them anew, node by node, in the order above; nothing keeps the old rules around`,
+    pointOfNoReturn:
+      `each kube-proxy that restarts into nftables removes the ` +
+      `rules of ${from ?? 'its previous mode'} on its node: going back programs them anew, node by node, in the order above; nothing keeps the old ` +
+      `rules around`,
   });
 }
 
 /** Linux 5.13 and nft 1.0.1 on every node: what to run, or what the profile already says. */
 function nodeCheckStep(ctx: ClusterContext): string {
   const [major, minor] = NFTABLES_MIN_KERNEL;
-  const kernel = ctx.nodeKernel !== undefined && kernelMajorMinor(ctx.nodeKernel)
-    ? `every node runs Linux ${ctx.nodeKernel} or newer (spec.nodeKernel), at least the ${major}.${minor} nftables mode needs`
-    : `every node runs Linux ${major}.${minor} or newer: \`kubectl get nodes -o custom-columns=NAME:.metadata.name,KERNEL:.status.nodeInfo.kernelVersion\``;
+  const kernel =
+    ctx.nodeKernel !== undefined && kernelMajorMinor(ctx.nodeKernel)
+      ? `every node runs Linux ${ctx.nodeKernel} or newer (spec.nodeKernel), at least the ${major}.${minor} nftables mode needs`
+      : `every node runs ` +
+        `Linux ${major}.${minor} or newer: \`kubectl get nodes -o custom-columns=NAME:.metadata.name,KERNEL:.status.nodeInfo.kernelVersion\``;
   const nft =
     ctx.platform === 'k3s'
       ? `\`nft --version\` on each node shows ${NFT_MIN_VERSION} or newer`
-      : `the kube-proxy image brings nft ${NFT_MIN_VERSION} or newer: \`kubectl -n kube-system exec ds/${KUBE_PROXY_PRESETS[ctx.platform].daemonSet} -- nft --version\``;
-  return `Before the sync, check that ${kernel}, and that ${nft}. A node below either keeps failing to program Services after its kube-proxy restarts.`;
+      : `the kube-proxy image brings ` +
+        `nft ${NFT_MIN_VERSION} or newer: \`kubectl -n kube-system exec ds/${KUBE_PROXY_PRESETS[ctx.platform].daemonSet} -- nft --version\``;
+  return (
+    `Before the sync, check ` +
+    `that ${kernel}, and that ${nft}. A node below either keeps failing to program Services after its kube-proxy restarts.`
+  );
 }
 
 /** The switch from `from` (undefined: not known) to nftables, node by node, and the way back. */
@@ -96,12 +118,15 @@ function migrationLines(ctx: ClusterContext, from: string | undefined): string[]
     out.push(
       operator
         ? `${++n}. Felix first: the Installation step under "By hand", before the sync; the operator writes nftablesMode and rolls calico-node.`
-        : `${++n}. Felix first: FelixConfiguration default gets nftablesMode ${felix ?? '(see calico.version)'}, applied before the kube-proxy ConfigMap.`,
+        : `${++n}. Felix first: FelixConfiguration default gets ` +
+            `nftablesMode ${felix ?? '(see calico.version)'}, applied before the kube-proxy ConfigMap.`,
     );
   }
   out.push(
     `${++n}. The kube-proxy ConfigMap (mode: nftables): kube-proxy reads it only when it starts, so nothing changes yet.`,
-    `${++n}. kube-proxy restarts node by node. Each new kube-proxy removes the rules ${from === 'ipvs' ? 'the IPVS mode left (virtual servers, ipsets, iptables chains)' : 'of the other modes'} and programs its own nftables table (${markdownCitation([REFERENCES.nftablesMigration])}); the node's Services are served by the old rules until then.`,
+    `${++n}. kube-proxy restarts node by node. Each new kube-proxy removes the ` +
+      `rules ${from === 'ipvs' ? 'the IPVS mode left (virtual servers, ipsets, iptables chains)' : 'of the other modes'} and programs its own ` +
+      `nftables table (${markdownCitation([REFERENCES.nftablesMigration])}); the node's Services are served by the old rules until then.`,
     '',
     'What each node runs in between:',
     '',
@@ -110,7 +135,10 @@ function migrationLines(ctx: ClusterContext, from: string | undefined): string[]
     out.push(`- its kube-proxy in ${old} mode until its pod is replaced, then nftables; NetworkPolicy enforcement does not change.`);
   } else if (operator || felix === 'Auto' || felix === undefined) {
     out.push(
-      `- ${operator ? 'With the operator\'s Auto (Calico 3.32 and newer), ' : ''}Felix follows its own node: it looks for kube-proxy's nftables table every 15 s and restarts into nftables mode once this node's kube-proxy has switched ("kube-proxy nftables mode changed. Restart felix.", ${markdownCitation([REFERENCES.felixDataplane])}), so Felix and kube-proxy agree on every node throughout.${operator ? ' Before 3.32 the operator writes Enabled: see the next point.' : ''}`,
+      `- ${operator ? "With the operator's Auto (Calico 3.32 and newer), " : ''}Felix follows its own node: it looks for kube-proxy's ` +
+        `nftables table every 15 s and restarts into nftables mode once this node's kube-proxy has switched ("kube-proxy nftables mode changed. ` +
+        `Restart felix.", ${markdownCitation([REFERENCES.felixDataplane])}), so Felix and kube-proxy agree on every node ` +
+        `throughout.${operator ? ' Before 3.32 the operator writes Enabled: see the next point.' : ''}`,
     );
     if (operator) out.push(enabledInBetween(old));
   } else {
@@ -120,26 +148,43 @@ function migrationLines(ctx: ClusterContext, from: string | undefined): string[]
   const revertIsEnough = !calico || (!operator && felix === 'Auto');
   out.push(
     '',
-    `To roll back, go back to ${from === 'iptables' ? 'iptables' : 'ipvs'} in reverse order, kube-proxy first${revertIsEnough ? ' (reverting the commit does exactly that)' : ', not by reverting the commit in one go, which would switch Felix back first'}:`,
+    `To roll back, go back to ${from === 'iptables' ? 'iptables' : 'ipvs'} in reverse order, kube-proxy first` +
+      (revertIsEnough
+        ? ' (reverting the commit does exactly that):'
+        : ', not by reverting the commit in one go, which would switch Felix back first:'),
     '',
   );
   out.push(
     from === 'iptables'
-      ? '- Revert the kubeProxy change (the previous ConfigMap held mode iptables) and sync: kube-proxy restarts node by node, and each new one removes its nftables table and programs iptables.'
-      : '- Set `kubeProxy.mode: ipvs` again (with the IPVS settings you had) and sync: kube-proxy restarts node by node, and each new one removes its nftables table and programs IPVS.',
+      ? '- Revert the kubeProxy change (the previous ConfigMap held mode iptables) and sync: kube-proxy restarts node by node, and each new ' +
+          'one removes its nftables table and programs iptables.'
+      : '- Set `kubeProxy.mode: ipvs` again (with the IPVS settings you had) and sync: kube-proxy restarts node by node, and each new one ' +
+          'removes its nftables table and programs IPVS.',
   );
   if (calico && operator) {
-    out.push('- Then set the Installation back: `kubectl patch installation default --type=merge -p \'{"spec":{"calicoNetwork":{"linuxDataplane":"Iptables"}}}\'`.');
+    out.push(
+      '- Then set the Installation back: `kubectl patch installation default --type=merge -p ' +
+        '\'{"spec":{"calicoNetwork":{"linuxDataplane":"Iptables"}}}\'`.',
+    );
   } else if (calico && felix === 'Auto') {
     out.push('- Felix needs nothing: with Auto each Felix follows its own kube-proxy back to iptables.');
   } else if (calico) {
     out.push(
-      `- Keep Felix on nftables while kube-proxy rolls back: in the same change set \`calico.nftablesMode: Enabled\` (otherwise netscale stops rendering it, and every Felix drops back to iptables at once, before kube-proxy has). Once every kube-proxy runs IPVS, remove \`calico.nftablesMode\`: Felix returns to iptables (Disabled, the default before ${NFTABLES_MODE_SINCE.auto}).`,
+      `- Keep Felix on nftables while kube-proxy rolls back: in the same change set \`calico.nftablesMode: Enabled\` (otherwise netscale ` +
+        `stops rendering it, and every Felix drops back to iptables at once, before kube-proxy has). Once every kube-proxy runs IPVS, remove ` +
+        `\`calico.nftablesMode\`: Felix returns to iptables (Disabled, the default before ${NFTABLES_MODE_SINCE.auto}).`,
     );
   }
   return out;
 }
 
 function enabledInBetween(old: string): string {
-  return `- With Enabled (Calico ${NFTABLES_MODE_SINCE.switch} to before ${NFTABLES_MODE_SINCE.auto}, which cannot detect kube-proxy's mode), every Felix restarts into nftables mode as soon as FelixConfiguration changes, while each node's kube-proxy keeps ${old} until its pod is replaced: for that window the node runs Felix's nftables rules next to kube-proxy's ${old} rules, a pairing Calico does not document (it asks for both in one mode). The kube-proxy restart follows in the same sync: keep it short, and watch calico-node readiness meanwhile.`;
+  return (
+    `- With Enabled ` +
+    `(Calico ${NFTABLES_MODE_SINCE.switch} to before ${NFTABLES_MODE_SINCE.auto}, which cannot detect kube-proxy's mode), every Felix restarts ` +
+    `into nftables mode as soon as FelixConfiguration changes, while each node's kube-proxy ` +
+    `keeps ${old} until its pod is replaced: for that window the node runs Felix's nftables rules next to ` +
+    `kube-proxy's ${old} rules, a pairing Calico does not document (it asks for both in one mode). The kube-proxy restart follows in the same ` +
+    `sync: keep it short, and watch calico-node readiness meanwhile.`
+  );
 }

@@ -30,22 +30,22 @@ function whyOf(setting: string, removed: boolean, k: KubeProxySpec, decisions: r
   const decided = decisions.find((d) => d.name === setting || (setting.startsWith('featureGates.') && d.name === setting));
   if (decided) return decided.rule;
   if (removed && setting.startsWith('ipvs.')) return 'nftables mode reads no ipvs section: it is left out';
-  if (setting.startsWith('nftables.')) return decisions.find((d) => d.name === 'nftables section')?.rule ?? 'nftables mode\'s section';
+  if (setting.startsWith('nftables.')) return decisions.find((d) => d.name === 'nftables section')?.rule ?? "nftables mode's section";
   const last = setting.split('.').pop()!;
   const field = PROFILE_FIELD[setting] ?? (/^(ipvs|nftables|iptables)\./.test(setting) ? PROFILE_FIELD[last] : undefined);
   if (field !== undefined && k[field] !== undefined) return `set in the profile (spec.kubeProxy.${field})`;
   if (setting === 'mode') return `default: ${KUBE_PROXY_DEFAULTS.mode}`;
-  return removed ? 'not in what netscale renders' : 'kube-proxy\'s default, where the base has none';
+  return removed ? 'not in what netscale renders' : "kube-proxy's default, where the base has none";
 }
 
 export function kubeProxyChanges(k: KubeProxySpec, ctx: ClusterContext, props: KubeProxyIpvsTuningProps, decisions: readonly Decision[]): ChangeArea {
   if (ctx.platform === 'k3s') {
     return {
       where: `kube-proxy-arg in /etc/rancher/k3s/config.yaml`,
-      unknown: 'k3s keeps kube-proxy\'s flags in each node\'s config file, which the profile does not hold',
+      unknown: "k3s keeps kube-proxy's flags in each node's config file, which the profile does not hold",
       changes: k3sKubeProxyArgs(props).map((arg) => {
         const [flag, value] = arg.split(/=(.*)/s);
-        return { setting: flag, next: JSON.stringify(value), why: 'from the profile\'s kubeProxy section' };
+        return { setting: flag, next: JSON.stringify(value), why: "from the profile's kubeProxy section" };
       }),
     };
   }
@@ -59,7 +59,10 @@ export function kubeProxyChanges(k: KubeProxySpec, ctx: ClusterContext, props: K
   }
   return {
     where,
-    unknown: `the profile gives no kubeProxy.baseConfig, so ${preset.configMapKey} is rendered whole from kube-proxy's defaults; paste the cluster's own there to see what changes`,
+    unknown:
+      `the profile gives no ` +
+      `kubeProxy.baseConfig, so ${preset.configMapKey} is rendered whole from kube-proxy's defaults; paste the cluster's own there to see ` +
+      `what changes`,
     changes: listSettings(tunedFields(props), (s) => whyOf(s, false, k, decisions)),
   };
 }
@@ -71,18 +74,36 @@ export function kubeProxyVerify(k: KubeProxySpec, ctx: ClusterContext, decisions
   const out: VerifyStep[] = [];
   if (ctx.platform !== 'k3s') {
     const ds = KUBE_PROXY_PRESETS[ctx.platform].daemonSet;
-    out.push({ component, check: `\`kubectl -n kube-system rollout status ds/${ds}\``, healthy: '`successfully rolled out`: every kube-proxy runs the new configuration' });
+    out.push({
+      component,
+      check: `\`kubectl -n kube-system rollout status ds/${ds}\``,
+      healthy: '`successfully rolled out`: every kube-proxy runs the new configuration',
+    });
   }
   out.push({
     component,
     check: 'on a node: `sysctl net.netfilter.nf_conntrack_max`',
-    healthy: max && max.value !== 0 ? `\`net.netfilter.nf_conntrack_max = ${max.value}\` (${max.rule}); lower means kube-proxy did not restart there, or something else sets the sysctl` : 'max(conntrack.maxPerCore x the node\'s CPUs, conntrack.min), which kube-proxy writes when it starts',
+    healthy:
+      max && max.value !== 0
+        ? `\`net.netfilter.nf_conntrack_max = ${max.value}\` (${max.rule}); lower means kube-proxy did not restart there, or something else ` +
+          `sets the sysctl`
+        : "max(conntrack.maxPerCore x the node's CPUs, conntrack.min), which kube-proxy writes when it starts",
   });
   if (mode === 'ipvs') {
     const scheduler = k.scheduler ?? KUBE_PROXY_DEFAULTS.scheduler;
-    out.push({ component, check: 'on a node: `ipvsadm -Ln --stats`', healthy: `one virtual server per Service port, each with scheduler \`${scheduler}\` and its endpoints as real servers; the connection counters grow` });
+    out.push({
+      component,
+      check: 'on a node: `ipvsadm -Ln --stats`',
+      healthy:
+        `one virtual server per Service port, each with ` +
+        `scheduler \`${scheduler}\` and its endpoints as real servers; the connection counters grow`,
+    });
   } else {
-    out.push({ component, check: 'on a node: `nft list table ip kube-proxy` and `ipvsadm -Ln`', healthy: 'the kube-proxy table with a chain per Service; ipvsadm lists no virtual server (the IPVS rules are gone)' });
+    out.push({
+      component,
+      check: 'on a node: `nft list table ip kube-proxy` and `ipvsadm -Ln`',
+      healthy: 'the kube-proxy table with a chain per Service; ipvsadm lists no virtual server (the IPVS rules are gone)',
+    });
   }
   return out;
 }
@@ -90,11 +111,15 @@ export function kubeProxyVerify(k: KubeProxySpec, ctx: ClusterContext, decisions
 export function kubeProxyRollback(k: KubeProxySpec, ctx: ClusterContext): RollbackNote {
   const preset = ctx.platform === 'k3s' ? undefined : KUBE_PROXY_PRESETS[ctx.platform];
   const revert = preset
-    ? `The ConfigMap ${preset.configMapName} goes back to the previous configuration and ds/${preset.daemonSet} restarts again, node by node (the restart below): each new kube-proxy programs the previous settings and kube-proxy resets nf_conntrack_max from them.`
-    : 'Put the previous kube-proxy-arg entries back in each node\'s k3s config file and restart k3s node by node, as for the change.';
+    ? `The ConfigMap ${preset.configMapName} goes back to the previous configuration ` +
+      `and ds/${preset.daemonSet} restarts again, node by node (the restart below): each new kube-proxy programs the previous settings and ` +
+      `kube-proxy resets nf_conntrack_max from them.`
+    : "Put the previous kube-proxy-arg entries back in each node's k3s config file and restart k3s node by node, as for the change.";
   const pointOfNoReturn =
     preset && k.baseConfig === undefined
-      ? `without baseConfig, ${preset.configMapKey} is replaced whole once synced: what the cluster had there (clusterCIDR, featureGates, hostnameOverride ...) is gone, and no revert of netscale's files brings it back. Save it before the sync: \`kubectl -n kube-system get cm ${preset.configMapName} -o yaml > ${preset.configMapName}.before.yaml\`.`
+      ? `without baseConfig, ${preset.configMapKey} is replaced whole once synced: what the cluster had there (clusterCIDR, featureGates, ` +
+        `hostnameOverride ...) is gone, and no revert of netscale's files brings it back. Save it before the sync: \`kubectl -n kube-system ` +
+        `get cm ${preset.configMapName} -o yaml > ${preset.configMapName}.before.yaml\`.`
       : undefined;
   return { component: 'kube-proxy', revert, ...(pointOfNoReturn ? { pointOfNoReturn } : {}) };
 }

@@ -84,20 +84,22 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
   const out: NetscaleAlert[] = [];
 
   const ratio = model.conntrackWarnRatio;
-  const sizing = model.conntrack
-    ? ` kube-proxy sizes the table to max(${model.conntrack.maxPerCore} x CPUs, ${model.conntrack.min})${model.conntrack.cpuPerNode ? `, ${formatCount(conntrackLimit(model.conntrack, model.conntrack.cpuPerNode))} on a ${model.conntrack.cpuPerNode}-CPU node` : ''}.`
-    : '';
+  const perNode = model.conntrack?.cpuPerNode;
+  const onNode = model.conntrack && perNode ? `, ${formatCount(conntrackLimit(model.conntrack, perNode))} on a ${perNode}-CPU node` : '';
+  const sizing = model.conntrack ? ` kube-proxy sizes the table to max(${model.conntrack.maxPerCore} x CPUs, ${model.conntrack.min})${onNode}.` : '';
   out.push({
     alert: 'NetscaleConntrackTableFilling',
     group: 'netscale.conntrack',
     expr: `${NODE_EXPORTER.conntrackEntries}${on('nodeExporter')} / ${NODE_EXPORTER.conntrackLimit}${on('nodeExporter')} > ${ratio}`,
     for: '5m',
     severity: 'warning',
-    summary: 'A node\'s conntrack table is filling up: when it is full, the kernel drops new connections.',
-    description: `{{ $labels.instance }}: the conntrack table is {{ $value | humanizePercentage }} full, above ${ratio} of nf_conntrack_max (spec.monitoring.conntrackWarnRatio).${sizing}`,
-    meaning: 'a node\'s conntrack entries / nf_conntrack_max above the ratio, for 5m',
+    summary: "A node's conntrack table is filling up: when it is full, the kernel drops new connections.",
+    description:
+      `{{ $labels.instance }}: the conntrack table is {{ $value | humanizePercentage }} full, ` +
+      `above ${ratio} of nf_conntrack_max (spec.monitoring.conntrackWarnRatio).${sizing}`,
+    meaning: "a node's conntrack entries / nf_conntrack_max above the ratio, for 5m",
     threshold: `${ratio} of nf_conntrack_max`,
-    thresholdSource: 'spec.monitoring.conntrackWarnRatio (default 0.75, as node_exporter\'s node-mixin)',
+    thresholdSource: "spec.monitoring.conntrackWarnRatio (default 0.75, as node_exporter's node-mixin)",
   });
 
   if (model.conntrack) {
@@ -105,18 +107,27 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
     const limitSeries = `${NODE_EXPORTER.conntrackLimit}${on('nodeExporter')}`;
     // The node's own CPUs where node_exporter shows them (kube-proxy counts the node's CPUs);
     // spec.cpuPerNode for a node it does not.
-    const perNode = `clamp_min(count by (instance, job) (${NODE_EXPORTER.cpuSeconds}${on('nodeExporter', 'mode="idle"')}) * ${c.maxPerCore}, ${c.min})`;
-    const expected = c.cpuPerNode ? `(\n    ${perNode}\n  or on (instance, job)\n    0 * ${limitSeries} + ${conntrackLimit(c, c.cpuPerNode)}\n)` : perNode;
-    const atProfile = c.cpuPerNode ? `; ${formatCount(conntrackLimit(c, c.cpuPerNode))} on ${c.cpuPerNode} CPUs (spec.cpuPerNode) where node_exporter shows no CPUs` : '';
+    const perNode =
+      `clamp_min(count by (instance, ` + `job) (${NODE_EXPORTER.cpuSeconds}${on('nodeExporter', 'mode="idle"')}) * ${c.maxPerCore}, ${c.min})`;
+    const expected = c.cpuPerNode
+      ? `(\n    ${perNode}\n  or on (instance, job)\n    0 * ${limitSeries} + ${conntrackLimit(c, c.cpuPerNode)}\n)`
+      : perNode;
+    const atProfile = c.cpuPerNode
+      ? `; ${formatCount(conntrackLimit(c, c.cpuPerNode))} on ${c.cpuPerNode} CPUs (spec.cpuPerNode) where node_exporter shows no CPUs`
+      : '';
     out.push({
       alert: 'NetscaleConntrackLimitNotApplied',
       group: 'netscale.conntrack',
       expr: `${limitSeries}\n  < on (instance, job) group_left ()\n${expected}`,
       for: '10m',
       severity: 'warning',
-      summary: 'A node\'s nf_conntrack_max is below what the profile\'s kube-proxy settings give it: the tuning did not reach the node.',
-      description: `{{ $labels.instance }}: nf_conntrack_max is {{ $value | humanize }}, below max(${c.maxPerCore} x its CPUs, ${c.min}), which kube-proxy sets from ${c.source}${atProfile}. kube-proxy writes it when it starts: restart kube-proxy on the node, and check that nothing else lowers the sysctl.`,
-      meaning: 'a node\'s node_nf_conntrack_entries_limit below max(maxPerCore x its CPUs, min), for 10m',
+      summary: "A node's nf_conntrack_max is below what the profile's kube-proxy settings give it: the tuning did not reach the node.",
+      description:
+        `{{ $labels.instance }}: nf_conntrack_max is {{ $value | humanize }}, below ` +
+        `max(${c.maxPerCore} x its CPUs, ${c.min}), which kube-proxy sets ` +
+        `from ${c.source}${atProfile}. kube-proxy writes it when it starts: restart kube-proxy on the node, and check that nothing else ` +
+        `lowers the sysctl.`,
+      meaning: "a node's node_nf_conntrack_entries_limit below max(maxPerCore x its CPUs, min), for 10m",
       threshold: `max(${c.maxPerCore} x CPUs, ${c.min})${atProfile}`,
       thresholdSource: `${c.source}; kube-proxy sets nf_conntrack_max = max(maxPerCore x CPUs, min)`,
     });
@@ -125,7 +136,9 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
   if (model.kubeProxy) {
     const k = model.kubeProxy;
     const measurable = k.syncPeriodSeconds < KUBE_PROXY_SYNC_TOP_BUCKET_SECONDS;
-    const quantile = `histogram_quantile(${ALERT_THRESHOLDS.kubeProxySyncQuantile}, sum by (instance, le) (rate(${KUBE_PROXY_SYNC_DURATION}_bucket${on('kubeProxy')}[5m])))`;
+    const quantile =
+      `histogram_quantile(${ALERT_THRESHOLDS.kubeProxySyncQuantile}, sum by (instance, le) ` +
+      `(rate(${KUBE_PROXY_SYNC_DURATION}_bucket${on('kubeProxy')}[5m])))`;
     out.push({
       alert: 'NetscaleKubeProxySyncSlow',
       group: 'netscale.kube-proxy',
@@ -134,11 +147,14 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
       severity: 'warning',
       summary: 'kube-proxy takes longer to sync its rules than its sync period: Service changes reach the node late.',
       description: measurable
-        ? `{{ $labels.instance }}: the p99 of kube-proxy's rule syncs is {{ $value | humanizeDuration }}, above the sync period ${k.syncPeriod} (${k.source}).`
-        : `{{ $labels.instance }}: the p99 of kube-proxy's rule syncs is beyond ${KUBE_PROXY_SYNC_TOP_BUCKET_SECONDS} s, the top of its histogram, on the way to the sync period ${k.syncPeriod} (${k.source}).`,
+        ? `{{ $labels.instance }}: the p99 of kube-proxy's rule syncs is {{ $value | humanizeDuration }}, above the sync ` +
+          `period ${k.syncPeriod} (${k.source}).`
+        : `{{ $labels.instance }}: the p99 of kube-proxy's rule syncs is ` +
+          `beyond ${KUBE_PROXY_SYNC_TOP_BUCKET_SECONDS} s, the top of its histogram, on the way to the sync period ${k.syncPeriod} (${k.source}).`,
       meaning: measurable
-        ? 'the p99 of a node\'s kube-proxy rule syncs over 5m above the sync period, for 10m'
-        : `the p99 of a node's kube-proxy rule syncs over 5m beyond the histogram's top bucket (${KUBE_PROXY_SYNC_TOP_BUCKET_SECONDS} s), the closest it measures to the sync period, for 10m`,
+        ? "the p99 of a node's kube-proxy rule syncs over 5m above the sync period, for 10m"
+        : `the p99 of a node's kube-proxy rule syncs over 5m beyond the histogram's top ` +
+          `bucket (${KUBE_PROXY_SYNC_TOP_BUCKET_SECONDS} s), the closest it measures to the sync period, for 10m`,
       threshold: measurable ? `${k.syncPeriod}` : `${k.syncPeriod}, measured up to ${KUBE_PROXY_SYNC_TOP_BUCKET_SECONDS} s`,
       thresholdSource: k.source,
     });
@@ -154,11 +170,14 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
       expr: `${perReplica}\n  > on () group_left ()\n${factor} * avg (${perReplica})`,
       for: '10m',
       severity: 'warning',
-      summary: 'One Typha holds more than twice the mean of the replicas\' connections: a loss of that replica moves them all at once.',
-      description: `Typha {{ $labels.instance }} holds {{ $value }} connections, more than ${factor} x the mean of the replicas. Typha sheds connections only above its own limit, which sits well above the mean: check that TYPHA_CONNECTIONREBALANCINGMODE is kubernetes and that every replica is ready.`,
+      summary: "One Typha holds more than twice the mean of the replicas' connections: a loss of that replica moves them all at once.",
+      description:
+        `Typha {{ $labels.instance }} holds {{ $value }} connections, more ` +
+        `than ${factor} x the mean of the replicas. Typha sheds connections only above its own limit, which sits well above the mean: check that ` +
+        `TYPHA_CONNECTIONREBALANCINGMODE is kubernetes and that every replica is ready.`,
       meaning: `the busiest Typha's typha_connections_active (summed per instance) above ${factor} x the mean of the replicas, for 10m`,
       threshold: `${factor} x the mean`,
-      thresholdSource: 'the alert\'s definition: twice the mean of the replicas',
+      thresholdSource: "the alert's definition: twice the mean of the replicas",
     });
     const nearLimit = round(t.connectionLimit * ALERT_THRESHOLDS.typhaConnectionsOfLimit);
     const share = `${Math.round(ALERT_THRESHOLDS.typhaConnectionsOfLimit * 100)}%`;
@@ -169,11 +188,17 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
       for: '10m',
       severity: 'warning',
       // Above the limit Typha terminates a random connection each drop interval (typha/pkg/syncserver/sync_server.go, governNumberOfConnections).
-      summary: 'A Typha replica is close to the connection limit Typha sets itself: above it, Typha drops a client every second, which reconnects to another replica or, with every replica full, nowhere.',
-      description: `Typha {{ $labels.instance }} holds {{ $value }} connections, above ${nearLimit}: ${share} of ${formatCount(t.connectionLimit)}, the per-replica limit Typha computes for ${formatCount(t.nodes)} nodes and ${t.replicas} replicas (the review's capacity table). Add replicas or nodes per replica.`,
+      summary:
+        'A Typha replica is close to the connection limit Typha sets itself: above it, Typha drops a client every second, which reconnects to ' +
+        'another replica or, with every replica full, nowhere.',
+      description:
+        `Typha {{ $labels.instance }} holds {{ $value }} connections, ` +
+        `above ${nearLimit}: ${share} of ${formatCount(t.connectionLimit)}, the per-replica limit Typha computes ` +
+        `for ${formatCount(t.nodes)} nodes and ${t.replicas} replicas (the review's capacity table). Add replicas or nodes per replica.`,
       meaning: `a replica's typha_connections_active (summed per instance) above ${share} of Typha's per-replica limit, for 10m`,
       threshold: `${nearLimit} connections (${share} of ${formatCount(t.connectionLimit)})`,
-      thresholdSource: `the capacity table's Typha connections per replica: Typha's own limit for ${formatCount(t.nodes)} nodes and ${t.replicas} replicas`,
+      thresholdSource:
+        `the capacity table's Typha connections per replica: Typha's own limit ` + `for ${formatCount(t.nodes)} nodes and ${t.replicas} replicas`,
     });
     const watches = Math.ceil(t.watchesWithRelay * model.apiServerWatchMargin);
     out.push({
@@ -182,16 +207,27 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
       expr: `sum (${APISERVER_LONGRUNNING_REQUESTS}${on('apiServer', 'verb="WATCH"', `group="${CALICO_CRD_GROUP}"`)}) > ${watches}`,
       for: '10m',
       severity: 'warning',
-      summary: 'The API server holds far more watches on Calico\'s resources than the relay leaves: Felix agents are watching it directly.',
-      description: `{{ $value }} watches on ${CALICO_CRD_GROUP}, above ${formatCount(watches)}: the model predicts ${formatCount(t.watchesWithRelay)} with the relay (${t.replicas} Typha replicas x ${t.felixResourceTypes} resource types) and the margin is ${model.apiServerWatchMargin}x (spec.monitoring.apiServerWatchMargin). Without the relay every Felix watches them itself: check that calico-node or Terway points Felix at Typha.`,
-      meaning: `watches on ${CALICO_CRD_GROUP} (apiserver_longrunning_requests, verb WATCH, summed) above the model's prediction with the relay times the margin, for 10m`,
+      summary: "The API server holds far more watches on Calico's resources than the relay leaves: Felix agents are watching it directly.",
+      description:
+        `{{ $value }} ` +
+        `watches on ${CALICO_CRD_GROUP}, above ${formatCount(watches)}: the model ` +
+        `predicts ${formatCount(t.watchesWithRelay)} with the relay (${t.replicas} Typha replicas x ${t.felixResourceTypes} resource types) ` +
+        `and the ` +
+        `margin is ${model.apiServerWatchMargin}x (spec.monitoring.apiServerWatchMargin). Without the relay every Felix watches them itself: check ` +
+        `that calico-node or Terway points Felix at Typha.`,
+      meaning:
+        `watches on ${CALICO_CRD_GROUP} (apiserver_longrunning_requests, verb WATCH, summed) above the model's prediction with the ` +
+        `relay times the margin, for 10m`,
       threshold: `${formatCount(watches)} watches (${formatCount(t.watchesWithRelay)} x ${model.apiServerWatchMargin})`,
-      thresholdSource: `the capacity table's API server watches with the relay (${t.replicas} x ${t.felixResourceTypes}) x spec.monitoring.apiServerWatchMargin`,
+      thresholdSource:
+        `the capacity table's API server watches with the ` +
+        `relay (${t.replicas} x ${t.felixResourceTypes}) x spec.monitoring.apiServerWatchMargin`,
     });
   }
 
   if (model.terway) {
-    const condition = `max by (node) (${KUBE_NODE_STATUS_CONDITION}${on('kubeStateMetrics', `condition="${TERWAY_IP_CONDITION}"`, 'status="false"')}) == 1`;
+    const ipShortage = on('kubeStateMetrics', `condition="${TERWAY_IP_CONDITION}"`, 'status="false"');
+    const condition = `max by (node) (${KUBE_NODE_STATUS_CONDITION}${ipShortage}) == 1`;
     const idle = `min by (node) (sum by (node, ipStack) (${TERWAY_POOL_IDLE}${on('terway')})) > 0`;
     out.push({
       alert: 'NetscaleTerwayIpPoolExhausted',
@@ -201,10 +237,18 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
       for: '5m',
       severity: 'critical',
       summary: 'A node has no pod address left while pods wait for one: they stay in ContainerCreating.',
-      description: `Node {{ $labels.node }} reports ${TERWAY_IP_CONDITION}=False (Terway found no vSwitch address for a pod, or the node has none idle and no ENI room) and its Terway pool has no idle address. Add vSwitches with free addresses in its zone or lower min_pool_size.`,
-      meaning: `a node with the Node condition ${TERWAY_IP_CONDITION}=False (kube-state-metrics) whose Terway pool shows no idle address (${TERWAY_POOL_IDLE} per IP stack), or shows none at all, for 5m`,
+      description:
+        `Node {{ $labels.node }} ` +
+        `reports ${TERWAY_IP_CONDITION}=False (Terway found no vSwitch address for a pod, or the node has none idle and no ENI room) and its ` +
+        `Terway ` +
+        `pool has no idle address. Add vSwitches with free addresses in its zone or lower min_pool_size.`,
+      meaning:
+        `a node with the Node ` +
+        `condition ${TERWAY_IP_CONDITION}=False (kube-state-metrics) whose Terway pool shows no idle ` +
+        `address (${TERWAY_POOL_IDLE} per IP stack), or shows none at all, for 5m`,
       threshold: `${TERWAY_IP_CONDITION}=False and 0 idle addresses`,
-      thresholdSource: 'Terway\'s own signals: no metric counts waiting pods, so the Node condition Terway sets when an allocation fails stands for them',
+      thresholdSource:
+        "Terway's own signals: no metric counts waiting pods, so the Node condition Terway sets when an allocation fails stands for them",
     });
   }
 
@@ -217,10 +261,12 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
       for: '10m',
       severity: 'critical',
       summary: 'A Cilium BPF map is almost full: new connections, NAT entries or policies stop fitting.',
-      description: `{{ $labels.instance }}: BPF map {{ $labels.map_name }} is {{ $value | humanizePercentage }} full, above ${pressure * 100}%. Raise the map's size (bpf.mapDynamicSizeRatio or the map's own setting) before it fills.`,
+      description:
+        `{{ $labels.instance }}: BPF map {{ $labels.map_name }} is {{ $value | humanizePercentage }} full, ` +
+        `above ${pressure * 100}%. Raise the map's size (bpf.mapDynamicSizeRatio or the map's own setting) before it fills.`,
       meaning: `a BPF map's cilium_bpf_map_pressure above ${pressure}, for 10m`,
       threshold: `${pressure}`,
-      thresholdSource: 'the alert\'s definition: 90% of the map',
+      thresholdSource: "the alert's definition: 90% of the map",
     });
   }
   return out;

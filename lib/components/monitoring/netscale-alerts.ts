@@ -99,7 +99,8 @@ export function netscaleAlertsProblems(props: Pick<NetscaleAlertsProps, 'alerts'
     if (seen.has(a.alert)) out.push({ severity: 'error', path: ['alerts', i, 'alert'], message: `${a.alert} appears twice` });
     seen.add(a.alert);
     const m = /^(\d+)m$/.exec(a.for);
-    if (!m || Number(m[1]) > MAX_FOR_MINUTES) out.push({ severity: 'error', path: ['alerts', i, 'for'], message: `must be whole minutes up to ${MAX_FOR_MINUTES}m (got ${a.for})` });
+    if (!m || Number(m[1]) > MAX_FOR_MINUTES)
+      out.push({ severity: 'error', path: ['alerts', i, 'for'], message: `must be whole minutes up to ${MAX_FOR_MINUTES}m (got ${a.for})` });
   });
   return out;
 }

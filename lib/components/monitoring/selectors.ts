@@ -29,7 +29,8 @@ export function parseLabelMatchers(text: string): LabelMatcher[] | string {
 
 /** Why `text` cannot be used as jobSelectors, or undefined when it can. */
 export function labelMatchersProblem(text: string): string | undefined {
-  const shape = 'PromQL label matchers such as job="node-exporter": a label name, one of = != =~ !~, a double-quoted value, several separated by commas';
+  const shape =
+    'PromQL label matchers such as job="node-exporter": a label name, one of = != =~ !~, a double-quoted value, several separated by commas';
   const parsed = parseLabelMatchers(text);
   if (typeof parsed === 'string') return `must be ${shape} (${parsed})`;
   for (const m of parsed) {
@@ -41,7 +42,8 @@ export function labelMatchersProblem(text: string): string | undefined {
     if (m.op !== '=~' && m.op !== '!~') continue;
     const pattern = JSON.parse(m.quoted) as string;
     // Prometheus compiles these with Go's RE2, which has no lookaround and no back-references.
-    if (/\(\?<?[=!]/.test(pattern) || /\\[1-9]/.test(pattern)) return `${m.name}${m.op}${m.quoted}: Prometheus regular expressions (RE2) have no lookaround or back-references`;
+    if (/\(\?<?[=!]/.test(pattern) || /\\[1-9]/.test(pattern))
+      return `${m.name}${m.op}${m.quoted}: Prometheus regular expressions (RE2) have no lookaround or back-references`;
     try {
       new RegExp(pattern);
     } catch (e) {

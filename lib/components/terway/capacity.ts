@@ -58,7 +58,9 @@ export function zoneCapacity(input: ZoneCapacityInput): ZoneCapacity {
     decision: {
       name: `Pod IPs in ${input.zone}`,
       value: usable,
-      rule: `usable ${sum} = ${usable}; needed ${input.nodes} nodes x (${input.maxPodsPerNode} pods + ${idle} idle, min_pool_size) = ${demand}; headroom ${formatPercent(headroom)}`,
+      rule:
+        `usable ${sum} = ${usable}; needed ${input.nodes} nodes x (${input.maxPodsPerNode} pods + ${idle} idle, min_pool_size) = ${demand}; ` +
+        `headroom ${formatPercent(headroom)}`,
       source: [REFERENCES.ackVswitchExpansion, REFERENCES.vpcReservedAddresses, REFERENCES.terwayPool],
       capacity: true,
       headroom: formatPercent(headroom),

@@ -119,9 +119,13 @@ export class TerwayEniConfig extends Construct {
   constructor(scope: Construct, id: string, props: TerwayEniConfigProps = {}) {
     super(scope, id);
     this.mode = props.mode ?? 'patch';
-    if (this.mode === 'full' && !props.eniConf) throw new Error('TerwayEniConfig mode "full" needs eniConf: Terway cannot start without vswitches, security groups and the service CIDR');
+    if (this.mode === 'full' && !props.eniConf)
+      throw new Error('TerwayEniConfig mode "full" needs eniConf: Terway cannot start without vswitches, security groups and the service CIDR');
     if (this.mode === 'patch' && (props.eniConf || props.cniConf || props.inClusterLoadBalance !== undefined)) {
-      throw new Error('TerwayEniConfig mode "patch" owns only felix_relay_service and disable_network_policy: use mode "full" to render eni_conf, 10-terway.conf or in_cluster_loadbalance');
+      throw new Error(
+        'TerwayEniConfig mode "patch" owns only felix_relay_service and disable_network_policy: use mode "full" to render eni_conf, ' +
+          '10-terway.conf or in_cluster_loadbalance',
+      );
     }
     if (props.felixRelayService !== undefined && props.disableNetworkPolicy === true) {
       throw new Error('TerwayEniConfig: a relay for a disabled NetworkPolicy does nothing; set felixRelayService or disableNetworkPolicy, not both');
@@ -173,6 +177,8 @@ export function renderEniConf(conf: EniConfProps): string {
     ip_stack: conf.ipStack ?? DEFAULT_IP_STACK,
   };
   // The typed fields own both spellings of the security groups.
-  const kept = Object.fromEntries(Object.entries(conf.base ?? {}).filter(([key]) => !(key in body) && key !== 'security_group' && key !== 'security_groups'));
+  const kept = Object.fromEntries(
+    Object.entries(conf.base ?? {}).filter(([key]) => !(key in body) && key !== 'security_group' && key !== 'security_groups'),
+  );
   return JSON.stringify({ ...body, ...sortKeys({ ...kept, ...(conf.extra ?? {}) }) }, null, 2);
 }

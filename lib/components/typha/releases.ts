@@ -31,7 +31,11 @@ export function typhaClusterRoleRules(release: CalicoRelease | undefined): Rule[
   const v332 = at('3.32.0');
   // 3.32 serves Calico's API as projectcalico.org CRDs next to crd.projectcalico.org.
   const calico = v332 ? ['projectcalico.org', 'crd.projectcalico.org'] : ['crd.projectcalico.org'];
-  const policyApi = [...(v332 ? ['clusternetworkpolicies'] : []), ...(v329 ? ['adminnetworkpolicies'] : []), ...(v330 ? ['baselineadminnetworkpolicies'] : [])];
+  const policyApi = [
+    ...(v332 ? ['clusternetworkpolicies'] : []),
+    ...(v329 ? ['adminnetworkpolicies'] : []),
+    ...(v330 ? ['baselineadminnetworkpolicies'] : []),
+  ];
   const watched = [
     'bgpconfigurations',
     'bgppeers',

@@ -55,7 +55,8 @@ export function typhaReplicas(input: TyphaSizingInput): TyphaSizing {
   if (replicas >= input.nodes) {
     const fix = input.nodes > 1 ? `set typha.replicas below ${input.nodes} or use networkPolicy: direct` : 'use networkPolicy: direct';
     errors.push(
-      `${replicas} Typha replicas on ${input.nodes} node${input.nodes === 1 ? '' : 's'}: replicas must be fewer than nodes, or a drained node's replica has no free node to move to (one replica per node, host port 5473); ${fix} (a relay helps above 100 nodes)`,
+      `${replicas} Typha replicas on ${input.nodes} node${input.nodes === 1 ? '' : 's'}: replicas must be fewer than nodes, or a drained ` +
+        `node's replica has no free node to move to (one replica per node, host port 5473); ${fix} (a relay helps above 100 nodes)`,
     );
   }
   return {
@@ -66,7 +67,6 @@ export function typhaReplicas(input: TyphaSizingInput): TyphaSizing {
     decision: { name: 'Typha replicas', value: replicas, rule, source: [REFERENCES.ackTyphaRelay, REFERENCES.calicoTyphaScaling] },
   };
 }
-
 
 export interface ApiServerWatches {
   readonly withoutRelay: number;
@@ -88,7 +88,9 @@ export function apiServerWatches(nodes: number, typhaReplicas: number): ApiServe
     decision: {
       name: 'API server watches from Felix',
       value: `${formatCount(withoutRelay)} -> ${formatCount(withRelay)}`,
-      rule: `${formatCount(nodes)} nodes x ${FELIX_WATCHED_RESOURCE_TYPES} resource types = ${formatCount(withoutRelay)} watches without the relay; ${typhaReplicas} Typha replicas x ${FELIX_WATCHED_RESOURCE_TYPES} = ${formatCount(withRelay)} with it, ${formatRatio(reduction)} fewer`,
+      rule:
+        `${formatCount(nodes)} nodes x ${FELIX_WATCHED_RESOURCE_TYPES} resource types = ${formatCount(withoutRelay)} watches without the relay; ` +
+        `${typhaReplicas} Typha replicas x ${FELIX_WATCHED_RESOURCE_TYPES} = ${formatCount(withRelay)} with it, ${formatRatio(reduction)} fewer`,
       source: [REFERENCES.ackTyphaRelay, REFERENCES.felixsyncer],
       capacity: true,
     },
@@ -135,7 +137,9 @@ export function typhaHeadroom(input: TyphaHeadroomInput): TyphaHeadroom {
   const headroom = (limit - perReplicaOneDown) / limit;
   const candidate = `1 + ${input.nodes} x 1.2 / ${input.replicas - 1}`;
   const formula =
-    input.replicas > 1 ? `min(${limits.upper}, max(${limits.lower}, ${limits.multiplier === 1 ? candidate : `${limits.multiplier} x (${candidate})`})) = ${limit}` : `one replica: the upper limit ${limit}`;
+    input.replicas > 1
+      ? `min(${limits.upper}, max(${limits.lower}, ${limits.multiplier === 1 ? candidate : `${limits.multiplier} x (${candidate})`})) = ${limit}`
+      : `one replica: the upper limit ${limit}`;
   return {
     perReplica,
     perReplicaOneDown,
@@ -144,7 +148,9 @@ export function typhaHeadroom(input: TyphaHeadroomInput): TyphaHeadroom {
     decision: {
       name: 'Typha connections per replica',
       value: `${formatCount(perReplica)} (${formatCount(perReplicaOneDown)} with one down)`,
-      rule: `${formatCount(input.nodes)} nodes x ${input.clientsPerNode} client${input.clientsPerNode === 1 ? '' : 's'} / ${input.replicas} replicas; with one down / ${Math.max(1, input.replicas - 1)}; Typha's own limit ${formula}; headroom ${formatPercent(headroom)}`,
+      rule:
+        `${formatCount(input.nodes)} nodes x ${input.clientsPerNode} client${input.clientsPerNode === 1 ? '' : 's'} / ${input.replicas} replicas; ` +
+        `with one down / ${Math.max(1, input.replicas - 1)}; Typha's own limit ${formula}; headroom ${formatPercent(headroom)}`,
       source: limits.source,
       capacity: true,
       headroom: formatPercent(headroom),

@@ -57,7 +57,10 @@ export class TyphaAutoscaler extends Construct {
     // target's scale subresource (pkg/autoscaler/k8sclient/k8sclient.go); with its ConfigMap rendered
     // here it never creates one (no --default-params), so it gets no create.
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta });
-    new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: TYPHA_AUTOSCALER_NAME, labels: LABELS }, rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] }] });
+    new k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name: TYPHA_AUTOSCALER_NAME, labels: LABELS },
+      rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] }],
+    });
     new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: TYPHA_AUTOSCALER_NAME, labels: LABELS },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: TYPHA_AUTOSCALER_NAME },
@@ -103,7 +106,11 @@ export class TyphaAutoscaler extends Construct {
                   '--logtostderr=true',
                   '--v=2',
                 ],
-                livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromNumber(TYPHA_AUTOSCALER_HEALTH_PORT) }, periodSeconds: 30, timeoutSeconds: 10 },
+                livenessProbe: {
+                  httpGet: { path: '/healthz', port: k8s.IntOrString.fromNumber(TYPHA_AUTOSCALER_HEALTH_PORT) },
+                  periodSeconds: 30,
+                  timeoutSeconds: 10,
+                },
                 // It keeps a trimmed copy of every Node (name, unschedulable, allocatable).
                 resources: { requests: { cpu: k8s.Quantity.fromString('20m'), memory: k8s.Quantity.fromString('32Mi') } },
                 securityContext: {
@@ -128,11 +135,21 @@ export function typhaAutoscalerProblems(props: Pick<TyphaAutoscalerProps, 'ladde
   const out: Problem[] = [];
   if (props.ladder.length === 0) out.push({ severity: 'error', path: ['ladder'], message: 'needs at least one step' });
   props.ladder.forEach((step, i) => {
-    if (!Number.isInteger(step.nodes) || step.nodes < 0) out.push({ severity: 'error', path: ['ladder', i, 'nodes'], message: `must be a whole number of at least 0 (got ${step.nodes})` });
+    if (!Number.isInteger(step.nodes) || step.nodes < 0)
+      out.push({ severity: 'error', path: ['ladder', i, 'nodes'], message: `must be a whole number of at least 0 (got ${step.nodes})` });
     // The ladder allows 0, but Felix told to use Typha waits for one.
-    if (!Number.isInteger(step.replicas) || step.replicas < 1) out.push({ severity: 'error', path: ['ladder', i, 'replicas'], message: `must be a whole number of at least 1 (got ${step.replicas}): Felix waits for a Typha` });
+    if (!Number.isInteger(step.replicas) || step.replicas < 1)
+      out.push({
+        severity: 'error',
+        path: ['ladder', i, 'replicas'],
+        message: `must be a whole number of at least 1 (got ${step.replicas}): Felix waits for a Typha`,
+      });
     if (i > 0 && step.nodes <= props.ladder[i - 1].nodes) {
-      out.push({ severity: 'error', path: ['ladder', i, 'nodes'], message: `must be above the step before (${props.ladder[i - 1].nodes}): steps go up in node count` });
+      out.push({
+        severity: 'error',
+        path: ['ladder', i, 'nodes'],
+        message: `must be above the step before (${props.ladder[i - 1].nodes}): steps go up in node count`,
+      });
     }
   });
   return out;

@@ -200,7 +200,10 @@ export class TyphaRelay extends Construct {
         // replicas starts beside the old one, so Felix connections move from an old replica
         // straight to a new one; where no node is free for a surge pod (host port 5473), one old
         // replica at a time makes room.
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('100%'), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: k8s.IntOrString.fromString('100%'), maxUnavailable: k8s.IntOrString.fromNumber(1) },
+        },
         template: {
           metadata: { labels: LABELS, annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' } },
           spec: {
@@ -215,17 +218,36 @@ export class TyphaRelay extends Construct {
             serviceAccountName,
             automountServiceAccountToken: true,
             terminationGracePeriodSeconds: shutdownTimeoutSeconds,
-            securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, fsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: NOBODY,
+              runAsGroup: NOBODY,
+              fsGroup: NOBODY,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
             affinity: {
               // Terway's DaemonSet has the same term (charts/terway/templates/terwayd/daemonset.yaml).
               ...(props.avoidVirtualKubelet
-                ? { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'type', operator: 'NotIn', values: ['virtual-kubelet'] }] }] } } }
+                ? {
+                    nodeAffinity: {
+                      requiredDuringSchedulingIgnoredDuringExecution: {
+                        nodeSelectorTerms: [{ matchExpressions: [{ key: 'type', operator: 'NotIn', values: ['virtual-kubelet'] }] }],
+                      },
+                    },
+                  }
                 : {}),
               podAntiAffinity: {
                 requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: SELECTOR }, topologyKey: 'kubernetes.io/hostname' }],
               },
             },
-            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: SELECTOR } }],
+            topologySpreadConstraints: [
+              {
+                maxSkew: 1,
+                topologyKey: 'topology.kubernetes.io/zone',
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: SELECTOR },
+              },
+            ],
             containers: [
               {
                 name: TYPHA_NAME,
@@ -298,16 +320,34 @@ export class TyphaRelay extends Construct {
 export function typhaRelayProblems(props: Pick<TyphaRelayProps, 'replicas' | 'tls' | 'calicoVersion' | 'metricsPort'>): Problem[] {
   const out: Problem[] = [];
   if (props.calicoVersion !== undefined && parseCalicoRelease(props.calicoVersion) === undefined) {
-    out.push({ severity: 'error', path: ['calicoVersion'], message: `must be a Calico release such as 3.30.5 (got ${JSON.stringify(props.calicoVersion)})` });
+    out.push({
+      severity: 'error',
+      path: ['calicoVersion'],
+      message: `must be a Calico release such as 3.30.5 (got ${JSON.stringify(props.calicoVersion)})`,
+    });
   }
   if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 1)) {
     out.push({ severity: 'error', path: ['replicas'], message: `must be a whole number of at least 1 (got ${props.replicas})` });
   }
   if (props.tls && !props.tls.clientCommonName && !props.tls.clientUriSan) {
-    out.push({ severity: 'error', path: ['tls'], message: 'needs clientCommonName or clientUriSan: Typha refuses to start with TLS but no rule for which Felix clients to accept' });
+    out.push({
+      severity: 'error',
+      path: ['tls'],
+      message: 'needs clientCommonName or clientUriSan: Typha refuses to start with TLS but no rule for which Felix clients to accept',
+    });
   }
-  if (props.metricsPort !== undefined && (!Number.isInteger(props.metricsPort) || props.metricsPort < 1 || props.metricsPort > 65535 || [TYPHA_PORT, TYPHA_HEALTH_PORT].includes(props.metricsPort))) {
-    out.push({ severity: 'error', path: ['metricsPort'], message: `must be a port from 1 to 65535 other than Typha's own ${TYPHA_PORT} and ${TYPHA_HEALTH_PORT} (got ${props.metricsPort})` });
+  if (
+    props.metricsPort !== undefined &&
+    (!Number.isInteger(props.metricsPort) ||
+      props.metricsPort < 1 ||
+      props.metricsPort > 65535 ||
+      [TYPHA_PORT, TYPHA_HEALTH_PORT].includes(props.metricsPort))
+  ) {
+    out.push({
+      severity: 'error',
+      path: ['metricsPort'],
+      message: `must be a port from 1 to 65535 other than Typha's own ${TYPHA_PORT} and ${TYPHA_HEALTH_PORT} (got ${props.metricsPort})`,
+    });
   }
   return out;
 }

@@ -87,7 +87,8 @@ export class DaemonSetRestart extends Construct {
     const namespace = props.namespace ?? 'kube-system';
     const name = restartJobName(props.daemonSet);
     // Job names become the job-name label of their pods: 63 characters at most.
-    if (name.length > 63) throw new Error(`DaemonSetRestart: DaemonSet name "${props.daemonSet}" is too long for the Job name ${name} (at most 46 characters)`);
+    if (name.length > 63)
+      throw new Error(`DaemonSetRestart: DaemonSet name "${props.daemonSet}" is too long for the Job name ${name} (at most 46 characters)`);
     const hash = configurationHash(props.configuration);
     this.jobName = name;
     const labels = { 'app.kubernetes.io/managed-by': 'netscale', 'netscale.dev/restart': props.daemonSet };
@@ -136,7 +137,14 @@ export class DaemonSetRestart extends Construct {
     const initContainers = [kubectl('restart', ['patch', `daemonset/${props.daemonSet}`, '--type=strategic', '--patch', JSON.stringify(patch)])];
     if (progress !== undefined) {
       initContainers.push(
-        kubectl('progress', ['wait', '--for=condition=Ready', 'pods', `--selector=${CONFIG_HASH_LABEL}=${hash}`, '--field-selector=status.phase!=Failed,status.phase!=Succeeded', `--timeout=${progress}`]),
+        kubectl('progress', [
+          'wait',
+          '--for=condition=Ready',
+          'pods',
+          `--selector=${CONFIG_HASH_LABEL}=${hash}`,
+          '--field-selector=status.phase!=Failed,status.phase!=Succeeded',
+          `--timeout=${progress}`,
+        ]),
       );
     }
     const annotations: Record<string, string> = {

@@ -70,7 +70,12 @@ export class DirectoryApplication extends Construct {
       metadata: { name: props.name, namespace: props.namespace ?? ARGOCD_DEFAULTS.namespace, labels: { 'app.kubernetes.io/managed-by': 'netscale' } },
       spec: {
         project: props.project ?? ARGOCD_DEFAULTS.project,
-        source: { repoUrl: props.repoURL, targetRevision: props.targetRevision ?? ARGOCD_DEFAULTS.targetRevision, path: props.path, directory: { recurse: false } },
+        source: {
+          repoUrl: props.repoURL,
+          targetRevision: props.targetRevision ?? ARGOCD_DEFAULTS.targetRevision,
+          path: props.path,
+          directory: { recurse: false },
+        },
         destination,
         ...(ignoreDifferences.length > 0 ? { ignoreDifferences: [...ignoreDifferences] } : {}),
         syncPolicy: {

@@ -40,7 +40,12 @@ export function argocdChart(scope: Construct, clusters: readonly ClusterChart[])
 
 /** The root Application `netscale-fleet`, syncing dist/argocd/ with the source of `root` (the first Argo CD cluster's). */
 export function fleetApplication(chart: Chart, root: ResolvedArgocd): void {
-  new DirectoryApplication(chart, FLEET_APPLICATION, { ...rootSource(root), name: FLEET_APPLICATION, path: `${root.path}/${ARGOCD_FOLDER}`, destinationNamespace: root.namespace });
+  new DirectoryApplication(chart, FLEET_APPLICATION, {
+    ...rootSource(root),
+    name: FLEET_APPLICATION,
+    path: `${root.path}/${ARGOCD_FOLDER}`,
+    destinationNamespace: root.namespace,
+  });
 }
 
 function rootSource(a: ResolvedArgocd): { repoURL: string; targetRevision: string; namespace: string; project: string } {
@@ -96,9 +101,15 @@ export function argocdObjectsOf(c: ResolvedCluster, folder: boolean): Array<{ re
   if (!c.argocd) return [];
   const cilium = c.cilium?.delivery === 'argocd';
   if (c.argocd.stage !== undefined) {
-    return [...(folder ? [{ kind: 'ApplicationSet', name: CLUSTER_STAGES }] : []), ...(cilium ? [{ kind: 'ApplicationSet', name: CILIUM_STAGES }] : [])];
+    return [
+      ...(folder ? [{ kind: 'ApplicationSet', name: CLUSTER_STAGES }] : []),
+      ...(cilium ? [{ kind: 'ApplicationSet', name: CILIUM_STAGES }] : []),
+    ];
   }
-  return [...(folder ? [{ kind: 'Application', name: c.name }] : []), ...(cilium ? [{ kind: 'Application', name: ciliumApplicationName(c.name) }] : [])];
+  return [
+    ...(folder ? [{ kind: 'Application', name: c.name }] : []),
+    ...(cilium ? [{ kind: 'Application', name: ciliumApplicationName(c.name) }] : []),
+  ];
 }
 
 /**
@@ -126,7 +137,13 @@ interface TemplateParameters {
 }
 
 /** The Applications a staged cluster would get on its own, with the elements that generate them. */
-function stagedApplications(cluster: string, stage: number, maxUpdate: number | string | undefined, folder?: DirectoryApplication, cilium?: CiliumApplication): StagedApplication[] {
+function stagedApplications(
+  cluster: string,
+  stage: number,
+  maxUpdate: number | string | undefined,
+  folder?: DirectoryApplication,
+  cilium?: CiliumApplication,
+): StagedApplication[] {
   const out: StagedApplication[] = [];
   if (folder) {
     const app = folder.application.toJson() as KubernetesJson;
@@ -184,13 +201,23 @@ export function stagedApplicationSets(chart: Chart, namespace: string, staged: r
   }
   if (ciliums.length > 0) {
     stagedApplicationSet(chart, CILIUM_STAGES, namespace, ciliums, {
-      strings: { 'metadata.name': ciliumApplicationName('{{.cluster}}'), 'spec.project': '{{.project}}', 'spec.source.targetRevision': '{{.version}}' },
+      strings: {
+        'metadata.name': ciliumApplicationName('{{.cluster}}'),
+        'spec.project': '{{.project}}',
+        'spec.source.targetRevision': '{{.version}}',
+      },
       objects: { 'spec.destination': 'destination', 'spec.source.helm.valuesObject': 'helmValues', 'spec.ignoreDifferences': 'ignoreDifferences' },
     });
   }
 }
 
-function stagedApplicationSet(chart: Chart, name: string, namespace: string, held: readonly StagedApplication[], parameters: TemplateParameters): void {
+function stagedApplicationSet(
+  chart: Chart,
+  name: string,
+  namespace: string,
+  held: readonly StagedApplication[],
+  parameters: TemplateParameters,
+): void {
   const sorted = [...held].sort((x, y) => x.stage - y.stage || (x.application.metadata.name < y.application.metadata.name ? -1 : 1));
   const steps: RolloutStep[] = [];
   for (const h of sorted) if (steps[steps.length - 1]?.stage !== h.stage) steps.push({ stage: h.stage, maxUpdate: h.maxUpdate });
@@ -211,13 +238,19 @@ function stagedApplicationSet(chart: Chart, name: string, namespace: string, hel
  */
 function applicationTemplate(name: string, held: readonly StagedApplication[], parameters: TemplateParameters): ApplicationTemplate {
   const first = held[0].application;
-  const template = JSON.parse(JSON.stringify({ metadata: { name: first.metadata.name, labels: first.metadata.labels }, spec: first.spec })) as KubernetesJson;
+  const template = JSON.parse(
+    JSON.stringify({ metadata: { name: first.metadata.name, labels: first.metadata.labels }, spec: first.spec }),
+  ) as KubernetesJson;
   for (const [path, text] of Object.entries(parameters.strings)) setPath(template, path, text);
   for (const h of held) {
     const expected = { metadata: { name: h.application.metadata.name, labels: h.application.metadata.labels }, spec: h.application.spec };
     const generated = renderTemplate(template, parameters, h.element);
     if (canonicalJson(generated) !== canonicalJson(expected)) {
-      throw new Error(`ApplicationSet ${name}: its template does not give back the Application ${h.application.metadata.name}: a field other than ${[...Object.keys(parameters.strings), ...Object.keys(parameters.objects)].join(', ')} differs between clusters`);
+      throw new Error(
+        `ApplicationSet ${name}: its template does not give back the ` +
+          `Application ${h.application.metadata.name}: a field other ` +
+          `than ${[...Object.keys(parameters.strings), ...Object.keys(parameters.objects)].join(', ')} differs between clusters`,
+      );
     }
   }
   return template;
@@ -240,7 +273,11 @@ function renderTemplate(template: KubernetesJson, parameters: TemplateParameters
 
 /** JSON with sorted keys: equal text, equal value. */
 function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+  return JSON.stringify(value, (_, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 function setPath(root: object, path: string, value: unknown): void {
@@ -255,5 +292,11 @@ function controllerOwnedFields(chart: ClusterChart) {
   return chart.node
     .findAll()
     .filter((o): o is ApiObject => o instanceof ApiObject && controllerOwnedFieldsOf(o).length > 0)
-    .map((o) => ({ group: o.apiGroup === 'core' ? '' : o.apiGroup, kind: o.kind, name: o.name, namespace: o.metadata.namespace, jsonPointers: [...controllerOwnedFieldsOf(o)] }));
+    .map((o) => ({
+      group: o.apiGroup === 'core' ? '' : o.apiGroup,
+      kind: o.kind,
+      name: o.name,
+      namespace: o.metadata.namespace,
+      jsonPointers: [...controllerOwnedFieldsOf(o)],
+    }));
 }

@@ -80,9 +80,15 @@ export class StagedApplicationSet extends Construct {
     super(scope, id);
     checkSteps(props);
     const objectParameters = Object.entries(props.objectParameters ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    checkParameters(props, objectParameters.map(([, p]) => p));
+    checkParameters(
+      props,
+      objectParameters.map(([, p]) => p),
+    );
 
-    const template = JSON.parse(JSON.stringify(props.template)) as { metadata: { name: string; labels?: Record<string, string> }; spec: Record<string, unknown> };
+    const template = JSON.parse(JSON.stringify(props.template)) as {
+      metadata: { name: string; labels?: Record<string, string> };
+      spec: Record<string, unknown>;
+    };
     for (const [path] of objectParameters) deletePath(template as unknown as Record<string, unknown>, path);
     // The CRD requires a destination; the patch fills it in.
     template.spec.destination ??= {};
@@ -125,7 +131,9 @@ export class StagedApplicationSet extends Construct {
 }
 
 function maxUpdateOf(value: number | string): ApplicationSetSpecStrategyRollingSyncStepsMaxUpdate {
-  return typeof value === 'number' ? ApplicationSetSpecStrategyRollingSyncStepsMaxUpdate.fromNumber(value) : ApplicationSetSpecStrategyRollingSyncStepsMaxUpdate.fromString(value);
+  return typeof value === 'number'
+    ? ApplicationSetSpecStrategyRollingSyncStepsMaxUpdate.fromNumber(value)
+    : ApplicationSetSpecStrategyRollingSyncStepsMaxUpdate.fromString(value);
 }
 
 function checkSteps(props: StagedApplicationSetProps): void {
@@ -133,10 +141,13 @@ function checkSteps(props: StagedApplicationSetProps): void {
   if (props.steps.length === 0) throw new Error(`${where}: needs at least one step`);
   props.steps.forEach((s, i) => {
     if (!Number.isInteger(s.stage) || s.stage < 0) throw new Error(`${where}: stage ${s.stage} must be a whole number, 0 or more`);
-    if (i > 0 && s.stage <= props.steps[i - 1].stage) throw new Error(`${where}: steps must be in rising order of stage, each once (got ${props.steps.map((x) => x.stage).join(', ')})`);
+    if (i > 0 && s.stage <= props.steps[i - 1].stage)
+      throw new Error(`${where}: steps must be in rising order of stage, each once (got ${props.steps.map((x) => x.stage).join(', ')})`);
     const m = s.maxUpdate;
     if (m !== undefined && !(typeof m === 'number' ? Number.isInteger(m) && m >= 0 : /^(100|[1-9]?[0-9])%$/.test(m))) {
-      throw new Error(`${where}: maxUpdate of stage ${s.stage} must be a count (0 or more) or a percentage from 0% to 100% (got ${JSON.stringify(m)})`);
+      throw new Error(
+        `${where}: maxUpdate of stage ${s.stage} must be a count (0 or more) or a percentage from 0% to 100% (got ${JSON.stringify(m)})`,
+      );
     }
     // Argo CD flags a step that selects no Application as an invalid rollout config.
     if (!props.elements.some((e) => e.stage === s.stage)) throw new Error(`${where}: stage ${s.stage} has no element`);

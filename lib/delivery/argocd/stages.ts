@@ -62,16 +62,22 @@ export function stageRollout(c: ResolvedCluster, hasFolder: boolean): string[] {
   ];
   if (generated.length === 0) return [`Rollout stage ${s} of the fleet, but Argo CD has nothing of this cluster to sync.`, ''];
   return [
-    `Rollout stage ${s} of the fleet: the ApplicationSet ${generated.join(', and the ApplicationSet ')}. Each ApplicationSet's RollingSync syncs a merged change (and a revert) one stage after another:`,
+    `Rollout stage ${s} of the fleet: the ` +
+      `ApplicationSet ${generated.join(', and the ApplicationSet ')}. Each ApplicationSet's RollingSync syncs a merged change (and a revert) one ` +
+      `stage after another:`,
     '',
     s === 0
       ? '- before: stage 0 goes first; nothing has to be Healthy before it.'
-      : `- before: every Application the same ApplicationSet generates for stages below ${s} must be Healthy (synced and healthy); \`reviews/README.md\` lists the clusters of each stage.`,
+      : `- before: every Application the same ApplicationSet generates for stages ` +
+        `below ${s} must be Healthy (synced and healthy); \`reviews/README.md\` lists the clusters of each stage.`,
     isHeld(maxUpdate)
-      ? `- stage ${s}: maxUpdate 0 holds it: Argo CD syncs none of its Applications by itself; sync each by hand (\`argocd app sync <name>\`) once the earlier stages are Healthy.`
+      ? `- stage ${s}: maxUpdate 0 holds it: Argo CD syncs none of its Applications by itself; sync each by hand (\`argocd app sync ` +
+        `<name>\`) once the earlier stages are Healthy.`
       : `- stage ${s}: its Applications sync ${maxUpdateText(maxUpdate)}.`,
-    `- after: the stages above ${s} wait until every Application of stage ${s} is Healthy, so a failure here stops the rollout before it reaches them.`,
-    '- automated sync and self-heal are off on generated Applications: the ApplicationSet starts each sync, with the Application\'s prune setting, retries and sync options; drift is undone by the next rollout or a sync by hand.',
+    `- after: the stages ` +
+      `above ${s} wait until every Application of stage ${s} is Healthy, so a failure here stops the rollout before it reaches them.`,
+    "- automated sync and self-heal are off on generated Applications: the ApplicationSet starts each sync, with the Application's prune " +
+      'setting, retries and sync options; drift is undone by the next rollout or a sync by hand.',
     '',
   ];
 }

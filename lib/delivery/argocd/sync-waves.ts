@@ -20,12 +20,19 @@ export interface SyncWave {
 export const SYNC_WAVES: readonly SyncWave[] = [
   { wave: 0, phase: 'definitions', name: 'definitions', what: 'CustomResourceDefinitions, so the objects of later waves have their types' },
   { wave: 1, phase: 'identity', name: 'identity', what: 'ServiceAccounts, ClusterRoles, Roles and their bindings' },
-  { wave: 2, phase: 'dataplane', name: 'relay and data plane', what: 'Typha (Service, Deployment, PodDisruptionBudget), Calico pools and BGP, the Cilium chart; Argo CD waits until Typha is ready' },
+  {
+    wave: 2,
+    phase: 'dataplane',
+    name: 'relay and data plane',
+    what: 'Typha (Service, Deployment, PodDisruptionBudget), Calico pools and BGP, the Cilium chart; Argo CD waits until Typha is ready',
+  },
   {
     wave: 3,
     phase: 'switch',
     name: 'switch',
-    what: 'the ConfigMaps that point agents at Typha or retune them (eni-config, calico-config, kube-proxy), and BGPConfiguration, which turns the node mesh off only once the reflector peerings exist',
+    what:
+      'the ConfigMaps that point agents at Typha or retune them (eni-config, calico-config, kube-proxy), and BGPConfiguration, which ' +
+      'turns the node mesh off only once the reflector peerings exist',
   },
 ];
 
