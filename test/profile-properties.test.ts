@@ -128,7 +128,7 @@ describe('random valid profiles', () => {
           expect(reportProblems(file, result)).toEqual([]);
           expect(result.profile?.profile).toEqual(doc);
         }),
-        { numRuns: runs(60, 600) },
+        { numRuns: runs(40, 600) },
       );
     },
     budget(30_000),
@@ -155,7 +155,7 @@ describe('random valid profiles', () => {
             expect(dotEntries(dir)).toEqual([]);
           }),
         ),
-        { numRuns: runs(8, 120) },
+        { numRuns: runs(5, 120) },
       );
     },
     budget(60_000),
@@ -245,7 +245,7 @@ describe('random mutations of valid profiles', () => {
           const text = mutatedText(m);
           expect(reportProblems(file, loadOrFail(file, text))).toEqual([]);
         }),
-        { numRuns: runs(80, 1000) },
+        { numRuns: runs(50, 1000) },
       );
     },
     budget(60_000),
@@ -277,7 +277,7 @@ describe('random mutations of valid profiles', () => {
             expect(dotEntries(dir)).toEqual([]);
           }),
         ),
-        { numRuns: runs(15, 200) },
+        { numRuns: runs(10, 200) },
       );
     },
     budget(60_000),
@@ -301,7 +301,7 @@ describe('random mutations of valid profiles', () => {
           const file = 'clusters/recursive.yaml';
           expect(reportProblems(file, loadOrFail(file, recursiveAliasText(r)))).toEqual([]);
         }),
-        { numRuns: runs(50, 500) },
+        { numRuns: runs(30, 500) },
       );
     },
     budget(30_000),
@@ -327,7 +327,7 @@ describe('determinism', () => {
             expect(snapshot(path.join(dir, 'c'))).toEqual(first);
           }),
         ),
-        { numRuns: runs(6, 100) },
+        { numRuns: runs(4, 100) },
       );
     },
     budget(60_000),
