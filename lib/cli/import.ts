@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import { Platform } from '../core/cluster';
 import { Dump } from '../import/dumps';
 import { ImportError, importProfile } from '../import/import';
-import { Diagnostic, formatDiagnostic, sortDiagnostics } from '../profile/diagnostics';
+import { Diagnostic, formatDiagnostic, sortDiagnostics, wholeFileDiagnostic } from '../profile/diagnostics';
 import { displayPath } from '../profile/load';
 import { Command } from './args';
 import type { CliIo } from './main';
@@ -23,14 +23,9 @@ export function runImport(command: Extract<Command, { kind: 'import' }>, cli: Cl
   const dumps = (command.files.length > 0 ? command.files : ['-']).map(read).filter((d): d is Dump => d !== undefined);
   const ciliumValues = command.ciliumValues !== undefined ? read(command.ciliumValues) : undefined;
   if (command.out !== undefined && fs.existsSync(command.out)) {
-    problems.push({
-      severity: 'error',
-      file: displayPath(command.out),
-      line: 1,
-      col: 1,
-      path: '',
-      message: 'exists: import never writes over a file; choose another --out or remove it',
-    });
+    problems.push(
+      wholeFileDiagnostic('error', displayPath(command.out), 'exists: import never writes over a file; choose another --out or remove it'),
+    );
   }
   if (problems.length > 0) return fail(cli, problems);
 

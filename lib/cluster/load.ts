@@ -2,18 +2,18 @@
  * Profiles to resolved clusters: each file checked (profile layer) and resolved, then the rules
  * across the fleet (unique names, one Argo CD source). Every problem of every file is collected.
  */
-import * as fs from 'fs';
-import { Diagnostic } from '../profile/diagnostics';
+import { Diagnostic, wholeFileDiagnostic } from '../profile/diagnostics';
 import {
   checkProfileText,
   displayPath,
   position,
   PreviousRenderLookup,
-  PROFILE_EXTENSIONS,
+  profileFolderProblem,
   readProfileFile,
   repositoryPath,
   repositoryRoot,
   scanProfileFolder,
+  unreadEntriesNotice,
 } from '../profile/load';
 import { ClusterProfile } from '../profile/schema';
 import { Position, ProfileSource } from '../profile/source';
@@ -116,21 +116,8 @@ export function loadProfileText(
 
 /** Load every profile of `dir`. Names must be unique across the fleet. */
 export function loadProfiles(dir: string, previous?: PreviousRenderLookup): LoadResult {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    return {
-      profiles: [],
-      diagnostics: [
-        {
-          severity: 'error',
-          file: displayPath(dir),
-          line: 1,
-          col: 1,
-          path: '',
-          message: 'is not a folder of ClusterProfile files (set CLUSTERS_DIR)',
-        },
-      ],
-    };
-  }
+  const notAFolder = profileFolderProblem(dir);
+  if (notAFolder) return { profiles: [], diagnostics: [notAFolder] };
   const profiles: LoadedProfile[] = [];
   const diagnostics: Diagnostic[] = [];
   const folder = scanProfileFolder(dir);
@@ -139,26 +126,18 @@ export function loadProfiles(dir: string, previous?: PreviousRenderLookup): Load
     const file = displayPath(abs);
     const read = readProfileFile(abs);
     if ('problem' in read) {
-      diagnostics.push({ severity: 'error', file, line: 1, col: 1, path: '', message: read.problem });
+      diagnostics.push(wholeFileDiagnostic('error', file, read.problem));
       continue;
     }
     const result = loadProfileText(file, read.text, repositoryPath(abs, root), previous);
     diagnostics.push(...result.diagnostics);
     if (result.profile) profiles.push(result.profile);
   }
-  if (folder.others.length > 0) {
-    diagnostics.push({
-      severity: 'warning',
-      file: displayPath(dir),
-      line: 1,
-      col: 1,
-      path: '',
-      message: `holds entries that are not read as profiles (profiles end in ${PROFILE_EXTENSIONS.join(' or ')}): ${folder.others.join(', ')}`,
-    });
-  }
+  const unread = unreadEntriesNotice(dir, folder);
+  if (unread) diagnostics.push(unread);
   diagnostics.push(...fleetChecks(profiles.map(fleetMember)));
   if (profiles.length === 0 && !diagnostics.some((d) => d.severity === 'error')) {
-    diagnostics.push({ severity: 'error', file: displayPath(dir), line: 1, col: 1, path: '', message: 'holds no ClusterProfile (*.yaml, *.yml)' });
+    diagnostics.push(wholeFileDiagnostic('error', displayPath(dir), 'holds no ClusterProfile (*.yaml, *.yml)'));
   }
   return { profiles, diagnostics };
 }

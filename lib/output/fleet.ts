@@ -12,15 +12,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { FleetMember, fleetChecks, fleetMember, LoadedProfile, loadProfileText } from '../cluster/load';
-import { Diagnostic, ProfileError } from '../profile/diagnostics';
+import { Diagnostic, ProfileError, wholeFileDiagnostic } from '../profile/diagnostics';
 import {
   displayPath,
   listProfileFiles,
-  PROFILE_EXTENSIONS,
+  profileFolderProblem,
   readProfileFile,
   repositoryPath,
   repositoryRoot,
   scanProfileFolder,
+  unreadEntriesNotice,
 } from '../profile/load';
 import { checkOutputFolder } from './output-folder';
 import { ApplyResult, applyTree, KnownContent, OutputContent, OutputSource, OutputTree } from './output-tree';
@@ -188,15 +189,9 @@ interface Job {
  */
 export function* fleetParts(options: FleetOptions, pass: FleetPass, renderer: ProfileRenderer = IN_THIS_THREAD): Generator<ClusterPart> {
   const dir = options.clustersDir;
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    pass.diagnostics.push({
-      severity: 'error',
-      file: displayPath(dir),
-      line: 1,
-      col: 1,
-      path: '',
-      message: 'is not a folder of ClusterProfile files (set CLUSTERS_DIR)',
-    });
+  const notAFolder = profileFolderProblem(dir);
+  if (notAFolder) {
+    pass.diagnostics.push(notAFolder);
     return;
   }
   const folder = scanProfileFolder(dir);
@@ -208,7 +203,7 @@ export function* fleetParts(options: FleetOptions, pass: FleetPass, renderer: Pr
     const file = shown(abs);
     const read = readProfileFile(abs);
     if ('problem' in read) {
-      pass.diagnostics.push({ severity: 'error', file, line: 1, col: 1, path: '', message: read.problem });
+      pass.diagnostics.push(wholeFileDiagnostic('error', file, read.problem));
       continue;
     }
     const repoFile = repositoryPath(abs, root);
@@ -267,27 +262,12 @@ export function* fleetParts(options: FleetOptions, pass: FleetPass, renderer: Pr
     }
     options.onProgress?.(++done, jobs.length);
   }
-  if (folder.others.length > 0) {
-    pass.diagnostics.push({
-      severity: 'warning',
-      file: displayPath(dir),
-      line: 1,
-      col: 1,
-      path: '',
-      message: `holds entries that are not read as profiles (profiles end in ${PROFILE_EXTENSIONS.join(' or ')}): ${folder.others.join(', ')}`,
-    });
-  }
+  const unread = unreadEntriesNotice(dir, folder);
+  if (unread) pass.diagnostics.push(unread);
   const across = fleetChecks(members.map((m) => JSON.parse(m) as FleetMember));
   pass.diagnostics.push(...across);
   if (members.length === 0 && !hasError(pass.diagnostics)) {
-    pass.diagnostics.push({
-      severity: 'error',
-      file: displayPath(dir),
-      line: 1,
-      col: 1,
-      path: '',
-      message: 'holds no ClusterProfile (*.yaml, *.yml)',
-    });
+    pass.diagnostics.push(wholeFileDiagnostic('error', displayPath(dir), 'holds no ClusterProfile (*.yaml, *.yml)'));
   }
   if (failed && !checkFailed && !hasError(across)) {
     // Every profile passed its checks but some files failed: the fleet-wide files' problems join theirs.
@@ -481,7 +461,7 @@ export function stageCluster(options: FleetOptions & { readonly cluster: string 
     const read = readProfileFile(abs);
     // An unreadable file may be the cluster asked for: report it.
     if ('problem' in read) {
-      diagnostics.push({ severity: 'error', file: displayPath(abs), line: 1, col: 1, path: '', message: read.problem });
+      diagnostics.push(wholeFileDiagnostic('error', displayPath(abs), read.problem));
       continue;
     }
     const text = read.text;

@@ -18,6 +18,11 @@ export interface Diagnostic {
   readonly source?: Citation;
 }
 
+/** A diagnostic about a whole file or folder (it is missing, empty, unreadable, in the way): line 1, column 1, no field. */
+export function wholeFileDiagnostic(severity: Severity, file: string, message: string): Diagnostic {
+  return { severity, file, line: 1, col: 1, path: '', message };
+}
+
 /**
  * The diagnostic with every credential in its message and field path redacted: a secret in the
  * wrong field (a region, an unknown key, a URL) is named by its path, never shown.

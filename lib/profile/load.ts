@@ -7,7 +7,7 @@ import * as path from 'path';
 import { ClusterContext, PreviousRender } from '../core/cluster';
 import { FieldPath, Finding, formatPath } from '../core/findings';
 import { MAX_PROFILE_BYTES } from '../core/limits';
-import { Diagnostic, redactDiagnostic } from './diagnostics';
+import { Diagnostic, redactDiagnostic, wholeFileDiagnostic } from './diagnostics';
 import { checkProfile, clusterContext } from './rules';
 import { clusterProfileSchema, ClusterProfile } from './schema';
 import { AliasExpansionError, ProfileSource } from './source';
@@ -55,6 +55,19 @@ export function scanProfileFolder(dir: string): ProfileFolder {
     else others.push(e.isDirectory() ? `${e.name}/` : e.name);
   }
   return { files: files.sort(), others: others.sort() };
+}
+
+/** Why `dir` cannot be read as a folder of profiles; undefined when it can. */
+export function profileFolderProblem(dir: string): Diagnostic | undefined {
+  if (fs.existsSync(dir) && fs.statSync(dir).isDirectory()) return undefined;
+  return wholeFileDiagnostic('error', displayPath(dir), 'is not a folder of ClusterProfile files (set CLUSTERS_DIR)');
+}
+
+/** The one notice that names what a folder holds besides profiles; undefined when it holds nothing else. */
+export function unreadEntriesNotice(dir: string, folder: ProfileFolder): Diagnostic | undefined {
+  if (folder.others.length === 0) return undefined;
+  const message = `holds entries that are not read as profiles (profiles end in ${PROFILE_EXTENSIONS.join(' or ')}): ${folder.others.join(', ')}`;
+  return wholeFileDiagnostic('warning', displayPath(dir), message);
 }
 
 /** Profile files of a folder, sorted by name so every run reads them in the same order. */
