@@ -24,4 +24,9 @@ export default tseslint.config(
     },
     rules: { '@typescript-eslint/no-require-imports': 'off', 'max-len': ['error', { code: 150 }] },
   },
+  // ES module scripts the tests run in a child process under Node.
+  {
+    files: ['test/support/*.mjs'],
+    languageOptions: { sourceType: 'module', globals: { process: 'readonly', console: 'readonly' } },
+  },
 );

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
+import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { CalicoNodeTyphaEnv } from '../lib/components/calico/calico-node-typha-env';
 import { explainProfile, synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
@@ -86,15 +87,15 @@ describe('manifest (calico.yaml): Felix is pointed at Typha on calico-node itsel
 
   test("applied server-side over calico.yaml's calico-node it adds the one env entry and keeps everything else", () => {
     const patch = new CalicoNodeTyphaEnv(Testing.chart(), 'Env').daemonSet.toJson();
-    const merged = serverSideMerge(CALICO_YAML_CALICO_NODE, patch) as any;
+    const merged = serverSideMerge(CALICO_YAML_CALICO_NODE, patch) as IDaemonSet;
     expect(validateObject(merged)).toEqual([]);
-    const container = merged.spec.template.spec.containers[0];
+    const container = merged.spec!.template.spec!.containers[0];
     expect(container.image).toBe('docker.io/calico/node:v3.28.5');
     expect(container.env).toEqual([
-      ...(CALICO_YAML_CALICO_NODE as any).spec.template.spec.containers[0].env,
+      ...CALICO_YAML_CALICO_NODE.spec.template.spec.containers[0].env,
       { name: 'FELIX_TYPHAK8SSERVICENAME', value: 'calico-typha' },
     ]);
-    expect(merged.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } });
+    expect(merged.spec!.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } });
   });
 
   test('the patch is partial: applied server-side, unvalidated, never pruned or deleted', () => {

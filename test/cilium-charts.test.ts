@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import { chartKeysFromArchives, chartKeysModule, CHART_KEYS_FILE } from '../scripts/cilium-chart-keys';
 import { loadProfileText } from '../lib/cluster/load';
 import { renderTree } from '../lib/output/render';
+import { Kind, Kinds } from './support/kinds';
 import { describeWithShared, sharedPath } from './support/shared';
 import { profileYaml } from './support/profiles';
 
@@ -34,15 +35,15 @@ function splitRender(stdout: string): RenderedDoc[] {
     .map((text) => ({
       text,
       kind: /^kind: (\S+)/m.exec(text)?.[1] ?? '',
-      name: /^metadata:\n(?:  .*\n)*?  name: "?([^"\s]+)"?/m.exec(text)?.[1] ?? '',
+      name: /^metadata:\n(?: {2}.*\n)*? {2}name: "?([^"\s]+)"?/m.exec(text)?.[1] ?? '',
     }))
     .filter((d) => d.kind !== '');
 }
 
-function find(docs: readonly RenderedDoc[], kind: string, name: string): any {
+function find<K extends Kind>(docs: readonly RenderedDoc[], kind: K, name: string): Kinds[K] {
   const doc = docs.find((d) => d.kind === kind && d.name === name);
   if (!doc) throw new Error(`the render holds no ${kind} ${name}`);
-  return parse(doc.text);
+  return parse(doc.text) as Kinds[K];
 }
 
 const run = promisify(execFile);
@@ -168,7 +169,7 @@ describeWithShared(SHARED_CHARTS)('the real Cilium charts render what netscale w
   });
 
   test.each(clusters.map((c) => [c.name, c] as const))('%s: cilium-config says what the review says', (_, c) => {
-    const config = find(renders.get(c.name)![0], 'ConfigMap', 'cilium-config').data;
+    const config = find(renders.get(c.name)![0], 'ConfigMap', 'cilium-config').data!;
     const said = reviewDecisions(c.review);
     expect(config['kube-proxy-replacement']).toBe(said.kubeProxyReplacement);
     if (said.tunnel !== undefined) {
@@ -190,7 +191,7 @@ describeWithShared(SHARED_CHARTS)('the real Cilium charts render what netscale w
     const agent = find(docs, 'DaemonSet', 'cilium');
     const operator = find(docs, 'Deployment', 'cilium-operator');
     for (const workload of [agent, operator])
-      expect(workload.spec.template.metadata.annotations['cilium.io/cilium-configmap-checksum']).toMatch(/^[0-9a-f]{64}$/);
+      expect(workload.spec!.template.metadata!.annotations!['cilium.io/cilium-configmap-checksum']).toMatch(/^[0-9a-f]{64}$/);
   });
 
   test.each(clusters.filter((c) => c.twice).map((c) => [c.name, c] as const))(

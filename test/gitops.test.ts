@@ -10,6 +10,8 @@ import { synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { tempDirPerTest } from './support/files';
 import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, profileYaml } from './support/profiles';
+import { Application } from './support/applicationset';
+import { getKind } from './support/kinds';
 import { K8sObject, readManifests, validateObject } from './support/validate';
 
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
@@ -36,7 +38,7 @@ describe('sync options of shared objects', () => {
     Object.fromEntries(
       readManifests(path.join(out, cluster)).map((m) => [
         `${m.object.kind}/${m.object.metadata?.name}`,
-        (m.object.metadata as any).annotations?.['argocd.argoproj.io/sync-options'],
+        m.object.metadata!.annotations?.['argocd.argoproj.io/sync-options'],
       ]),
     );
 
@@ -62,7 +64,7 @@ describe('sync options of shared objects', () => {
     const waves = Object.fromEntries(
       readManifests(path.join(out, 'dc')).map((m) => [
         `${m.object.kind}/${m.object.metadata?.name}`,
-        (m.object.metadata as any).annotations?.['argocd.argoproj.io/sync-wave'],
+        m.object.metadata!.annotations?.['argocd.argoproj.io/sync-wave'],
       ]),
     );
     // Felix is switched only once Typha is healthy.
@@ -87,7 +89,7 @@ describe('sync options of shared objects', () => {
   test('without Argo CD no object carries an Argo CD annotation', () => {
     const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay' } });
     const annotated = readManifests(path.join(out, 'relay')).filter((m) =>
-      Object.keys((m.object.metadata as any).annotations ?? {}).some((k) => k.startsWith('argocd.argoproj.io/')),
+      Object.keys(m.object.metadata!.annotations ?? {}).some((k) => k.startsWith('argocd.argoproj.io/')),
     );
     expect(annotated).toEqual([]);
   });
@@ -99,7 +101,7 @@ describe('sync waves', () => {
     const waves = Object.fromEntries(
       readManifests(path.join(out, 'relay')).map((m) => [
         `${m.object.kind}/${m.object.metadata?.name}`,
-        (m.object.metadata as any).annotations?.['argocd.argoproj.io/sync-wave'],
+        m.object.metadata!.annotations?.['argocd.argoproj.io/sync-wave'],
       ]),
     );
     expect(waves).toEqual({
@@ -143,7 +145,7 @@ describe('sync waves', () => {
     const out = synthFleet({ relay: { ...ACK_TERWAY, networkPolicy: 'relay' } });
     const objects = readManifests(path.join(out, 'relay')).map((m) => m.object);
     expect(objects.map((o) => o.kind)).not.toContain('Job');
-    for (const o of objects) expect((o.metadata as any).annotations?.['argocd.argoproj.io/sync-wave']).toBeUndefined();
+    for (const o of objects) expect(o.metadata!.annotations?.['argocd.argoproj.io/sync-wave']).toBeUndefined();
     expect(fs.existsSync(path.join(out, 'argocd'))).toBe(false);
   });
 });
@@ -152,20 +154,20 @@ describe('the restart Job', () => {
   const hash = configurationHash('a');
 
   test('is a PostSync hook named after its DaemonSet that sets the configuration hash on the pod template, then waits for the rollout', () => {
-    const job = restartObjects('a').find((o) => o.kind === 'Job') as any;
-    expect(job.metadata.name).toBe('netscale-restart-terway-eniip');
-    expect(job.metadata.annotations).toEqual({
+    const job = getKind(restartObjects('a'), 'Job');
+    expect(job.metadata!.name).toBe('netscale-restart-terway-eniip');
+    expect(job.metadata!.annotations).toEqual({
       'argocd.argoproj.io/hook': 'PostSync',
       'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
     });
-    expect(job.spec.backoffLimit).toBe(2);
-    expect(job.spec.activeDeadlineSeconds).toBe(30 * 60 + 300);
-    expect(job.spec.podFailurePolicy).toBeUndefined();
-    const pod = job.spec.template.spec;
+    expect(job.spec!.backoffLimit).toBe(2);
+    expect(job.spec!.activeDeadlineSeconds).toBe(30 * 60 + 300);
+    expect(job.spec!.podFailurePolicy).toBeUndefined();
+    const pod = job.spec!.template.spec!;
     // Idempotent: the pods roll only when the hash differs from the one they run with, so a retry,
     // a re-run or an unrelated sync restarts nothing, and a revert restarts once.
-    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['restart']);
-    expect(pod.initContainers[0].args).toEqual([
+    expect(pod.initContainers!.map((c) => c.name)).toEqual(['restart']);
+    expect(pod.initContainers![0].args).toEqual([
       '--namespace',
       'kube-system',
       'patch',
@@ -181,22 +183,23 @@ describe('the restart Job', () => {
     expect(pod.serviceAccountName).toBe('netscale-restart-terway-eniip');
   });
 
-  test('keeps one name per DaemonSet whatever the configuration, so BeforeHookCreation replaces the previous Job; the hash moves to the patch', () => {
-    const job = (configuration: string) => restartObjects(configuration).find((o) => o.kind === 'Job') as any;
-    expect(job('a').metadata.name).toBe(job('b').metadata.name);
-    expect(job('a').spec.template.spec.initContainers[0].args).not.toEqual(job('b').spec.template.spec.initContainers[0].args);
-    expect(job('a').spec.template.spec.initContainers[0].args.at(-1)).toContain(configurationHash('a'));
+  test('keeps one name per DaemonSet whatever the configuration, so BeforeHookCreation replaces the old Job; the hash moves to the patch', () => {
+    const job = (configuration: string) => getKind(restartObjects(configuration), 'Job');
+    const restartArgs = (configuration: string) => job(configuration).spec!.template.spec!.initContainers![0].args!;
+    expect(job('a').metadata!.name).toBe(job('b').metadata!.name);
+    expect(restartArgs('a')).not.toEqual(restartArgs('b'));
+    expect(restartArgs('a').at(-1)).toContain(configurationHash('a'));
   });
 
   test('with a progress bound, fails when a pod of the new configuration is not Ready within it, and keeps waiting while pods keep rolling', () => {
     const chart = Testing.chart();
     new DaemonSetRestart(chart, 'Restart', { daemonSet: 'calico-node', configuration: 'a', timeout: '2h', progressTimeout: '15m', wave: 1 });
-    const objects = Testing.synth(chart) as any[];
-    const job = objects.find((o) => o.kind === 'Job');
-    expect(job.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('1');
-    const pod = job.spec.template.spec;
-    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['restart', 'progress']);
-    expect(pod.initContainers[1].args).toEqual([
+    const objects = Testing.synth(chart) as K8sObject[];
+    const job = getKind(objects, 'Job');
+    expect(job.metadata!.annotations!['argocd.argoproj.io/sync-wave']).toBe('1');
+    const pod = job.spec!.template.spec!;
+    expect(pod.initContainers!.map((c) => c.name)).toEqual(['restart', 'progress']);
+    expect(pod.initContainers![1].args).toEqual([
       '--namespace',
       'kube-system',
       'wait',
@@ -210,14 +213,14 @@ describe('the restart Job', () => {
     // rollout goes on is not counted; a failed progress check is, and the second one fails the Job.
     expect(pod.containers[0].args).toEqual(['--namespace', 'kube-system', 'rollout', 'status', 'daemonset/calico-node', '--timeout=15m']);
     expect(pod.restartPolicy).toBe('Never');
-    expect(job.spec.backoffLimit).toBe(1);
-    expect(job.spec.podFailurePolicy.rules).toEqual([
+    expect(job.spec!.backoffLimit).toBe(1);
+    expect(job.spec!.podFailurePolicy!.rules).toEqual([
       { action: 'Ignore', onExitCodes: { containerName: 'wait', operator: 'In', values: [1] }, onPodConditions: [] },
       { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
     ]);
     // The whole restart stays bounded by its timeout.
-    expect(job.spec.activeDeadlineSeconds).toBe(2 * 3600 + 300);
-    const role = objects.find((o) => o.kind === 'Role');
+    expect(job.spec!.activeDeadlineSeconds).toBe(2 * 3600 + 300);
+    const role = getKind(objects, 'Role');
     expect(role.rules).toEqual([
       { apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: ['calico-node'], verbs: ['get', 'list', 'patch', 'watch'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
@@ -232,12 +235,12 @@ describe('the restart Job', () => {
   });
 
   test('its Role allows only what rollout restart and status need, on that one DaemonSet', () => {
-    const role = restartObjects('a').find((o) => o.kind === 'Role') as any;
+    const role = getKind(restartObjects('a'), 'Role');
     expect(role.rules).toEqual([
       { apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: ['terway-eniip'], verbs: ['get', 'list', 'patch', 'watch'] },
     ]);
     expect(RESTART_VERBS).not.toContain('delete');
-    const binding = restartObjects('a').find((o) => o.kind === 'RoleBinding') as any;
+    const binding = getKind(restartObjects('a'), 'RoleBinding');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'netscale-restart-terway-eniip', namespace: 'kube-system' }]);
   });
 
@@ -249,11 +252,15 @@ describe('the restart Job', () => {
         argocd: { ...ARGOCD, kubectlImage: 'registry.example.com/tools/kubectl:v1.27.4', restartTimeout: '1h', restartProgressTimeout: '10m' },
       },
     });
-    const job = readManifests(path.join(out, 'relay')).find((m) => m.object.kind === 'Job')!.object as any;
-    expect(job.spec.template.spec.containers[0].image).toBe('registry.example.com/tools/kubectl:v1.27.4');
-    expect(job.spec.template.spec.containers[0].args).toContain('--timeout=10m');
-    expect(job.spec.template.spec.initContainers[1].args).toContain('--timeout=10m');
-    expect(job.spec.activeDeadlineSeconds).toBe(3600 + 300);
+    const job = getKind(
+      readManifests(path.join(out, 'relay')).map((m) => m.object),
+      'Job',
+    );
+    const pod = job.spec!.template.spec!;
+    expect(pod.containers[0].image).toBe('registry.example.com/tools/kubectl:v1.27.4');
+    expect(pod.containers[0].args).toContain('--timeout=10m');
+    expect(pod.initContainers![1].args).toContain('--timeout=10m');
+    expect(job.spec!.activeDeadlineSeconds).toBe(3600 + 300);
   });
 
   test("waits twice the estimate of the DaemonSet's own rollout by default (20 seconds per batch), at least 30 minutes", () => {
@@ -303,10 +310,9 @@ describe('the restart Job', () => {
     });
     const jobs = readManifests(path.join(out, 'dc'))
       .filter((m) => m.object.kind === 'Job')
-      .map((m) => m.object as any);
-    const order = jobs
-      .sort((a, b) => Number(a.metadata.annotations['argocd.argoproj.io/sync-wave']) - Number(b.metadata.annotations['argocd.argoproj.io/sync-wave']))
-      .map((j) => [j.metadata.annotations['argocd.argoproj.io/sync-wave'], j.metadata.name]);
+      .map((m) => m.object);
+    const wave = (j: K8sObject) => j.metadata!.annotations!['argocd.argoproj.io/sync-wave'];
+    const order = jobs.sort((a, b) => Number(wave(a)) - Number(wave(b))).map((j) => [wave(j), j.metadata!.name]);
     expect(order).toEqual([
       ['0', 'netscale-restart-kube-proxy'],
       ['1', 'netscale-restart-calico-node'],
@@ -425,7 +431,8 @@ describe("the restart Job's kubectl image", () => {
       expect.arrayContaining([
         expect.stringContaining(
           'spec.argocd: registry.k8s.io/kubectl:v1.28.15 comes from registry.k8s.io, which nodes in cn-hangzhou often cannot reach: copy the ' +
-            'image into your Container Registry and set spec.argocd.kubectlImage, e.g. registry-vpc.cn-hangzhou.aliyuncs.com/<namespace>/kubectl:v1.28.15',
+            'image into your Container Registry and set spec.argocd.kubectlImage, e.g. ' +
+            'registry-vpc.cn-hangzhou.aliyuncs.com/<namespace>/kubectl:v1.28.15',
         ),
       ]),
     );
@@ -459,18 +466,18 @@ describe('Argo CD Applications', () => {
       gamma: { ...cilium, argocd: { ...ARGOCD, destination: { server: 'https://gamma.example.com:6443' } } },
       delta: { ...ACK_TERWAY, networkPolicy: 'disabled' },
     });
-    const apps = readManifests(path.join(out, 'argocd')).map((m) => m.object as any);
+    const apps = readManifests(path.join(out, 'argocd')).map((m) => m.object as Application);
     for (const a of apps) expect(validateObject(a)).toEqual([]);
     expect(apps.map((a) => a.metadata.name).sort()).toEqual(['alpha', 'beta', 'gamma-cilium', 'netscale-fleet']);
-    const root = apps.find((a) => a.metadata.name === 'netscale-fleet');
+    const root = getKind(apps, 'Application', 'netscale-fleet');
     expect(root.spec.source).toEqual({ repoURL: ARGOCD.repoURL, targetRevision: 'main', path: 'dist/argocd', directory: { recurse: false } });
-    const alpha = apps.find((a) => a.metadata.name === 'alpha');
+    const alpha = getKind(apps, 'Application', 'alpha');
     expect(alpha.metadata.namespace).toBe('argocd');
     expect(alpha.spec.source.path).toBe('dist/alpha');
     expect(alpha.spec.destination).toEqual({ server: 'https://kubernetes.default.svc' });
     expect(alpha.metadata.finalizers).toBeUndefined();
-    expect(apps.find((a) => a.metadata.name === 'beta').spec.destination).toEqual({ name: 'beta' });
-    const gamma = apps.find((a) => a.metadata.name === 'gamma-cilium');
+    expect(getKind(apps, 'Application', 'beta').spec.destination).toEqual({ name: 'beta' });
+    const gamma = getKind(apps, 'Application', 'gamma-cilium');
     expect(gamma.spec.destination).toEqual({ server: 'https://gamma.example.com:6443', namespace: 'kube-system' });
     expect(gamma.spec.source).toMatchObject({ repoURL: 'https://helm.cilium.io/', chart: 'cilium', targetRevision: '1.18.12' });
     // The app-of-apps tree covers every Argo CD cluster exactly once, and the root itself.
@@ -493,7 +500,10 @@ describe('Argo CD Applications', () => {
     }
     expect((thrown as ProfileError).diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.path}: ${d.message}`)).toEqual([
       expect.stringMatching(
-        /^spec\.argocd\.repoURL: is "https:\/\/other\.example\.com\/x\.git" but .*a\.yaml has "https:\/\/git\.example\.com\/platform\/fleet\.git": one root Application syncs dist\/argocd\/ for the whole fleet/,
+        new RegExp(
+          /^spec\.argocd\.repoURL: is "https:\/\/other\.example\.com\/x\.git" but .*a\.yaml /.source +
+            /has "https:\/\/git\.example\.com\/platform\/fleet\.git": one root Application syncs dist\/argocd\/ for the whole fleet/.source,
+        ),
       ),
     ]);
   });

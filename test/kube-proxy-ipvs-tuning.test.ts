@@ -136,7 +136,7 @@ ipvs:
 `;
 
 /** The config.conf a profile's kube-proxy section renders. */
-function renderedConfig(spec: Record<string, unknown>): Record<string, any> {
+function renderedConfig(spec: Record<string, unknown>): Record<string, unknown> {
   const { loaded, errors } = loadSpec({
     platform: 'kubeadm',
     cni: 'calico',
@@ -436,8 +436,8 @@ describe('checkKubeProxy', () => {
           severity: 'warning',
           path: 'spec.kubeProxy.mode',
           message: expect.stringContaining(
-            `nftables is alpha in ` +
-              `Kubernetes ${version}: kube-proxy refuses the mode without the NFTablesProxyMode feature gate, which netscale turns on in featureGates`,
+            `nftables is alpha in Kubernetes ${version}: kube-proxy refuses the mode without the NFTablesProxyMode feature gate, ` +
+              'which netscale turns on in featureGates',
           ),
         }),
       ]);
@@ -484,8 +484,8 @@ describe('checkKubeProxy', () => {
         path: 'spec.kubeProxy.mode',
         message:
           'IPVS mode is deprecated from Kubernetes 1.35 and this cluster runs 1.35: kube-proxy warns at start; IPVS is planned to be off by ' +
-          'default in 1.40 (5 minor releases from here) and removed in 1.43. Move to mode: nftables (GA since 1.33); the review gives the order and the ' +
-          'rollback',
+          'default in 1.40 (5 minor releases from here) and removed in 1.43. Move to mode: nftables (GA since 1.33); ' +
+          'the review gives the order and the rollback',
       },
     ]);
     expect(check({}, { kubernetesVersion: '1.36' })[0]).toMatchObject({ path: 'spec.kubeProxy', severity: 'warning' });
@@ -508,7 +508,8 @@ describe('checkKubeProxy', () => {
   });
 
   test('on ACK, nftables only from Kubernetes 1.35, the release Alibaba documents it for', () => {
-    // aliyun/terraform-provider-alicloud cs_managed_kubernetes: proxy_mode nftables "Supported only for clusters running Kubernetes 1.35 or later", ForceNew.
+    // aliyun/terraform-provider-alicloud cs_managed_kubernetes: proxy_mode nftables "Supported only for clusters running
+    // Kubernetes 1.35 or later", ForceNew.
     expect(check({ mode: 'nftables', baseConfig: undefined }, { platform: 'ack', cni: 'terway', kubernetesVersion: '1.34' })[0]).toEqual({
       severity: 'error',
       path: 'spec.kubeProxy.mode',
@@ -517,7 +518,7 @@ describe('checkKubeProxy', () => {
         'on ipvs, or upgrade the cluster first',
     });
     const ack = (baseConfig: string) => check({ mode: 'nftables', baseConfig }, { platform: 'ack', cni: 'terway', kubernetesVersion: '1.35' });
-    expect(ack(IPVS_BASE.replace('mode: ipvs', 'mode: nftables').replace(/ipvs:\n(  .*\n)+/, ''))).toEqual([]);
+    expect(ack(IPVS_BASE.replace('mode: ipvs', 'mode: nftables').replace(/ipvs:\n( {2}.*\n)+/, ''))).toEqual([]);
     expect(ack(IPVS_BASE)).toEqual([
       expect.objectContaining({
         severity: 'warning',

@@ -15,6 +15,7 @@ import { typhaHeadroom, typhaReplicas } from '../lib/components/typha/sizing';
 import { parseCalicoRelease } from '../lib/components/calico/facts';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { tempDirPerTest } from './support/files';
+import { getKind } from './support/kinds';
 import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
 import { K8sObject, readManifests, validateObject } from './support/validate';
 
@@ -42,8 +43,16 @@ function alerts(spec: Spec): Record<string, NetscaleAlert> {
 
 type Rule = { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> };
 const rulesOf = (o: K8sObject): Rule[] => (o.spec as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((g) => g.rules);
-const find = (objects: K8sObject[], kind: string, name?: string) =>
-  objects.find((o) => o.kind === kind && (name === undefined || o.metadata?.name === name)) as any;
+/** The first object of `kind` (named `name`, when given): the custom resources here have no kubernetes-models type. */
+const find = (objects: K8sObject[], kind: string, name?: string): K8sObject | undefined =>
+  objects.find((o) => o.kind === kind && (name === undefined || o.metadata?.name === name));
+type PodMonitor = K8sObject & {
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    namespaceSelector: { matchNames: string[] };
+    podMetricsEndpoints: Array<{ port: string }>;
+  };
+};
 
 const RELAY_CALICO: Spec = {
   ...KUBEADM_CALICO,
@@ -57,26 +66,26 @@ describe('what spec.monitoring renders', () => {
   test('nothing without the section: no PrometheusRule, no PodMonitor, and Typha serves no metrics', () => {
     const { objects, review } = synth(RELAY_CALICO);
     expect(objects.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/'))).toEqual([]);
-    const env = find(objects, 'Deployment', 'calico-typha').spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+    const env = getKind(objects, 'Deployment', 'calico-typha').spec!.template.spec!.containers[0].env!.map((e) => e.name);
     expect(env).not.toContain('TYPHA_PROMETHEUSMETRICSENABLED');
     expect(review).not.toContain('## Alerts');
   });
 
   test('a PrometheusRule and a PodMonitor for Typha, valid against the vendored CRDs, in the namespace and with the labels the profile gives', () => {
     const { objects } = synth({ ...RELAY_CALICO, monitoring: { namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } } });
-    const rule = find(objects, 'PrometheusRule', 'netscale-alerts');
-    const monitor = find(objects, 'PodMonitor', 'calico-typha');
+    const rule = find(objects, 'PrometheusRule', 'netscale-alerts')!;
+    const monitor = find(objects, 'PodMonitor', 'calico-typha') as PodMonitor;
     for (const o of [rule, monitor]) {
       expect(o.metadata).toMatchObject({ namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } });
       expect(validateObject(o)).toEqual([]);
     }
     // The PodMonitor finds the Typha pods by their labels in kube-system, and the port by its name.
-    const deployment = find(objects, 'Deployment', 'calico-typha');
-    expect(monitor.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
-    expect(monitor.spec.namespaceSelector).toEqual({ matchNames: [deployment.metadata.namespace] });
-    const ports = deployment.spec.template.spec.containers[0].ports;
-    expect(ports).toContainEqual({ name: monitor.spec.podMetricsEndpoints[0].port, containerPort: 9093, protocol: 'TCP' });
-    expect(deployment.spec.template.spec.containers[0].env).toEqual(
+    const deployment = getKind(objects, 'Deployment', 'calico-typha');
+    expect(monitor.spec.selector.matchLabels).toEqual(deployment.spec!.selector.matchLabels);
+    expect(monitor.spec.namespaceSelector).toEqual({ matchNames: [deployment.metadata!.namespace] });
+    const typha = deployment.spec!.template.spec!.containers[0];
+    expect(typha.ports).toContainEqual({ name: monitor.spec.podMetricsEndpoints[0].port, containerPort: 9093, protocol: 'TCP' });
+    expect(typha.env).toEqual(
       expect.arrayContaining([
         { name: 'TYPHA_PROMETHEUSMETRICSENABLED', value: 'true' },
         { name: 'TYPHA_PROMETHEUSMETRICSPORT', value: '9093' },
@@ -87,7 +96,7 @@ describe('what spec.monitoring renders', () => {
 
   test('every rule carries the cluster and a severity, waits at most 15m, and its annotations name where the review explains it', () => {
     const { objects } = synth({ ...RELAY_CALICO, monitoring: {} }, 'dc-west');
-    const rules = rulesOf(find(objects, 'PrometheusRule'));
+    const rules = rulesOf(find(objects, 'PrometheusRule')!);
     expect(rules.length).toBeGreaterThan(4);
     for (const r of rules) {
       expect(r.labels).toEqual({ cluster: 'dc-west', severity: expect.stringMatching(/^(warning|critical)$/) });
@@ -101,7 +110,7 @@ describe('what spec.monitoring renders', () => {
   test('without the relay there is no Typha to scrape: no PodMonitor and no Typha or watch alerts', () => {
     const { objects } = synth({ ...KUBEADM_CALICO, networkPolicy: 'direct', monitoring: {} });
     expect(find(objects, 'PodMonitor')).toBeUndefined();
-    expect(rulesOf(find(objects, 'PrometheusRule')).map((r) => r.alert)).toEqual(['NetscaleConntrackTableFilling', 'NetscaleKubeProxySyncSlow']);
+    expect(rulesOf(find(objects, 'PrometheusRule')!).map((r) => r.alert)).toEqual(['NetscaleConntrackTableFilling', 'NetscaleKubeProxySyncSlow']);
   });
 
   test('the Terway alert only on Terway, the Cilium alert only on Cilium, the kube-proxy alert only where kube-proxy runs', () => {
@@ -343,7 +352,7 @@ describe('the review', () => {
     const section = review.slice(review.indexOf('## Alerts'), review.indexOf('## Warnings'));
     expect(section).toContain('| alert | fires when | threshold | source of the threshold | severity |');
     const rows = section.split('\n').filter((l) => l.startsWith('| Netscale'));
-    expect(rows.map((r) => r.split(' | ')[0].slice(2))).toEqual(rulesOf(find(objects, 'PrometheusRule')).map((r) => r.alert));
+    expect(rows.map((r) => r.split(' | ')[0].slice(2))).toEqual(rulesOf(find(objects, 'PrometheusRule')!).map((r) => r.alert));
     expect(section).toContain(
       "| NetscaleTyphaConnectionsNearLimit | a replica's typha_connections_active (summed per instance) above 80% of Typha's per-replica " +
         'limit, for 10m | 963.2 connections (80% of 1,204) |',

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { tempDirPerTest } from './support/files';
+import { getKind, Kinds } from './support/kinds';
 import { KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
 import { K8sObject, readManifests } from './support/validate';
 
@@ -49,16 +50,16 @@ function synthOne(spec: Spec, name = 'nft'): { objects: Record<string, K8sObject
 
 describe('the example: a held-back 1.33 kubeadm Calico cluster moves from ipvs to nftables', () => {
   const dir = path.join(COMMITTED, 'dc3-calico-nft');
-  const objects = Object.fromEntries(readManifests(dir).map((m) => [`${m.object.kind}/${m.object.metadata?.name}`, m.object as any]));
+  const objects = Object.fromEntries(readManifests(dir).map((m) => [`${m.object.kind}/${m.object.metadata?.name}`, m.object]));
   const review = fs.readFileSync(path.join(COMMITTED, 'reviews', 'dc3-calico-nft.md'), 'utf8');
-  const wave = (id: string) => objects[id].metadata.annotations['argocd.argoproj.io/sync-wave'];
+  const wave = (id: string) => objects[id].metadata!.annotations!['argocd.argoproj.io/sync-wave'];
 
   test('renders Felix nftablesMode Enabled: Calico 3.30 has the switch, not Auto', () => {
     expect(objects['FelixConfiguration/default'].spec).toEqual({ nftablesMode: 'Enabled' });
   });
 
   test('renders mode nftables with its nftables section and no IPVS settings', () => {
-    const config = parse(objects['ConfigMap/kube-proxy'].data['config.conf']);
+    const config = parse((objects['ConfigMap/kube-proxy'] as Kinds['ConfigMap']).data!['config.conf']);
     expect(config.mode).toBe('nftables');
     expect(config.nftables).toEqual({ masqueradeAll: false, masqueradeBit: 14, minSyncPeriod: '1s', syncPeriod: '30s' });
     expect(config.ipvs).toBeUndefined();
@@ -67,8 +68,8 @@ describe('the example: a held-back 1.33 kubeadm Calico cluster moves from ipvs t
 
   test('waves in order: Felix first, then the kube-proxy ConfigMap, then a rolling kube-proxy restart', () => {
     expect(Number(wave('FelixConfiguration/default'))).toBeLessThan(Number(wave('ConfigMap/kube-proxy')));
-    const restart = Object.values(objects).find((o) => o.kind === 'Job' && o.metadata.name === 'netscale-restart-kube-proxy');
-    expect(restart.metadata.annotations['argocd.argoproj.io/hook']).toBe('PostSync');
+    const restart = getKind(Object.values(objects), 'Job', 'netscale-restart-kube-proxy');
+    expect(restart.metadata!.annotations!['argocd.argoproj.io/hook']).toBe('PostSync');
   });
 
   test('the review gives the migration, what each node runs in between, and the rollback in reverse order', () => {

@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { stageCluster, stageFleet, synthesizeFleet } from '../lib/output/fleet';
 import { LOCK_FILE, OUTPUT_MARKER, OUTPUT_MARKER_TEXT, OutputError } from '../lib/output/output-folder';
@@ -275,8 +276,8 @@ describe('every output path is claimed once', () => {
     const errors = (error as ProfileError).diagnostics.filter((d) => d.severity === 'error');
     expect(errors.map((d) => `${path.basename(d.file)}:${d.line}:${d.col} ${d.path}: ${d.message}`)).toEqual([
       'prod.yaml:13:20 spec.kubeProxy.configMapName: two objects would be written to dist/prod/ConfigMap.eni-config.k8s.yaml: ConfigMap ' +
-        'kube-system/eni-config (prod/terway/TerwayEniConfig/Resource) and ConfigMap kube-system/eni-config (prod/kubeProxy/KubeProxy/Resource); give ' +
-        'one of them another name',
+        'kube-system/eni-config (prod/terway/TerwayEniConfig/Resource) and ConfigMap kube-system/eni-config (prod/kubeProxy/KubeProxy/Resource); ' +
+        'give one of them another name',
     ]);
     expect(snapshot(out)).toEqual(before);
   });
@@ -286,7 +287,7 @@ describe('one writer at a time', () => {
   function lockedBy(out: string, pid: number): void {
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, OUTPUT_MARKER), OUTPUT_MARKER_TEXT);
-    fs.writeFileSync(path.join(out, LOCK_FILE), `${JSON.stringify({ pid, host: require('os').hostname(), since: '2026-01-01T00:00:00.000Z' })}\n`);
+    fs.writeFileSync(path.join(out, LOCK_FILE), `${JSON.stringify({ pid, host: os.hostname(), since: '2026-01-01T00:00:00.000Z' })}\n`);
   }
 
   test('a synth finding the folder locked by a running synth fails at once, naming it, and writes nothing', () => {
@@ -297,7 +298,7 @@ describe('one writer at a time', () => {
     expect(error).toBeInstanceOf(OutputError);
     expect(error.message).toContain(
       `another netscale synth ` +
-        `(pid ${process.pid} on ${require('os').hostname()}, since 2026-01-01T00:00:00.000Z) is writing the output folder; run again when it is ` +
+        `(pid ${process.pid} on ${os.hostname()}, since 2026-01-01T00:00:00.000Z) is writing the output folder; run again when it is ` +
         `done, or remove ${path.join(fs.realpathSync(out), LOCK_FILE)} if no synth runs`,
     );
     expect(tree(out)).toEqual(before);
@@ -308,7 +309,7 @@ describe('one writer at a time', () => {
     const out = path.join(temp.path, 'dist');
     lockedBy(out, dead);
     const applied = stageFleet({ clustersDir: fleet('c', { a: ACK_TERWAY }), outdir: out }).commit();
-    expect(applied.recovered).toEqual({ pid: dead, host: require('os').hostname(), since: '2026-01-01T00:00:00.000Z' });
+    expect(applied.recovered).toEqual({ pid: dead, host: os.hostname(), since: '2026-01-01T00:00:00.000Z' });
     expect(fs.existsSync(path.join(out, LOCK_FILE))).toBe(false);
     expect(fs.existsSync(path.join(out, 'a', 'ConfigMap.eni-config.k8s.yaml'))).toBe(true);
   });
@@ -357,13 +358,23 @@ describe('signals and kills', () => {
     preload(
       'on-read',
       `const read = fs.readFileSync; let sent = false;
-fs.readFileSync = function (p, ...rest) { if (!sent && typeof p === 'string' && p.startsWith(process.env.CLUSTERS_DIR) && p.endsWith('.yaml')) { sent = true; process.kill(process.pid, '${signal}'); } return read.call(this, p, ...rest); };`,
+fs.readFileSync = function (p, ...rest) {
+  if (!sent && typeof p === 'string' && p.startsWith(process.env.CLUSTERS_DIR) && p.endsWith('.yaml')) {
+    sent = true;
+    process.kill(process.pid, '${signal}');
+  }
+  return read.call(this, p, ...rest);
+};`,
     );
   const onRename = (nth: number, signal: string) =>
     preload(
       'on-rename',
       `const rename = fs.renameSync; let n = 0;
-fs.renameSync = function (from, to, ...rest) { const r = rename.call(this, from, to, ...rest); if (String(to).startsWith(process.env.CDK8S_OUTDIR) && ++n === ${nth}) process.kill(process.pid, '${signal}'); return r; };`,
+fs.renameSync = function (from, to, ...rest) {
+  const r = rename.call(this, from, to, ...rest);
+  if (String(to).startsWith(process.env.CDK8S_OUTDIR) && ++n === ${nth}) process.kill(process.pid, '${signal}');
+  return r;
+};`,
     );
 
   function twoFleets() {

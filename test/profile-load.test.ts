@@ -51,7 +51,10 @@ describe('profile loading', () => {
     const { errors } = load(text);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(
-      /^clusters\/test\.yaml:\d+:1 is indented with tabs \(lines \d+, \d+, \d+, \d+, \d+ and \d+ more\): YAML needs spaces for indentation; replace each tab with spaces$/,
+      new RegExp(
+        /^clusters\/test\.yaml:\d+:1 is indented with tabs \(lines \d+, \d+, \d+, \d+, \d+ and \d+ more\): /.source +
+          /YAML needs spaces for indentation; replace each tab with spaces$/.source,
+      ),
     );
   });
 
@@ -146,7 +149,10 @@ describe('profile loading', () => {
     ]);
     for (const e of errors)
       expect(e).toMatch(
-        /holds a cloud credential, which must never be committed: .*credential_path \(default \/var\/addon\/token-config\), the RAM role ACK mounts on every node$/,
+        new RegExp(
+          /holds a cloud credential, which must never be committed: .*credential_path \(default \/var\/addon\/token-config\), /.source +
+            /the RAM role ACK mounts on every node$/.source,
+        ),
       );
     expect(errors.join('\n')).not.toMatch(/LTAI5tExample|abc/);
   });

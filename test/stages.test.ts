@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { StagedApplicationSet, StagedApplicationSetProps } from '../lib/delivery/argocd/staged-application-set';
 import { synthesizeCluster, synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
-import { generateApplications, RESOURCES_FINALIZER, rollingSyncSelection } from './support/applicationset';
+import { ApplicationSet, generateApplications, RESOURCES_FINALIZER, rollingSyncSelection } from './support/applicationset';
 import { snapshot, tempDirPerTest } from './support/files';
 import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
 import { K8sObject, validateObject } from './support/validate';
@@ -76,9 +76,12 @@ function synth(fleet: Record<string, Spec>, dir = 'fleet', root = temp.path): st
   return out;
 }
 
-function read(out: string, file: string): any {
+function read(out: string, file: string): unknown {
   return parse(fs.readFileSync(path.join(out, file), 'utf8'));
 }
+
+/** The list elements of a staged ApplicationSet: one cluster each. */
+type StageElement = { cluster: string; stage: string; version?: string; destination: Record<string, string> };
 
 function synthErrors(fleet: Record<string, Spec>): string[] {
   try {
@@ -102,19 +105,22 @@ describe('a held-back fleet', () => {
     before = synth(unstaged(FLEET), 'before', root);
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-  const appSet = (name: string) => read(staged, `argocd/ApplicationSet.${name}.k8s.yaml`);
+  const appSet = (name: string) => read(staged, `argocd/ApplicationSet.${name}.k8s.yaml`) as ApplicationSet;
 
   test('renders two ApplicationSets that are valid against the vendored CRD', () => {
     const files = fs.readdirSync(path.join(staged, 'argocd')).filter((f) => f.startsWith('ApplicationSet.'));
     expect(files).toEqual(['ApplicationSet.netscale-cilium-stages.k8s.yaml', 'ApplicationSet.netscale-stages.k8s.yaml']);
-    for (const f of files) expect(validateObject(read(staged, `argocd/${f}`))).toEqual([]);
+    for (const f of files) expect(validateObject(read(staged, `argocd/${f}`) as K8sObject)).toEqual([]);
   });
 
   test('the CRD check catches a broken ApplicationSet, so a pass means something', () => {
-    const broken = appSet('netscale-stages');
+    // Typed as the fields it breaks: a maxUpdate that is neither a count nor a percentage, and no project.
+    const broken = appSet('netscale-stages') as K8sObject & {
+      spec: { strategy: { rollingSync: { steps: Array<{ maxUpdate: unknown }> } }; template: { spec: { project?: string } } };
+    };
     broken.spec.strategy.rollingSync.steps[0].maxUpdate = true;
     delete broken.spec.template.spec.project;
-    expect(validateObject(broken as K8sObject)).toEqual([
+    expect(validateObject(broken)).toEqual([
       'ApplicationSet argocd/netscale-stages: /spec/strategy/rollingSync/steps/0/maxUpdate must be integer',
       'ApplicationSet argocd/netscale-stages: /spec/strategy/rollingSync/steps/0/maxUpdate must be string',
       'ApplicationSet argocd/netscale-stages: /spec/strategy/rollingSync/steps/0/maxUpdate must match a schema in anyOf',
@@ -123,7 +129,7 @@ describe('a held-back fleet', () => {
   });
 
   test("one step per stage present in each ApplicationSet, in order, each matching exactly that stage, with the stage's maxUpdate", () => {
-    const steps = (name: string) => appSet(name).spec.strategy;
+    const steps = (name: string) => appSet(name).spec.strategy!;
     expect(steps('netscale-stages')).toEqual({
       type: 'RollingSync',
       rollingSync: {
@@ -135,16 +141,16 @@ describe('a held-back fleet', () => {
       },
     });
     // No Cilium cluster sits in stage 2, and a step that selects nothing is an invalid rollout to Argo CD.
-    expect(steps('netscale-cilium-stages').rollingSync.steps.map((s: any) => [s.matchExpressions[0].values, s.maxUpdate])).toEqual([
+    expect(steps('netscale-cilium-stages').rollingSync!.steps.map((s) => [s.matchExpressions![0].values, s.maxUpdate])).toEqual([
       [['0'], '100%'],
       [['5'], '25%'],
     ]);
   });
 
   test('the generator lists every staged cluster exactly once, with its stage, folder and destination', () => {
-    const elements = appSet('netscale-stages').spec.generators[0].list.elements;
-    expect(elements.map((e: any) => e.cluster).sort()).toEqual(['dc-early', 'sh-canary', 'sh-early', 'sh-late']);
-    const byName = Object.fromEntries(elements.map((e: any) => [e.cluster, e]));
+    const elements = appSet('netscale-stages').spec.generators[0].list!.elements as StageElement[];
+    expect(elements.map((e) => e.cluster).sort()).toEqual(['dc-early', 'sh-canary', 'sh-early', 'sh-late']);
+    const byName = Object.fromEntries(elements.map((e) => [e.cluster, e]));
     const own = { ignoreDifferences: [], syncOptions: ['PruneLast=true'] };
     expect(byName['sh-early']).toEqual({
       cluster: 'sh-early',
@@ -162,8 +168,8 @@ describe('a held-back fleet', () => {
       destination: { server: 'https://kubernetes.default.svc' },
       ...own,
     });
-    const cilium = appSet('netscale-cilium-stages').spec.generators[0].list.elements;
-    expect(cilium.map((e: any) => [e.cluster, e.stage, e.version, e.destination])).toEqual([
+    const cilium = appSet('netscale-cilium-stages').spec.generators[0].list!.elements as StageElement[];
+    expect(cilium.map((e) => [e.cluster, e.stage, e.version, e.destination])).toEqual([
       ['fra-canary', '0', '1.13.4', { server: 'https://fra-canary.example.com:6443', namespace: 'kube-system' }],
       ['fra-late', '5', '1.18.12', { name: 'fra-late', namespace: 'kube-system' }],
     ]);
@@ -180,7 +186,7 @@ describe('a held-back fleet', () => {
       'sh-late',
     ]);
     for (const app of generated) {
-      const { 'netscale.dev/stage': stage, ...labels } = app.metadata.labels;
+      const { 'netscale.dev/stage': stage, ...labels } = app.metadata.labels!;
       const cluster = app.metadata.name.replace(/-cilium$/, '');
       expect(stage).toBe(String((FLEET[cluster].argocd as Spec).stage));
       // An empty ignoreDifferences ignores nothing, exactly as an Application without the field.
@@ -199,15 +205,15 @@ describe('a held-back fleet', () => {
     expect(generated['dc-early'].spec.ignoreDifferences).toEqual([
       { group: 'apps', kind: 'Deployment', name: 'calico-typha', namespace: 'kube-system', jsonPointers: ['/spec/replicas'] },
     ]);
-    expect(generated['dc-early'].spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+    expect(generated['dc-early'].spec.syncPolicy!.syncOptions).toContain('RespectIgnoreDifferences=true');
     expect(generated['sh-canary'].spec.ignoreDifferences).toEqual([]);
-    expect(generated['sh-canary'].spec.syncPolicy.syncOptions).not.toContain('RespectIgnoreDifferences=true');
+    expect(generated['sh-canary'].spec.syncPolicy!.syncOptions).not.toContain('RespectIgnoreDifferences=true');
   });
 
   test('per-cluster Helm values and chart versions survive: each generated Cilium Application carries its own', () => {
     for (const app of generateApplications(appSet('netscale-cilium-stages'))) {
       const cluster = app.metadata.name.replace(/-cilium$/, '');
-      expect(app.spec.source.helm.valuesObject).toEqual(read(staged, `values/${cluster}.cilium-values.yaml`));
+      expect(app.spec.source.helm!.valuesObject).toEqual(read(staged, `values/${cluster}.cilium-values.yaml`));
       expect(app.spec.source.targetRevision).toBe((FLEET[cluster].cilium as Spec).version);
     }
     // The template itself holds no values: a strategic merge patch cannot merge into them, only add them.
@@ -218,15 +224,13 @@ describe('a held-back fleet', () => {
     for (const name of ['netscale-stages', 'netscale-cilium-stages']) {
       const set = appSet(name);
       const selection = rollingSyncSelection(set, generateApplications(set));
-      const stageOfStep = set.spec.strategy.rollingSync.steps.map((s: any) => Number(s.matchExpressions[0].values[0]));
+      const stageOfStep = set.spec.strategy!.rollingSync!.steps.map((s) => Number(s.matchExpressions![0].values[0]));
       for (const [app, steps] of selection) {
         expect(steps).toHaveLength(1);
         expect(stageOfStep[steps[0]]).toBe((FLEET[app.replace(/-cilium$/, '')].argocd as Spec).stage);
       }
       // Every step selects something, and the stages rise.
-      expect(
-        stageOfStep.every((s: number, i: number) => [...selection.values()].some((x) => x[0] === i) && (i === 0 || s > stageOfStep[i - 1])),
-      ).toBe(true);
+      expect(stageOfStep.every((s, i) => [...selection.values()].some((x) => x[0] === i) && (i === 0 || s > stageOfStep[i - 1]))).toBe(true);
     }
   });
 
@@ -329,10 +333,8 @@ describe('a held stage', () => {
       canary: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, stage: 0 } },
       rest: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: { ...ARGOCD, stage: 1, maxUpdate: 0 } },
     });
-    expect(read(out, 'argocd/ApplicationSet.netscale-stages.k8s.yaml').spec.strategy.rollingSync.steps.map((s: any) => s.maxUpdate)).toEqual([
-      '100%',
-      0,
-    ]);
+    const set = read(out, 'argocd/ApplicationSet.netscale-stages.k8s.yaml') as ApplicationSet;
+    expect(set.spec.strategy!.rollingSync!.steps.map((s) => s.maxUpdate)).toEqual(['100%', 0]);
     const review = fs.readFileSync(path.join(out, 'reviews', 'rest.md'), 'utf8');
     expect(review).toContain(
       '- stage 1: maxUpdate 0 holds it: Argo CD syncs none of its Applications by itself; sync each by hand (`argocd app sync <name>`)',
@@ -403,10 +405,16 @@ describe('checks of spec.argocd.stage and maxUpdate', () => {
     });
     expect(errors).toEqual([
       expect.stringMatching(
-        /^b\.yaml:\d+:\d+ spec\.argocd\.maxUpdate: is 2 but .*a\.yaml, also in stage 1, has "10%": the clusters of a stage are one RollingSync step, so they must give the same maxUpdate$/,
+        new RegExp(
+          /^b\.yaml:\d+:\d+ spec\.argocd\.maxUpdate: is 2 but .*a\.yaml, also in stage 1, has "10%": /.source +
+            /the clusters of a stage are one RollingSync step, so they must give the same maxUpdate$/.source,
+        ),
       ),
       expect.stringMatching(
-        /^c\.yaml:\d+:\d+ spec\.argocd\.stage: puts the cluster in stage 1 with maxUpdate "100%" \(the default\) but .*a\.yaml, also in stage 1, has "10%": /,
+        new RegExp(
+          /^c\.yaml:\d+:\d+ spec\.argocd\.stage: puts the cluster in stage 1 with maxUpdate "100%" \(the default\) /.source +
+            /but .*a\.yaml, also in stage 1, has "10%": /.source,
+        ),
       ),
     ]);
   });

@@ -4,13 +4,16 @@ import { renderEniConf, TerwayEniConfig, TerwayEniConfigProps } from '../lib/com
 import { cidrOf, parseCidr } from '../lib/core/cidr';
 import { ownershipOf } from '../lib/core/rollout';
 import { ACK_TERWAY, loadSpec } from './support/profiles';
-import { validateObject } from './support/validate';
+import { K8sObject, validateObject } from './support/validate';
 
-function configMap(props: TerwayEniConfigProps): any {
+/** The eni-config ConfigMap: its data holds every key TerwayEniConfig renders. */
+type EniConfigMap = K8sObject & { data: Record<string, string> };
+
+function configMap(props: TerwayEniConfigProps): EniConfigMap {
   const chart = Testing.chart();
   new TerwayEniConfig(chart, 'Terway', props);
-  const [cm] = Testing.synth(chart);
-  expect(validateObject(cm as any)).toEqual([]);
+  const [cm] = Testing.synth(chart) as EniConfigMap[];
+  expect(validateObject(cm)).toEqual([]);
   return cm;
 }
 
@@ -359,7 +362,8 @@ describe('TerwayEniConfig validation', () => {
     expect(terway(FULL).warnings).toEqual([
       expect.stringContaining(
         "spec.terway.vswitches: renders eni_conf whole: keys of the cluster's eni_conf that the profile does not give are dropped when Terway " +
-          "restarts; paste the current one as terway.baseEniConf (`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.eni_conf}'`) to keep them",
+          'restarts; paste the current one as terway.baseEniConf ' +
+          "(`kubectl -n kube-system get cm eni-config -o jsonpath='{.data.eni_conf}'`) to keep them",
       ),
     ]);
   });

@@ -12,6 +12,7 @@ import { TyphaAutoscaler } from '../lib/components/typha/typha-autoscaler';
 import { TyphaRelay } from '../lib/components/typha/typha-relay';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { tempDirPerTest } from './support/files';
+import { findKind, getKind } from './support/kinds';
 import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
 import { K8sObject, readManifests, validateObject } from './support/validate';
 
@@ -27,7 +28,6 @@ function synthFleet(profiles: Record<string, Spec>): string {
 }
 
 const objectsIn = (dir: string) => readManifests(dir).map((m) => m.object);
-const find = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata?.name === name) as any;
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
 const AUTOSCALED: Spec = { ...KUBEADM_CALICO, nodes: 1000, networkPolicy: 'relay', calico: CALICO_INSTALL, typha: { autoscale: true } };
 
@@ -83,7 +83,7 @@ describe('TyphaAutoscaler', () => {
   });
 
   test('the ConfigMap holds only the ladder, as the autoscaler reads it, counting cordoned nodes too', () => {
-    const cm = find(
+    const cm = getKind(
       synth({
         ladder: [
           { nodes: 1, replicas: 1 },
@@ -93,8 +93,8 @@ describe('TyphaAutoscaler', () => {
       'ConfigMap',
       'calico-typha-autoscaler',
     );
-    expect(Object.keys(cm.data)).toEqual(['ladder']);
-    expect(JSON.parse(cm.data.ladder)).toEqual({
+    expect(Object.keys(cm.data!)).toEqual(['ladder']);
+    expect(JSON.parse(cm.data!.ladder)).toEqual({
       nodesToReplicas: [
         [1, 1],
         [4, 3],
@@ -105,23 +105,23 @@ describe('TyphaAutoscaler', () => {
 
   test('may list and watch nodes, read its own ConfigMap and scale Typha, nothing else', () => {
     const objects = synth({ ladder: typhaLadder() });
-    expect(find(objects, 'ClusterRole', 'calico-typha-autoscaler').rules).toEqual([
+    expect(getKind(objects, 'ClusterRole', 'calico-typha-autoscaler').rules).toEqual([
       { apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] },
     ]);
-    expect(find(objects, 'Role', 'calico-typha-autoscaler').rules).toEqual([
+    expect(getKind(objects, 'Role', 'calico-typha-autoscaler').rules).toEqual([
       { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['calico-typha'], verbs: ['get', 'update'] },
       { apiGroups: [''], resources: ['configmaps'], resourceNames: ['calico-typha-autoscaler'], verbs: ['get'] },
     ]);
-    for (const binding of ['ClusterRoleBinding', 'RoleBinding']) {
-      expect(find(objects, binding, 'calico-typha-autoscaler').subjects).toEqual([
+    for (const binding of ['ClusterRoleBinding', 'RoleBinding'] as const) {
+      expect(getKind(objects, binding, 'calico-typha-autoscaler').subjects).toEqual([
         { kind: 'ServiceAccount', name: 'calico-typha-autoscaler', namespace: 'kube-system' },
       ]);
     }
   });
 
   test("runs the pinned image in ladder mode against Typha's Deployment, without root", () => {
-    const deployment = find(synth({ ladder: typhaLadder() }), 'Deployment', 'calico-typha-autoscaler');
-    const pod = deployment.spec.template.spec;
+    const deployment = getKind(synth({ ladder: typhaLadder() }), 'Deployment', 'calico-typha-autoscaler');
+    const pod = deployment.spec!.template.spec!;
     expect(pod.serviceAccountName).toBe('calico-typha-autoscaler');
     expect(pod.containers[0].image).toBe(TYPHA_AUTOSCALER_IMAGE);
     expect(TYPHA_AUTOSCALER_IMAGE).toMatch(/:v\d+\.\d+\.\d+$/);
@@ -139,7 +139,7 @@ describe('TyphaAutoscaler', () => {
       readOnlyRootFilesystem: true,
       capabilities: { drop: ['ALL'] },
     });
-    expect(pod.containers[0].livenessProbe.httpGet).toEqual({ path: '/healthz', port: 8080 });
+    expect(pod.containers[0].livenessProbe!.httpGet).toEqual({ path: '/healthz', port: 8080 });
   });
 
   test('fails on a ladder without steps, one that goes down in nodes, or a step of 0 replicas', () => {
@@ -164,8 +164,8 @@ describe('TyphaAutoscaler', () => {
     expect(controllerOwnedFieldsOf(relay.deployment)).toEqual(['/spec/replicas']);
     expect(controllerOwnedFieldsOf(new TyphaRelay(Testing.chart(), 'Fixed', { replicas: 5 }).deployment)).toEqual([]);
     const objects = Testing.synth(chart) as K8sObject[];
-    expect(find(objects, 'Deployment', 'calico-typha').spec.replicas).toBe(5);
-    expect(find(objects, 'Deployment', 'calico-typha-autoscaler')).toBeDefined();
+    expect(getKind(objects, 'Deployment', 'calico-typha').spec!.replicas).toBe(5);
+    expect(findKind(objects, 'Deployment', 'calico-typha-autoscaler')).toBeDefined();
   });
 });
 
@@ -173,15 +173,15 @@ describe('spec.typha.autoscale', () => {
   test('Typha starts at the static count and the autoscaler gets the ladder of the same rule', () => {
     const out = synthFleet({ scaled: AUTOSCALED });
     const objects = objectsIn(path.join(out, 'scaled'));
-    expect(find(objects, 'Deployment', 'calico-typha').spec.replicas).toBe(typhaReplicas({ nodes: 1000 }).replicas);
-    const ladder = JSON.parse(find(objects, 'ConfigMap', 'calico-typha-autoscaler').data.ladder);
+    expect(getKind(objects, 'Deployment', 'calico-typha').spec!.replicas).toBe(typhaReplicas({ nodes: 1000 }).replicas);
+    const ladder = JSON.parse(getKind(objects, 'ConfigMap', 'calico-typha-autoscaler').data!.ladder);
     expect(ladder.nodesToReplicas).toEqual(typhaLadder().map((s) => [s.nodes, s.replicas]));
     for (const o of objects) expect(validateObject(o)).toEqual([]);
   });
 
   test("the ladder follows the profile's nodesPerReplica, minReplicas and maxReplicas", () => {
     const out = synthFleet({ scaled: { ...AUTOSCALED, typha: { autoscale: true, nodesPerReplica: 100, minReplicas: 4, maxReplicas: 12 } } });
-    const ladder = JSON.parse(find(objectsIn(path.join(out, 'scaled')), 'ConfigMap', 'calico-typha-autoscaler').data.ladder);
+    const ladder = JSON.parse(getKind(objectsIn(path.join(out, 'scaled')), 'ConfigMap', 'calico-typha-autoscaler').data!.ladder);
     expect(ladder.nodesToReplicas).toEqual(typhaLadder({ nodesPerReplica: 100, minReplicas: 4, maxReplicas: 12 }).map((s) => [s.nodes, s.replicas]));
     expect(ladder.nodesToReplicas[ladder.nodesToReplicas.length - 1]).toEqual([1101, 12]);
   });
@@ -192,21 +192,18 @@ describe('spec.typha.autoscale', () => {
       fixed: { ...KUBEADM_CALICO, networkPolicy: 'relay', calico: CALICO_INSTALL, argocd: ARGOCD },
     });
     const apps = objectsIn(path.join(out, 'argocd'));
-    const scaled = find(apps, 'Application', 'scaled');
+    const scaled = getKind(apps, 'Application', 'scaled');
     expect(scaled.spec.ignoreDifferences).toEqual([
       { group: 'apps', kind: 'Deployment', name: 'calico-typha', namespace: 'kube-system', jsonPointers: ['/spec/replicas'] },
     ]);
-    expect(scaled.spec.syncPolicy.syncOptions).toEqual(['PruneLast=true', 'RespectIgnoreDifferences=true']);
-    const fixed = find(apps, 'Application', 'fixed');
+    expect(scaled.spec.syncPolicy!.syncOptions).toEqual(['PruneLast=true', 'RespectIgnoreDifferences=true']);
+    const fixed = getKind(apps, 'Application', 'fixed');
     expect(fixed.spec.ignoreDifferences).toBeUndefined();
-    expect(fixed.spec.syncPolicy.syncOptions).toEqual(['PruneLast=true']);
+    expect(fixed.spec.syncPolicy!.syncOptions).toEqual(['PruneLast=true']);
     for (const o of apps) expect(validateObject(o)).toEqual([]);
     // The autoscaler comes up with Typha, after its RBAC.
     const waves = Object.fromEntries(
-      objectsIn(path.join(out, 'scaled')).map((o) => [
-        `${o.kind}/${o.metadata?.name}`,
-        (o.metadata as any).annotations['argocd.argoproj.io/sync-wave'],
-      ]),
+      objectsIn(path.join(out, 'scaled')).map((o) => [`${o.kind}/${o.metadata?.name}`, o.metadata!.annotations!['argocd.argoproj.io/sync-wave']]),
     );
     expect(waves).toMatchObject({
       'Role/calico-typha-autoscaler': '1',

@@ -5,6 +5,7 @@ import { typhaClusterRoleRules } from '../lib/components/typha/releases';
 import { operatorTyphaReplicas, typhaReplicas } from '../lib/components/typha/sizing';
 import { TyphaRelay } from '../lib/components/typha/typha-relay';
 import { ownershipOf } from '../lib/core/rollout';
+import { getKind } from './support/kinds';
 import { ACK_TERWAY, KUBEADM_CALICO, loadSpec } from './support/profiles';
 import { K8sObject, validateObject } from './support/validate';
 
@@ -13,8 +14,6 @@ function synth(props: ConstructorParameters<typeof TyphaRelay>[2] = {}): K8sObje
   new TyphaRelay(chart, 'Typha', props);
   return Testing.synth(chart) as K8sObject[];
 }
-
-const find = (objects: K8sObject[], kind: string) => objects.find((o) => o.kind === kind) as any;
 
 describe('Typha sizing', () => {
   // ACK: one replica per 200 nodes, at least 3; Calico: at most 20, fewer than nodes.
@@ -89,7 +88,7 @@ describe('TyphaRelay', () => {
   });
 
   test('the Service listens on 5473 with the named port Felix expects', () => {
-    const svc = find(synth(), 'Service');
+    const svc = getKind(synth(), 'Service');
     expect(svc.spec).toEqual({
       selector: { 'k8s-app': 'calico-typha' },
       ports: [{ name: 'calico-typha', port: 5473, protocol: 'TCP', targetPort: 'calico-typha' }],
@@ -97,25 +96,25 @@ describe('TyphaRelay', () => {
   });
 
   test('the Deployment runs Typha as the seeds and Calico require', () => {
-    const dep = find(synth({ replicas: 5 }), 'Deployment');
-    expect(dep.spec.progressDeadlineSeconds).toBe(600);
-    expect(find(synth({ shutdownTimeoutSeconds: 900 }), 'Deployment').spec.progressDeadlineSeconds).toBe(1080);
-    const pod = dep.spec.template.spec;
+    const dep = getKind(synth({ replicas: 5 }), 'Deployment');
+    expect(dep.spec!.progressDeadlineSeconds).toBe(600);
+    expect(getKind(synth({ shutdownTimeoutSeconds: 900 }), 'Deployment').spec!.progressDeadlineSeconds).toBe(1080);
+    const pod = dep.spec!.template.spec!;
     const c = pod.containers[0];
-    expect(dep.spec.replicas).toBe(5);
+    expect(dep.spec!.replicas).toBe(5);
     // Calico's calico-typha.yaml: a whole new set starts beside the old, so connections move old -> new directly.
-    expect(dep.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '100%', maxUnavailable: 1 } });
-    expect(pod.affinity.nodeAffinity).toBeUndefined();
+    expect(dep.spec!.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '100%', maxUnavailable: 1 } });
+    expect(pod.affinity!.nodeAffinity).toBeUndefined();
     expect(pod.hostNetwork).toBe(true);
     expect(pod.priorityClassName).toBe('system-cluster-critical');
     expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
     expect(pod.tolerations).toContainEqual({ key: 'CriticalAddonsOnly', operator: 'Exists' });
     expect(pod.automountServiceAccountToken).toBe(true);
     expect(pod.serviceAccountName).toBe('calico-typha');
-    expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+    expect(pod.affinity!.podAntiAffinity!.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
       { labelSelector: { matchLabels: { 'k8s-app': 'calico-typha' } }, topologyKey: 'kubernetes.io/hostname' },
     ]);
-    expect(pod.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' });
+    expect(pod.topologySpreadConstraints![0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' });
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(c.image).toBe(UPSTREAM_TYPHA_IMAGE);
     expect(c.securityContext).toEqual({
@@ -125,10 +124,10 @@ describe('TyphaRelay', () => {
       capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(c.resources.requests).toEqual({ cpu: '250m', memory: '256Mi' });
-    expect(c.livenessProbe.httpGet).toEqual({ path: '/liveness', port: 9098, host: 'localhost' });
-    expect(c.readinessProbe.httpGet).toEqual({ path: '/readiness', port: 9098, host: 'localhost' });
-    expect(Object.fromEntries(c.env.map((e: any) => [e.name, e.value]))).toEqual({
+    expect(c.resources!.requests).toEqual({ cpu: '250m', memory: '256Mi' });
+    expect(c.livenessProbe!.httpGet).toEqual({ path: '/liveness', port: 9098, host: 'localhost' });
+    expect(c.readinessProbe!.httpGet).toEqual({ path: '/readiness', port: 9098, host: 'localhost' });
+    expect(Object.fromEntries(c.env!.map((e) => [e.name, e.value]))).toEqual({
       TYPHA_LOGSEVERITYSCREEN: 'info',
       TYPHA_LOGFILEPATH: 'none',
       TYPHA_LOGSEVERITYSYS: 'none',
@@ -143,19 +142,19 @@ describe('TyphaRelay', () => {
   });
 
   test('the PDB is policy/v1 with one replica down at most', () => {
-    const pdb = find(synth(), 'PodDisruptionBudget');
+    const pdb = getKind(synth(), 'PodDisruptionBudget');
     expect(pdb.apiVersion).toBe('policy/v1');
     expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'k8s-app': 'calico-typha' } } });
   });
 
   test('the ClusterRole carries the rules Typha needs and is bound to its account', () => {
     const objects = synth({ namespace: 'calico-system' });
-    const rules = find(objects, 'ClusterRole').rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+    const rules = getKind(objects, 'ClusterRole').rules!;
     const verbsOn = (resource: string) => rules.filter((r) => r.resources?.includes(resource)).flatMap((r) => r.verbs);
     expect(verbsOn('bgppeers')).toEqual(expect.arrayContaining(['list', 'watch']));
     expect(verbsOn('nodes')).toEqual(expect.arrayContaining(['get', 'list', 'watch']));
     expect(verbsOn('endpointslices')).toEqual(expect.arrayContaining(['list', 'watch']));
-    expect(find(objects, 'ClusterRoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'calico-typha', namespace: 'calico-system' }]);
+    expect(getKind(objects, 'ClusterRoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'calico-typha', namespace: 'calico-system' }]);
   });
 
   // What each release's Felix syncer lists (libcalico-go felixsyncerv1.go): tiers and admin network
@@ -175,23 +174,23 @@ describe('TyphaRelay', () => {
   test.each(['3.28.5', '3.29.7', '3.30.5', '3.31.7', '3.32.1'])(
     'the ClusterRole of Typha %s lets it list exactly what its release syncs',
     (release) => {
-      const rules = find(synth({ image: `quay.io/calico/typha:v${release}` }), 'ClusterRole').rules;
+      const rules = getKind(synth({ image: `quay.io/calico/typha:v${release}` }), 'ClusterRole').rules!;
       const [, minor] = release.split('.').map(Number);
       for (const [resource, from] of LISTED_FROM)
         expect([resource, canList(rules, resource)]).toEqual([resource, minor >= Number(from.split('.')[1])]);
       // 3.29 creates the default tiers at start.
-      expect(rules.some((r: any) => r.resources?.includes('tiers') && r.verbs.includes('create'))).toBe(minor >= 29);
+      expect(rules.some((r) => r.resources?.includes('tiers') && r.verbs.includes('create'))).toBe(minor >= 29);
     },
   );
 
   test('a 3.28 ClusterRole would leave a 3.30 Typha unable to list what it syncs: the release sets the rules, not the default image', () => {
     const old = typhaClusterRoleRules({ major: 3, minor: 28, patch: 5, text: '3.28.5' });
     expect(LISTED_FROM.filter(([resource]) => !canList(old, resource)).map(([r]) => r)).toHaveLength(LISTED_FROM.length);
-    const rules = find(synth({ calicoVersion: '3.30.5' }), 'ClusterRole').rules;
+    const rules = getKind(synth({ calicoVersion: '3.30.5' }), 'ClusterRole').rules!;
     expect(LISTED_FROM.filter(([resource]) => !canList(rules, resource))).toEqual([]);
     // 3.32 serves Calico's API as projectcalico.org too, and renames ipamconfigs.
-    const v332 = find(synth({ calicoVersion: '3.32.1' }), 'ClusterRole').rules;
-    expect(v332.find((r: any) => r.resources.includes('ippools')).apiGroups).toEqual(['projectcalico.org', 'crd.projectcalico.org']);
+    const v332 = getKind(synth({ calicoVersion: '3.32.1' }), 'ClusterRole').rules!;
+    expect(v332.find((r) => r.resources!.includes('ippools'))!.apiGroups).toEqual(['projectcalico.org', 'crd.projectcalico.org']);
     expect(canList(v332, 'clusternetworkpolicies')).toBe(true);
   });
 
@@ -203,23 +202,24 @@ describe('TyphaRelay', () => {
     const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay' });
     const objects = synth(loaded!.cluster.typha);
     expect(objects.map((o) => o.kind).sort()).toEqual(['CustomResourceDefinition', 'Deployment', 'PodDisruptionBudget', 'Service']);
-    const pod = find(objects, 'Deployment').spec.template.spec;
+    const pod = getKind(objects, 'Deployment').spec!.template.spec!;
     expect(pod.serviceAccountName).toBe('terway');
     expect(pod.containers[0].image).toBe('registry-vpc.cn-shanghai.aliyuncs.com/acs/typha:v3.5.8');
     expect(ackTyphaImage('cn-beijing')).toBe('registry-vpc.cn-beijing.aliyuncs.com/acs/typha:v3.5.8');
-    const crd = find(objects, 'CustomResourceDefinition');
+    const crd = getKind(objects, 'CustomResourceDefinition');
     expect(crd.apiVersion).toBe('apiextensions.k8s.io/v1');
-    expect(crd.metadata.name).toBe('bgppeers.crd.projectcalico.org');
+    expect(crd.metadata!.name).toBe('bgppeers.crd.projectcalico.org');
     expect(crd.spec.scope).toBe('Cluster');
-    expect(crd.spec.versions[0].schema.openAPIV3Schema.type).toBe('object');
-    expect(crd.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-preserve-unknown-fields']).toBe(true);
+    const schema = crd.spec.versions[0].schema!.openAPIV3Schema!;
+    expect(schema.type).toBe('object');
+    expect(schema.properties!.spec['x-kubernetes-preserve-unknown-fields']).toBe(true);
     for (const o of objects) expect(validateObject(o)).toEqual([]);
   });
 
   test("on ACK it keeps replicas off virtual-kubelet nodes, as Terway's DaemonSet does", () => {
     const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay' });
-    const pod = find(synth(loaded!.cluster.typha), 'Deployment').spec.template.spec;
-    expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+    const pod = getKind(synth(loaded!.cluster.typha), 'Deployment').spec!.template.spec!;
+    expect(pod.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms).toEqual([
       { matchExpressions: [{ key: 'type', operator: 'NotIn', values: ['virtual-kubelet'] }] },
     ]);
   });
@@ -227,15 +227,15 @@ describe('TyphaRelay', () => {
   test("ACK's Typha v3.5.8 gets no TYPHA_SHUTDOWNTIMEOUTSECS, which it does not read, and the review says so", () => {
     // projectcalico/typha@v3.5.8 pkg/config/config_params.go has no ShutdownTimeoutSecs (added in 3.25).
     const { loaded, warnings } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay', typha: { shutdownTimeoutSeconds: 120 } });
-    const pod = find(synth(loaded!.cluster.typha), 'Deployment').spec.template.spec;
-    expect(pod.containers[0].env.map((e: any) => e.name)).not.toContain('TYPHA_SHUTDOWNTIMEOUTSECS');
+    const pod = getKind(synth(loaded!.cluster.typha), 'Deployment').spec!.template.spec!;
+    expect(pod.containers[0].env!.map((e) => e.name)).not.toContain('TYPHA_SHUTDOWNTIMEOUTSECS');
     expect(pod.terminationGracePeriodSeconds).toBe(120);
     expect(loaded!.cluster.decisions.find((d) => d.name === 'TYPHA_SHUTDOWNTIMEOUTSECS')).toMatchObject({ value: 'not rendered' });
     expect(warnings).toContainEqual(
       expect.stringContaining('spec.typha.shutdownTimeoutSeconds: is ignored by Typha 3.5.8, which has no graceful shutdown'),
     );
     // A release that reads it keeps it.
-    const upstream = find(synth({ image: 'quay.io/calico/typha:v3.31.7', shutdownTimeoutSeconds: 120 }), 'Deployment').spec.template.spec;
+    const upstream = getKind(synth({ image: 'quay.io/calico/typha:v3.31.7', shutdownTimeoutSeconds: 120 }), 'Deployment').spec!.template.spec!;
     expect(upstream.containers[0].env).toContainEqual({ name: 'TYPHA_SHUTDOWNTIMEOUTSECS', value: '120' });
   });
 
@@ -245,7 +245,7 @@ describe('TyphaRelay', () => {
       expect(loaded!.cluster.typha).toMatchObject({ serviceAccountName: 'calico-node', createRbac: false, bgpPeerCrd: false, replicas: 3 });
       const objects = synth(loaded!.cluster.typha);
       expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'PodDisruptionBudget', 'Service']);
-      expect(find(objects, 'Deployment').spec.template.spec.serviceAccountName).toBe('calico-node');
+      expect(getKind(objects, 'Deployment').spec!.template.spec!.serviceAccountName).toBe('calico-node');
     }
   });
 
@@ -258,8 +258,8 @@ describe('TyphaRelay', () => {
     });
     expect(loaded!.cluster.typha).toMatchObject({ serviceAccountName: 'typha-relay', createRbac: true });
     const objects = synth(loaded!.cluster.typha);
-    expect(find(objects, 'ClusterRoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'typha-relay', namespace: 'kube-system' }]);
-    expect(canList(find(objects, 'ClusterRole').rules, 'stagednetworkpolicies')).toBe(true);
+    expect(getKind(objects, 'ClusterRoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'typha-relay', namespace: 'kube-system' }]);
+    expect(canList(getKind(objects, 'ClusterRole').rules!, 'stagednetworkpolicies')).toBe(true);
   });
 
   test('who owns Typha follows the install: kept on calico.yaml, shared with calico-typha.yaml, own elsewhere', () => {
@@ -313,9 +313,9 @@ describe('TyphaRelay', () => {
   });
 
   test('TLS mounts the Secret and CA and sets the TYPHA_ TLS variables', () => {
-    const dep = find(synth({ tls: { secretName: 'typha-server', caConfigMapName: 'typha-ca', clientCommonName: 'typha-client' } }), 'Deployment');
-    const pod = dep.spec.template.spec;
-    const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value]));
+    const dep = getKind(synth({ tls: { secretName: 'typha-server', caConfigMapName: 'typha-ca', clientCommonName: 'typha-client' } }), 'Deployment');
+    const pod = dep.spec!.template.spec!;
+    const env = Object.fromEntries(pod.containers[0].env!.map((e) => [e.name, e.value]));
     expect(env).toMatchObject({
       TYPHA_CAFILE: '/typha-ca/ca.crt',
       TYPHA_SERVERCERTFILE: '/typha-certs/tls.crt',

@@ -56,7 +56,7 @@ const ipv4AddressArb = fc.tuple(fc.constantFrom(...OCTETS), fc.integer({ min: 0,
 
 /** Free-form text: plain words, YAML look-alikes (yes, 1.0, null, ~) and unicode. */
 const freeTextArb = fc.oneof(
-  { weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._\/-]{0,30}$/) },
+  { weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._/-]{0,30}$/) },
   {
     weight: 1,
     arbitrary: fc.constantFrom(
@@ -1179,7 +1179,7 @@ export const textMutationArb: fc.Arbitrary<TextMutation> = fc.oneof(
 function scalarLines(lines: readonly string[]): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   lines.forEach((l, i) => {
-    const m = /^(\s*(?:- )?[A-Za-z0-9_.\/"'-]+: )(?![|>&*!])(\S.*)$/.exec(l);
+    const m = /^(\s*(?:- )?[A-Za-z0-9_./"'-]+: )(?![|>&*!])(\S.*)$/.exec(l);
     if (m) out.push([i, m[1].length]);
   });
   return out;
@@ -1238,8 +1238,11 @@ export function applyTextMutations(text: string, mutations: readonly TextMutatio
         if (m.where === 'root') t = `${t.endsWith('\n') || t === '' ? t : `${t}\n`}${laughs(m.depth, m.width, '')}`;
         else if (m.where === 'labels') t = t.replace(/^metadata:\n/m, `metadata:\n  labels:\n${laughs(m.depth, m.width, '    ')}`);
         // Anchors first, then one alias of the top level in a free-form map (cilium values or cniConf) or as a label.
-        else
-          t = `${laughs(m.depth, m.width, '')}${t.replace(/^(\s*)(values|cniConf|labels|eniConf): .*$|^metadata:$/m, (_line, ind, key) => (key ? `${ind}${key}: {x: *lol${m.depth}}` : `metadata:\n  labels: *lol${m.depth}`))}`;
+        else {
+          const alias = (_line: string, ind: string, key: string | undefined) =>
+            key ? `${ind}${key}: {x: *lol${m.depth}}` : `metadata:\n  labels: *lol${m.depth}`;
+          t = `${laughs(m.depth, m.width, '')}${t.replace(/^(\s*)(values|cniConf|labels|eniConf): .*$|^metadata:$/m, alias)}`;
+        }
         break;
       }
       case 'undefinedAlias': {

@@ -8,7 +8,14 @@ import Ajv, { ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { parseCidr } from '../../lib/core/cidr';
 
-export type K8sObject = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } } & Record<string, unknown>;
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+} & Record<string, unknown>;
+
+/** What validateObject reads itself: typed objects (support/kinds) pass as they are. */
+type Validated = Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>;
 
 const CRD_DIR = path.join(__dirname, '..', '..', 'imports', 'crds');
 
@@ -102,7 +109,7 @@ function kubernetesModel(apiVersion: string, kind: string): (new (data: unknown)
 }
 
 /** Problems with one object; empty when it is valid. Unknown kinds are a problem too. */
-export function validateObject(obj: K8sObject): string[] {
+export function validateObject(obj: Validated): string[] {
   const id = `${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
   const crd = crdSchema(obj.apiVersion, obj.kind);
   if (crd) {
@@ -198,4 +205,4 @@ export const CALICO_YAML_CALICO_NODE = {
       },
     },
   },
-} as K8sObject;
+} satisfies K8sObject;
