@@ -9,6 +9,7 @@ import { COMMANDS, ENVIRONMENT } from '../lib/cli/args';
 import { warningLines, WARNINGS_PRINTED_IN_FULL } from '../lib/cli/report';
 import { REFERENCES } from '../lib/core/references';
 import { synthesizeFleet } from '../lib/output/fleet';
+import { POOL_THRESHOLD } from '../lib/output/render-pool';
 import { NETSCALE_VERSION } from '../lib/output/version';
 import { runCli } from './support/cli';
 import { snapshot, tempDirPerTest } from './support/files';
@@ -550,7 +551,7 @@ describe('the real binary', () => {
     expect(help.stdout).toMatch(/^usage: netscale /);
     expect(node(['frobnicate']).status).toBe(2);
 
-    // Enough profiles to render for worker threads (only the bundle runs them): the same bytes as one thread.
+    // Just enough profiles to render for worker threads (only the bundle runs them): the same bytes as one thread.
     const kinds = [
       { ...ACK_TERWAY, networkPolicy: 'relay' },
       {
@@ -560,10 +561,8 @@ describe('the real binary', () => {
         kubeProxy: { scheduler: 'lc', baseConfig: 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n' },
       },
     ];
-    const clusters = fleet(
-      'workers',
-      Object.fromEntries(Array.from({ length: 240 }, (_, i) => [`w${String(i).padStart(3, '0')}`, { ...kinds[i % 2], nodes: 100 + i }])),
-    );
+    const names = Array.from({ length: POOL_THRESHOLD + 1 }, (_, i) => `w${String(i).padStart(3, '0')}`);
+    const clusters = fleet('workers', Object.fromEntries(names.map((name, i) => [name, { ...kinds[i % 2], nodes: 100 + i }])));
     const threaded = path.join(temp.path, 'threaded');
     const run = node(['synth'], { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: threaded, NETSCALE_WORKERS: '2' });
     expect(run.stderr).toBe('');

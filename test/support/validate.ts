@@ -33,7 +33,7 @@ function crdAjv(): Ajv {
       code: 'new RegExp',
     },
   );
-  ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp } });
+  ajv = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp, optimize: false } });
   ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
   ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
   ajv.addFormat('date-time', true);
