@@ -243,8 +243,7 @@ function importTerway(spec: PlainMap, eni: KubeObject, facts: NodeFacts, c: Coll
   if (relay !== '' && !disabled) {
     if (relay !== TYPHA_NAME)
       c.check(
-        `eni-config ` +
-          `felix_relay_service: "${relay}"; netscale's relay is the ` +
+        `eni-config felix_relay_service: "${relay}"; netscale's relay is the ` +
           `Service ${TYPHA_NAME}, so the first sync points Felix at it: rename yours or check both`,
       );
     c.check(
@@ -316,8 +315,7 @@ function importTerway(spec: PlainMap, eni: KubeObject, facts: NodeFacts, c: Coll
       if (covered) terway.nodesPerZone = Object.fromEntries([...facts.zones].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
       else if (zones.length > 0)
         c.note(
-          `Node list: nodes per ` +
-            `zone ${describeCounts(facts.zones)}; nodes run in ` +
+          `Node list: nodes per zone ${describeCounts(facts.zones)}; nodes run in ` +
             `zones ${zones.sort().join(', ')}, not all of which have pod vSwitches in eni_conf: terway.nodesPerZone left out`,
         );
     }
@@ -374,8 +372,7 @@ function importKubeProxy(spec: PlainMap, configMaps: readonly KubeObject[], plat
   if (typeof mode !== 'string' || !(KUBE_PROXY_MODES as readonly string[]).includes(mode)) {
     const shown = typeof mode === 'string' && mode !== '' ? mode : 'iptables, the default';
     c.note(
-      `${objectName(cm)}: kube-proxy ` +
-        `runs in ${shown} mode; netscale ` +
+      `${objectName(cm)}: kube-proxy runs in ${shown} mode; netscale ` +
         `tunes ${KUBE_PROXY_MODES.join(' or ')}: add a kubeProxy section (mode, and this ConfigMap's ${key} as baseConfig) when you switch`,
     );
     return;
@@ -416,8 +413,7 @@ function importCalico(
         node?.source ?? config.source,
         `calico-config points calico-node at Typha ` +
           `(typha_service_name: ${typha}), and netscale renders that Typha with the installed release's image and RBAC: give the calico-node ` +
-          `DaemonSet ` +
-          `too (kubectl -n kube-system get ds calico-node -o yaml), whose image names the release`,
+          `DaemonSet too (kubectl -n kube-system get ds calico-node -o yaml), whose image names the release`,
       );
     }
     if (spec.networkPolicy === 'relay') {
@@ -554,8 +550,7 @@ function importBgp(objects: readonly KubeObject[], facts: NodeFacts, c: Collecto
     c.note(
       `${objectName(config)}: the node mesh is off and the BGPPeers ` +
         `select ${selectors.length === 0 ? 'no' : 'several different'} route reflectors; netscale models one set of reflectors: ` +
-        `spec.calico.bgp left ` +
-        `out, BGP stays as the cluster has it`,
+        `spec.calico.bgp left out, BGP stays as the cluster has it`,
     );
     return undefined;
   }

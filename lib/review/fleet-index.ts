@@ -184,8 +184,7 @@ function ipvsTable(clusters: readonly FleetIndexCluster[]): string[] {
   const out = [
     '## IPVS to nftables',
     '',
-    `kube-proxy's IPVS mode is deprecated from ` +
-      `Kubernetes 1.${d.deprecated}; it is planned to be off by default ` +
+    `kube-proxy's IPVS mode is deprecated from Kubernetes 1.${d.deprecated}; it is planned to be off by default ` +
       `in 1.${d.defaultOff} (the ${d.gateName} feature gate keeps it a while longer) and removed ` +
       `in 1.${d.removed} (${markdownCitation([REFERENCES.kep5495])}). Clusters whose profile runs kube-proxy in IPVS mode:`,
     '',

@@ -35,8 +35,7 @@ export function changesSection(c: ResolvedCluster, objects: readonly RenderedObj
     lines.push(
       `Current value unknown for the settings below. netscale knows a cluster's current values only from the base fields of its profile ` +
         `(\`kubeProxy.baseConfig\`, \`terway.baseEniConf\`, \`terway.baseCniConf\`): it renders dist/ from the profiles alone, so the same ` +
-        `profiles ` +
-        `always give the same dist/, and it does not compare with what dist/ held before (the pull request's diff of dist/ shows ` +
+        `profiles always give the same dist/, and it does not compare with what dist/ held before (the pull request's diff of dist/ shows ` +
         `that). ${live} shows what the cluster runs now against this change.`,
       '',
     );
@@ -125,8 +124,7 @@ export function rollbackSection(c: ResolvedCluster, objects: readonly RenderedOb
       c.restarts.length > 0
         ? `To stop a sync at once (a restart that will not finish, a change to undo ` +
             `now): ${terminate} ends the running operation and deletes its running restart Job. Pods already replaced stay so, and the ` +
-            `DaemonSet keeps ` +
-            `rolling the rest, so revert the commit right after: its sync puts the previous configuration and hash back.`
+            `DaemonSet keeps rolling the rest, so revert the commit right after: its sync puts the previous configuration and hash back.`
         : `To stop a sync at once: ${terminate} ends the running operation; revert the commit right after.`,
       '',
     );

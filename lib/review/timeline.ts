@@ -81,8 +81,7 @@ export function durationSection(c: ResolvedCluster, steps: readonly TimelineStep
     `Each wait is estimated from the workload's own pace: a DaemonSet replaces maxUnavailable pods per batch, a Deployment with maxSurge ` +
       `100% starts every new pod in one batch, and a batch ` +
       `takes ${SECONDS_PER_BATCH} s (a stated planning figure: the old pods stop, new ones start from an image already on the node and report ` +
-      `Ready). Each wait is ` +
-      `bounded at ${BOUND_FACTOR} x its estimate, at ` +
+      `Ready). Each wait is bounded at ${BOUND_FACTOR} x its estimate, at ` +
       `least ${MIN_BOUND_SECONDS / 60} min: the same bound in the kubectl commands (\`--timeout\`) and in the Argo CD restart Jobs.`,
     '',
     '| step | what | pace | estimate | bound |',

@@ -184,8 +184,7 @@ function resolveNetwork(c: CalicoSpec, r: ResolveRecord, nftablesMode: FelixNfta
       `Before the sync, compare the pools with the cluster's: \`calicoctl get ippool -o wide\`. Calico cannot change the cidr or blockSize ` +
         `of an existing pool; netscale refuses such a change against dist/, but not against a pool made outside netscale under the same ` +
         `name (${pools.map((p) => p.name).join(', ')}). To move a pool: add one under a new name, set the old one disabled: true, recreate ` +
-        `the pods ` +
-        `that still hold its addresses, check new pods get addresses from the new pool, then delete the old one (${MIGRATE_POOLS_GUIDE}).`,
+        `the pods that still hold its addresses, check new pods get addresses from the new pool, then delete the old one (${MIGRATE_POOLS_GUIDE}).`,
     );
   }
   r.steps.push(
@@ -223,8 +222,7 @@ function pointFelixAtTypha(r: ResolveRecord): string {
     name: 'Felix to Typha',
     value: `${FELIX_TYPHA_SERVICE_ENV}=${TYPHA_NAME}`,
     rule:
-      `calico.yaml gives ` +
-      `calico-node no ${FELIX_TYPHA_SERVICE_ENV}, and Felix reads it from its environment only: a partial ` +
+      `calico.yaml gives calico-node no ${FELIX_TYPHA_SERVICE_ENV}, and Felix reads it from its environment only: a partial ` +
       `DaemonSet ${CALICO_NODE_DAEMONSET} adds that one entry to container ${CALICO_NODE_CONTAINER}, applied server-side`,
     source: [REFERENCES.calicoManifest, REFERENCES.felixConfigParams],
   });
@@ -237,11 +235,9 @@ function pointFelixAtTypha(r: ResolveRecord): string {
     after: 'switch',
   });
   r.notes.push(
-    `Felix switch on a calico.yaml install: ` +
-      `DaemonSet \`${CALICO_NODE_DAEMONSET}\` in this folder holds only the env ` +
+    `Felix switch on a calico.yaml install: DaemonSet \`${CALICO_NODE_DAEMONSET}\` in this folder holds only the env ` +
       `entry \`${FELIX_TYPHA_SERVICE_ENV}=${TYPHA_NAME}\`, merged into the existing DaemonSet by server-side apply once Typha is ready. The pod ` +
-      `template changes, so calico-node rolls ` +
-      `once, ${CALICO_NODE_MAX_UNAVAILABLE} node at a time (Calico's manifests set ` +
+      `template changes, so calico-node rolls once, ${CALICO_NODE_MAX_UNAVAILABLE} node at a time (Calico's manifests set ` +
       `maxUnavailable ${CALICO_NODE_MAX_UNAVAILABLE}): each node's Felix moves to Typha when its pod restarts and watches the API server until ` +
       `then. Nothing deletes calico-node: the object is never pruned.`,
     '',
@@ -343,8 +339,7 @@ function checkNftables(section: CalicoSpec | undefined, ctx: ClusterContext): Fi
         at('nftablesMode'),
         `Enabled while kube-proxy ` +
           `runs ${ctx.kubeProxyMode ?? 'its current mode'}: Felix programs nftables and kube-proxy does not; keep it only while kube-proxy ` +
-          `rolls back, ` +
-          `then remove it`,
+          `rolls back, then remove it`,
         [REFERENCES.calicoNftables],
       ),
     );
@@ -362,8 +357,7 @@ function resolveNftablesMode(section: CalicoSpec | undefined, ctx: ClusterContex
         'Before the sync, switch Calico first: on an operator install the operator owns FelixConfiguration nftablesMode. Set the ' +
           "Installation's data plane with `kubectl patch installation default --type=merge -p " +
           '\'{"spec":{"calicoNetwork":{"linuxDataplane":"Nftables"}}}\'`; the operator writes nftablesMode (Enabled before Calico 3.32, Auto ' +
-          'from 3.32) ' +
-          'and rolls calico-node: wait for `kubectl -n calico-system rollout status ds/calico-node`.',
+          'from 3.32) and rolls calico-node: wait for `kubectl -n calico-system rollout status ds/calico-node`.',
       );
     }
     return undefined;

@@ -137,8 +137,7 @@ export function calicoVerify(c: CalicoReviewInput): VerifyStep[] {
       healthy:
         `\`successfully rolled out\`, every calico-node Ready: each restarted ` +
         `with ${c.typhaEnv ? `${FELIX_TYPHA_SERVICE_ENV}=${c.typhaEnv}` : `typha_service_name ${c.typhaService}`} and reached Typha (the ` +
-        `Typha relay ` +
-        `checks say how to see it)`,
+        `Typha relay checks say how to see it)`,
     });
   }
   if (n?.nftablesMode) {
@@ -161,8 +160,7 @@ export function calicoRollback(c: CalicoReviewInput): RollbackNote[] {
       revert:
         'A changed pool field (natOutgoing, nodeSelector, encapsulation, disabled) goes back with the revert. A pool this change adds is ' +
         'never deleted by one (pools are shared objects, never pruned): delete it by hand with `calicoctl delete ippool <name>` once ' +
-        '`calicoctl ipam ' +
-        'show --show-blocks` shows no block of it in use.',
+        '`calicoctl ipam show --show-blocks` shows no block of it in use.',
       ...(disabled.length > 0
         ? {
             pointOfNoReturn:
@@ -180,8 +178,7 @@ export function calicoRollback(c: CalicoReviewInput): RollbackNote[] {
         'A revert does not turn the node-to-node mesh back on: BGPConfiguration default and the BGPPeers are shared objects, never pruned. ' +
         'Turn the mesh on first (`calicoctl patch bgpconfiguration default -p \'{"spec":{"nodeToNodeMeshEnabled":true}}\'`), wait until `calicoctl ' +
         "node status` shows the mesh sessions Established on every node, then revert, and remove the BGPPeers, the reflectors' cluster ID and " +
-        'their ' +
-        'label last.',
+        'their label last.',
       pointOfNoReturn:
         'the mesh goes off the moment BGPConfiguration default applies (the last wave): from then on a plain revert leaves it off, and the ' +
         'steps above are the way back',

@@ -5,8 +5,7 @@ import { CALICO_CONFIG_NAME, CALICO_NODE_DAEMONSET, DEFAULT_ROUTE_REFLECTOR_CLUS
 /** calico-node reads typha_service_name only at start. */
 export function calicoNodeRestartStep(namespace = 'kube-system'): string {
   return (
-    `calico-node reads typha_service_name ` +
-    `from ${CALICO_CONFIG_NAME} only when it starts: once Typha is ready, restart it node by node with ` +
+    `calico-node reads typha_service_name from ${CALICO_CONFIG_NAME} only when it starts: once Typha is ready, restart it node by node with ` +
     `\`kubectl -n ${namespace} rollout restart ds/${CALICO_NODE_DAEMONSET} && ` +
     `kubectl -n ${namespace} rollout status ds/${CALICO_NODE_DAEMONSET} --timeout=30m\`.`
   );
@@ -54,8 +53,7 @@ export function calicoPoolLabelSteps(pools: readonly Pick<CalicoIpPoolProps, 'na
       const label = labelForSelector(p.nodeSelector!);
       const how = label ? `\`kubectl label node <node> ${label}\` on each of them` : `labels on each of them that satisfy it`;
       return (
-        `Before the sync, label the nodes of ` +
-        `pool ${p.name}: it hands addresses only to nodes ` +
+        `Before the sync, label the nodes of pool ${p.name}: it hands addresses only to nodes ` +
         `matching \`${p.nodeSelector}\`, so give the nodes meant for it ${how}, and check with \`kubectl get nodes -l ${label ?? '<label>'}\`.`
       );
     });

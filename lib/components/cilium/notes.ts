@@ -153,8 +153,7 @@ function helmChartNotes(ctx: CiliumNotesContext): string[] {
     lines.push(
       `The HelmChart has \`bootstrap: true\`, so the k3s helm controller installs it while nodes are still NotReady for lack of a CNI. The ` +
         `Application \`${ctx.cluster}\` syncs it; do not also put it in \`/var/lib/rancher/k3s/server/manifests/\`: k3s would re-apply its ` +
-        `own copy ` +
-        `at every start, and two owners undo each other's changes.`,
+        `own copy at every start, and two owners undo each other's changes.`,
     );
   }
   if (ctx.argocd) {
@@ -227,8 +226,7 @@ function applicationNotes(spec: CiliumSpec, ctx: CiliumNotesContext, helmInstall
         `cilium ${CILIUM_HELM_REPO}\`, \`helm upgrade ${CILIUM_CHART} cilium/cilium --version <chart version of that commit> ` +
         `--namespace ${CILIUM_NAMESPACE} -f good-values.yaml\`.`,
       `3. Wait for the agents: \`kubectl -n ${CILIUM_NAMESPACE} rollout status ds/cilium\`.`,
-      `4. Revert the commit, then turn automated sync back on: ` +
-        `\`kubectl -n ${namespace} patch application ${app} --type merge -p ` +
+      `4. Revert the commit, then turn automated sync back on: \`kubectl -n ${namespace} patch application ${app} --type merge -p ` +
         `'{"spec":{"syncPolicy":{"automated":{"prune":false,"selfHeal":true}}}}'\`.`,
     );
   }

@@ -475,8 +475,7 @@ function checkChartKeys(values: CiliumValues, v: CiliumVersion, skip: ReadonlySe
           path,
           `is not a key of the ` +
             `cilium ${chart.version} chart (not in its values.yaml, not read by its templates): the chart probably ignores it; check \`helm ` +
-            `show values ` +
-            `cilium/cilium --version ${v.text}\``,
+            `show values cilium/cilium --version ${v.text}\``,
           [ciliumChartValues(chart.version)],
         ),
         atKey: true,

@@ -140,8 +140,7 @@ function checkNftables(spec: KubeProxySpec, ctx: ClusterContext, base: Readonly<
     out.push(
       error(
         at('mode'),
-        `nftables mode exists from ` +
-          `Kubernetes 1.${gate.alpha} (alpha, behind ` +
+        `nftables mode exists from Kubernetes 1.${gate.alpha} (alpha, behind ` +
           `the ${gate.gate} feature gate); this cluster runs ${ctx.kubernetesVersion}: stay on ipvs until it is upgraded`,
       ),
     );
@@ -149,8 +148,7 @@ function checkNftables(spec: KubeProxySpec, ctx: ClusterContext, base: Readonly<
     out.push(
       warning(
         at('mode'),
-        `nftables is alpha in ` +
-          `Kubernetes ${ctx.kubernetesVersion}: kube-proxy refuses the mode without ` +
+        `nftables is alpha in Kubernetes ${ctx.kubernetesVersion}: kube-proxy refuses the mode without ` +
           `the ${gate.gate} feature gate, which netscale turns on in featureGates; alpha features may change, so ` +
           `prefer 1.${gate.beta} (beta) or 1.${gate.ga} (GA)`,
         [REFERENCES.kep3866],
@@ -174,8 +172,7 @@ function checkNftables(spec: KubeProxySpec, ctx: ClusterContext, base: Readonly<
       out.push(
         error(
           at('mode'),
-          `ACK's managed kube-proxy offers nftables only on ` +
-            `Kubernetes 1.${ACK_NFTABLES_SINCE} and newer (iptables and IPVS before); this cluster ` +
+          `ACK's managed kube-proxy offers nftables only on Kubernetes 1.${ACK_NFTABLES_SINCE} and newer (iptables and IPVS before); this cluster ` +
             `runs ${ctx.kubernetesVersion}: stay on ipvs, or upgrade the cluster first`,
         ),
       );
@@ -185,8 +182,7 @@ function checkNftables(spec: KubeProxySpec, ctx: ClusterContext, base: Readonly<
           at('mode'),
           `ACK sets kube-proxy's mode when the cluster is created (proxy_mode is ForceNew), and this cluster ` +
             `runs ${JSON.stringify(base.mode ?? '')}: check with ACK that its kube-proxy add-on keeps a mode changed in kube-proxy-worker, ` +
-            `or create the ` +
-            `cluster (or a new one) with nftables`,
+            `or create the cluster (or a new one) with nftables`,
           ACK_NFTABLES_SOURCE,
         ),
       );
@@ -217,8 +213,7 @@ function ipvsDeprecationWarning(path: FieldPath, version: string, minor: number)
           `in 1.${d.defaultOff} (${d.defaultOff - minor} minor releases from here) and removed in 1.${d.removed}`;
   return warning(
     path,
-    `IPVS mode is deprecated from ` +
-      `Kubernetes 1.${d.deprecated} and this cluster ` +
+    `IPVS mode is deprecated from Kubernetes 1.${d.deprecated} and this cluster ` +
       `runs ${version}: ${when}. Move to mode: nftables (GA since 1.33); the review gives the order and the rollback`,
     [REFERENCES.kep5495],
   );

@@ -209,8 +209,7 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
       severity: 'warning',
       summary: "The API server holds far more watches on Calico's resources than the relay leaves: Felix agents are watching it directly.",
       description:
-        `{{ $value }} ` +
-        `watches on ${CALICO_CRD_GROUP}, above ${formatCount(watches)}: the model ` +
+        `{{ $value }} watches on ${CALICO_CRD_GROUP}, above ${formatCount(watches)}: the model ` +
         `predicts ${formatCount(t.watchesWithRelay)} with the relay (${t.replicas} Typha replicas x ${t.felixResourceTypes} resource types) ` +
         `and the ` +
         `margin is ${model.apiServerWatchMargin}x (spec.monitoring.apiServerWatchMargin). Without the relay every Felix watches them itself: check ` +
@@ -219,9 +218,7 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
         `watches on ${CALICO_CRD_GROUP} (apiserver_longrunning_requests, verb WATCH, summed) above the model's prediction with the ` +
         `relay times the margin, for 10m`,
       threshold: `${formatCount(watches)} watches (${formatCount(t.watchesWithRelay)} x ${model.apiServerWatchMargin})`,
-      thresholdSource:
-        `the capacity table's API server watches with the ` +
-        `relay (${t.replicas} x ${t.felixResourceTypes}) x spec.monitoring.apiServerWatchMargin`,
+      thresholdSource: `the capacity table's API server watches with the relay (${t.replicas} x ${t.felixResourceTypes}) x spec.monitoring.apiServerWatchMargin`,
     });
   }
 
@@ -240,11 +237,9 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
       description:
         `Node {{ $labels.node }} ` +
         `reports ${TERWAY_IP_CONDITION}=False (Terway found no vSwitch address for a pod, or the node has none idle and no ENI room) and its ` +
-        `Terway ` +
-        `pool has no idle address. Add vSwitches with free addresses in its zone or lower min_pool_size.`,
+        `Terway pool has no idle address. Add vSwitches with free addresses in its zone or lower min_pool_size.`,
       meaning:
-        `a node with the Node ` +
-        `condition ${TERWAY_IP_CONDITION}=False (kube-state-metrics) whose Terway pool shows no idle ` +
+        `a node with the Node condition ${TERWAY_IP_CONDITION}=False (kube-state-metrics) whose Terway pool shows no idle ` +
         `address (${TERWAY_POOL_IDLE} per IP stack), or shows none at all, for 5m`,
       threshold: `${TERWAY_IP_CONDITION}=False and 0 idle addresses`,
       thresholdSource:

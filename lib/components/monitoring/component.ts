@@ -116,8 +116,7 @@ function resolveMonitoring(m: MonitoringSpec, ctx: ClusterContext, r: ResolveRec
           .join(', ')}`
       : 'no labels of its own (kube-prometheus-stack selects only release: <its Helm release>: set spec.monitoring.labels)';
   r.steps.push(
-    `Before the sync, check that the Prometheus operator's CRDs are installed (\`kubectl get ` +
-      `crd ${kinds}\`) and that your Prometheus reads ` +
+    `Before the sync, check that the Prometheus operator's CRDs are installed (\`kubectl get crd ${kinds}\`) and that your Prometheus reads ` +
       `rules${typhaNamespace !== undefined ? ' and PodMonitors' : ''} in namespace ${namespace} with ${selectedBy}: without the CRDs the sync ` +
       `fails, without the selection the alerts never load.`,
   );

@@ -87,10 +87,8 @@ export const terwayComponent = defineComponent({
       out.push(
         error(
           ['spec', 'networkPolicy'],
-          `relay does nothing ` +
-            `with ${why}: Terway enforces NetworkPolicy there with Cilium (or not at all), not Felix, and only Felix reads ` +
-            `felix_relay_service (terway ` +
-            `cmd/terway-cli/policy.go); use direct, or disabled to turn NetworkPolicy off`,
+          `relay does nothing with ${why}: Terway enforces NetworkPolicy there with Cilium (or not at all), not Felix, and only Felix reads ` +
+            `felix_relay_service (terway cmd/terway-cli/policy.go); use direct, or disabled to turn NetworkPolicy off`,
         ),
       );
     }

@@ -68,8 +68,7 @@ function checkTypha(section: TyphaSpec | undefined, ctx: ClusterContext): Findin
         ['spec', 'calico', 'version'],
         'is required with the relay on a manifest install: netscale renders Typha, which must run the installed Calico release (calico-node ' +
           'and Typha of one release; docker.io/calico/typha up to 3.30, quay.io/calico/typha from 3.31); give it, e.g. 3.30.5, or name the ' +
-          'image in ' +
-          'typha.image',
+          'image in typha.image',
       ),
     );
   }

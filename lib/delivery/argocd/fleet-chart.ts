@@ -247,8 +247,7 @@ function applicationTemplate(name: string, held: readonly StagedApplication[], p
     const generated = renderTemplate(template, parameters, h.element);
     if (canonicalJson(generated) !== canonicalJson(expected)) {
       throw new Error(
-        `ApplicationSet ${name}: its template does not give back the ` +
-          `Application ${h.application.metadata.name}: a field other ` +
+        `ApplicationSet ${name}: its template does not give back the Application ${h.application.metadata.name}: a field other ` +
           `than ${[...Object.keys(parameters.strings), ...Object.keys(parameters.objects)].join(', ')} differs between clusters`,
       );
     }

@@ -25,8 +25,7 @@ export function argocdRollout(c: ResolvedCluster, objects: readonly RenderedObje
         `- Argo CD creates ` +
           `Deployment ${c.typha.namespace ?? 'kube-system'}/calico-typha with ${c.typha.replicas} replicas, then leaves \`/spec/replicas\` to the ` +
           `cluster-proportional-autoscaler (ignoreDifferences with RespectIgnoreDifferences=true): it neither reports the autoscaler's count ` +
-          `as drift ` +
-          `nor puts ${c.typha.replicas} back on a sync.`,
+          `as drift nor puts ${c.typha.replicas} back on a sync.`,
       );
     }
     if (c.restarts.length > 0) {
@@ -54,8 +53,7 @@ export function argocdRollout(c: ResolvedCluster, objects: readonly RenderedObje
     apps.push(app);
     if (out.length > 0) out.push('');
     out.push(
-      `Argo CD syncs the Cilium ` +
-        `chart ${c.cilium.version} to ${target} through the ` +
+      `Argo CD syncs the Cilium chart ${c.cilium.version} to ${target} through the ` +
         `Application \`${app}\` (automated, self-heal, never pruning): a values change rolls the agents and the operator by itself ` +
         `(rollOutCiliumPods, operator.rollOutPods).`,
     );

@@ -23,8 +23,7 @@ export function kubectlRollout(c: ResolvedCluster, objects: readonly RenderedObj
     // A partial object is not a valid whole object: only the server merges it into the existing one.
     if (partial.length > 0)
       add(
-        `${name}, the fields netscale ` +
-          `owns in ${partial.map((o) => `${o.kind} ${o.name}`).join(', ')} (a partial object, merged into the existing ` +
+        `${name}, the fields netscale owns in ${partial.map((o) => `${o.kind} ${o.name}`).join(', ')} (a partial object, merged into the existing ` +
           `one): ${apply(partial, ' --validate=false')}`,
       );
     // The waits of this phase, each bounded as the Duration section says.
