@@ -1080,26 +1080,11 @@ function main(): void {
     msText(median(wallsB) / examples),
   ]);
   if (oneChange) {
-    rows.push([
-      `\`synth\` after one profile of ${oneChange.n} changed`,
-      String(oneChange.synth.walls.length),
-      sec(median(oneChange.synth.walls)),
-      range(oneChange.synth.walls),
-      cpuText(oneChange.synth.cpu),
-      cpuText(oneChange.synth.sys),
-      mib(peak(oneChange.synth.rss)),
-      '',
-    ]);
-    rows.push([
-      `\`check\` after one profile of ${oneChange.n} changed`,
-      String(oneChange.check.walls.length),
-      sec(median(oneChange.check.walls)),
-      range(oneChange.check.walls),
-      cpuText(oneChange.check.cpu),
-      cpuText(oneChange.check.sys),
-      mib(peak(oneChange.check.rss)),
-      '',
-    ]);
+    for (const command of ['synth', 'check'] as const) {
+      const t = oneChange[command];
+      const label = `\`${command}\` after one profile of ${oneChange.n} changed`;
+      rows.push([label, String(t.walls.length), sec(median(t.walls)), range(t.walls), cpuText(t.cpu), cpuText(t.sys), mib(peak(t.rss)), '']);
+    }
   }
   if (singleTiming) {
     rows.push([
