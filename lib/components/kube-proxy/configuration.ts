@@ -282,7 +282,9 @@ function readBaseConfig(text: string): { ok: true; config: Config } | { ok: fals
     const got = `${JSON.stringify(parsed.apiVersion)}, ${JSON.stringify(parsed.kind)}`;
     return {
       ok: false,
-      reason: `must be apiVersion ${KUBE_PROXY_API_VERSION}, kind ${KUBE_PROXY_KIND} (got ${got}): paste the config.conf key of the kube-proxy ConfigMap`,
+      reason:
+        `must be apiVersion ${KUBE_PROXY_API_VERSION}, kind ${KUBE_PROXY_KIND} (got ${got}): ` +
+        'paste the config.conf key of the kube-proxy ConfigMap',
     };
   }
   return { ok: true, config: parsed };

@@ -99,7 +99,10 @@ function nodeCheckStep(ctx: ClusterContext): string {
       ? `\`nft --version\` on each node shows ${NFT_MIN_VERSION} or newer`
       : `the kube-proxy image brings ` +
         `nft ${NFT_MIN_VERSION} or newer: \`kubectl -n kube-system exec ds/${KUBE_PROXY_PRESETS[ctx.platform].daemonSet} -- nft --version\``;
-  return `Before the sync, check that ${kernel}, and that ${nft}. A node below either keeps failing to program Services after its kube-proxy restarts.`;
+  return (
+    `Before the sync, check that ${kernel}, and that ${nft}. ` +
+    'A node below either keeps failing to program Services after its kube-proxy restarts.'
+  );
 }
 
 /** The switch from `from` (undefined: not known) to nftables, node by node, and the way back. */

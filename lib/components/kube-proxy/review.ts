@@ -94,7 +94,9 @@ export function kubeProxyVerify(k: KubeProxySpec, ctx: ClusterContext, decisions
     out.push({
       component,
       check: 'on a node: `ipvsadm -Ln --stats`',
-      healthy: `one virtual server per Service port, each with scheduler \`${scheduler}\` and its endpoints as real servers; the connection counters grow`,
+      healthy:
+        `one virtual server per Service port, each with scheduler \`${scheduler}\` and its endpoints as real servers; ` +
+        'the connection counters grow',
     });
   } else {
     out.push({

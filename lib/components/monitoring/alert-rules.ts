@@ -218,7 +218,9 @@ export function netscaleAlerts(model: AlertModel): NetscaleAlert[] {
         `watches on ${CALICO_CRD_GROUP} (apiserver_longrunning_requests, verb WATCH, summed) above the model's prediction with the ` +
         `relay times the margin, for 10m`,
       threshold: `${formatCount(watches)} watches (${formatCount(t.watchesWithRelay)} x ${model.apiServerWatchMargin})`,
-      thresholdSource: `the capacity table's API server watches with the relay (${t.replicas} x ${t.felixResourceTypes}) x spec.monitoring.apiServerWatchMargin`,
+      thresholdSource:
+        `the capacity table's API server watches with the relay (${t.replicas} x ${t.felixResourceTypes}) ` +
+        'x spec.monitoring.apiServerWatchMargin',
     });
   }
 

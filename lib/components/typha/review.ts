@@ -26,7 +26,9 @@ export function typhaVerify(ctx: ClusterContext, t: TyphaReviewInput): VerifySte
   return [
     {
       component,
-      check: `\`kubectl -n kube-system rollout status deploy/${TYPHA_NAME}\` and \`kubectl -n kube-system get pods -l k8s-app=${TYPHA_NAME} -o wide\``,
+      check:
+        `\`kubectl -n kube-system rollout status deploy/${TYPHA_NAME}\` and ` +
+        `\`kubectl -n kube-system get pods -l k8s-app=${TYPHA_NAME} -o wide\``,
       healthy: `\`successfully rolled out\`, ${t.replicas} pods Ready, each on its own node`,
     },
     {
