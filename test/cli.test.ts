@@ -159,7 +159,7 @@ describe('diff', () => {
     expect(snapshot(out)).toEqual(before);
   });
 
-  test('git apply takes the diff and gives what synth writes', async () => {
+  test.each(['dist', './dist'])('git apply takes the diff and gives what synth writes (CDK8S_OUTDIR=%s)', async (outdir) => {
     const cwd = process.cwd();
     process.chdir(temp.path);
     try {
@@ -171,7 +171,7 @@ describe('diff', () => {
         fs.readFileSync(profile, 'utf8').replace(/nodes: (\d+)/, (_, n: string) => `nodes: ${Number(n) + 300}`),
       );
       fs.writeFileSync(path.join('dist', 'stray.yaml'), 'old\n');
-      const run = await runCli(['diff'], { env: { CLUSTERS_DIR: 'clusters', CDK8S_OUTDIR: 'dist' } });
+      const run = await runCli(['diff'], { env: { CLUSTERS_DIR: 'clusters', CDK8S_OUTDIR: outdir } });
       expect(run.status).toBe(1);
       expect(run.stdout).toContain(
         '--- a/dist/dc2-calico-bgp/Deployment.calico-typha.k8s.yaml\n+++ b/dist/dc2-calico-bgp/Deployment.calico-typha.k8s.yaml\n',
@@ -193,6 +193,41 @@ describe('diff', () => {
     const run = await runCli(['diff'], { env });
     expect(run.status).toBe(0);
     expect(run.stdout).toBe('');
+  });
+
+  test('takes --verbose, which the warning summary of a big fleet points to', async () => {
+    const { env } = examples();
+    const run = await runCli(['diff', '--verbose'], { env });
+    expect(run.status).toBe(0);
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('warning: '))).toHaveLength(6);
+  });
+});
+
+describe('check and diff compare only with a folder synth would write', () => {
+  test.each(['check', 'diff'])('%s refuses an empty CDK8S_OUTDIR, as synth does, exit 2', async (command) => {
+    const { env } = examples();
+    const run = await runCli([command], { env: { ...env, CDK8S_OUTDIR: '' } });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      'error: no output folder given (CDK8S_OUTDIR is empty): set it to a folder netscale may own, such as dist; nothing was written\n',
+    );
+    expect(run.stdout).toBe('');
+  });
+
+  test.each(['check', 'diff'])('%s refuses a folder of files netscale did not write, and the clusters folder', async (command) => {
+    const { env, clusters } = examples();
+    const foreign = path.join(temp.path, 'foreign');
+    fs.mkdirSync(foreign);
+    fs.writeFileSync(path.join(foreign, 'notes.txt'), 'mine\n');
+    const other = await runCli([command], { env: { ...env, CDK8S_OUTDIR: foreign } });
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/^error: the output folder ".*foreign" holds files netscale did not write \(notes\.txt\) and no /);
+    const own = await runCli([command], { env: { ...env, CDK8S_OUTDIR: clusters } });
+    expect(own.status).toBe(2);
+    expect(own.stderr).toMatch(
+      /^error: the output folder ".*clusters" is the clusters folder: netscale would delete the profiles; nothing was written\n$/,
+    );
+    expect(fs.readFileSync(path.join(foreign, 'notes.txt'), 'utf8')).toBe('mine\n');
   });
 });
 

@@ -63,9 +63,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'diff',
-    args: '[--cluster NAME] [--full]',
+    args: '[--cluster NAME] [--full] [--verbose]',
     summary: 'print the unified diff between dist/ and what synth would write; writes nothing',
-    options: [CLUSTER_OPTION, FULL_OPTION],
+    options: [CLUSTER_OPTION, FULL_OPTION, VERBOSE_OPTION],
     notes: ['Exit 0 when dist/ is fresh, 1 when there is a difference or a problem.'],
   },
   {

@@ -27,7 +27,7 @@ import {
   StagedSynth,
 } from '../output/fleet';
 import { DifferenceListener, FreshnessReport, OutputComparison, unifiedDiff } from '../output/freshness';
-import { OUTPUT_MARKER, OUTPUT_MARKER_TEXT, OutputError } from '../output/output-folder';
+import { checkOutputFolder, OUTPUT_MARKER, OUTPUT_MARKER_TEXT, OutputError } from '../output/output-folder';
 import { ApplyResult } from '../output/output-tree';
 import { RenderCache } from '../output/render-cache';
 import { renderPool, renderThreads } from '../output/render-pool';
@@ -203,8 +203,12 @@ function synthWith(
 function compare(command: FleetCommand, env: CliEnv, folders: OutputFolders, cli: CliIo): number {
   const { outdir } = folders;
   const clusters = clustersDir(env);
+  // The folder as synth would own it, or synth's refusal: comparing with a folder synth would never write proves nothing.
+  checkOutputFolder(outdir, { clustersDir: clusters });
+  // Headers name files as git sees them from here (dist/x, not ./dist/x), so `git apply` takes the diff.
+  const shown = path.posix.normalize(outdir.split(path.sep).join('/'));
   const listener: DifferenceListener | undefined =
-    command.kind === 'diff' ? (rel, _kind, current, wanted) => cli.stdout.write(unifiedDiff(`${outdir}/${rel}`, current, wanted)) : undefined;
+    command.kind === 'diff' ? (rel, _kind, current, wanted) => cli.stdout.write(unifiedDiff(`${shown}/${rel}`, current, wanted)) : undefined;
   let report: FreshnessReport;
   let result: FleetResult;
   if (command.cluster) {
