@@ -443,6 +443,16 @@ describe('the import command', () => {
     expect(again.stderr).toContain('dc3.yaml:1:1 exists: import never writes over a file; choose another --out or remove it');
   });
 
+  test('--out into a folder that does not exist is a problem to report, not a failure of netscale', async () => {
+    const files = KUBEADM_CALICO.map((f) => path.join(FIXTURES, f));
+    const run = await runCli(['import', ...files, '--name', 'dc3', '--out', path.join(temp.path, 'no-such', 'dc3.yaml')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /^error: 1 problem importing the cluster; nothing was written:\n {2}.*no-such\/dc3\.yaml:1:1 cannot be written: .*no-such is not a folder; create it first\n$/,
+    );
+    expect(fs.existsSync(path.join(temp.path, 'no-such'))).toBe(false);
+  });
+
   test('reports every problem with its file, exit 1', async () => {
     const run = await runCli(['import', path.join(temp.path, 'missing.yaml'), '--name', 'x']);
     expect(run.status).toBe(1);

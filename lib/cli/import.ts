@@ -1,5 +1,6 @@
 /** `netscale import`: dumps in, a profile out (stdout, or --out FILE), every problem at once. */
 import * as fs from 'fs';
+import * as path from 'path';
 import { Platform } from '../core/cluster';
 import { Dump } from '../import/dumps';
 import { ImportError, importProfile } from '../import/import';
@@ -16,16 +17,23 @@ export function runImport(command: Extract<Command, { kind: 'import' }>, cli: Cl
     try {
       return { source: displayPath(file), text: fs.readFileSync(file, 'utf8') };
     } catch (e) {
-      problems.push({ severity: 'error', file: displayPath(file), line: 1, col: 1, path: '', message: `cannot be read: ${(e as Error).message}` });
+      problems.push(wholeFileDiagnostic('error', displayPath(file), `cannot be read: ${(e as Error).message}`));
       return undefined;
     }
   };
   const dumps = (command.files.length > 0 ? command.files : ['-']).map(read).filter((d): d is Dump => d !== undefined);
   const ciliumValues = command.ciliumValues !== undefined ? read(command.ciliumValues) : undefined;
-  if (command.out !== undefined && fs.existsSync(command.out)) {
-    problems.push(
-      wholeFileDiagnostic('error', displayPath(command.out), 'exists: import never writes over a file; choose another --out or remove it'),
-    );
+  if (command.out !== undefined) {
+    const folder = path.dirname(command.out);
+    if (fs.existsSync(command.out)) {
+      problems.push(
+        wholeFileDiagnostic('error', displayPath(command.out), 'exists: import never writes over a file; choose another --out or remove it'),
+      );
+    } else if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
+      problems.push(
+        wholeFileDiagnostic('error', displayPath(command.out), `cannot be written: ${displayPath(folder)} is not a folder; create it first`),
+      );
+    }
   }
   if (problems.length > 0) return fail(cli, problems);
 
@@ -44,8 +52,13 @@ export function runImport(command: Extract<Command, { kind: 'import' }>, cli: Cl
     throw e;
   }
   for (const line of warningLines(result.warnings, new Map(), true)) cli.stderr.write(`${line}\n`);
-  if (command.out !== undefined) fs.writeFileSync(command.out, result.text, { flag: 'wx' });
-  else cli.stdout.write(result.text);
+  if (command.out !== undefined) {
+    try {
+      fs.writeFileSync(command.out, result.text, { flag: 'wx' });
+    } catch (e) {
+      return fail(cli, [wholeFileDiagnostic('error', displayPath(command.out), `cannot be written: ${(e as Error).message}`)]);
+    }
+  } else cli.stdout.write(result.text);
   const spec = result.profile.spec as Record<string, unknown>;
   const where = command.out !== undefined ? `into ${displayPath(command.out)}` : 'to stdout';
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
