@@ -57,12 +57,14 @@ export class ProfileSource {
         },
       ]);
     }
+    let tooDeep = false;
     for (const d of docs) {
       for (const e of d.errors) {
-        const message = describeYamlError(e.message);
         // A parser out of stack reports it at every level it unwinds: once is enough.
-        if (message.startsWith('nests deeper') && errors.some((x) => x.message === message)) continue;
-        errors.push({ position: position(e.pos[0]), message });
+        if (e.code === 'RESOURCE_EXHAUSTION') {
+          if (!tooDeep) errors.push({ position: position(e.pos[0]), message: `nests deeper than ${MAX_NESTING_DEPTH} levels: write it flatter` });
+          tooDeep = true;
+        } else errors.push({ position: position(e.pos[0]), message: describeYamlError(e.message) });
       }
     }
     if (real.length === 0 && errors.length === 0) {
@@ -193,11 +195,13 @@ export class AliasExpansionError extends Error {
   }
 }
 
+/**
+ * The parser's own message, first line, without its position (the diagnostic has one). Running out
+ * of stack is not one of these: the yaml package reports it as RESOURCE_EXHAUSTION (yaml
+ * src/compose/compose-node.ts), which the caller turns into the nesting limit.
+ */
 function describeYamlError(message: string): string {
-  const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-  // The parser runs out of stack long before the file runs out of bytes.
-  if (first.includes('Maximum call stack size exceeded')) return `nests deeper than ${MAX_NESTING_DEPTH} levels: write it flatter`;
-  return `is not valid YAML: ${first}`;
+  return `is not valid YAML: ${message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`;
 }
 
 /**
