@@ -359,6 +359,11 @@ describe('the restart Job', () => {
       'spec.argocd.restartTimeout: must be whole hours, minutes and seconds such as 30m or 1h30m (got "1.5h")',
     ],
     ['fails on a zero restart timeout', { restartTimeout: '0s' }, 'spec.argocd.restartTimeout: must be longer than zero (got "0s")'],
+    [
+      'fails on a restart timeout above the longest bound a rollout gets',
+      { restartTimeout: '168h1s' },
+      'spec.argocd.restartTimeout: must be at most 168h: a rollout that takes longer needs a larger maxUnavailable (got "168h1s")',
+    ],
     ['fails on a zero progress bound', { restartProgressTimeout: '0m' }, 'spec.argocd.restartProgressTimeout: must be longer than zero (got "0m")'],
     [
       'fails on a progress bound longer than the restart',

@@ -2,9 +2,8 @@
 import { z } from 'zod';
 import { ARGOCD_DEFAULTS, DEFAULT_MAX_UPDATE, FIRST_STAGE, LAST_STAGE } from '../core/argocd';
 import { durationSeconds, WHOLE_DURATION } from '../core/duration';
+import { BOUND_FACTOR, MAX_BOUND_SECONDS, MIN_BOUND_SECONDS, SECONDS_PER_BATCH } from '../core/pace';
 import { dnsLabel, dnsSubdomain, doc, image } from '../core/zod-fields';
-
-const MAX_RESTART_SECONDS = 7 * 24 * 3600;
 
 const STAGE_RANGE = `must be a whole number from ${FIRST_STAGE} (goes first) to ${LAST_STAGE}`;
 
@@ -18,7 +17,10 @@ const restartDuration = z
   .string()
   .regex(WHOLE_DURATION, 'must be whole hours, minutes and seconds such as 30m or 1h30m')
   .refine((t) => /[1-9]/.test(t), 'must be longer than zero')
-  .refine((t) => durationSeconds(t) <= MAX_RESTART_SECONDS, 'must be at most 168h: a rollout that takes longer needs a larger maxUnavailable');
+  .refine(
+    (t) => durationSeconds(t) <= MAX_BOUND_SECONDS,
+    `must be at most ${MAX_BOUND_SECONDS / 3600}h: a rollout that takes longer needs a larger maxUnavailable`,
+  );
 
 export const argocdSchema = z
   .strictObject({
@@ -34,8 +36,9 @@ export const argocdSchema = z
     ).optional(),
     restartTimeout: doc(
       restartDuration,
-      "How long every restart Job waits for its DaemonSet's rollout. Default: each DaemonSet's own bound, twice its estimate at 20s per batch " +
-        "of maxUnavailable pods, at least 30m (the review's Duration section).",
+      "How long every restart Job waits for its DaemonSet's rollout. Default: each DaemonSet's own bound, " +
+        `${BOUND_FACTOR === 2 ? 'twice' : `${BOUND_FACTOR}x`} its estimate at ${SECONDS_PER_BATCH}s per batch of maxUnavailable pods, ` +
+        `at least ${MIN_BOUND_SECONDS / 60}m (the review's Duration section).`,
     ).optional(),
     restartProgressTimeout: doc(
       restartDuration,
