@@ -58,6 +58,26 @@ describe('help and version', () => {
     );
   });
 
+  test('help lists every environment variable netscale reads, and nothing it does not read', () => {
+    const read = new Set<string>();
+    const scan = (file: string) => {
+      for (const m of fs.readFileSync(file, 'utf8').matchAll(/\benv\??\.([A-Z][A-Z0-9_]+)/g)) read.add(m[1]);
+    };
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.(ts|js)$/.test(e.name)) scan(p);
+      }
+    };
+    walk(path.join(ROOT, 'lib'));
+    scan(path.join(ROOT, 'bin', 'netscale.js'));
+    scan(path.join(ROOT, 'main.ts'));
+    // Set by the cdk8s CLI for the apps it runs, not by users: it tells netscale the CLI empties its output folder.
+    read.delete('CDK8S_RECORD_CONSTRUCT_METADATA');
+    expect([...read].sort()).toEqual(ENVIRONMENT.map(([name]) => name).sort());
+  });
+
   test.each([['--version'], ['version']])('%s prints the version, exit 0', async (arg) => {
     const run = await runCli([arg]);
     expect(run.status).toBe(0);
@@ -243,6 +263,22 @@ describe('explain', () => {
 
   test('takes exactly one file', async () => {
     expect((await runCli(['explain'])).stderr).toBe('error: explain takes one profile file, e.g. netscale explain clusters/prod.yaml\n');
+  });
+
+  test('prints the resolved profile and its review and writes nothing: not the output folder, the profiles or the cache', async () => {
+    const { clusters, out } = examples();
+    // A profile changed since the last synth: explain shows it as it is now, and dist/ stays stale.
+    const profile = path.join(clusters, 'ack-terway-relay.yaml');
+    fs.writeFileSync(profile, fs.readFileSync(profile, 'utf8').replace('nodes: 1000', 'nodes: 1400'));
+    const cache = path.join(temp.path, 'cache');
+    const before = snapshot(temp.path);
+    const run = await runCli(['explain', profile], { env: { CLUSTERS_DIR: clusters, CDK8S_OUTDIR: out, NETSCALE_RENDER_CACHE: cache } });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^# Resolved profile\n/);
+    expect(run.stdout).toContain('nodes: 1400');
+    expect(run.stdout).toContain('| Typha replicas | 7 |');
+    expect(snapshot(temp.path)).toEqual(before);
+    expect(fs.existsSync(cache)).toBe(false);
   });
 });
 
