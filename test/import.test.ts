@@ -291,6 +291,16 @@ describe('import from an ACK cluster with Terway', () => {
     );
   });
 
+  test("says that the first sync restarts the DaemonSets the review restarts, though their configuration is the cluster's", () => {
+    const r = result();
+    const { review } = synthesize(r, 'hz-imported');
+    const restarted = [...review.matchAll(/restart ds\/([a-z0-9-]+)/g)].map((m) => m[1]);
+    expect([...new Set(restarted)].sort()).toEqual(['kube-proxy-worker', 'terway-eniip']);
+    const item = r.toCheck.find((t) => t.startsWith('the first sync restarts'));
+    expect(item).toMatch(/^the first sync restarts ds\/terway-eniip and ds\/kube-proxy-worker once, node by node /);
+    expect(r.text).toContain(`#   - ${item}`);
+  });
+
   test('keeps what Terway does where eni_conf lacks a key netscale writes', () => {
     const text = dump(ACK_TERWAY[0]).text.replace('"max_pool_size": 5,\n', '').replace('"vswitch_selection_policy": "ordered",\n', '');
     const r = importProfile({ name: 'hz-imported', dumps: [{ source: 'cm.yaml', text }, dump(ACK_TERWAY[1])] });

@@ -150,9 +150,22 @@ export function importProfile(input: ImportInput): ImportResult {
   if (c.errors.length > 0) throw new ImportError(c.errors);
 
   const profile: PlainMap = { apiVersion: API_VERSION, kind: KIND, metadata: { name: input.name }, spec };
-  const text = profileText(profile, sources, c);
   const file = input.file ?? `${input.name}.yaml`;
-  const loaded = verify(file, text);
+  let text = profileText(profile, sources, c);
+  let loaded = verify(file, text);
+  // The restart Jobs (and the kubectl steps) roll a DaemonSet when the hash of its configuration is
+  // not the one on its pod template; a cluster netscale never synced has none, so the first sync
+  // restarts them even though the configuration they read is the cluster's own.
+  const restarts = loaded.cluster.restarts;
+  if (restarts.length > 0) {
+    c.check(
+      `the first sync restarts ${restarts.map((r) => `ds/${r.daemonSet}`).join(' and ')} once, node by node at each one's maxUnavailable ` +
+        "(the review's Rollout and Duration give the pace): netscale cannot tell which configuration their running pods loaded, so it " +
+        'restarts them onto the one it applies, which is the configuration imported here; sync in a window where a rolling restart is fine',
+    );
+    text = profileText(profile, sources, c);
+    loaded = verify(file, text);
+  }
   return { profile, text, notMapped: c.notMapped, toCheck: c.toCheck, withheld: c.withheld, warnings: loaded.warnings };
 }
 
