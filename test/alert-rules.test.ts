@@ -8,6 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
+import { runs } from './support/property-runs';
 import { parse, stringify } from 'yaml';
 import { ALERT_NAMES } from '../lib/components/monitoring/facts';
 import { synthesizeFleet } from '../lib/output/fleet';
@@ -110,7 +111,7 @@ describeWithShared('tools/promtool')('the alerts under promtool', () => {
 
   test('random valid profiles with spec.monitoring render groups promtool accepts', () => {
     // A fixed sample, so a failure names the same profiles on every run.
-    const docs = Array.from({ length: 40 }, (_, i) => fc.sample(profileDocArb(i), { numRuns: 1, seed: 1300 + i })[0]);
+    const docs = Array.from({ length: runs(24, 200) }, (_, i) => fc.sample(profileDocArb(i), { numRuns: 1, seed: 1300 + i })[0]);
     const profiles = Object.fromEntries(
       docs.map((d) => [`${d.metadata.name}.yaml`, profileText({ ...d, spec: { ...d.spec, monitoring: d.spec.monitoring ?? {} } })]),
     );

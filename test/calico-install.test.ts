@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
+
 import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { CalicoNodeTyphaEnv } from '../lib/components/calico/calico-node-typha-env';
 import { explainProfile, synthesizeFleet } from '../lib/output/fleet';
@@ -13,6 +13,7 @@ import { ownershipOf } from '../lib/core/rollout';
 import { snapshot, tempDirPerTest } from './support/files';
 import { KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
 import { CALICO_YAML_CALICO_NODE, K8sObject, readManifests, serverSideMerge, validateObject } from './support/validate';
+import { testChart } from './support/charts';
 
 const temp = tempDirPerTest('calico-install');
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
@@ -86,7 +87,7 @@ describe('manifest (calico.yaml): Felix is pointed at Typha on calico-node itsel
   });
 
   test("applied server-side over calico.yaml's calico-node it adds the one env entry and keeps everything else", () => {
-    const patch = new CalicoNodeTyphaEnv(Testing.chart(), 'Env').daemonSet.toJson();
+    const patch = new CalicoNodeTyphaEnv(testChart(), 'Env').daemonSet.toJson();
     const merged = serverSideMerge(CALICO_YAML_CALICO_NODE, patch) as IDaemonSet;
     expect(validateObject(merged)).toEqual([]);
     const container = merged.spec!.template.spec!.containers[0];
@@ -99,11 +100,11 @@ describe('manifest (calico.yaml): Felix is pointed at Typha on calico-node itsel
   });
 
   test('the patch is partial: applied server-side, unvalidated, never pruned or deleted', () => {
-    const env = new CalicoNodeTyphaEnv(Testing.chart(), 'Env');
+    const env = new CalicoNodeTyphaEnv(testChart(), 'Env');
     expect(ownershipOf(env.daemonSet)).toBe('patch');
     // As a whole object it is not a valid DaemonSet, which is why it is never applied as one.
     expect(validateObject(env.daemonSet.toJson())).not.toEqual([]);
-    expect(() => new CalicoNodeTyphaEnv(Testing.chart(), 'Bad', { serviceName: 'Calico_Typha' })).toThrow(
+    expect(() => new CalicoNodeTyphaEnv(testChart(), 'Bad', { serviceName: 'Calico_Typha' })).toThrow(
       'CalicoNodeTyphaEnv serviceName must be a Service name (DNS label), got "Calico_Typha"',
     );
   });

@@ -8,6 +8,7 @@ import { formatPath } from '../lib/core/findings';
 import { ownershipOf } from '../lib/core/rollout';
 import { K8sObject, validateObject } from './support/validate';
 import { loadSpec } from './support/profiles';
+import { testChart } from './support/charts';
 
 /** Seed 002, option two: pools with one blockSize 27 and BGP route reflectors. */
 const SEED_BGP: CalicoNetworkProps = {
@@ -19,7 +20,7 @@ const SEED_BGP: CalicoNetworkProps = {
 };
 
 function synth(props: CalicoNetworkProps): { network: CalicoNetwork; objects: K8sObject[] } {
-  const chart = Testing.chart();
+  const chart = testChart();
   const network = new CalicoNetwork(chart, 'Calico', props);
   return { network, objects: Testing.synth(chart) as K8sObject[] };
 }
@@ -554,7 +555,7 @@ describe('route reflector steps', () => {
 
 describe('CalicoTyphaConfig', () => {
   test('patches calico-config with only typha_service_name, server-side', () => {
-    const chart = Testing.chart();
+    const chart = testChart();
     const config = new CalicoTyphaConfig(chart, 'Typha');
     expect(ownershipOf(config.configMap)).toBe('shared');
     const objects = Testing.synth(chart) as K8sObject[];
@@ -570,7 +571,7 @@ describe('CalicoTyphaConfig', () => {
   });
 
   test('fails on a service name that is not a DNS label', () => {
-    expect(() => new CalicoTyphaConfig(Testing.chart(), 'T', { serviceName: 'Calico_Typha' })).toThrow(
+    expect(() => new CalicoTyphaConfig(testChart(), 'T', { serviceName: 'Calico_Typha' })).toThrow(
       'CalicoTyphaConfig serviceName must be a Service name (DNS label), got "Calico_Typha"',
     );
   });

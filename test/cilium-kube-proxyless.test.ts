@@ -12,6 +12,7 @@ import { ciliumValues, ciliumValuesYaml } from '../lib/components/cilium/values'
 import { Finding } from '../lib/core/findings';
 import { describeWithShared, sharedPath } from './support/shared';
 import { K8sObject, validateObject } from './support/validate';
+import { testApp } from './support/charts';
 
 /** A spec as the profile loader hands it over: parsed by the profile schema. */
 function cilium(fields: Partial<CiliumSpec>): CiliumSpec {
@@ -32,7 +33,7 @@ function onlyError(spec: CiliumSpec, ctx: Partial<CiliumCheckContext> = {}): { p
 }
 
 function synth(build: (chart: Chart) => void): K8sObject[] {
-  const app = Testing.app();
+  const app = testApp();
   const chart = new Chart(app, 'test');
   build(chart);
   return Testing.synth(chart) as K8sObject[];

@@ -13,11 +13,12 @@ import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, profileYaml } from './support/pro
 import { Application } from './support/applicationset';
 import { getKind } from './support/kinds';
 import { K8sObject, readManifests, validateObject } from './support/validate';
+import { testChart } from './support/charts';
 
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
 
 function restartObjects(configuration: string): K8sObject[] {
-  const chart = Testing.chart();
+  const chart = testChart();
   new DaemonSetRestart(chart, 'Restart', { daemonSet: 'terway-eniip', configuration });
   return Testing.synth(chart) as K8sObject[];
 }
@@ -192,7 +193,7 @@ describe('the restart Job', () => {
   });
 
   test('with a progress bound, fails when a pod of the new configuration is not Ready within it, and keeps waiting while pods keep rolling', () => {
-    const chart = Testing.chart();
+    const chart = testChart();
     new DaemonSetRestart(chart, 'Restart', { daemonSet: 'calico-node', configuration: 'a', timeout: '2h', progressTimeout: '15m', wave: 1 });
     const objects = Testing.synth(chart) as K8sObject[];
     const job = getKind(objects, 'Job');
@@ -229,7 +230,7 @@ describe('the restart Job', () => {
   });
 
   test('fails from TypeScript on a progress bound longer than the whole restart', () => {
-    expect(() => new DaemonSetRestart(Testing.chart(), 'R', { daemonSet: 'x', configuration: 'a', timeout: '30m', progressTimeout: '1h' })).toThrow(
+    expect(() => new DaemonSetRestart(testChart(), 'R', { daemonSet: 'x', configuration: 'a', timeout: '30m', progressTimeout: '1h' })).toThrow(
       'DaemonSetRestart progressTimeout (1h) must not exceed timeout (30m)',
     );
   });
@@ -540,7 +541,7 @@ describe('Argo CD Applications', () => {
 
   test('fails from TypeScript on a destination with both server and name', () => {
     expect(
-      () => new DirectoryApplication(Testing.chart(), 'A', { name: 'a', path: 'dist/a', repoURL: 'r', destination: { server: 's', name: 'n' } }),
+      () => new DirectoryApplication(testChart(), 'A', { name: 'a', path: 'dist/a', repoURL: 'r', destination: { server: 's', name: 'n' } }),
     ).toThrow('destination takes a server or a name, not both');
   });
 });

@@ -21,6 +21,7 @@ import { formatPath } from '../lib/core/findings';
 import { ownershipOf } from '../lib/core/rollout';
 import { K8sObject, validateObject } from './support/validate';
 import { loadSpec } from './support/profiles';
+import { testChart } from './support/charts';
 
 /** Seed 002 on 16-core nodes. */
 const SEED: KubeProxyIpvsTuningProps = {
@@ -77,7 +78,7 @@ nodePortAddresses: null
 `;
 
 function synth(props: KubeProxyIpvsTuningProps): { tuning: KubeProxyIpvsTuning; objects: K8sObject[] } {
-  const chart = Testing.chart();
+  const chart = testChart();
   const tuning = new KubeProxyIpvsTuning(chart, 'KubeProxy', props);
   return { tuning, objects: Testing.synth(chart) as K8sObject[] };
 }
@@ -779,9 +780,9 @@ describe('a baseConfig shared by many clusters', () => {
   test('each construct gets its own configuration: changing one changes no other', () => {
     const baseConfig =
       'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nclusterCIDR: 10.244.0.0/16\nconntrack:\n  min: 1\n';
-    const first = new KubeProxyIpvsTuning(Testing.chart(), 'A', { baseConfig, scheduler: 'lc' });
+    const first = new KubeProxyIpvsTuning(testChart(), 'A', { baseConfig, scheduler: 'lc' });
     (first.configuration.conntrack as Record<string, unknown>).min = 99;
-    const second = new KubeProxyIpvsTuning(Testing.chart(), 'B', { baseConfig, scheduler: 'lc' });
+    const second = new KubeProxyIpvsTuning(testChart(), 'B', { baseConfig, scheduler: 'lc' });
     expect((second.configuration.conntrack as Record<string, unknown>).min).toBe(1);
     expect(kubeProxyConfiguration({}, { baseConfig }).conntrack).toEqual({ min: 1 });
   });

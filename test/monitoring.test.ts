@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
+
 import { ALERT_NAMES } from '../lib/components/monitoring/facts';
 import { NetscaleAlert, netscaleAlerts } from '../lib/components/monitoring/alert-rules';
 import { NetscaleAlerts } from '../lib/components/monitoring/netscale-alerts';
@@ -18,6 +18,7 @@ import { tempDirPerTest } from './support/files';
 import { getKind } from './support/kinds';
 import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
 import { K8sObject, readManifests, validateObject } from './support/validate';
+import { testChart } from './support/charts';
 
 const temp = tempDirPerTest('monitoring');
 
@@ -157,7 +158,7 @@ describe('what spec.monitoring renders', () => {
 
   test('the PrometheusRule construct refuses a for: above 15m and an alert named twice', () => {
     const alert = netscaleAlerts({ conntrackWarnRatio: 0.75, apiServerWatchMargin: 2, terway: false, cilium: false })[0];
-    const chart = Testing.chart();
+    const chart = testChart();
     expect(() => new NetscaleAlerts(chart, 'A', { cluster: 'c', alerts: [{ ...alert, for: '20m' }, alert] })).toThrow(
       'NetscaleAlerts: alerts[0].for: must be whole minutes up to 15m (got 20m); alerts[1].alert: NetscaleConntrackTableFilling appears twice',
     );

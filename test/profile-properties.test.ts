@@ -245,7 +245,7 @@ describe('random mutations of valid profiles', () => {
           const text = mutatedText(m);
           expect(reportProblems(file, loadOrFail(file, text))).toEqual([]);
         }),
-        { numRuns: runs(50, 1000) },
+        { numRuns: runs(35, 1000) },
       );
     },
     budget(60_000),

@@ -10,6 +10,7 @@ import { ApplicationSet, generateApplications, RESOURCES_FINALIZER, rollingSyncS
 import { snapshot, tempDirPerTest } from './support/files';
 import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
 import { K8sObject, validateObject } from './support/validate';
+import { testChart } from './support/charts';
 
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
 const cilium = (version: string, host: string, extra: Spec = {}): Spec => ({
@@ -459,7 +460,7 @@ describe('StagedApplicationSet', () => {
   });
 
   test('used from TypeScript, renders an ApplicationSet valid against the CRD that generates one Application per element', () => {
-    const chart = Testing.chart();
+    const chart = testChart();
     new StagedApplicationSet(chart, 'R', props());
     const [set] = Testing.synth(chart);
     expect(validateObject(set)).toEqual([]);
@@ -484,7 +485,7 @@ describe('StagedApplicationSet', () => {
       'element 0 lacks path',
     ],
   ])('%s', (_, over, message) => {
-    expect(() => new StagedApplicationSet(Testing.chart(), 'R', props(over as Partial<StagedApplicationSetProps>))).toThrow(
+    expect(() => new StagedApplicationSet(testChart(), 'R', props(over as Partial<StagedApplicationSetProps>))).toThrow(
       `StagedApplicationSet rollout: ${message}`,
     );
   });

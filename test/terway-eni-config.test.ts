@@ -5,12 +5,13 @@ import { cidrOf, parseCidr } from '../lib/core/cidr';
 import { ownershipOf } from '../lib/core/rollout';
 import { ACK_TERWAY, loadSpec } from './support/profiles';
 import { K8sObject, validateObject } from './support/validate';
+import { testChart } from './support/charts';
 
 /** The eni-config ConfigMap: its data holds every key TerwayEniConfig renders. */
 type EniConfigMap = K8sObject & { data: Record<string, string> };
 
 function configMap(props: TerwayEniConfigProps): EniConfigMap {
-  const chart = Testing.chart();
+  const chart = testChart();
   new TerwayEniConfig(chart, 'Terway', props);
   const [cm] = Testing.synth(chart) as EniConfigMap[];
   expect(validateObject(cm)).toEqual([]);
@@ -28,7 +29,7 @@ describe('TerwayEniConfig from a profile', () => {
     const { loaded } = loadSpec({ ...ACK_TERWAY, networkPolicy: 'relay' });
     const cm = configMap(loaded!.cluster.terway!.eniConfig);
     expect(cm.metadata).toEqual({ name: 'eni-config', namespace: 'kube-system' });
-    const construct = new TerwayEniConfig(Testing.chart(), 'T', loaded!.cluster.terway!.eniConfig);
+    const construct = new TerwayEniConfig(testChart(), 'T', loaded!.cluster.terway!.eniConfig);
     expect(ownershipOf(construct.configMap)).toBe('shared');
     // The relay serves Felix, which runs only with policy on: "false" is one of the values Terway reads as on.
     expect(cm.data).toEqual({ disable_network_policy: 'false', felix_relay_service: 'calico-typha' });
@@ -369,7 +370,7 @@ describe('TerwayEniConfig validation', () => {
   });
 
   test('fails from TypeScript on full mode without eni_conf and on patch mode with it', () => {
-    const chart = Testing.chart();
+    const chart = testChart();
     expect(() => new TerwayEniConfig(chart, 'a', { mode: 'full' })).toThrow('TerwayEniConfig mode "full" needs eniConf');
     expect(() => new TerwayEniConfig(chart, 'b', { eniConf: FULL })).toThrow(
       'TerwayEniConfig mode "patch" owns only felix_relay_service and disable_network_policy',

@@ -15,6 +15,7 @@ import { tempDirPerTest } from './support/files';
 import { findKind, getKind } from './support/kinds';
 import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
 import { K8sObject, readManifests, validateObject } from './support/validate';
+import { testChart } from './support/charts';
 
 const temp = tempDirPerTest('autoscale');
 
@@ -63,7 +64,7 @@ describe('the ladder', () => {
 
 describe('TyphaAutoscaler', () => {
   const synth = (props: ConstructorParameters<typeof TyphaAutoscaler>[2]) => {
-    const chart = Testing.chart();
+    const chart = testChart();
     new TyphaAutoscaler(chart, 'Autoscaler', props);
     return Testing.synth(chart) as K8sObject[];
   };
@@ -158,11 +159,11 @@ describe('TyphaAutoscaler', () => {
   });
 
   test("TyphaRelay with autoscale renders it, and marks its Deployment's replicas as the autoscaler's", () => {
-    const chart = Testing.chart();
+    const chart = testChart();
     const relay = new TyphaRelay(chart, 'Typha', { replicas: 5, autoscale: { ladder: typhaLadder() } });
     expect(relay.autoscaler).toBeDefined();
     expect(controllerOwnedFieldsOf(relay.deployment)).toEqual(['/spec/replicas']);
-    expect(controllerOwnedFieldsOf(new TyphaRelay(Testing.chart(), 'Fixed', { replicas: 5 }).deployment)).toEqual([]);
+    expect(controllerOwnedFieldsOf(new TyphaRelay(testChart(), 'Fixed', { replicas: 5 }).deployment)).toEqual([]);
     const objects = Testing.synth(chart) as K8sObject[];
     expect(getKind(objects, 'Deployment', 'calico-typha').spec!.replicas).toBe(5);
     expect(findKind(objects, 'Deployment', 'calico-typha-autoscaler')).toBeDefined();

@@ -8,9 +8,10 @@ import { ownershipOf } from '../lib/core/rollout';
 import { getKind } from './support/kinds';
 import { ACK_TERWAY, KUBEADM_CALICO, loadSpec } from './support/profiles';
 import { K8sObject, validateObject } from './support/validate';
+import { testChart } from './support/charts';
 
 function synth(props: ConstructorParameters<typeof TyphaRelay>[2] = {}): K8sObject[] {
-  const chart = Testing.chart();
+  const chart = testChart();
   new TyphaRelay(chart, 'Typha', props);
   return Testing.synth(chart) as K8sObject[];
 }
@@ -265,7 +266,7 @@ describe('TyphaRelay', () => {
   test('who owns Typha follows the install: kept on calico.yaml, shared with calico-typha.yaml, own elsewhere', () => {
     const owners = (spec: Record<string, unknown>) => {
       const { loaded } = loadSpec(spec);
-      const chart = Testing.chart();
+      const chart = testChart();
       typhaComponent.render(chart, loaded!.cluster.typha!, loaded!.cluster.context);
       return [
         ...new Set(
