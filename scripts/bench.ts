@@ -788,6 +788,8 @@ interface OneChange {
   readonly rendered: number;
   readonly reused: number;
   readonly fullCheck: string;
+  /** Peak RSS of that check --full: every cluster rendered and compared with dist/, nothing reused. */
+  readonly fullCheckRssKiB?: number;
   readonly badProfile: string;
   /** The reused output matched a full render, and a broken profile left dist/ alone. */
   readonly correct: boolean;
@@ -837,8 +839,9 @@ function measureOneChange(n: number, runs: number): OneChange {
       checkT.sys.push(c.sysMs);
     }
     progress(`one change of ${n}: synth median ${sec(median(synthT.walls))}, check median ${sec(median(checkT.walls))}`);
-    const full = run(NODE, [...SYNTH_ARGS, 'check', '--full'], childEnv({ CLUSTERS_DIR: dir, CDK8S_OUTDIR: out }), false);
-    const fullCheck = full.status === 0 ? 'finds the same bytes' : `finds differences (exit ${full.status})`;
+    const full = run(NODE, [...SYNTH_ARGS, 'check', '--full'], childEnv({ CLUSTERS_DIR: dir, CDK8S_OUTDIR: out }));
+    const measured = `${sec(full.ms)}, ${mib(full.rssKiB)} peak`;
+    const fullCheck = full.status === 0 ? `finds the same bytes (${measured})` : `finds differences (exit ${full.status}; ${measured})`;
     const bad = path.join(dir, 'zz-broken.yaml');
     fs.writeFileSync(bad, original.replace(/^(\s+nodes: )(\d+)$/m, '$1many').replace(/name: bench-\d+/, 'name: zz-broken'));
     const before = snapshot(out);
@@ -849,7 +852,17 @@ function measureOneChange(n: number, runs: number): OneChange {
     const badProfile = spared
       ? 'exits 1 and leaves dist/ untouched'
       : `exits ${b.status}, ${untouched.content.length} files changed, ${untouched.touched.length} rewritten`;
-    return { n, synth: synthT, check: checkT, rendered, reused, fullCheck, badProfile, correct: full.status === 0 && spared && rendered === 1 };
+    return {
+      n,
+      synth: synthT,
+      check: checkT,
+      rendered,
+      reused,
+      fullCheck,
+      fullCheckRssKiB: full.rssKiB,
+      badProfile,
+      correct: full.status === 0 && spared && rendered === 1,
+    };
   } finally {
     fs.writeFileSync(target, original);
   }
@@ -1196,6 +1209,11 @@ function main(): void {
       `10000 clusters < ${TARGETS.rss10000MiB} MiB peak RSS`,
       s10000 ? mib(peak(s10000.rss)) : 'not run',
       verdict(s10000 && peak(s10000.rss) !== undefined ? peak(s10000.rss)! / 1024 < TARGETS.rss10000MiB : undefined),
+    ],
+    [
+      `check --full of ${oneChange?.n ?? 'N'} clusters < ${TARGETS.rss10000MiB} MiB peak RSS`,
+      oneChange ? mib(oneChange.fullCheckRssKiB) : 'not run',
+      verdict(oneChange?.fullCheckRssKiB !== undefined ? oneChange.fullCheckRssKiB / 1024 < TARGETS.rss10000MiB : undefined),
     ],
     [
       `time per cluster at 10000 <= ${TARGETS.perClusterRatio10000}x that at 1000`,

@@ -41,7 +41,7 @@ export interface OutputSource {
 export function holdsContent(abs: string, content: OutputContent): boolean {
   const bytes = readBytesIfFile(abs);
   if (bytes === undefined) return false;
-  if (typeof content === 'string') return bytes.length === Buffer.byteLength(content) && bytes.toString('utf8') === content;
+  if (typeof content === 'string') return bytes.length === Buffer.byteLength(content) && bytes.equals(encoded(content));
   return bytes.equals(content.bytes()) || bytes.equals(content.verifiedBytes());
 }
 
@@ -299,6 +299,17 @@ function listFiles(outdir: string, rel: string, into: Set<string>): void {
     if (entry.isDirectory()) listFiles(outdir, child, into);
     else into.add(child);
   }
+}
+
+/** One buffer reused for every text compared with a file: the comparison allocates no string or buffer per file. */
+let encodeBuffer = Buffer.allocUnsafe(1 << 20);
+
+/** `text` as UTF-8, valid until the next call (a view of the shared buffer). */
+function encoded(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  if (length > encodeBuffer.length) encodeBuffer = Buffer.allocUnsafe(Math.max(length, encodeBuffer.length * 2));
+  encodeBuffer.write(text, 0, 'utf8');
+  return encodeBuffer.subarray(0, length);
 }
 
 /** One buffer reused for every read: comparing a dist/ of 100,000 small files reads each once, without allocating. */
