@@ -453,6 +453,22 @@ describe('the import command', () => {
     expect(again.stderr).toContain('dc3.yaml:1:1 exists: import never writes over a file; choose another --out or remove it');
   });
 
+  test('dumps joined without --- get one problem that says so; a trailing --- is no problem', async () => {
+    const [configMaps, , , nodes] = KUBEADM_CALICO.map((f) => dump(f).text);
+    const joined = await runCli(['import', '--name', 'dc3'], { stdin: configMaps + nodes });
+    expect(joined.status).toBe(1);
+    // The second dump's own apiVersion line, below its comment.
+    const lines = (configMaps + nodes).split('\n');
+    const line = lines.findIndex((l, i) => i >= configMaps.split('\n').length - 1 && l.startsWith('apiVersion:')) + 1;
+    expect(joined.stderr).toBe(
+      'error: 1 problem importing the cluster; nothing was written:\n' +
+        `  stdin:${line}:1 repeats the top-level key "apiVersion": two objects with no --- between them? ` +
+        'Separate joined kubectl outputs with a line ---\n',
+    );
+    const separated = KUBEADM_CALICO.map((f) => dump(f).text).join('---\n') + '---\n';
+    expect((await runCli(['import', '--name', 'dc3'], { stdin: separated })).status).toBe(0);
+  });
+
   test('--out into a folder that does not exist is a problem to report, not a failure of netscale', async () => {
     const files = KUBEADM_CALICO.map((f) => path.join(FIXTURES, f));
     const run = await runCli(['import', ...files, '--name', 'dc3', '--out', path.join(temp.path, 'no-such', 'dc3.yaml')]);

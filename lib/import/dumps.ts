@@ -34,17 +34,33 @@ export function readDumps(dumps: readonly Dump[]): { objects: KubeObject[]; diag
     const docs = parseAllDocuments(dump.text, { lineCounter, prettyErrors: false });
     const list = Array.isArray(docs) ? docs : [];
     for (const doc of list) {
+      let joined = false;
       for (const e of doc.errors) {
-        diagnostics.push({
-          severity: 'error',
-          file: dump.source,
-          ...lineCounter.linePos(e.pos[0]),
-          path: '',
-          message: `is not valid YAML: ${e.message.split('\n')[0]}`,
-        });
+        const at = lineCounter.linePos(e.pos[0]);
+        // A top-level key seen twice: two objects printed one after the other with no `---` between
+        // them (kubectl outputs joined by hand); one problem says so, not one per repeated key.
+        if (e.code === 'DUPLICATE_KEY' && at.col === 1) {
+          if (!joined) {
+            const key = /^[^:\s]+/.exec(dump.text.slice(e.pos[0], e.pos[0] + 256))?.[0] ?? '';
+            diagnostics.push({
+              severity: 'error',
+              file: dump.source,
+              ...at,
+              path: '',
+              message:
+                `repeats the top-level key ${JSON.stringify(key)}: two objects with no --- between them? ` +
+                'Separate joined kubectl outputs with a line ---',
+            });
+          }
+          joined = true;
+          continue;
+        }
+        diagnostics.push({ severity: 'error', file: dump.source, ...at, path: '', message: `is not valid YAML: ${e.message.split('\n')[0]}` });
       }
       if (doc.errors.length > 0 || doc.contents === null) continue;
       const value: unknown = doc.toJS({ maxAliasCount: 100 });
+      // An empty document (a trailing ---, a comment alone) holds no object and is no problem.
+      if (value === null || value === undefined) continue;
       const at = doc.contents.range ? lineCounter.linePos(doc.contents.range[0]) : { line: 1, col: 1 };
       const items = isPlainObject(value) && value.kind === 'List' && Array.isArray(value.items) ? value.items : [value];
       items.forEach((item, i) => {

@@ -104,8 +104,9 @@ class Collector {
 
 export function importProfile(input: ImportInput): ImportResult {
   const read = readDumps(input.dumps);
+  // A dump that cannot be read says so alone: what would follow (no Node list, no CNI) is its echo.
+  if (read.diagnostics.length > 0) throw new ImportError(read.diagnostics);
   const c = new Collector();
-  c.errors.push(...read.diagnostics);
   const sources = input.dumps.map((d) => d.source).join(', ') || 'no dump';
 
   const kubeProxy: KubeObject[] = [];
