@@ -102,3 +102,15 @@ describe('the README folder map', () => {
     expect(named.filter((n) => !fs.existsSync(path.join(ROOT, n)))).toEqual([]);
   });
 });
+
+describe('the tests', () => {
+  test("build construct charts with test/support/charts.ts, not cdk8s's Testing.app() or Testing.chart()", () => {
+    // Those make an empty temporary folder per call and never remove it: hundreds per run of the suite.
+    const testDir = path.join(__dirname);
+    const offenders = fs
+      .readdirSync(testDir)
+      .filter((f) => f.endsWith('.ts') && f !== path.basename(__filename))
+      .filter((f) => /\bTesting\.(app|chart)\(/.test(fs.readFileSync(path.join(testDir, f), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});
