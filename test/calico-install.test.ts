@@ -12,8 +12,9 @@ import { ProfileError } from '../lib/profile/diagnostics';
 import { ownershipOf } from '../lib/core/rollout';
 import { snapshot, tempDirPerTest } from './support/files';
 import { KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
-import { CALICO_YAML_CALICO_NODE, K8sObject, readManifests, serverSideMerge, validateObject } from './support/validate';
+import { CALICO_YAML_CALICO_NODE, K8sObject, serverSideMerge, validateObject } from './support/validate';
 import { testChart } from './support/charts';
+import { synthCluster } from './support/synth';
 
 const temp = tempDirPerTest('calico-install');
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
@@ -24,19 +25,7 @@ const relay = (install: string, extra: Spec = {}): Spec => ({
   ...extra,
 });
 
-function synthOne(spec: Spec, name = 'dc'): { out: string; objects: K8sObject[]; review: string } {
-  const clusters = path.join(temp.path, 'clusters');
-  fs.mkdirSync(clusters, { recursive: true });
-  fs.writeFileSync(path.join(clusters, `${name}.yaml`), profileYaml(spec, name));
-  const out = path.join(temp.path, 'dist');
-  synthesizeFleet({ clustersDir: clusters, outdir: out });
-  const dir = path.join(out, name);
-  return {
-    out,
-    objects: fs.existsSync(dir) ? readManifests(dir).map((m) => m.object) : [],
-    review: fs.readFileSync(path.join(out, 'reviews', `${name}.md`), 'utf8'),
-  };
-}
+const synthOne = (spec: Spec, name = 'dc') => synthCluster(temp.path, spec, name);
 
 const ids = (objects: K8sObject[]) => objects.map((o) => `${o.kind}/${o.metadata?.name}`).sort();
 

@@ -14,6 +14,7 @@ import { Application } from './support/applicationset';
 import { getKind } from './support/kinds';
 import { K8sObject, readManifests, validateObject } from './support/validate';
 import { testChart } from './support/charts';
+import { synthProfiles } from './support/synth';
 
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
 
@@ -25,14 +26,7 @@ function restartObjects(configuration: string): K8sObject[] {
 
 const temp = tempDirPerTest('gitops');
 
-function synthFleet(profiles: Record<string, Record<string, unknown>>): string {
-  const clusters = path.join(temp.path, 'clusters');
-  fs.mkdirSync(clusters, { recursive: true });
-  for (const [name, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(clusters, `${name}.yaml`), profileYaml(spec, name));
-  const out = path.join(temp.path, 'dist');
-  synthesizeFleet({ clustersDir: clusters, outdir: out });
-  return out;
-}
+const synthFleet = (profiles: Record<string, Record<string, unknown>>) => synthProfiles(temp.path, profiles);
 
 describe('sync options of shared objects', () => {
   const options = (out: string, cluster: string) =>

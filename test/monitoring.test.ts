@@ -2,8 +2,6 @@
  * spec.monitoring: the PrometheusRule and the PodMonitor it renders, the rules of the section, and
  * the alerts' thresholds taken from the capacity model the review prints.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 
 import { ALERT_NAMES } from '../lib/components/monitoring/facts';
 import { NetscaleAlert, netscaleAlerts } from '../lib/components/monitoring/alert-rules';
@@ -13,27 +11,16 @@ import { FELIX_WATCHED_RESOURCE_TYPES } from '../lib/components/typha/facts';
 import { typhaConnectionLimits } from '../lib/components/typha/releases';
 import { typhaHeadroom, typhaReplicas } from '../lib/components/typha/sizing';
 import { parseCalicoRelease } from '../lib/components/calico/facts';
-import { synthesizeFleet } from '../lib/output/fleet';
 import { tempDirPerTest } from './support/files';
 import { getKind } from './support/kinds';
-import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
-import { K8sObject, readManifests, validateObject } from './support/validate';
+import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, Spec } from './support/profiles';
+import { K8sObject, validateObject } from './support/validate';
 import { testChart } from './support/charts';
+import { synthCluster } from './support/synth';
 
 const temp = tempDirPerTest('monitoring');
 
-function synth(spec: Spec, name = 'test-cluster'): { objects: K8sObject[]; review: string } {
-  const clusters = path.join(temp.path, 'clusters');
-  fs.mkdirSync(clusters, { recursive: true });
-  fs.writeFileSync(path.join(clusters, `${name}.yaml`), profileYaml(spec, name));
-  const out = path.join(temp.path, 'dist');
-  synthesizeFleet({ clustersDir: clusters, outdir: out });
-  const dir = path.join(out, name);
-  return {
-    objects: fs.existsSync(dir) ? readManifests(dir).map((m) => m.object) : [],
-    review: fs.readFileSync(path.join(out, 'reviews', `${name}.md`), 'utf8'),
-  };
-}
+const synth = (spec: Spec, name = 'test-cluster') => synthCluster(temp.path, spec, name);
 
 /** The alerts a valid profile resolves to, by name. */
 function alerts(spec: Spec): Record<string, NetscaleAlert> {

@@ -5,11 +5,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { synthesizeFleet } from '../lib/output/fleet';
 import { tempDirPerTest } from './support/files';
 import { getKind, Kinds } from './support/kinds';
-import { KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
+import { KUBEADM_CALICO, loadSpec, Spec } from './support/profiles';
 import { K8sObject, readManifests } from './support/validate';
+import { synthCluster } from './support/synth';
 
 const ROOT = path.join(__dirname, '..');
 const COMMITTED = path.join(ROOT, 'dist');
@@ -39,13 +39,8 @@ const moving = (calico: Spec, extra: Spec = {}): Spec => ({
 });
 
 function synthOne(spec: Spec, name = 'nft'): { objects: Record<string, K8sObject>; review: string } {
-  const clusters = path.join(temp.path, 'clusters');
-  fs.mkdirSync(clusters, { recursive: true });
-  fs.writeFileSync(path.join(clusters, `${name}.yaml`), profileYaml(spec, name));
-  const out = path.join(temp.path, 'dist');
-  synthesizeFleet({ clustersDir: clusters, outdir: out });
-  const objects = Object.fromEntries(readManifests(path.join(out, name)).map((m) => [`${m.object.kind}/${m.object.metadata?.name}`, m.object]));
-  return { objects, review: fs.readFileSync(path.join(out, 'reviews', `${name}.md`), 'utf8') };
+  const { objects, review } = synthCluster(temp.path, spec, name);
+  return { objects: Object.fromEntries(objects.map((o) => [`${o.kind}/${o.metadata?.name}`, o])), review };
 }
 
 describe('the example: a held-back 1.33 kubeadm Calico cluster moves from ipvs to nftables', () => {

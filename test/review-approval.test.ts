@@ -11,10 +11,10 @@ import { loadProfiles } from '../lib/cluster/load';
 import { daemonSetPace, formatSeconds, podsPerBatch, surgePace } from '../lib/core/pace';
 import { REFERENCES, UNOPENABLE_LABEL } from '../lib/core/references';
 import { diffSettings } from '../lib/core/review-parts';
-import { synthesizeFleet } from '../lib/output/fleet';
 import { formatDiagnostic } from '../lib/profile/diagnostics';
 import { tempDirPerTest } from './support/files';
-import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
+import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, Spec } from './support/profiles';
+import { synthProfiles } from './support/synth';
 
 const ROOT = path.join(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'clusters');
@@ -27,11 +27,7 @@ const KUBE_PROXY_BASE =
 const temp = tempDirPerTest('approval');
 
 function synth(profiles: Record<string, Spec>): { out: string; review: (name: string) => string } {
-  const clusters = path.join(temp.path, 'clusters');
-  fs.mkdirSync(clusters, { recursive: true });
-  for (const [name, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(clusters, `${name}.yaml`), profileYaml(spec, name));
-  const out = path.join(temp.path, 'dist');
-  synthesizeFleet({ clustersDir: clusters, outdir: out });
+  const out = synthProfiles(temp.path, profiles);
   return { out, review: (name) => fs.readFileSync(path.join(out, 'reviews', `${name}.md`), 'utf8') };
 }
 

@@ -10,23 +10,16 @@ import { TYPHA_AUTOSCALER_IMAGE } from '../lib/components/typha/facts';
 import { ladderReplicas, typhaLadder, typhaReplicas } from '../lib/components/typha/sizing';
 import { TyphaAutoscaler } from '../lib/components/typha/typha-autoscaler';
 import { TyphaRelay } from '../lib/components/typha/typha-relay';
-import { synthesizeFleet } from '../lib/output/fleet';
 import { tempDirPerTest } from './support/files';
 import { findKind, getKind } from './support/kinds';
-import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, profileYaml, Spec } from './support/profiles';
+import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, Spec } from './support/profiles';
 import { K8sObject, readManifests, validateObject } from './support/validate';
 import { testChart } from './support/charts';
+import { synthProfiles } from './support/synth';
 
 const temp = tempDirPerTest('autoscale');
 
-function synthFleet(profiles: Record<string, Spec>): string {
-  const clusters = path.join(temp.path, 'clusters');
-  fs.mkdirSync(clusters, { recursive: true });
-  for (const [name, spec] of Object.entries(profiles)) fs.writeFileSync(path.join(clusters, `${name}.yaml`), profileYaml(spec, name));
-  const out = path.join(temp.path, 'dist');
-  synthesizeFleet({ clustersDir: clusters, outdir: out });
-  return out;
-}
+const synthFleet = (profiles: Record<string, Spec>) => synthProfiles(temp.path, profiles);
 
 const objectsIn = (dir: string) => readManifests(dir).map((m) => m.object);
 const ARGOCD = { repoURL: 'https://git.example.com/platform/fleet.git' };
