@@ -5,15 +5,9 @@ import { synthesizeFleet } from '../lib/output/fleet';
 import { findSecretsInTree } from '../lib/output/secret-guard';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { tempDirPerTest } from './support/files';
-import { profileYaml } from './support/profiles';
+import { KUBEADM_CILIUM, profileYaml } from './support/profiles';
 
-const CILIUM = {
-  platform: 'kubeadm',
-  cni: 'cilium',
-  kubernetesVersion: '1.31',
-  nodes: 50,
-  cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 },
-};
+const CILIUM = KUBEADM_CILIUM;
 
 const temp = tempDirPerTest('cilium-secrets');
 

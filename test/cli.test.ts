@@ -13,7 +13,7 @@ import { POOL_THRESHOLD } from '../lib/output/render-pool';
 import { NETSCALE_VERSION } from '../lib/output/version';
 import { runCli } from './support/cli';
 import { snapshot, tempDirPerTest } from './support/files';
-import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, profileYaml, Spec } from './support/profiles';
+import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, KUBEADM_CILIUM, profileYaml, Spec } from './support/profiles';
 
 const ROOT = path.join(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'clusters');
@@ -580,13 +580,7 @@ describe('a refused secret', () => {
 
 describe('a credential in a file that spans the fleet', () => {
   test('is traced to its profile field, whether its cluster was rendered or reused', async () => {
-    const spec = {
-      platform: 'kubeadm',
-      cni: 'cilium',
-      kubernetesVersion: '1.31',
-      nodes: 50,
-      cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 },
-    };
+    const spec = KUBEADM_CILIUM;
     // A project name shaped like a Slack token reaches only the root Application and the ApplicationSet.
     const argocd = { repoURL: 'https://git.example.com/fleet.git', project: 'xoxb-1234567890-1234567890-abcdefghijklmnopqrstuvwx', stage: 0 };
     const clusters = fleet('fleet-leak', { leaky: { ...spec, argocd } });

@@ -9,7 +9,7 @@ import { defaultPhase } from '../lib/core/rollout';
 import { synthesizeFleet } from '../lib/output/fleet';
 import { ProfileError } from '../lib/profile/diagnostics';
 import { tempDirPerTest } from './support/files';
-import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, profileYaml } from './support/profiles';
+import { ACK_TERWAY, KUBEADM_CALICO, KUBEADM_CILIUM, loadSpec, profileYaml } from './support/profiles';
 import { Application } from './support/applicationset';
 import { getKind } from './support/kinds';
 import { K8sObject, readManifests, validateObject } from './support/validate';
@@ -453,13 +453,7 @@ describe("the restart Job's kubectl image", () => {
 
 describe('Argo CD Applications', () => {
   test('one per cluster, the Cilium ones, and a root that syncs dist/argocd, all valid against the CRD', () => {
-    const cilium = {
-      platform: 'kubeadm',
-      cni: 'cilium',
-      kubernetesVersion: '1.31',
-      nodes: 50,
-      cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 },
-    };
+    const cilium = KUBEADM_CILIUM;
     const out = synthFleet({
       alpha: { ...ACK_TERWAY, networkPolicy: 'relay', argocd: ARGOCD },
       beta: { ...ACK_TERWAY, networkPolicy: 'disabled', argocd: { ...ARGOCD, destination: { name: 'beta' } } },

@@ -13,7 +13,7 @@ import { typhaHeadroom, typhaReplicas } from '../lib/components/typha/sizing';
 import { parseCalicoRelease } from '../lib/components/calico/facts';
 import { tempDirPerTest } from './support/files';
 import { getKind } from './support/kinds';
-import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, loadSpec, Spec } from './support/profiles';
+import { ACK_TERWAY, CALICO_INSTALL, KUBEADM_CALICO, KUBEADM_CILIUM, loadSpec, Spec } from './support/profiles';
 import { K8sObject, validateObject } from './support/validate';
 import { testChart } from './support/charts';
 import { synthCluster } from './support/synth';
@@ -318,14 +318,7 @@ describe('the rules of spec.monitoring', () => {
   });
 
   test('warns that Cilium serves no metrics without prometheus.enabled', () => {
-    const cilium = {
-      platform: 'kubeadm',
-      cni: 'cilium',
-      kubernetesVersion: '1.31',
-      nodes: 400,
-      cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 },
-      monitoring: {},
-    };
+    const cilium = { ...KUBEADM_CILIUM, nodes: 400, monitoring: {} };
     expect(loadSpec(cilium).warnings).toEqual(
       expect.arrayContaining([expect.stringContaining('spec.cilium: sets no prometheus.enabled: true in its values')]),
     );

@@ -9,7 +9,7 @@ import { explainProfile, synthesizeCluster, synthesizeFleet } from '../lib/outpu
 import { ProfileError } from '../lib/profile/diagnostics';
 import { runCli } from './support/cli';
 import { snapshot, tempDirPerTest } from './support/files';
-import { ACK_TERWAY, KUBEADM_CALICO, loadSpec, profileYaml } from './support/profiles';
+import { ACK_TERWAY, KUBEADM_CALICO, KUBEADM_CILIUM, loadSpec, profileYaml } from './support/profiles';
 
 const ROOT = path.join(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'clusters');
@@ -248,13 +248,7 @@ describe('explain', () => {
 });
 
 describe('reviews of Cilium clusters', () => {
-  const CILIUM = {
-    platform: 'kubeadm',
-    cni: 'cilium',
-    kubernetesVersion: '1.31',
-    nodes: 50,
-    cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 },
-  };
+  const CILIUM = KUBEADM_CILIUM;
   const K3S = {
     platform: 'k3s',
     cni: 'cilium',

@@ -7,7 +7,7 @@ import { renderTree } from '../lib/output/render';
 import { findSecrets, findSecretsInTree } from '../lib/output/secret-guard';
 import { formatDiagnostic, ProfileError } from '../lib/profile/diagnostics';
 import { snapshot, tempDirPerTest } from './support/files';
-import { ACK_TERWAY, load, loadSpec, profileYaml, Spec } from './support/profiles';
+import { ACK_TERWAY, KUBEADM_CILIUM, load, loadSpec, profileYaml, Spec } from './support/profiles';
 
 const ROOT = path.join(__dirname, '..');
 const temp = tempDirPerTest('secrets');
@@ -16,13 +16,7 @@ const ACCESS_KEY_ID = 'LTAI5tQ9xExampleKey12345';
 const ACCESS_KEY_SECRET = 'wJalrXUtnFEMIK7MDENGbPxRfiCYzEXAMPLEKEY';
 const GITHUB_TOKEN = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
 const b64 = (text: string) => Buffer.from(text).toString('base64');
-const CILIUM = {
-  platform: 'kubeadm',
-  cni: 'cilium',
-  kubernetesVersion: '1.31',
-  nodes: 50,
-  cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 },
-};
+const CILIUM = KUBEADM_CILIUM;
 const FULL_TERWAY = { vswitches: { 'cn-shanghai-f': ['vsw-uf6aaa'] }, securityGroups: ['sg-uf6xxx'], serviceCidr: '172.16.0.0/16' };
 
 /** A public CA certificate (its key was thrown away): not a secret, as Helm values carry them. */

@@ -9,6 +9,14 @@ export const ACK_TERWAY: Spec = { platform: 'ack', cni: 'terway', kubernetesVers
 export const KUBEADM_CALICO: Spec = { platform: 'kubeadm', cni: 'calico', kubernetesVersion: '1.29', nodes: 600, cpuPerNode: 16 };
 /** How Calico was installed, which the relay needs to know: calico-typha.yaml, whose Typha netscale sizes. */
 export const CALICO_INSTALL: Spec = { install: 'manifest-typha', version: '3.30.5' };
+/** Cilium 1.18 as kube-proxy replacement on a 50-node kubeadm cluster. */
+export const KUBEADM_CILIUM = {
+  platform: 'kubeadm',
+  cni: 'cilium',
+  kubernetesVersion: '1.31',
+  nodes: 50,
+  cilium: { version: '1.18.12', k8sServiceHost: '10.0.0.1', k8sServicePort: 6443 },
+} satisfies Spec;
 
 export function profileYaml(spec: Spec, name = 'test-cluster'): string {
   return stringify({ apiVersion: 'netscale.dev/v1alpha1', kind: 'ClusterProfile', metadata: { name }, spec });
