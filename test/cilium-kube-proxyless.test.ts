@@ -10,6 +10,7 @@ import { checkCilium, CiliumCheckContext } from '../lib/components/cilium/rules'
 import { ciliumSchema, CiliumSpec } from '../lib/components/cilium/schema';
 import { ciliumValues, ciliumValuesYaml } from '../lib/components/cilium/values';
 import { Finding } from '../lib/core/findings';
+import { DirectoryApplication } from '../lib/delivery/argocd/directory-application';
 import { describeWithShared, sharedPath } from './support/shared';
 import { K8sObject, validateObject } from './support/validate';
 import { testApp } from './support/charts';
@@ -793,6 +794,27 @@ describe('CiliumApplication', () => {
           new CiliumApplication(c, 'Cilium', { version: '1.18.12', values, destinationServer: 'https://10.0.0.1:6443', destinationName: 'prod' }),
       ),
     ).toThrow('CiliumApplication takes destinationServer or destinationName, not both');
+  });
+
+  test.each([
+    ['argocd', 'the Cilium Application'],
+    ['k3s', "the cluster folder's Application"],
+  ] as const)('with %s delivery, the recovery turns automated sync back on as %s renders it', (delivery, _) => {
+    const text = ciliumReviewNotes(cilium({ version: '1.18.12' }), {
+      delivery,
+      cluster: 'fra',
+      platform: delivery === 'k3s' ? 'k3s' : 'kubeadm',
+      argocd: { namespace: 'argocd', inCluster: true },
+    }).join('\n');
+    const patches = [...text.matchAll(/kubectl -n argocd patch application (\S+) --type merge -p '([^']+)'/g)];
+    expect(patches.map((m) => JSON.parse(m[2]).spec.syncPolicy.automated)[0]).toBeNull();
+    const [, app, restore] = patches[patches.length - 1];
+    const rendered =
+      delivery === 'argocd'
+        ? synth((c) => new CiliumApplication(c, 'Cilium', { name: app, version: '1.18.12', values: {}, automated: true }))
+        : synth((c) => new DirectoryApplication(c, 'Folder', { name: app, path: 'dist/fra', repoURL: 'https://git.example.com/fleet.git' }));
+    const application = rendered.find((o) => o.kind === 'Application') as K8sObject & { spec: { syncPolicy: { automated: unknown } } };
+    expect(JSON.parse(restore).spec.syncPolicy.automated).toEqual(application.spec.syncPolicy.automated);
   });
 
   test('the review gives the bootstrap caveat, the CiliumIdentity exclusion and cilium-dbg', () => {

@@ -63,3 +63,23 @@ export const LAST_STAGE = 9;
 
 /** RollingSync's maxUpdate when a step sets none: the whole step at once. */
 export const DEFAULT_MAX_UPDATE = '100%';
+
+/** An Application's automated sync policy, as rendered and as the recovery steps put it back. */
+export interface AutomatedSync {
+  readonly prune: boolean;
+  readonly selfHeal: boolean;
+}
+
+/** A cluster folder's Application: prunes what left the folder and undoes drift. */
+export const FOLDER_AUTOMATED_SYNC: AutomatedSync = { prune: true, selfHeal: true };
+/** The Cilium chart's Application: undoes drift but never prunes (a pruned CNI object takes the network down). */
+export const CILIUM_AUTOMATED_SYNC: AutomatedSync = { prune: false, selfHeal: true };
+
+/**
+ * The kubectl command that sets an Application's automated sync: `undefined` turns it off (the first
+ * step of a recovery Argo CD must not undo), a policy turns it back on as rendered.
+ */
+export function automatedSyncPatch(namespace: string, application: string, automated: AutomatedSync | undefined): string {
+  const patch = JSON.stringify({ spec: { syncPolicy: { automated: automated ?? null } } });
+  return `kubectl -n ${namespace} patch application ${application} --type merge -p '${patch}'`;
+}

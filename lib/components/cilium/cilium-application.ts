@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { Application, ApplicationSpecIgnoreDifferences } from '../../../imports/argoproj.io';
 import { checkChartValues, checkChartVersion } from './construct-checks';
 import { chartGeneratedSecrets, CILIUM_CHART, CILIUM_HELM_REPO, CILIUM_NAMESPACE, CiliumValues, parseCiliumVersion } from './facts';
+import { CILIUM_AUTOMATED_SYNC } from '../../core/argocd';
 
 const LABELS = { 'app.kubernetes.io/managed-by': 'netscale' };
 
@@ -96,7 +97,7 @@ export class CiliumApplication extends Construct {
         destination: { ...destination, namespace: CILIUM_NAMESPACE },
         ...(ignoreDifferences.length > 0 ? { ignoreDifferences } : {}),
         syncPolicy: {
-          ...(props.automated ? { automated: { prune: false, selfHeal: true } } : {}),
+          ...(props.automated ? { automated: { ...CILIUM_AUTOMATED_SYNC } } : {}),
           syncOptions: [...CILIUM_SYNC_OPTIONS],
         },
       },

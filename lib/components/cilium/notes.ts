@@ -5,6 +5,7 @@ import { ChangeArea, flattenSettings, listSettings, RollbackNote, VerifyStep } f
 import { CILIUM_CHART, CILIUM_HELM_REPO, CILIUM_NAMESPACE, ciliumApplicationName, ciliumCli, CiliumDelivery, ciliumValuesPath } from './facts';
 import type { CiliumSpec } from './schema';
 import { ciliumValues } from './values';
+import { automatedSyncPatch, CILIUM_AUTOMATED_SYNC, FOLDER_AUTOMATED_SYNC } from '../../core/argocd';
 
 export interface CiliumNotesContext {
   readonly delivery: CiliumDelivery;
@@ -174,14 +175,11 @@ function helmChartNotes(ctx: CiliumNotesContext): string[] {
       '',
       'If a change breaks the datapath, Argo CD cannot sync the fix (it runs on that network); the helm controller still can, since its Job ' +
         'runs on the host network:',
-      `1. Stop Argo CD from re-applying the change: ` +
-        `\`kubectl -n ${ctx.argocd.namespace} patch application ${ctx.cluster} --type merge -p '{"spec":{"syncPolicy":{"automated":null}}}'\`.`,
+      `1. Stop Argo CD from re-applying the change: \`${automatedSyncPatch(ctx.argocd.namespace, ctx.cluster, undefined)}\`.`,
       `2. Apply the last good HelmChart: \`git show <last good ` +
         `commit>:${file} | kubectl apply --server-side --force-conflicts -f -\`; if the release is left failed, ` +
         `\`helm -n ${CILIUM_NAMESPACE} rollback ${CILIUM_CHART} <revision>\` first.`,
-      `3. Revert the commit, then turn automated sync back on: ` +
-        `\`kubectl -n ${ctx.argocd.namespace} patch application ${ctx.cluster} --type merge -p ` +
-        `'{"spec":{"syncPolicy":{"automated":{"prune":true,"selfHeal":true}}}}'\`.`,
+      `3. Revert the commit, then turn automated sync back on: \`${automatedSyncPatch(ctx.argocd.namespace, ctx.cluster, FOLDER_AUTOMATED_SYNC)}\`.`,
     );
   }
   return lines;
@@ -219,15 +217,13 @@ function applicationNotes(spec: CiliumSpec, ctx: CiliumNotesContext, helmInstall
       '',
       'If a values change breaks the datapath, Argo CD cannot sync the fix (it runs on that network). Recover with Helm from a machine that ' +
         'reaches the API server:',
-      `1. Stop Argo CD from re-applying the change: ` +
-        `\`kubectl -n ${namespace} patch application ${app} --type merge -p '{"spec":{"syncPolicy":{"automated":null}}}'\`.`,
+      `1. Stop Argo CD from re-applying the change: \`${automatedSyncPatch(namespace, app, undefined)}\`.`,
       `2. Take the last good values: \`git show <last good ` +
         `commit>:dist/${ciliumValuesPath(ctx.cluster)} > good-values.yaml\`, and apply them: \`helm repo add ` +
         `cilium ${CILIUM_HELM_REPO}\`, \`helm upgrade ${CILIUM_CHART} cilium/cilium --version <chart version of that commit> ` +
         `--namespace ${CILIUM_NAMESPACE} -f good-values.yaml\`.`,
       `3. Wait for the agents: \`kubectl -n ${CILIUM_NAMESPACE} rollout status ds/cilium\`.`,
-      `4. Revert the commit, then turn automated sync back on: \`kubectl -n ${namespace} patch application ${app} --type merge -p ` +
-        `'{"spec":{"syncPolicy":{"automated":{"prune":false,"selfHeal":true}}}}'\`.`,
+      `4. Revert the commit, then turn automated sync back on: \`${automatedSyncPatch(namespace, app, CILIUM_AUTOMATED_SYNC)}\`.`,
     );
   }
   return lines;

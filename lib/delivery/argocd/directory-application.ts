@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Application, ApplicationSpecDestination, ApplicationSpecIgnoreDifferences } from '../../../imports/argoproj.io';
-import { ARGOCD_DEFAULTS } from '../../core/argocd';
+import { ARGOCD_DEFAULTS, FOLDER_AUTOMATED_SYNC } from '../../core/argocd';
 
 export const ARGOCD_FOLDER = 'argocd';
 export const FLEET_APPLICATION = 'netscale-fleet';
@@ -79,7 +79,7 @@ export class DirectoryApplication extends Construct {
         destination,
         ...(ignoreDifferences.length > 0 ? { ignoreDifferences: [...ignoreDifferences] } : {}),
         syncPolicy: {
-          automated: { prune: true, selfHeal: true },
+          automated: { ...FOLDER_AUTOMATED_SYNC },
           // argoproj/argo-cd docs/user-guide/sync-options.md, "Respect ignore differences configs".
           syncOptions: ['PruneLast=true', ...(ignoreDifferences.length > 0 ? ['RespectIgnoreDifferences=true'] : [])],
           retry: { limit: 5, backoff: { duration: '30s', factor: 2, maxDuration: '10m' } },
