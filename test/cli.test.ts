@@ -224,15 +224,19 @@ describe('diff', () => {
 });
 
 describe('check and diff compare only with a folder synth would write', () => {
-  test.each(['check', 'diff'])('%s refuses an empty CDK8S_OUTDIR, as synth does, exit 2', async (command) => {
-    const { env } = examples();
-    const run = await runCli([command], { env: { ...env, CDK8S_OUTDIR: '' } });
-    expect(run.status).toBe(2);
-    expect(run.stderr).toBe(
-      'error: no output folder given (CDK8S_OUTDIR is empty): set it to a folder netscale may own, such as dist; nothing was written\n',
-    );
-    expect(run.stdout).toBe('');
-  });
+  test.each(['check', 'diff', 'check --cluster dc1-calico-ipip', 'diff --cluster dc1-calico-ipip'])(
+    '%s refuses an empty CDK8S_OUTDIR, as synth does, exit 2',
+    async (command) => {
+      const args = command.split(' ');
+      const { env } = examples();
+      const run = await runCli(args, { env: { ...env, CDK8S_OUTDIR: '' } });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toBe(
+        'error: no output folder given (CDK8S_OUTDIR is empty): set it to a folder netscale may own, such as dist; nothing was written\n',
+      );
+      expect(run.stdout).toBe('');
+    },
+  );
 
   test.each(['check', 'diff'])('%s refuses a folder of files netscale did not write, and the clusters folder', async (command) => {
     const { env, clusters } = examples();

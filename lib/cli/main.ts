@@ -203,8 +203,6 @@ function synthWith(
 function compare(command: FleetCommand, env: CliEnv, folders: OutputFolders, cli: CliIo): number {
   const { outdir } = folders;
   const clusters = clustersDir(env);
-  // The folder as synth would own it, or synth's refusal: comparing with a folder synth would never write proves nothing.
-  checkOutputFolder(outdir, { clustersDir: clusters });
   // Headers name files as git sees them from here (dist/x, not ./dist/x), so `git apply` takes the diff.
   const shown = path.posix.normalize(outdir.split(path.sep).join('/'));
   const listener: DifferenceListener | undefined =
@@ -218,6 +216,9 @@ function compare(command: FleetCommand, env: CliEnv, folders: OutputFolders, cli
     for (const [file, content] of staged.output) comparison.add(file, content);
     report = comparison.finish();
   } else {
+    // The folder as synth would own it, or synth's refusal (stageCluster asks the same on the path above):
+    // comparing with a folder synth would never write proves nothing.
+    checkOutputFolder(outdir, { clustersDir: clusters });
     const progress = progressReporter(cli.stderr, `netscale: ${command.kind === 'check' ? 'checking' : 'comparing'}`);
     const cache = openCache(env, false);
     const options: FleetOptions = { clustersDir: clusters, outdir, full: command.full, cache, onProgress: progress.update };

@@ -153,7 +153,8 @@ export function importProfile(input: ImportInput): ImportResult {
   const profile: PlainMap = { apiVersion: API_VERSION, kind: KIND, metadata: { name: input.name }, spec };
   const file = input.file ?? `${input.name}.yaml`;
   let text = profileText(profile, sources, c);
-  let loaded = verify(file, text);
+  let loaded = loadImported(file, text);
+  renderImported(loaded);
   // The restart Jobs (and the kubectl steps) roll a DaemonSet when the hash of its configuration is
   // not the one on its pod template; a cluster netscale never synced has none, so the first sync
   // restarts them even though the configuration they read is the cluster's own.
@@ -164,8 +165,9 @@ export function importProfile(input: ImportInput): ImportResult {
         "(the review's Rollout and Duration give the pace): netscale cannot tell which configuration their running pods loaded, so it " +
         'restarts them onto the one it applies, which is the configuration imported here; sync in a window where a rolling restart is fine',
     );
+    // Only the comment block grew: load again for the warnings' lines; the render cannot differ.
     text = profileText(profile, sources, c);
-    loaded = verify(file, text);
+    loaded = loadImported(file, text);
   }
   return { profile, text, notMapped: c.notMapped, toCheck: c.toCheck, withheld: c.withheld, warnings: loaded.warnings };
 }
@@ -616,20 +618,24 @@ function profileText(profile: PlainMap, sources: string, c: Collector): string {
   return `${lines.join('\n')}\n${stringify(profile, { lineWidth: 0 })}`;
 }
 
-/** The imported profile must load and render like any other, and hold no credential. */
-function verify(file: string, text: string): LoadedProfile {
+/** The imported profile loads like any other (the warnings keep its lines) and holds no credential. */
+function loadImported(file: string, text: string): LoadedProfile {
   const found = findCredentials(text)[0]?.what;
   if (found) throw new Error(`netscale import would have written ${found} into the profile: refusing`);
   const loaded = loadProfileText(file, text);
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (!loaded.profile || errors.length > 0) throw new ImportError(errors.map((d) => ({ ...d, message: `(in the imported profile) ${d.message}` })));
+  return loaded.profile;
+}
+
+/** The imported profile renders like any other: a problem only the render finds is the import's. */
+function renderImported(profile: LoadedProfile): void {
   try {
-    renderCluster(loaded.profile);
+    renderCluster(profile);
   } catch (e) {
     if (e instanceof ProfileError) throw new ImportError(e.diagnostics.map((d) => ({ ...d, message: `(in the imported profile) ${d.message}` })));
     throw e;
   }
-  return loaded.profile;
 }
 
 export type { Collector };
