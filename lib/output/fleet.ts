@@ -414,14 +414,7 @@ export function partsSource(parts: readonly ClusterPart[], fleetFiles: ReadonlyA
     // The rules across the fleet keep clusters apart (unique names, reserved names): this is the last guard.
     if (first !== undefined)
       throw new ProfileError([
-        {
-          severity: 'error',
-          file,
-          line: 1,
-          col: 1,
-          path: '',
-          message: `two objects would be written to dist/${file}: ${first} and ${by}; give one of them another name`,
-        },
+        wholeFileDiagnostic('error', file, `two objects would be written to dist/${file}: ${first} and ${by}; give one of them another name`),
       ]);
     owner.set(file, by);
   };
@@ -475,16 +468,7 @@ export function stageCluster(options: FleetOptions & { readonly cluster: string 
   if (candidates.length === 0) {
     const names = clusterNames(files);
     const known = names.length > 0 ? `; it holds ${listNames(names, name)}` : '';
-    throw new ProfileError([
-      {
-        severity: 'error',
-        file: displayPath(options.clustersDir),
-        line: 1,
-        col: 1,
-        path: '',
-        message: `holds no ClusterProfile named "${name}"${known}`,
-      },
-    ]);
+    throw new ProfileError([wholeFileDiagnostic('error', displayPath(options.clustersDir), `holds no ClusterProfile named "${name}"${known}`)]);
   }
   if (candidates.length > 1) {
     const shown = candidates.map((c) => c.file).join(' and ');
@@ -543,12 +527,10 @@ function listNames(names: readonly string[], wanted: string): string {
 export function explainProfile(file: string, outdir = 'dist'): { resolved: string; review: string; warnings: readonly Diagnostic[] } {
   const shown = displayPath(file);
   if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new ProfileError([
-      { severity: 'error', file: shown, line: 1, col: 1, path: '', message: 'is a folder: explain takes one profile file, e.g. clusters/prod.yaml' },
-    ]);
+    throw new ProfileError([wholeFileDiagnostic('error', shown, 'is a folder: explain takes one profile file, e.g. clusters/prod.yaml')]);
   }
   const read = readProfileFile(file);
-  if ('problem' in read) throw new ProfileError([{ severity: 'error', file: shown, line: 1, col: 1, path: '', message: read.problem }]);
+  if ('problem' in read) throw new ProfileError([wholeFileDiagnostic('error', shown, read.problem)]);
   const result = loadProfileText(shown, read.text, repositoryPath(file, repositoryRoot(path.dirname(file))), previousRenderIn(outdir));
   if (!result.profile) throw new ProfileError(result.diagnostics);
   const {

@@ -152,9 +152,7 @@ export function checkProfileText(
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return {
-      diagnostics: [
-        { severity: 'error', file, line: 1, col: 1, path: '', message: 'must be a ClusterProfile mapping (apiVersion, kind, metadata, spec)' },
-      ],
+      diagnostics: [wholeFileDiagnostic('error', file, 'must be a ClusterProfile mapping (apiVersion, kind, metadata, spec)')],
     };
   }
 
